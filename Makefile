@@ -1,0 +1,94 @@
+# kevy-electd: GNU make build.
+#   make              build the library and the daemon
+#   make check        build and run every test (installs missing packages)
+#   make check-asan   the same under AddressSanitizer + UBSan
+#   make soak         long randomized property run (SOAK_SECONDS, default 600)
+#   make clean
+# Build output goes to build/ (build-asan/ for the sanitizer variant).
+
+CC       ?= cc
+BUILD    ?= build
+PKGS      = libevent libconfig check
+DEB_PKGS  = build-essential pkg-config libevent-dev libconfig-dev check
+
+WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+           -Wmissing-prototypes -Wformat=2 -Wvla -Wundef -Wpointer-arith \
+           -Wimplicit-fallthrough -Wcast-align
+CSTD     = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+OPT     ?= -O2 -g
+SAN     ?=
+CFLAGS  ?=
+ALL_CFLAGS = $(CSTD) $(WARN) $(OPT) $(SAN) $(CFLAGS) -Ilib -Idaemon -MMD -MP
+LDFLAGS ?=
+
+# pkg-config answers only once the packages are there: deps runs first.
+pc_cflags = $(shell pkg-config --cflags $(1) 2>/dev/null)
+pc_libs   = $(shell pkg-config --libs $(1) 2>/dev/null)
+
+LIB_SRC    = $(wildcard lib/*.c)
+LIB_OBJ    = $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB_A      = $(BUILD)/libkevyelect.a
+# daemon/*.c except main.c are linkable into tests too.
+DMN_SRC    = $(filter-out daemon/main.c,$(wildcard daemon/*.c))
+DMN_OBJ    = $(DMN_SRC:%.c=$(BUILD)/%.o)
+DMN_MAIN   = $(wildcard daemon/main.c)
+DAEMON     = $(if $(DMN_MAIN),$(BUILD)/kevy-electd)
+TEST_SRC   = $(wildcard tests/check_*.c)
+TEST_BIN   = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+TEST_HELP  = $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
+TEST_HOBJ  = $(TEST_HELP:%.c=$(BUILD)/%.o)
+
+.PHONY: all deps check check-asan soak clean
+all: deps
+	@$(MAKE) --no-print-directory build-all
+
+.PHONY: build-all
+build-all: $(LIB_A) $(DAEMON) $(TEST_BIN)
+
+deps:
+	@sh mk/deps.sh $(DEB_PKGS)
+
+$(BUILD)/lib/%.o: lib/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/daemon/%.o: daemon/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(call pc_cflags,libevent libconfig) -c $< -o $@
+
+$(BUILD)/tests/%.o: tests/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Itests $(call pc_cflags,check) -c $< -o $@
+
+$(LIB_A): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/kevy-electd: $(BUILD)/daemon/main.o $(DMN_OBJ) $(LIB_A)
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(call pc_libs,libevent libconfig)
+
+$(BUILD)/tests/check_%: $(BUILD)/tests/check_%.o $(TEST_HOBJ) $(DMN_OBJ) $(LIB_A)
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(call pc_libs,check libevent libconfig)
+
+# Every test binary runs; the first failure fails the target, after all ran.
+check: all
+	@sh mk/run-tests.sh $(TEST_BIN)
+
+ASAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \
+             -fno-sanitize-recover=all
+check-asan: deps
+	@$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -g" \
+	    SAN="$(ASAN_FLAGS)" build-all
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	 sh mk/run-tests.sh $(TEST_BIN:$(BUILD)/%=build-asan/%)
+
+SOAK_SECONDS ?= 600
+soak: all
+	KEVY_PROP_SECONDS=$(SOAK_SECONDS) KEVY_PROP_SEEDS=100000000 \
+	    CK_RUN_CASE=property $(BUILD)/tests/check_property
+
+clean:
+	rm -rf build build-asan
+
+-include $(shell find $(BUILD) build-asan -name '*.d' 2>/dev/null)

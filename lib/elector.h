@@ -1,0 +1,220 @@
+/*
+ * elector: the kevy quorum election of shared/spec/election-protocol.md as a
+ * pure state machine. Time comes in as now_ms (any monotonic millisecond
+ * clock), frames come in decoded, randomness comes from a caller's seed,
+ * persistence goes out through an injected save function, and frames to
+ * send go out as data in a struct elector_out. No I/O, no globals, no
+ * clock or random reads: the same inputs give the same outputs.
+ *
+ * The caller must call elector_tick() at elector_next_deadline() (or
+ * later) and after nothing else; there is no fixed tick.
+ *
+ * Policies beyond the reference (all local, invisible on the wire):
+ *  - Lease. A primary is unfenced only while itself plus the peers heard
+ *    within lease_ms, and not seen at an epoch above its own, make a
+ *    majority. lease_ms + 2 * hb_interval_ms <= down_after_ms is enforced:
+ *    a peer that stopped hearing us when we stopped hearing it cannot
+ *    start a candidacy (down_after after its last HB from us, which is at
+ *    most one interval older than our last from it) before we are fenced.
+ *  - Sticky votes. A node does not vote while it has heard its current
+ *    primary claim primary within sticky = down_after - hb_interval, nor
+ *    while it is itself an unfenced primary. A node that does vote for
+ *    another in a new epoch steps down to replica at once (the reference
+ *    kept claiming primary at the new epoch until the ANNOUNCE).
+ *  - Primary that sends but cannot receive. A primary that has not heard
+ *    a majority for down_after abdicates: it becomes a replica and says so
+ *    in its heartbeats. A replica whose current primary heartbeats any
+ *    role but primary treats it as down at once and may stand.
+ *  - Stand only with quorum visibility: a replica starts a candidacy only
+ *    when itself plus the peers heard within down_after make a majority
+ *    (an isolated node cannot win and would only inflate the epoch).
+ *  - Never stand (priority 0): such a node votes but never stands.
+ *  - Pause detection (Sentinel's TILT): a gap between two calls longer
+ *    than pause_threshold_ms means this node was stopped or starved. The
+ *    gap does not count toward a primary's silence or the lease-loss
+ *    grace: the node must hear the cluster again before it acts. It never
+ *    extends a lease (fencing uses true receipt times).
+ *  - Restart clamp (spec 10): every node starts as a replica.
+ */
+#ifndef ELECTOR_H
+#define ELECTOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wire.h"
+
+#define ELECTOR_MEMBERS_MAX 256 /* members in a cluster, self included */
+#define ELECTOR_OUT_MAX     8   /* sends one call can produce */
+#define ELECTOR_EVENTS_MAX  8   /* events one call can report */
+#define ELECTOR_BROADCAST   (-1) /* elector_send.to: every other member */
+#define ELECTOR_NONE        (-1) /* no member (no primary, no peer) */
+
+/* Timings in milliseconds. Zero in lease / pause_threshold: derive. */
+struct elector_timing {
+	uint64_t hb_interval_ms;      /* heartbeat period per peer */
+	uint64_t down_after_ms;       /* unheard this long = DOWN */
+	uint64_t election_timeout_ms; /* candidate gives up after */
+	uint64_t backoff_ms;          /* no candidacy for this after a failed one */
+	uint64_t backoff_jitter_ms;   /* plus uniform random [0, jitter) */
+	uint64_t lease_ms;            /* primary fenced without majority this long */
+	uint64_t pause_threshold_ms;  /* a gap between calls above this = pause */
+};
+
+#define ELECTOR_HB_INTERVAL_DEFAULT      200
+#define ELECTOR_DOWN_AFTER_DEFAULT       5000
+#define ELECTOR_ELECTION_TIMEOUT_DEFAULT 3000
+#define ELECTOR_BACKOFF_DEFAULT          1000
+#define ELECTOR_BACKOFF_JITTER_DEFAULT   4000
+#define ELECTOR_TIMING_MAX_MS            3600000 /* one hour, any timing */
+
+/* Reference defaults, lease and pause threshold left to derive. */
+void elector_timing_defaults(struct elector_timing *);
+
+/*
+ * Fill the derived values (lease = down_after - 4 * hb_interval, at least
+ * 2 * hb_interval; pause threshold = 2 * hb_interval) and check that the
+ * timings can work. Returns 0, or -1 with a sentence naming the broken
+ * relation in err.
+ */
+int elector_timing_check(struct elector_timing *, char *err, size_t errlen);
+
+struct elector_member {
+	char id[WIRE_ID_MAX + 1];     /* node id */
+	char addr[WIRE_ADDR_MAX + 1]; /* client host:port, what ANNOUNCE carries */
+};
+
+struct elector_config {
+	const struct elector_member *members; /* same list on every node */
+	size_t n_members;
+	size_t self;                  /* index of this node in members */
+	struct elector_timing timing;
+	bool never_stand;             /* votes, never stands */
+	bool want_primary;            /* initial_role = primary: clamped, kept */
+	uint64_t seed;                /* jitter randomness */
+};
+
+/* What elect.meta held at start; NULL for a fresh node. */
+struct elector_saved {
+	uint64_t epoch;
+	bool has_vote;
+	char vote[WIRE_ID_MAX + 1];
+};
+
+/*
+ * Durable save of (epoch, vote): returns 0 only once the state is on
+ * stable storage. vote is NULL for "voted -". A failed save stops the
+ * message that needed it.
+ */
+struct elector_store {
+	int (*save)(void *ctx, uint64_t epoch, const char *vote);
+	void *ctx;
+};
+
+struct elector_send {
+	int to;                   /* member index or ELECTOR_BROADCAST */
+	struct wire_frame frame;
+};
+
+enum elector_event_kind {
+	ELECTOR_EV_PAUSE = 1,     /* detail: gap in ms */
+	ELECTOR_EV_CANDIDACY,     /* epoch: the new epoch */
+	ELECTOR_EV_VOTE,          /* peer: candidate voted for */
+	ELECTOR_EV_WON,           /* detail: votes */
+	ELECTOR_EV_ADOPT,         /* peer: primary followed now */
+	ELECTOR_EV_STEP_DOWN,     /* left primary or candidate role */
+	ELECTOR_EV_ABDICATE,      /* primary without majority for down_after */
+	ELECTOR_EV_TIMEOUT,       /* candidacy failed; detail: backoff ms */
+	ELECTOR_EV_SAVE_FAILED,   /* epoch: what could not be saved */
+	ELECTOR_EV_PRIMARY_LOST,  /* peer: primary that stopped claiming */
+};
+
+struct elector_event {
+	enum elector_event_kind kind;
+	uint64_t epoch;
+	int peer;
+	uint64_t detail;
+};
+
+struct elector_out {
+	size_t n_send;
+	struct elector_send send[ELECTOR_OUT_MAX];
+	size_t n_event;
+	struct elector_event event[ELECTOR_EVENTS_MAX];
+};
+
+struct elector_peer_view {
+	bool heard;               /* ever heard since start */
+	uint64_t last_heard_ms;
+	uint64_t epoch;           /* highest epoch it claimed in any frame */
+	enum wire_role role;      /* from its last HB */
+	uint64_t offset;          /* from its last HB or OFFER */
+};
+
+struct elector_stats {
+	uint64_t elections_started;
+	uint64_t elections_won;
+	uint64_t elections_failed;
+	uint64_t votes_cast;
+	uint64_t votes_refused;
+	uint64_t saves;
+	uint64_t save_failures;
+	uint64_t pauses;
+	uint64_t abdications;
+	uint64_t frames_ignored;  /* valid but stale or not for us */
+};
+
+struct elector;
+
+/*
+ * Create an elector. Returns NULL with a reason in err on a bad config
+ * (timings, members, self). Restores epoch (at least 1) and the vote
+ * from saved. Starts as a replica with no primary, heartbeat due at once.
+ */
+struct elector *elector_new(const struct elector_config *,
+    const struct elector_store *, const struct elector_saved *,
+    uint64_t now_ms, char *err, size_t errlen);
+void elector_free(struct elector *);
+
+/*
+ * A decoded frame arrived. Returns -1 when the frame names a sender that
+ * is not another member (the caller closes that connection), else 0,
+ * whether the frame changed anything or was ignored as stale.
+ */
+int elector_on_frame(struct elector *, const struct wire_frame *,
+    uint64_t now_ms, struct elector_out *);
+
+/* Timers: heartbeats, election timeout, candidacy, lease, abdication. */
+void elector_tick(struct elector *, uint64_t now_ms, struct elector_out *);
+
+/* When to call elector_tick() next (absolute ms, always after the last call). */
+uint64_t elector_next_deadline(const struct elector *);
+
+/* The local server's replication offset, carried in HB and OFFER. */
+void elector_set_offset(struct elector *, uint64_t offset);
+uint64_t elector_offset(const struct elector *);
+
+/* Queries. */
+enum wire_role elector_role(const struct elector *);
+uint64_t elector_epoch(const struct elector *);
+int elector_primary(const struct elector *);          /* index or NONE */
+const char *elector_primary_addr(const struct elector *); /* NULL if none */
+size_t elector_members(const struct elector *);
+size_t elector_self(const struct elector *);
+const struct elector_member *elector_member(const struct elector *, size_t);
+int elector_member_find(const struct elector *, const char *id);
+size_t elector_quorum_size(const struct elector *);   /* N/2 + 1 */
+bool elector_peer_is_down(const struct elector *, size_t, uint64_t now_ms);
+void elector_peer(const struct elector *, size_t, struct elector_peer_view *);
+bool elector_has_quorum(const struct elector *, uint64_t now_ms); /* spec 8 */
+bool elector_is_fenced(const struct elector *, uint64_t now_ms);  /* primary, no lease */
+bool elector_is_writable(const struct elector *, uint64_t now_ms); /* primary, unfenced */
+uint64_t elector_voted_epoch(const struct elector *); /* 0: never voted */
+bool elector_save_is_failing(const struct elector *); /* last save failed */
+const struct elector_timing *elector_timing(const struct elector *);
+const struct elector_stats *elector_stats(const struct elector *);
+
+const char *elector_event_name(enum elector_event_kind);
+
+#endif

@@ -16,6 +16,10 @@
  *    a peer that stopped hearing us when we stopped hearing it cannot
  *    start a candidacy (down_after after its last HB from us, which is at
  *    most one interval older than our last from it) before we are fenced.
+ *    A new primary stays fenced for one hb_interval after it wins, and
+ *    every node heartbeats at once when its epoch or role changes: a
+ *    voter's news reaches an old primary that hears it within that hold
+ *    (frames are assumed to arrive within one hb_interval).
  *  - Sticky votes. A node does not vote while it has heard its current
  *    primary claim primary within sticky = down_after - hb_interval, nor
  *    while it is itself an unfenced primary. A node that does vote for
@@ -28,7 +32,17 @@
  *  - Stand only with quorum visibility: a replica starts a candidacy only
  *    when itself plus the peers heard within down_after make a majority
  *    (an isolated node cannot win and would only inflate the epoch).
- *  - Never stand (priority 0): such a node votes but never stands.
+ *  - Never stand (priority 0): such a node votes but never stands. It
+ *    votes whatever its own offset (it is not in the race) and sends
+ *    offset 0 in its heartbeats so that no node defers to it. Members
+ *    flagged never_stand in the shared list are skipped when a node asks
+ *    "is a live peer a better candidate than me?".
+ *  - A replica that knows no primary follows a live primary it hears even
+ *    at an epoch below its own (it cannot lower its epoch); a primary does
+ *    not count peers at higher epochs towards its lease, so a majority
+ *    that moved on fences it and it abdicates. A new candidacy takes the
+ *    highest epoch seen from any member plus one, so lagging nodes catch
+ *    up in one round.
  *  - Pause detection (Sentinel's TILT): a gap between two calls longer
  *    than pause_threshold_ms means this node was stopped or starved. The
  *    gap does not count toward a primary's silence or the lease-loss
@@ -83,6 +97,7 @@ int elector_timing_check(struct elector_timing *, char *err, size_t errlen);
 struct elector_member {
 	char id[WIRE_ID_MAX + 1];     /* node id */
 	char addr[WIRE_ADDR_MAX + 1]; /* client host:port, what ANNOUNCE carries */
+	bool never_stand;             /* known witness: never deferred to */
 };
 
 struct elector_config {
@@ -90,7 +105,7 @@ struct elector_config {
 	size_t n_members;
 	size_t self;                  /* index of this node in members */
 	struct elector_timing timing;
-	bool never_stand;             /* votes, never stands */
+	bool never_stand;             /* votes, never stands (or members[self]) */
 	bool want_primary;            /* initial_role = primary: clamped, kept */
 	uint64_t seed;                /* jitter randomness */
 };
@@ -188,7 +203,7 @@ int elector_on_frame(struct elector *, const struct wire_frame *,
 /* Timers: heartbeats, election timeout, candidacy, lease, abdication. */
 void elector_tick(struct elector *, uint64_t now_ms, struct elector_out *);
 
-/* When to call elector_tick() next (absolute ms, always after the last call). */
+/* When to call elector_tick() next (absolute ms, after the last call's now). */
 uint64_t elector_next_deadline(const struct elector *);
 
 /* The local server's replication offset, carried in HB and OFFER. */

@@ -1,0 +1,620 @@
+/*
+ * elector: the election state machine (spec sections 1-10 plus the local
+ * policies listed in elector.h). Every change of epoch or vote is saved
+ * through the injected store before any frame that depends on it is put
+ * in the outbox; when the save fails the frame is not produced.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "elector_int.h"
+
+static void
+out_send(struct elector_out *out, int to, const struct wire_frame *f)
+{
+	/* Bounded by construction: at most 3 sends per call (see callers). */
+	if (out->n_send < ELECTOR_OUT_MAX) {
+		out->send[out->n_send].to = to;
+		out->send[out->n_send].frame = *f;
+		out->n_send++;
+	}
+}
+
+static void
+out_event(struct elector_out *out, enum elector_event_kind kind,
+    uint64_t epoch, int peer, uint64_t detail)
+{
+	if (out->n_event < ELECTOR_EVENTS_MAX) {
+		struct elector_event *ev = &out->event[out->n_event++];
+
+		ev->kind = kind;
+		ev->epoch = epoch;
+		ev->peer = peer;
+		ev->detail = detail;
+	}
+}
+
+static uint64_t
+rng_next(struct elector *e)
+{
+	/* splitmix64: the caller's seed is the only source of randomness. */
+	uint64_t z = (e->rng += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static const char *
+my_id(const struct elector *e)
+{
+	return e->members[e->self].id;
+}
+
+static int
+save(struct elector *e, uint64_t epoch, int vote, struct elector_out *out)
+{
+	const char *id = vote == ELECTOR_NONE ? NULL : e->members[vote].id;
+
+	if (e->store.save(e->store.ctx, epoch, id) == -1) {
+		e->save_failing = true;
+		e->stats.save_failures++;
+		out_event(out, ELECTOR_EV_SAVE_FAILED, epoch, vote, 0);
+		return -1;
+	}
+	e->save_failing = false;
+	e->stats.saves++;
+	return 0;
+}
+
+static void
+frame_hb(const struct elector *e, struct wire_frame *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->verb = WIRE_HB;
+	f->epoch = e->epoch;
+	snprintf(f->id, sizeof(f->id), "%s", my_id(e));
+	f->role = e->role;
+	/* A never-stand node is out of the race: let nobody defer to it. */
+	f->offset = e->never_stand ? 0 : e->offset;
+}
+
+static void
+send_hb(struct elector *e, struct elector_out *out)
+{
+	struct wire_frame f;
+
+	if (e->n < 2)
+		return;
+	frame_hb(e, &f);
+	out_send(out, ELECTOR_BROADCAST, &f);
+}
+
+static void
+clear_votes(struct elector *e)
+{
+	for (size_t i = 0; i < e->n; i++)
+		e->peers[i].voted_for_me = false;
+	e->votes = 0;
+}
+
+/* Leave the primary or candidate role: one place, so it is always logged. */
+static void
+step_down(struct elector *e, uint64_t now, struct elector_out *out)
+{
+	if (e->role == WIRE_ROLE_REPLICA)
+		return;
+	if (e->role == WIRE_ROLE_PRIMARY) {
+		e->primary = ELECTOR_NONE;
+		/* Give the cluster down_after to show us a new primary. */
+		e->leader_ref_ms = now;
+	}
+	e->role = WIRE_ROLE_REPLICA;
+	clear_votes(e);
+	out_event(out, ELECTOR_EV_STEP_DOWN, e->epoch, ELECTOR_NONE, 0);
+}
+
+static void
+follow(struct elector *e, int p, const char *addr, uint64_t now,
+    struct elector_out *out)
+{
+	step_down(e, now, out);
+	if (e->primary != p)
+		out_event(out, ELECTOR_EV_ADOPT, e->epoch, p, 0);
+	e->primary = p;
+	snprintf(e->primary_addr, sizeof(e->primary_addr), "%s", addr);
+	e->primary_gone = false;
+	e->leader_ref_ms = now;
+}
+
+static void
+win(struct elector *e, uint64_t now, struct elector_out *out)
+{
+	struct wire_frame f;
+
+	e->role = WIRE_ROLE_PRIMARY;
+	e->primary = (int)e->self;
+	e->primary_gone = false;
+	snprintf(e->primary_addr, sizeof(e->primary_addr), "%s",
+	    e->members[e->self].addr);
+	e->quorum_ref_ms = now;
+	e->won_ms = now;
+	e->stats.elections_won++;
+	out_event(out, ELECTOR_EV_WON, e->epoch, (int)e->self, e->votes);
+	if (e->n < 2)
+		return;
+	memset(&f, 0, sizeof(f));
+	f.verb = WIRE_ANNOUNCE;
+	f.epoch = e->epoch;
+	snprintf(f.id, sizeof(f.id), "%s", my_id(e));
+	snprintf(f.addr, sizeof(f.addr), "%s", e->members[e->self].addr);
+	out_send(out, ELECTOR_BROADCAST, &f);
+}
+
+/* Is a live peer, not the primary and not a known witness, better than me? */
+static bool
+am_best(const struct elector *e, uint64_t now)
+{
+	for (size_t i = 0; i < e->n; i++) {
+		const struct elector_peer_view *v = &e->peers[i].view;
+
+		if (i == e->self || (int)i == e->primary ||
+		    e->members[i].never_stand || !elector_peer_alive(e, i, now))
+			continue;
+		if (v->offset > e->offset)
+			return false;
+		if (v->offset == e->offset &&
+		    strcmp(e->members[i].id, my_id(e)) < 0)
+			return false;
+	}
+	return true;
+}
+
+static bool
+primary_is_down(const struct elector *e, uint64_t now)
+{
+	return e->primary_gone || now - e->leader_ref_ms >= e->t.down_after_ms;
+}
+
+/* Time-driven part of may_stand: when it could first be true. */
+static uint64_t
+stand_time(const struct elector *e)
+{
+	uint64_t t = e->backoff_until_ms;
+
+	if (!e->primary_gone && e->leader_ref_ms + e->t.down_after_ms > t)
+		t = e->leader_ref_ms + e->t.down_after_ms;
+	return t;
+}
+
+static bool
+may_stand(const struct elector *e, uint64_t now)
+{
+	return e->role == WIRE_ROLE_REPLICA && !e->never_stand &&
+	    now >= e->backoff_until_ms && primary_is_down(e, now) &&
+	    elector_has_quorum(e, now) && am_best(e, now);
+}
+
+static void
+stand(struct elector *e, uint64_t now, struct elector_out *out)
+{
+	struct wire_frame f;
+	uint64_t top = e->epoch;
+
+	for (size_t i = 0; i < e->n; i++)
+		if (i != e->self && e->peers[i].view.epoch > top)
+			top = e->peers[i].view.epoch;
+	if (top == UINT64_MAX)
+		return;		/* no epoch left to stand in */
+	if (save(e, top + 1, (int)e->self, out) == -1) {
+		/* Retry on a later heartbeat, not in a loop. */
+		e->backoff_until_ms = now + e->t.hb_interval_ms;
+		return;
+	}
+	e->epoch = top + 1;
+	e->voted_epoch = e->epoch;
+	e->role = WIRE_ROLE_CANDIDATE;
+	e->primary = ELECTOR_NONE;
+	clear_votes(e);
+	e->votes = 1;
+	e->cand_start_ms = now;
+	e->stats.elections_started++;
+	out_event(out, ELECTOR_EV_CANDIDACY, e->epoch, (int)e->self, 0);
+	if (e->votes >= e->quorum) {
+		win(e, now, out);
+		return;
+	}
+	memset(&f, 0, sizeof(f));
+	f.verb = WIRE_OFFER;
+	f.epoch = e->epoch;
+	snprintf(f.id, sizeof(f.id), "%s", my_id(e));
+	f.offset = e->offset;
+	out_send(out, ELECTOR_BROADCAST, &f);
+}
+
+static bool
+should_abdicate(const struct elector *e, uint64_t now)
+{
+	uint64_t ref = elector_majority_heard_at(e);
+
+	if (ref == UINT64_MAX)
+		return false;
+	if (ref < e->quorum_ref_ms)
+		ref = e->quorum_ref_ms;
+	return now - ref >= e->t.down_after_ms;
+}
+
+static uint64_t
+earliest(uint64_t a, uint64_t b, uint64_t now)
+{
+	return b > now && b < a ? b : a;
+}
+
+static void
+plan(struct elector *e, uint64_t now)
+{
+	uint64_t d = e->next_hb_ms;
+
+	if (e->role == WIRE_ROLE_CANDIDATE)
+		d = earliest(d, e->cand_start_ms + e->t.election_timeout_ms, now);
+	if (e->role == WIRE_ROLE_REPLICA && !e->never_stand)
+		d = earliest(d, stand_time(e), now);
+	if (e->role == WIRE_ROLE_PRIMARY) {
+		uint64_t at = elector_majority_heard_at(e);
+
+		d = earliest(d, e->won_ms + e->t.hb_interval_ms, now);
+		if (at != UINT64_MAX) {
+			d = earliest(d, elector_lease_until(e), now);
+			if (at < e->quorum_ref_ms)
+				at = e->quorum_ref_ms;
+			d = earliest(d, at + e->t.down_after_ms, now);
+		}
+	}
+	/* Peers going DOWN change the down set, quorum and who is best. */
+	for (size_t i = 0; i < e->n; i++) {
+		const struct elector_peer_view *v = &e->peers[i].view;
+
+		if (i != e->self && v->heard) {
+			d = earliest(d, v->last_heard_ms + e->t.down_after_ms, now);
+			d = earliest(d, v->last_heard_ms + e->t.lease_ms, now);
+		}
+	}
+	e->next_deadline_ms = d;
+}
+
+/* Whatever time alone can trigger, then the next deadline. */
+static void
+step(struct elector *e, uint64_t now, struct elector_out *out)
+{
+	if (e->role == WIRE_ROLE_CANDIDATE &&
+	    now - e->cand_start_ms >= e->t.election_timeout_ms) {
+		uint64_t wait = e->t.backoff_ms;
+
+		if (e->t.backoff_jitter_ms > 0)
+			wait += rng_next(e) % e->t.backoff_jitter_ms;
+		e->backoff_until_ms = now + wait;
+		e->stats.elections_failed++;
+		out_event(out, ELECTOR_EV_TIMEOUT, e->epoch, ELECTOR_NONE, wait);
+		step_down(e, now, out);
+	}
+	if (e->role == WIRE_ROLE_PRIMARY && should_abdicate(e, now)) {
+		e->stats.abdications++;
+		out_event(out, ELECTOR_EV_ABDICATE, e->epoch, ELECTOR_NONE, 0);
+		/* Our next heartbeat says replica: they may stand at once. */
+		step_down(e, now, out);
+	}
+	if (may_stand(e, now))
+		stand(e, now, out);
+}
+
+/* Every entry point: clamp time, detect a pause (TILT), reset the outbox. */
+static uint64_t
+enter(struct elector *e, uint64_t now, struct elector_out *out)
+{
+	uint64_t gap;
+
+	memset(out, 0, sizeof(*out));
+	if (now < e->last_now_ms)
+		now = e->last_now_ms;
+	gap = now - e->last_now_ms;
+	if (gap > e->t.pause_threshold_ms) {
+		/* Time we did not watch does not count as silence. */
+		uint64_t heard = elector_majority_heard_at(e);
+
+		e->leader_ref_ms += gap;
+		/* Keep the silence watched before the pause, drop the pause. */
+		if (heard != UINT64_MAX && heard > e->quorum_ref_ms)
+			e->quorum_ref_ms = heard;
+		e->quorum_ref_ms += gap;
+		e->stats.pauses++;
+		out_event(out, ELECTOR_EV_PAUSE, e->epoch, ELECTOR_NONE, gap);
+	}
+	e->last_now_ms = now;
+	return now;
+}
+
+/*
+ * Leave every entry point through here: the periodic heartbeat if due, and
+ * an extra one whenever epoch or role changed, so an old primary learns at
+ * once that this node moved on and stops counting it towards its lease.
+ */
+static void
+leave(struct elector *e, uint64_t now, uint64_t epoch0, enum wire_role role0,
+    struct elector_out *out)
+{
+	bool sent = false;
+
+	for (size_t i = 0; i < out->n_send; i++)
+		if (out->send[i].frame.verb == WIRE_HB)
+			sent = true;
+	if (now >= e->next_hb_ms) {
+		e->next_hb_ms += e->t.hb_interval_ms;
+		if (e->next_hb_ms <= now)
+			e->next_hb_ms = now + e->t.hb_interval_ms;
+		if (!sent)
+			send_hb(e, out);
+	} else if (!sent && (e->epoch != epoch0 || e->role != role0))
+		send_hb(e, out);
+	plan(e, now);
+}
+
+void
+elector_tick(struct elector *e, uint64_t now, struct elector_out *out)
+{
+	uint64_t epoch0 = e->epoch;
+	enum wire_role role0 = e->role;
+
+	now = enter(e, now, out);
+	step(e, now, out);
+	leave(e, now, epoch0, role0, out);
+}
+
+static void
+on_hb(struct elector *e, int x, const struct wire_frame *f, uint64_t now,
+    struct elector_out *out)
+{
+	if (f->role != WIRE_ROLE_PRIMARY) {
+		if (x == e->primary) {
+			/* It abdicated or moved on: do not wait down_after. */
+			e->primary = ELECTOR_NONE;
+			e->primary_gone = true;
+			out_event(out, ELECTOR_EV_PRIMARY_LOST, e->epoch, x, 0);
+		}
+		return;
+	}
+	if (f->epoch > e->epoch) {
+		if (save(e, f->epoch, ELECTOR_NONE, out) == -1) {
+			/* Cannot follow, but must not keep authority either. */
+			step_down(e, now, out);
+			return;
+		}
+		e->epoch = f->epoch;
+		follow(e, x, e->members[x].addr, now, out);
+		return;
+	}
+	if (x == e->primary) {
+		e->leader_ref_ms = now;
+		return;
+	}
+	/* Spec 2 (equal epoch), and a lagging primary while we know none. */
+	if (e->role == WIRE_ROLE_REPLICA && e->primary == ELECTOR_NONE) {
+		follow(e, x, e->members[x].addr, now, out);
+		return;
+	}
+	e->stats.frames_ignored++;
+}
+
+static bool
+vote_is_sticky(const struct elector *e, uint64_t now)
+{
+	if (e->role == WIRE_ROLE_PRIMARY)
+		return elector_is_writable(e, now);
+	return e->primary != ELECTOR_NONE && !e->primary_gone &&
+	    now - e->leader_ref_ms < e->sticky_ms;
+}
+
+static void
+on_offer(struct elector *e, int c, const struct wire_frame *f, uint64_t now,
+    struct elector_out *out)
+{
+	struct wire_frame r;
+
+	if (f->epoch <= e->epoch || f->epoch <= e->voted_epoch) {
+		e->stats.frames_ignored++;
+		return;
+	}
+	if (!e->never_stand && (e->offset > f->offset ||
+	    (e->offset == f->offset && strcmp(my_id(e), f->id) < 0))) {
+		e->stats.votes_refused++;
+		return;
+	}
+	if (vote_is_sticky(e, now)) {
+		e->stats.votes_refused++;
+		return;
+	}
+	/* Persist the vote before it leaves, or a crash could vote twice. */
+	if (save(e, f->epoch, c, out) == -1)
+		return;
+	e->epoch = f->epoch;
+	e->voted_epoch = f->epoch;
+	step_down(e, now, out);
+	e->primary = ELECTOR_NONE;
+	e->stats.votes_cast++;
+	out_event(out, ELECTOR_EV_VOTE, e->epoch, c, 0);
+	memset(&r, 0, sizeof(r));
+	r.verb = WIRE_ACCEPT;
+	r.epoch = e->epoch;
+	snprintf(r.id, sizeof(r.id), "%s", my_id(e));
+	out_send(out, c, &r);
+}
+
+static void
+on_accept(struct elector *e, int v, const struct wire_frame *f, uint64_t now,
+    struct elector_out *out)
+{
+	if (e->role != WIRE_ROLE_CANDIDATE || f->epoch != e->epoch ||
+	    e->peers[v].voted_for_me) {
+		e->stats.frames_ignored++;
+		return;
+	}
+	e->peers[v].voted_for_me = true;
+	e->votes++;
+	if (e->votes >= e->quorum)
+		win(e, now, out);
+}
+
+static void
+on_announce(struct elector *e, int p, const struct wire_frame *f,
+    uint64_t now, struct elector_out *out)
+{
+	if (f->epoch < e->epoch || (f->epoch == e->epoch &&
+	    (p == e->primary || e->role == WIRE_ROLE_PRIMARY))) {
+		if (p == e->primary && e->role == WIRE_ROLE_REPLICA)
+			e->leader_ref_ms = now;
+		e->stats.frames_ignored++;
+		return;
+	}
+	if (save(e, f->epoch, p, out) == -1) {
+		step_down(e, now, out);
+		return;
+	}
+	e->epoch = f->epoch;
+	e->voted_epoch = f->epoch;
+	follow(e, p, f->addr, now, out);
+}
+
+int
+elector_on_frame(struct elector *e, const struct wire_frame *f, uint64_t now,
+    struct elector_out *out)
+{
+	uint64_t epoch0 = e->epoch;
+	enum wire_role role0 = e->role;
+	struct elector_peer_view *v;
+	int x;
+
+	now = enter(e, now, out);
+	x = elector_member_find(e, f->id);
+	if (x == ELECTOR_NONE || (size_t)x == e->self) {
+		leave(e, now, epoch0, role0, out);
+		return -1;
+	}
+	v = &e->peers[x].view;
+	v->heard = true;
+	v->last_heard_ms = now;
+	if (f->epoch > v->epoch)
+		v->epoch = f->epoch;
+	switch (f->verb) {
+	case WIRE_HB:
+		v->role = f->role;
+		v->offset = f->offset;
+		on_hb(e, x, f, now, out);
+		break;
+	case WIRE_OFFER:
+		v->role = WIRE_ROLE_CANDIDATE;
+		v->offset = f->offset;
+		on_offer(e, x, f, now, out);
+		break;
+	case WIRE_ACCEPT:
+		on_accept(e, x, f, now, out);
+		break;
+	case WIRE_ANNOUNCE:
+		v->role = WIRE_ROLE_PRIMARY;
+		on_announce(e, x, f, now, out);
+		break;
+	}
+	step(e, now, out);
+	leave(e, now, epoch0, role0, out);
+	return 0;
+}
+
+void
+elector_set_offset(struct elector *e, uint64_t offset)
+{
+	e->offset = offset;
+}
+
+static int
+config_error(char *err, size_t errlen, const char *msg)
+{
+	if (errlen > 0)
+		snprintf(err, errlen, "%s", msg);
+	return -1;
+}
+
+static int
+config_check(const struct elector_config *c, char *err, size_t errlen)
+{
+	if (c->n_members == 0 || c->n_members > ELECTOR_MEMBERS_MAX)
+		return config_error(err, errlen, "members: need 1 to 256");
+	if (c->self >= c->n_members)
+		return config_error(err, errlen, "self is not a member");
+	for (size_t i = 0; i < c->n_members; i++) {
+		const struct elector_member *m = &c->members[i];
+
+		if (!wire_id_is_valid(m->id, strnlen(m->id, sizeof(m->id))))
+			return config_error(err, errlen, "members: bad node id");
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(c->members[j].id, m->id) == 0)
+				return config_error(err, errlen,
+				    "members: duplicate node id");
+	}
+	return 0;
+}
+
+struct elector *
+elector_new(const struct elector_config *c, const struct elector_store *s,
+    const struct elector_saved *saved, uint64_t now, char *err, size_t errlen)
+{
+	struct elector *e;
+
+	if (config_check(c, err, errlen) == -1)
+		return NULL;
+	if ((e = calloc(1, sizeof(*e))) == NULL ||
+	    (e->members = calloc(c->n_members, sizeof(*e->members))) == NULL ||
+	    (e->peers = calloc(c->n_members, sizeof(*e->peers))) == NULL) {
+		elector_free(e);
+		config_error(err, errlen, "out of memory");
+		return NULL;
+	}
+	e->t = c->timing;
+	if (elector_timing_check(&e->t, err, errlen) == -1) {
+		elector_free(e);
+		return NULL;
+	}
+	memcpy(e->members, c->members, c->n_members * sizeof(*e->members));
+	e->n = c->n_members;
+	e->self = c->self;
+	e->quorum = e->n / 2 + 1;
+	e->sticky_ms = e->t.down_after_ms - e->t.hb_interval_ms;
+	e->never_stand = c->never_stand || c->members[c->self].never_stand;
+	e->want_primary = c->want_primary;
+	e->store = *s;
+	e->rng = c->seed;
+	/* Spec 10: whatever the config prefers, start as a replica. */
+	e->role = WIRE_ROLE_REPLICA;
+	e->epoch = 1;
+	if (saved != NULL) {
+		if (saved->epoch > 1)
+			e->epoch = saved->epoch;
+		if (saved->has_vote)
+			e->voted_epoch = e->epoch;
+	}
+	e->primary = ELECTOR_NONE;
+	e->leader_ref_ms = now;
+	e->quorum_ref_ms = now;
+	e->next_hb_ms = now;
+	e->last_now_ms = now;
+	e->next_deadline_ms = now;
+	return e;
+}
+
+void
+elector_free(struct elector *e)
+{
+	if (e == NULL)
+		return;
+	free(e->members);
+	free(e->peers);
+	free(e);
+}

@@ -1,0 +1,57 @@
+/*
+ * elector_int: the elector's private state, shared by elector.c (what
+ * happens) and elector_view.c (what it reports). Not for the daemon.
+ */
+#ifndef ELECTOR_INT_H
+#define ELECTOR_INT_H
+
+#include "elector.h"
+
+struct elector_peer {
+	struct elector_peer_view view;
+	bool voted_for_me;            /* in the open candidacy */
+};
+
+struct elector {
+	struct elector_member *members;
+	struct elector_peer *peers;   /* indexed like members; self unused */
+	size_t n;
+	size_t self;
+	size_t quorum;
+	struct elector_timing t;
+	uint64_t sticky_ms;           /* no vote while primary heard within */
+	bool never_stand;
+	bool want_primary;
+	struct elector_store store;
+	uint64_t rng;
+
+	enum wire_role role;
+	uint64_t epoch;
+	uint64_t voted_epoch;         /* highest epoch voted in; 0: none */
+	int primary;                  /* member index or ELECTOR_NONE */
+	char primary_addr[WIRE_ADDR_MAX + 1];
+	bool primary_gone;            /* our primary stopped claiming: down now */
+	uint64_t offset;
+
+	/* Silence of the primary counts from here; pauses shift it. */
+	uint64_t leader_ref_ms;
+	/* A primary's grace before abdicating counts from here. */
+	uint64_t quorum_ref_ms;
+	uint64_t won_ms;              /* when this node last won */
+	uint64_t next_hb_ms;
+	uint64_t cand_start_ms;
+	size_t votes;
+	uint64_t backoff_until_ms;
+	uint64_t last_now_ms;
+	uint64_t next_deadline_ms;
+	bool save_failing;
+
+	struct elector_stats stats;
+};
+
+/* elector_view.c */
+bool elector_peer_alive(const struct elector *, size_t, uint64_t now_ms);
+uint64_t elector_lease_until(const struct elector *);
+uint64_t elector_majority_heard_at(const struct elector *);
+
+#endif

@@ -2,6 +2,7 @@
 #   make              build the library and the daemon
 #   make check        build and run every test (installs missing packages)
 #   make check-asan   the same under AddressSanitizer + UBSan
+#   make check-valgrind  the same under valgrind memcheck
 #   make soak         long randomized property run (SOAK_SECONDS, default 600)
 #   make clean
 # Build output goes to build/ (build-asan/ for the sanitizer variant).
@@ -38,7 +39,7 @@ TEST_BIN   = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TEST_HELP  = $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
 TEST_HOBJ  = $(TEST_HELP:%.c=$(BUILD)/%.o)
 
-.PHONY: all deps check check-asan soak clean
+.PHONY: all deps check check-asan check-valgrind soak clean
 all: deps
 	@$(MAKE) --no-print-directory build-all
 
@@ -82,6 +83,15 @@ check-asan: deps
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	 sh mk/run-tests.sh $(TEST_BIN:$(BUILD)/%=build-asan/%)
+
+# valgrind memcheck over every test program, in one process per program so
+# leaks at exit are seen; the property test runs fewer seeds (it is slow).
+VALGRIND = valgrind -q --error-exitcode=99 --leak-check=full \
+           --errors-for-leak-kinds=definite,indirect --track-fds=no
+check-valgrind: all
+	@sh mk/deps.sh valgrind
+	@CK_FORK=no KEVY_PROP_SEEDS=50 sh mk/run-tests.sh \
+	    $(foreach t,$(TEST_BIN),"$(VALGRIND) $(t)")
 
 SOAK_SECONDS ?= 600
 soak: all

@@ -18,6 +18,7 @@
 #define WIRE_ELEMS_MAX   5    /* elements in the largest frame (HB) */
 #define WIRE_BULK_MAX    255  /* bytes in one bulk string; real ones < 64 */
 #define WIRE_HEADER_MAX  16   /* bytes in a "*N" / "$N" header line with CRLF */
+/* Reserved: inline commands are rejected (docs/wire.md), so unused. */
 #define WIRE_INLINE_MAX  512  /* bytes in an inline command line with CRLF */
 #define WIRE_FRAME_MAX   1024 /* bytes a frame may span; beyond: error */
 
@@ -60,8 +61,10 @@ enum wire_status {
 
 /*
  * Decode at most one frame from buf[0..len). On WIRE_OK and WIRE_SKIP,
- * *used is the number of bytes to drop from the front of the buffer. On
- * WIRE_ERROR, *why names the reason (a static string).
+ * *used is the number of bytes to drop from the front of the buffer (0
+ * otherwise). On WIRE_ERROR, *why names the reason (a static string); why
+ * may be NULL. *out is written only on WIRE_OK. Stateless: call again with
+ * the whole buffered input after more bytes arrive.
  */
 enum wire_status wire_decode(const uint8_t *buf, size_t len,
     struct wire_frame *out, size_t *used, const char **why);
@@ -76,7 +79,8 @@ size_t wire_encode(const struct wire_frame *f, uint8_t *buf, size_t cap);
 /* True if s is a valid node id: 1..WIRE_ID_MAX bytes, printable, no space. */
 bool wire_id_is_valid(const char *s, size_t len);
 
-/* Text for a verb or a role, as sent on the wire ("HB", "primary"). */
+/* Text for a verb or a role, as sent on the wire ("HB", "primary"), or
+ * NULL for a value outside the enum. */
 const char *wire_verb_name(enum wire_verb);
 const char *wire_role_name(enum wire_role);
 

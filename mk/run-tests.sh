@@ -1,9 +1,11 @@
 #!/bin/sh
-# Run each Check test binary given; report every failure, fail if any.
+# Run each test command given (a word list, e.g. "valgrind -q prog");
+# report every failure, fail if any.
 failed=""
 for t in "$@"; do
 	echo "== $t"
-	if ! "$t"; then failed="$failed $t"; fi
+	# shellcheck disable=SC2086
+	if ! $t; then failed="$failed [$t]"; fi
 done
 if [ -n "$failed" ]; then
 	echo "FAILED:$failed" >&2

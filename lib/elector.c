@@ -554,6 +554,10 @@ config_check(const struct elector_config *c, char *err, size_t errlen)
 
 		if (!wire_id_is_valid(m->id, strnlen(m->id, sizeof(m->id))))
 			return config_error(err, errlen, "members: bad node id");
+		/* elect.meta writes "voted -" for no vote. */
+		if (strcmp(m->id, "-") == 0)
+			return config_error(err, errlen,
+			    "members: node id \"-\" is reserved");
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(c->members[j].id, m->id) == 0)
 				return config_error(err, errlen,

@@ -19,7 +19,6 @@
 #define WIRE_BULK_MAX    255  /* bytes in one bulk string; real ones < 64 */
 #define WIRE_HEADER_MAX  16   /* bytes in a "*N" / "$N" header line with CRLF */
 /* Reserved: inline commands are rejected (docs/wire.md), so unused. */
-#define WIRE_INLINE_MAX  512  /* bytes in an inline command line with CRLF */
 #define WIRE_FRAME_MAX   1024 /* bytes a frame may span; beyond: error */
 
 enum wire_verb {

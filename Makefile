@@ -32,6 +32,7 @@ LIB_A      = $(BUILD)/libkevyelect.a
 # daemon/*.c except main.c are linkable into tests too.
 DMN_SRC    = $(filter-out daemon/main.c,$(wildcard daemon/*.c))
 DMN_OBJ    = $(DMN_SRC:%.c=$(BUILD)/%.o)
+DMN_A      = $(BUILD)/libkevyelectd.a
 DMN_MAIN   = $(wildcard daemon/main.c)
 DAEMON     = $(if $(DMN_MAIN),$(BUILD)/kevy-electd)
 TEST_SRC   = $(wildcard tests/check_*.c)
@@ -65,10 +66,15 @@ $(LIB_A): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/kevy-electd: $(BUILD)/daemon/main.o $(DMN_OBJ) $(LIB_A)
+$(DMN_A): $(DMN_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/kevy-electd: $(BUILD)/daemon/main.o $(DMN_A) $(LIB_A)
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(call pc_libs,libevent libconfig)
 
-$(BUILD)/tests/check_%: $(BUILD)/tests/check_%.o $(TEST_HOBJ) $(DMN_OBJ) $(LIB_A)
+# Archives: a test links only the daemon modules it uses.
+$(BUILD)/tests/check_%: $(BUILD)/tests/check_%.o $(TEST_HOBJ) $(DMN_A) $(LIB_A)
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(call pc_libs,check libevent libconfig)
 
 # Every test binary runs; the first failure fails the target, after all ran.

@@ -68,8 +68,8 @@ save(struct elector *e, uint64_t epoch, int vote, struct elector_out *out)
 	return 0;
 }
 
-static void
-frame_hb(const struct elector *e, struct wire_frame *f)
+void
+elector_heartbeat(const struct elector *e, struct wire_frame *f)
 {
 	memset(f, 0, sizeof(*f));
 	f->verb = WIRE_HB;
@@ -87,7 +87,7 @@ send_hb(struct elector *e, struct elector_out *out)
 
 	if (e->n < 2)
 		return;
-	frame_hb(e, &f);
+	elector_heartbeat(e, &f);
 	out_send(out, ELECTOR_BROADCAST, &f);
 }
 

@@ -206,6 +206,9 @@ void elector_tick(struct elector *, uint64_t now_ms, struct elector_out *);
 /* When to call elector_tick() next (absolute ms, after the last call's now). */
 uint64_t elector_next_deadline(const struct elector *);
 
+/* The heartbeat this node would send now: a new link's first frame. */
+void elector_heartbeat(const struct elector *, struct wire_frame *);
+
 /* The local server's replication offset, carried in HB and OFFER. */
 void elector_set_offset(struct elector *, uint64_t offset);
 uint64_t elector_offset(const struct elector *);

@@ -1,0 +1,134 @@
+/*
+ * config: kevy-electd.conf (libconfig syntax) into a struct config. A
+ * schema table drives parsing, validation, defaults and help; every
+ * problem is reported as "file:line: key: problem", all of them, and a
+ * config with any error is never half-applied.
+ */
+#ifndef CONFIG_H
+#define CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "elector.h"
+#include "log.h"
+#include "wire.h"
+
+#define CONFIG_HOST_MAX   253  /* bytes in a host name or address literal */
+#define CONFIG_PATH_MAX   1024 /* bytes in a file or directory path */
+#define CONFIG_SUN_PATH_MAX 107 /* bytes in a Unix socket path (sun_path - NUL) */
+#define CONFIG_NAME_MAX   64   /* bytes in a user or group name */
+#define CONFIG_UIDS_MAX   16   /* entries in control.write_uids / write_gids */
+#define CONFIG_EXIT_INVALID 78 /* EX_CONFIG: what -t returns for a bad config */
+
+#define CONFIG_DEFAULT_PATH        "/etc/kevy-elect/kevy-electd.conf"
+#define CONFIG_DEFAULT_STATE_DIR   "/var/lib/kevy-elect"
+#define CONFIG_DEFAULT_CONTROL     "/run/kevy-elect/kevy-electd.sock"
+#define CONFIG_DEFAULT_CONTROL_MODE 0660
+
+struct config_hostport {
+	char host[CONFIG_HOST_MAX + 1]; /* without [] for IPv6 literals */
+	uint16_t port;
+};
+
+struct config_member {
+	char id[WIRE_ID_MAX + 1];
+	struct config_hostport election; /* where its elector listens */
+	char client[WIRE_ADDR_MAX + 1];  /* its kevy client host:port */
+	bool never_stand;
+};
+
+struct config {
+	char path[CONFIG_PATH_MAX + 1];
+	char node_id[WIRE_ID_MAX + 1];
+	size_t self;                     /* index of node_id in members */
+	struct config_member members[ELECTOR_MEMBERS_MAX];
+	size_t n_members;
+	struct config_hostport listen;   /* default: own members entry */
+	char advertise[WIRE_ADDR_MAX + 1]; /* default: own client address */
+	char state_dir[CONFIG_PATH_MAX + 1];
+	char control_path[CONFIG_SUN_PATH_MAX + 1];
+	mode_t control_mode;
+	char control_group[CONFIG_NAME_MAX + 1]; /* "" = daemon's group */
+	struct elector_timing timing;    /* lease/pause derived if unset */
+	bool want_primary;               /* initial_role = "primary" */
+	bool never_stand;
+	enum log_level log_level;
+};
+
+/* How a problem found in a config is told; warnings do not fail a load. */
+typedef void config_report_fn(void *ctx, bool is_error, const char *msg);
+
+/*
+ * Load and validate path into out (fully filled in, defaults applied) and
+ * report each problem through report. Returns the number of errors: 0
+ * means out is valid; otherwise out must not be used.
+ */
+int config_load(const char *path, struct config *out,
+    config_report_fn *report, void *ctx);
+
+/* Fill an elector_config (members, self, timings...) from a config. */
+void config_to_elector(const struct config *, struct elector_member *members,
+    struct elector_config *out);
+
+/* "host:port" (IPv6 as "[addr]:port") -> hostport; 0 or -1. */
+int config_parse_hostport(const char *s, struct config_hostport *out);
+
+/* The same, with the reason for a -1 (a static sentence) in *why. */
+int config_parse_hostport_why(const char *s, struct config_hostport *out,
+    const char **why);
+
+/*
+ * The schema (daemon/config_schema.c): one row per key, in the order of
+ * docs/configuration.md. config_load walks it for unknown keys, types,
+ * ranges, required keys and defaults; --help and the docs read it too.
+ */
+enum config_kind {
+	CONFIG_KIND_STRING = 1,
+	CONFIG_KIND_BOOL,
+	CONFIG_KIND_MS,       /* integer milliseconds, int or int64 */
+	CONFIG_KIND_GROUP,    /* { ... } of keys of scope `opens` */
+	CONFIG_KIND_LIST,     /* ( {...}, ... ) of groups of scope `opens` */
+};
+
+enum config_scope {
+	CONFIG_SCOPE_TOP = 1,
+	CONFIG_SCOPE_CONTROL, /* control { ... } */
+	CONFIG_SCOPE_MEMBER,  /* one entry of members ( ... ) */
+};
+
+/* A value as read from the file or from a row's default text. */
+struct config_value {
+	const char *str;      /* CONFIG_KIND_STRING */
+	uint64_t num;         /* CONFIG_KIND_MS; entries for CONFIG_KIND_LIST */
+	bool flag;            /* CONFIG_KIND_BOOL */
+};
+
+/*
+ * Store a value that passed the generic checks (type, range, length);
+ * member is the members index for CONFIG_SCOPE_MEMBER rows. Returns 0, or
+ * -1 with a static sentence in *why and out left as it was.
+ */
+typedef int config_set_fn(struct config *out, size_t member,
+    const struct config_value *v, const char **why);
+
+struct config_key {
+	enum config_scope scope;
+	const char *name;
+	enum config_kind kind;
+	bool required;
+	uint64_t min, max;    /* MS: value; STRING: bytes; LIST: entries */
+	const char *def;      /* default as written in a file; NULL: none */
+	const char *help;     /* one line; says how a NULL default is derived */
+	enum config_scope opens; /* GROUP and LIST: scope of the children */
+	config_set_fn *set;
+};
+
+const struct config_key *config_keys(size_t *n);
+/* "control.mode", "members.[].id": the row's full path into buf. */
+const char *config_key_path(const struct config_key *, char *buf, size_t cap);
+const char *config_kind_name(enum config_kind);
+
+#endif

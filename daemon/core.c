@@ -1,0 +1,334 @@
+/*
+ * core: the pure elector inside the event loop. It feeds the elector
+ * frames and the clock, routes what comes out (frames to links, events to
+ * the log), arms the one timer at the elector's next deadline, and pushes
+ * a STATUS line to WATCH clients in the same loop iteration as any change.
+ * It never sleeps and never polls.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "ctl.h"
+#include "electd.h"
+#include "inbound.h"
+#include "link.h"
+#include "log.h"
+
+uint64_t
+electd_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+uint64_t
+electd_now_ms(void)
+{
+	return electd_now_us() / 1000;
+}
+
+uint64_t
+electd_random(struct electd *d, uint64_t bound)
+{
+	uint64_t z = (d->rng += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return (z ^ (z >> 31)) % bound;
+}
+
+static const char *
+member_id(const struct electd *d, int i)
+{
+	if (i < 0)
+		return "-";
+	return elector_member(d->el, (size_t)i)->id;
+}
+
+static void
+log_event(struct electd *d, const struct elector_event *ev)
+{
+	const char *name = elector_event_name(ev->kind);
+
+	switch (ev->kind) {
+	case ELECTOR_EV_SAVE_FAILED:
+		log_error("elector event=%s epoch=%" PRIu64 " vote=%s "
+		    "error=\"%s\": the frame that needed it was not sent",
+		    name, ev->epoch, member_id(d, ev->peer),
+		    d->store.last_error);
+		break;
+	case ELECTOR_EV_PAUSE:
+		log_warnx("elector event=%s gap_ms=%" PRIu64 ": this node was "
+		    "stopped or starved; re-learning peers before acting",
+		    name, ev->detail);
+		break;
+	case ELECTOR_EV_TIMEOUT:
+		log_info("elector event=%s epoch=%" PRIu64 " backoff_ms=%" PRIu64,
+		    name, ev->epoch, ev->detail);
+		break;
+	default:
+		log_info("elector event=%s epoch=%" PRIu64 " peer=%s", name,
+		    ev->epoch, member_id(d, ev->peer));
+		break;
+	}
+}
+
+static void
+send_frame(struct electd *d, const struct elector_send *s)
+{
+	uint8_t buf[WIRE_FRAME_MAX];
+	size_t len = wire_encode(&s->frame, buf, sizeof(buf));
+
+	if (len == 0) {
+		log_error("elector produced an unencodable %s frame",
+		    wire_verb_name(s->frame.verb));
+		return;
+	}
+	for (size_t i = 0; i < elector_members(d->el); i++) {
+		if (d->links[i] == NULL ||
+		    (s->to != ELECTOR_BROADCAST && (size_t)s->to != i))
+			continue;
+		d->counters.frames_out[s->frame.verb]++;
+		link_send(d->links[i], buf, len);
+	}
+}
+
+static void
+log_transition(const struct status *old,
+    const struct status *st)
+{
+	if (old->role != st->role || old->epoch != st->epoch ||
+	    strcmp(old->primary, st->primary) != 0)
+		log_info("transition role=%s epoch=%" PRIu64 " primary=%s "
+		    "was_role=%s was_epoch=%" PRIu64 " was_primary=%s",
+		    wire_role_name(st->role), st->epoch,
+		    st->primary[0] ? st->primary : "none",
+		    wire_role_name(old->role), old->epoch,
+		    old->primary[0] ? old->primary : "none");
+	if (old->quorum != st->quorum)
+		log_info("quorum=%s", st->quorum ? "yes" : "no");
+	if (old->fenced != st->fenced)
+		log_info("fenced=%s role=%s epoch=%" PRIu64,
+		    st->fenced ? "yes" : "no", wire_role_name(st->role),
+		    st->epoch);
+	for (size_t i = 0; i < st->n_peers; i++)
+		if (old->peers[i].up != st->peers[i].up)
+			log_info("peer %s state=%s", st->peers[i].id,
+			    st->peers[i].up ? "up" : "down");
+}
+
+/* Re-arm the timer and tell WATCH clients about any change, at once. */
+static void
+after(struct electd *d)
+{
+	uint64_t now_us = electd_now_us();
+	uint64_t due_us = elector_next_deadline(d->el) * 1000;
+	uint64_t wait_us = due_us > now_us ? due_us - now_us : 0;
+	struct timeval tv = {
+		.tv_sec = (time_t)(wait_us / 1000000),
+		.tv_usec = (suseconds_t)(wait_us % 1000000),
+	};
+	struct status *st;
+
+	evtimer_add(d->timer, &tv);
+	if ((st = malloc(sizeof(*st))) == NULL) {
+		log_warn("status snapshot");
+		return;
+	}
+	core_status(d, st);
+	if (status_watch_differs(d->published, st) ||
+	    status_peers_up(d->published) != status_peers_up(st)) {
+		log_transition(d->published, st);
+		if (d->published->role != st->role ||
+		    d->published->epoch != st->epoch ||
+		    strcmp(d->published->primary, st->primary) != 0)
+			d->changed_ms = electd_now_ms();
+		st->since_change_ms = 0;
+		if (d->ctl != NULL)
+			ctl_publish(d->ctl, st);
+		free(d->published);
+		d->published = st;
+	} else
+		free(st);
+}
+
+static void
+apply(struct electd *d, const struct elector_out *out)
+{
+	for (size_t i = 0; i < out->n_event; i++)
+		log_event(d, &out->event[i]);
+	for (size_t i = 0; i < out->n_send; i++)
+		send_frame(d, &out->send[i]);
+	after(d);
+}
+
+static void
+on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct electd *d = arg;
+	struct elector_out out;
+
+	(void)fd;
+	(void)what;
+	elector_tick(d->el, electd_now_ms(), &out);
+	apply(d, &out);
+}
+
+int
+core_on_frame(struct electd *d, const struct wire_frame *f)
+{
+	struct elector_out out;
+	int rc;
+
+	d->counters.frames_in[f->verb]++;
+	rc = elector_on_frame(d->el, f, electd_now_ms(), &out);
+	if (rc == -1)
+		d->counters.rejected_senders++;
+	apply(d, &out);
+	return rc;
+}
+
+void
+core_set_offset(struct electd *d, uint64_t offset)
+{
+	elector_set_offset(d->el, offset);
+}
+
+void
+core_link_up(struct electd *d, size_t member)
+{
+	struct elector_send s = { .to = (int)member };
+
+	elector_heartbeat(d->el, &s.frame);
+	send_frame(d, &s);
+}
+
+void
+core_status(struct electd *d, struct status *st)
+{
+	uint64_t now = electd_now_ms();
+	int p = elector_primary(d->el);
+	size_t self = elector_self(d->el);
+
+	memset(st, 0, sizeof(*st));
+	snprintf(st->node_id, sizeof(st->node_id), "%s", d->cfg->node_id);
+	st->role = elector_role(d->el);
+	st->epoch = elector_epoch(d->el);
+	if (p != ELECTOR_NONE) {
+		snprintf(st->primary, sizeof(st->primary), "%s",
+		    member_id(d, p));
+		snprintf(st->primary_addr, sizeof(st->primary_addr), "%s",
+		    elector_primary_addr(d->el));
+	}
+	st->quorum = elector_has_quorum(d->el, now);
+	st->fenced = elector_is_fenced(d->el, now);
+	st->offset = elector_offset(d->el);
+	st->voted_epoch = elector_voted_epoch(d->el);
+	st->save_failing = elector_save_is_failing(d->el);
+	st->never_stand = d->cfg->never_stand ||
+	    d->cfg->members[self].never_stand;
+	st->since_change_ms = now - d->changed_ms;
+	st->uptime_ms = now - d->start_ms;
+	for (size_t i = 0; i < elector_members(d->el); i++) {
+		struct status_peer *sp;
+		struct elector_peer_view v;
+
+		if (i == self)
+			continue;
+		sp = &st->peers[st->n_peers++];
+		elector_peer(d->el, i, &v);
+		snprintf(sp->id, sizeof(sp->id), "%s", member_id(d, (int)i));
+		sp->up = !elector_peer_is_down(d->el, i, now);
+		sp->heard = v.heard;
+		sp->last_seen_ms = v.heard ? now - v.last_heard_ms : 0;
+		sp->epoch = v.epoch;
+		sp->role = v.heard ? v.role : 0;
+		sp->offset = v.offset;
+		sp->link = d->links[i] != NULL ?
+		    link_state_name(link_state(d->links[i])) : "none";
+		sp->inbound = d->inbound != NULL ?
+		    inbound_count(d->inbound, i) : 0;
+		sp->never_stand = d->cfg->members[i].never_stand;
+	}
+}
+
+static void
+seed(struct electd *d, uint64_t *elector_seed)
+{
+	uint64_t r[2];
+
+	/* Real randomness for jitter; the clock only if the kernel fails us. */
+	if (getrandom(r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r)) {
+		r[0] = electd_now_us() ^ (uint64_t)getpid() << 32;
+		r[1] = r[0] * 0x9e3779b97f4a7c15ULL;
+	}
+	*elector_seed = r[0];
+	d->rng = r[1];
+}
+
+int
+core_start(struct electd *d, char *err, size_t errlen)
+{
+	struct elector_member *members;
+	struct elector_config ec;
+	struct elector_store store = { metafile_store_save, &d->store };
+	struct elector_saved saved;
+	bool found;
+	uint64_t now = electd_now_ms();
+
+	d->store.dir = d->cfg->state_dir;
+	if (metafile_load(d->cfg->state_dir, &saved, &found, err, errlen) == -1)
+		return -1;
+	if ((members = calloc(ELECTOR_MEMBERS_MAX, sizeof(*members))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	config_to_elector(d->cfg, members, &ec);
+	seed(d, &ec.seed);
+	d->el = elector_new(&ec, &store, found ? &saved : NULL, now, err,
+	    errlen);
+	free(members);
+	if (d->el == NULL)
+		return -1;
+	if (found)
+		log_info("state restored epoch=%" PRIu64 " voted=%s",
+		    elector_epoch(d->el), saved.has_vote ? saved.vote : "-");
+	else
+		log_info("state fresh dir=%s", d->cfg->state_dir);
+	if (d->cfg->want_primary)
+		log_info("initial_role=primary clamped to replica: write "
+		    "authority comes only from winning an election");
+	d->start_ms = d->changed_ms = now;
+	if ((d->published = calloc(1, sizeof(*d->published))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	core_status(d, d->published);
+	if ((d->timer = evtimer_new(d->base, on_timer, d)) == NULL) {
+		snprintf(err, errlen, "evtimer_new failed");
+		return -1;
+	}
+	after(d);
+	return 0;
+}
+
+void
+core_stop(struct electd *d)
+{
+	if (d->timer != NULL)
+		event_free(d->timer);
+	d->timer = NULL;
+	elector_free(d->el);
+	d->el = NULL;
+	free(d->published);
+	d->published = NULL;
+}

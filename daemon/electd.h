@@ -1,0 +1,68 @@
+/*
+ * electd: the one struct that holds a running daemon, passed explicitly
+ * to every module of daemon/. main.c builds it; core.c drives the elector
+ * inside it; link.c, inbound.c and ctl.c are its connections.
+ */
+#ifndef ELECTD_H
+#define ELECTD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "elector.h"
+#include "metafile.h"
+#include "status.h"
+#include "wire.h"
+
+struct event_base;
+struct event;
+struct evdns_base;
+struct link;
+struct inbound_listener;
+struct ctl;
+
+/* Frame counters by verb (index enum wire_verb), for STATUS and metrics. */
+struct electd_counters {
+	uint64_t frames_in[WIRE_ANNOUNCE + 1];
+	uint64_t frames_out[WIRE_ANNOUNCE + 1];
+	uint64_t frames_dropped;     /* link down or output full */
+	uint64_t decode_errors;
+	uint64_t rejected_senders;   /* frames naming a non-member or us */
+};
+
+struct electd {
+	struct event_base *base;
+	struct evdns_base *dns;
+	struct config *cfg;
+	struct elector *el;
+	struct metafile_store store;
+	struct event *timer;          /* one-shot at the elector's deadline */
+	struct link *links[ELECTOR_MEMBERS_MAX]; /* outbound; NULL for self */
+	struct inbound_listener *inbound;
+	struct ctl *ctl;
+	struct status *published;     /* last snapshot WATCH saw */
+	uint64_t start_ms;
+	uint64_t changed_ms;          /* role, epoch or primary last changed */
+	uint64_t rng;                 /* link jitter */
+	struct electd_counters counters;
+};
+
+/* Monotonic clock, the elector's time base. */
+uint64_t electd_now_ms(void);
+uint64_t electd_now_us(void);
+/* Uniform in [0, bound), bound > 0: for jitter only. */
+uint64_t electd_random(struct electd *, uint64_t bound);
+
+/* core.c: the elector inside the event loop. */
+int core_start(struct electd *, char *err, size_t errlen);
+void core_stop(struct electd *);
+/* A decoded frame from an inbound connection; -1: close that connection. */
+int core_on_frame(struct electd *, const struct wire_frame *);
+void core_set_offset(struct electd *, uint64_t offset);
+void core_status(struct electd *, struct status *);
+/* A link just came up: its first frame is a fresh heartbeat. */
+void core_link_up(struct electd *, size_t member);
+
+#endif

@@ -1,0 +1,156 @@
+/*
+ * log: leveled stderr logging. stderr is unbuffered and each line goes
+ * out in one write, so lines from a crash are never half-written.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+static enum log_level log_level = LOG_LEVEL_INFO;
+static bool log_with_time;
+
+static const char *const level_names[] = { "error", "warn", "info", "debug" };
+
+void
+log_init(enum log_level level, bool with_time)
+{
+	log_level = level;
+	log_with_time = with_time;
+}
+
+void
+log_set_level(enum log_level level)
+{
+	log_level = level;
+}
+
+enum log_level
+log_get_level(void)
+{
+	return log_level;
+}
+
+int
+log_level_parse(const char *s, enum log_level *out)
+{
+	for (size_t i = 0; i < sizeof(level_names) / sizeof(level_names[0]); i++)
+		if (strcmp(s, level_names[i]) == 0) {
+			*out = (enum log_level)i;
+			return 0;
+		}
+	return -1;
+}
+
+const char *
+log_level_name(enum log_level level)
+{
+	return (size_t)level < 4 ? level_names[level] : "unknown";
+}
+
+static void
+vlog(enum log_level level, const char *tail, const char *fmt, va_list ap)
+{
+	char line[LOG_LINE_MAX];
+	size_t n = 0;
+	int r;
+
+	if (level > log_level)
+		return;
+	if (log_with_time) {
+		struct timespec ts;
+		struct tm tm;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		gmtime_r(&ts.tv_sec, &tm);
+		n = strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%S", &tm);
+		r = snprintf(line + n, sizeof(line) - n, ".%03ldZ ",
+		    ts.tv_nsec / 1000000);
+		n += r > 0 ? (size_t)r : 0;
+	}
+	r = snprintf(line + n, sizeof(line) - n, "%s: ", level_names[level]);
+	n += r > 0 ? (size_t)r : 0;
+	if (n < sizeof(line)) {
+		r = vsnprintf(line + n, sizeof(line) - n, fmt, ap);
+		n += r > 0 ? (size_t)r : 0;
+	}
+	if (tail != NULL && n < sizeof(line)) {
+		r = snprintf(line + n, sizeof(line) - n, ": %s", tail);
+		n += r > 0 ? (size_t)r : 0;
+	}
+	if (n > sizeof(line) - 2)
+		n = sizeof(line) - 2;
+	line[n++] = '\n';
+	/* One write per line; a log failure has nowhere to be reported. */
+	if (write(STDERR_FILENO, line, n) < 0)
+		return;
+}
+
+#define LOG_FN(name, level, with_errno)				\
+void									\
+name(const char *fmt, ...)						\
+{									\
+	const char *tail = with_errno ? strerror(errno) : NULL;	\
+	va_list ap;							\
+									\
+	va_start(ap, fmt);						\
+	vlog(level, tail, fmt, ap);					\
+	va_end(ap);							\
+}
+
+LOG_FN(log_warn, LOG_LEVEL_WARN, true)
+LOG_FN(log_warnx, LOG_LEVEL_WARN, false)
+LOG_FN(log_error, LOG_LEVEL_ERROR, false)
+LOG_FN(log_info, LOG_LEVEL_INFO, false)
+LOG_FN(log_debug, LOG_LEVEL_DEBUG, false)
+
+void
+fatal(const char *fmt, ...)
+{
+	const char *tail = strerror(errno);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_LEVEL_ERROR, tail, fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_LEVEL_ERROR, NULL, fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+char *
+log_escape(char *dst, size_t cap, const void *src, size_t len)
+{
+	const unsigned char *s = src;
+	size_t o = 0;
+
+	if (cap == 0)
+		return dst;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] >= 0x21 && s[i] <= 0x7e && s[i] != '\\') {
+			if (o + 1 >= cap)
+				break;
+			dst[o++] = (char)s[i];
+		} else {
+			if (o + 4 >= cap)
+				break;
+			snprintf(dst + o, cap - o, "\\x%02x", s[i]);
+			o += 4;
+		}
+	}
+	dst[o] = '\0';
+	return dst;
+}

@@ -1,0 +1,45 @@
+/*
+ * log: one line per event on stderr (the journal captures it under
+ * systemd), "level: message", messages in key=value form with the peer
+ * or connection first. The only module with file-static state.
+ */
+#ifndef LOG_H
+#define LOG_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+enum log_level {
+	LOG_LEVEL_ERROR = 0,
+	LOG_LEVEL_WARN,
+	LOG_LEVEL_INFO,
+	LOG_LEVEL_DEBUG,
+};
+
+#define LOG_LINE_MAX 1024 /* bytes in one log line; longer ones are cut */
+
+void log_init(enum log_level, bool with_time);
+void log_set_level(enum log_level);
+enum log_level log_get_level(void);
+/* "error", "warn", "info", "debug" -> 0 and the level, else -1. */
+int log_level_parse(const char *, enum log_level *);
+const char *log_level_name(enum log_level);
+
+#define LOG_PRINTF(f, a) __attribute__((format(printf, f, a)))
+void log_warn(const char *, ...) LOG_PRINTF(1, 2);   /* + strerror(errno) */
+void log_warnx(const char *, ...) LOG_PRINTF(1, 2);
+void log_error(const char *, ...) LOG_PRINTF(1, 2);
+void log_info(const char *, ...) LOG_PRINTF(1, 2);
+void log_debug(const char *, ...) LOG_PRINTF(1, 2);
+/* Startup errors and broken invariants only, never what a peer sent. */
+void fatal(const char *, ...) LOG_PRINTF(1, 2) __attribute__((noreturn));
+void fatalx(const char *, ...) LOG_PRINTF(1, 2) __attribute__((noreturn));
+
+/*
+ * Copy untrusted bytes for logging: printable ASCII kept, everything else
+ * as \xNN, cut to fit. Returns dst.
+ */
+char *log_escape(char *dst, size_t cap, const void *src, size_t len);
+
+#endif

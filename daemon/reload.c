@@ -1,0 +1,88 @@
+/*
+ * reload: SIGHUP handling; see reload.h. Comparing configs field by field
+ * is deliberate: a key added to struct config must be placed here as
+ * either live or restart-only.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "electd.h"
+#include "log.h"
+#include "reload.h"
+
+static void
+report(void *ctx, bool is_error, const char *msg)
+{
+	(void)ctx;
+	if (is_error)
+		log_error("reload: %s", msg);
+	else
+		log_warnx("reload: %s", msg);
+}
+
+static bool
+members_differ(const struct config *a, const struct config *b)
+{
+	if (a->n_members != b->n_members || a->self != b->self)
+		return true;
+	for (size_t i = 0; i < a->n_members; i++) {
+		const struct config_member *x = &a->members[i];
+		const struct config_member *y = &b->members[i];
+
+		if (strcmp(x->id, y->id) != 0 ||
+		    strcmp(x->election.host, y->election.host) != 0 ||
+		    x->election.port != y->election.port ||
+		    strcmp(x->client, y->client) != 0 ||
+		    x->never_stand != y->never_stand)
+			return true;
+	}
+	return false;
+}
+
+static void
+restart_only(const char *key, bool changed)
+{
+	if (changed)
+		log_warnx("reload: %s changed: takes effect after a restart",
+		    key);
+}
+
+void
+reload_config(struct electd *d)
+{
+	struct config *fresh, *cur = d->cfg;
+
+	if ((fresh = calloc(1, sizeof(*fresh))) == NULL) {
+		log_warn("reload");
+		return;
+	}
+	if (config_load(cur->path, fresh, report, NULL) != 0) {
+		log_error("reload: %s is invalid: nothing changed", cur->path);
+		free(fresh);
+		return;
+	}
+	if (strcmp(fresh->node_id, cur->node_id) != 0 ||
+	    members_differ(fresh, cur))
+		log_warnx("reload: membership changed: membership changes "
+		    "need a restart of every node; nothing changed");
+	restart_only("listen", strcmp(fresh->listen.host, cur->listen.host)
+	    != 0 || fresh->listen.port != cur->listen.port);
+	restart_only("advertise", strcmp(fresh->advertise, cur->advertise) != 0);
+	restart_only("state_dir", strcmp(fresh->state_dir, cur->state_dir) != 0);
+	restart_only("control", strcmp(fresh->control_path,
+	    cur->control_path) != 0 || fresh->control_mode != cur->control_mode ||
+	    strcmp(fresh->control_group, cur->control_group) != 0);
+	restart_only("timings", memcmp(&fresh->timing, &cur->timing,
+	    sizeof(fresh->timing)) != 0);
+	restart_only("initial_role", fresh->want_primary != cur->want_primary);
+	restart_only("never_stand", fresh->never_stand != cur->never_stand);
+	if (fresh->log_level != cur->log_level) {
+		log_info("reload: log_level %s -> %s",
+		    log_level_name(cur->log_level),
+		    log_level_name(fresh->log_level));
+		log_set_level(fresh->log_level);
+		cur->log_level = fresh->log_level;
+	}
+	log_info("reload: %s done", cur->path);
+	free(fresh);
+}

@@ -1,0 +1,68 @@
+/*
+ * status: one snapshot of what the operator and the local kevy server need
+ * to know, and its two renderings: one line of key=value (STATUS, WATCH)
+ * and one line of JSON (STATUS JSON). Formatting only: the daemon fills
+ * the snapshot (core.c), the control socket prints it.
+ */
+#ifndef STATUS_H
+#define STATUS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "elector.h"
+#include "wire.h"
+
+/* Longest rendering: 256 peers' ids in the down list dominate. */
+#define STATUS_LINE_MAX 16384 /* bytes in a STATUS line, with "\n" */
+#define STATUS_PEER_LINE_MAX 512 /* bytes in a PEER line, with "\n" */
+
+struct status_peer {
+	char id[WIRE_ID_MAX + 1];
+	bool up;                  /* heard within down_after */
+	bool heard;               /* ever, since this daemon started */
+	uint64_t last_seen_ms;    /* ago; meaningful if heard */
+	uint64_t epoch;           /* highest it claimed */
+	enum wire_role role;      /* from its last HB; 0 if never heard */
+	uint64_t offset;
+	const char *link;         /* our outbound link: "up", "connecting", ... */
+	unsigned inbound;         /* its connections to us */
+	bool never_stand;
+};
+
+struct status {
+	char node_id[WIRE_ID_MAX + 1];
+	enum wire_role role;
+	uint64_t epoch;
+	char primary[WIRE_ID_MAX + 1];      /* "" when none */
+	char primary_addr[WIRE_ADDR_MAX + 1];
+	bool quorum;                        /* spec 8: majority heard */
+	bool fenced;                        /* primary without its lease */
+	uint64_t offset;
+	uint64_t voted_epoch;
+	bool save_failing;
+	bool never_stand;
+	uint64_t since_change_ms;           /* since role/epoch/primary changed */
+	uint64_t uptime_ms;
+	size_t n_peers;                     /* other members */
+	struct status_peer peers[ELECTOR_MEMBERS_MAX - 1];
+};
+
+/* Peers up, and whether the watched fields differ (WATCH pushes then). */
+size_t status_peers_up(const struct status *);
+bool status_watch_differs(const struct status *, const struct status *);
+
+/*
+ * Render into buf (cap bytes, at least STATUS_LINE_MAX): one line ending
+ * in "\n". Returns the length. Keys, in order: node_id role epoch primary
+ * primary_addr quorum fenced offset down peers_up peers_total
+ * since_change_ms voted_epoch save never_stand uptime_ms. Lists are
+ * comma-separated; "none" (JSON: null or []) when empty.
+ */
+size_t status_format(const struct status *, char *buf, size_t cap);
+size_t status_format_json(const struct status *, char *buf, size_t cap);
+/* One PEER line: id state last_seen_ms epoch role offset link inbound. */
+size_t status_format_peer(const struct status_peer *, char *buf, size_t cap);
+
+#endif

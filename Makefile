@@ -39,6 +39,7 @@ TEST_SRC   = $(wildcard tests/check_*.c)
 TEST_BIN   = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TEST_HELP  = $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
 TEST_HOBJ  = $(TEST_HELP:%.c=$(BUILD)/%.o)
+TEST_A     = $(BUILD)/libtesthelp.a
 
 .PHONY: all deps check check-asan check-valgrind soak clean
 all: deps
@@ -73,8 +74,12 @@ $(DMN_A): $(DMN_OBJ)
 $(BUILD)/kevy-electd: $(BUILD)/daemon/main.o $(DMN_A) $(LIB_A)
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(call pc_libs,libevent libconfig)
 
-# Archives: a test links only the daemon modules it uses.
-$(BUILD)/tests/check_%: $(BUILD)/tests/check_%.o $(TEST_HOBJ) $(DMN_A) $(LIB_A)
+$(TEST_A): $(TEST_HOBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+# Archives: a test links only the helpers and daemon modules it uses.
+$(BUILD)/tests/check_%: $(BUILD)/tests/check_%.o $(TEST_A) $(DMN_A) $(LIB_A)
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(call pc_libs,check libevent libconfig)
 
 # Every test binary runs; the first failure fails the target, after all ran.

@@ -20,6 +20,7 @@
 #include "inbound.h"
 #include "link.h"
 #include "log.h"
+#include "notify.h"
 
 uint64_t
 electd_now_us(void)
@@ -150,8 +151,10 @@ after(struct electd *d)
 		log_transition(d->published, st);
 		if (d->published->role != st->role ||
 		    d->published->epoch != st->epoch ||
-		    strcmp(d->published->primary, st->primary) != 0)
+		    strcmp(d->published->primary, st->primary) != 0) {
 			d->changed_ms = electd_now_ms();
+			core_notify_status(st);
+		}
 		st->since_change_ms = 0;
 		if (d->ctl != NULL)
 			ctl_publish(d->ctl, st);
@@ -159,6 +162,18 @@ after(struct electd *d)
 		d->published = st;
 	} else
 		free(st);
+}
+
+void
+core_notify_status(const struct status *st)
+{
+	char msg[NOTIFY_MSG_MAX];
+
+	snprintf(msg, sizeof(msg), "STATUS=role=%s epoch=%" PRIu64
+	    " primary=%s", wire_role_name(st->role), st->epoch,
+	    st->primary[0] ? st->primary : "none");
+	if (notify_send(msg) == -1)
+		log_warn("notify STATUS");
 }
 
 static void

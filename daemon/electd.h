@@ -62,6 +62,8 @@ void core_stop(struct electd *);
 int core_on_frame(struct electd *, const struct wire_frame *);
 void core_set_offset(struct electd *, uint64_t offset);
 void core_status(struct electd *, struct status *);
+/* Tell the service manager role, epoch and primary (STATUS=). */
+void core_notify_status(const struct status *);
 /* A link just came up: its first frame is a fresh heartbeat. */
 void core_link_up(struct electd *, size_t member);
 

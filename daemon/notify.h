@@ -1,0 +1,18 @@
+/*
+ * notify: the service manager's readiness protocol (sd_notify), spoken
+ * directly: one datagram of "KEY=value\n" lines to $NOTIFY_SOCKET. A
+ * no-op when the variable is unset. Tests point NOTIFY_SOCKET at a socket
+ * of their own and await READY=1 instead of polling.
+ */
+#ifndef NOTIFY_H
+#define NOTIFY_H
+
+#include <stdbool.h>
+
+#define NOTIFY_MSG_MAX 512 /* bytes in one notification */
+
+/* Send msg (e.g. "READY=1\nSTATUS=..."); 0, or -1 on failure. */
+int notify_send(const char *msg);
+bool notify_enabled(void);
+
+#endif

@@ -162,6 +162,9 @@ am_best(const struct elector *e, uint64_t now)
 		if (i == e->self || (int)i == e->primary ||
 		    e->members[i].never_stand || !elector_peer_alive(e, i, now))
 			continue;
+		/* A primary that just gave up will not stand: do not wait on it. */
+		if ((int)i == e->lost_primary && now < e->lost_primary_until_ms)
+			continue;
 		if (v->offset > e->offset)
 			return false;
 		if (v->offset == e->offset &&
@@ -233,6 +236,41 @@ stand(struct elector *e, uint64_t now, struct elector_out *out)
 	out_send(out, ELECTOR_BROADCAST, &f);
 }
 
+/*
+ * A replica that sits quietly at an epoch above ours (it voted in, or ran,
+ * a candidacy that never produced a primary) follows us but cannot vouch
+ * for our lease. Once it has been quiet longer than any standing node
+ * stays quiet between candidacies, stand again above it: one round brings
+ * every node to one epoch. A node that keeps standing (cut off from us
+ * one way) raises its epoch each time and never qualifies. 0: none.
+ */
+static uint64_t
+restand_time(const struct elector *e)
+{
+	uint64_t quiet = e->t.down_after_ms + e->t.election_timeout_ms +
+	    e->t.backoff_ms + e->t.backoff_jitter_ms;
+	uint64_t t = 0;
+
+	for (size_t i = 0; i < e->n; i++) {
+		const struct elector_peer *p = &e->peers[i];
+
+		if (i != e->self && p->view.epoch > e->epoch &&
+		    p->view.role == WIRE_ROLE_REPLICA &&
+		    (t == 0 || p->epoch_since_ms + quiet < t))
+			t = p->epoch_since_ms + quiet;
+	}
+	return t;
+}
+
+static bool
+should_restand(const struct elector *e, uint64_t now)
+{
+	uint64_t t = restand_time(e);
+
+	return e->role == WIRE_ROLE_PRIMARY && !e->never_stand && t != 0 &&
+	    now >= t && elector_is_writable(e, now);
+}
+
 static bool
 should_abdicate(const struct elector *e, uint64_t now)
 {
@@ -263,7 +301,8 @@ plan(struct elector *e, uint64_t now)
 	if (e->role == WIRE_ROLE_PRIMARY) {
 		uint64_t at = elector_majority_heard_at(e);
 
-		d = earliest(d, e->won_ms + e->t.hb_interval_ms, now);
+		d = earliest(d, e->won_ms + elector_hold_ms(e), now);
+		d = earliest(d, restand_time(e), now);
 		if (at != UINT64_MAX) {
 			d = earliest(d, elector_lease_until(e), now);
 			if (at < e->quorum_ref_ms)
@@ -304,6 +343,10 @@ step(struct elector *e, uint64_t now, struct elector_out *out)
 		/* Our next heartbeat says replica: they may stand at once. */
 		step_down(e, now, out);
 	}
+	if (should_restand(e, now)) {
+		e->stats.restands++;
+		stand(e, now, out);
+	}
 	if (may_stand(e, now))
 		stand(e, now, out);
 }
@@ -327,6 +370,8 @@ enter(struct elector *e, uint64_t now, struct elector_out *out)
 		if (heard != UINT64_MAX && heard > e->quorum_ref_ms)
 			e->quorum_ref_ms = heard;
 		e->quorum_ref_ms += gap;
+		/* Frames queued while we slept arrive now: none vouches. */
+		e->quarantine_until_ms = now + e->t.hb_interval_ms;
 		e->stats.pauses++;
 		out_event(out, ELECTOR_EV_PAUSE, e->epoch, ELECTOR_NONE, gap);
 	}
@@ -379,6 +424,8 @@ on_hb(struct elector *e, int x, const struct wire_frame *f, uint64_t now,
 			/* It abdicated or moved on: do not wait down_after. */
 			e->primary = ELECTOR_NONE;
 			e->primary_gone = true;
+			e->lost_primary = x;
+			e->lost_primary_until_ms = now + e->t.down_after_ms;
 			out_event(out, ELECTOR_EV_PRIMARY_LOST, e->epoch, x, 0);
 		}
 		return;
@@ -406,12 +453,13 @@ on_hb(struct elector *e, int x, const struct wire_frame *f, uint64_t now,
 }
 
 static bool
-vote_is_sticky(const struct elector *e, uint64_t now)
+vote_is_sticky(const struct elector *e, int c, uint64_t now)
 {
 	if (e->role == WIRE_ROLE_PRIMARY)
 		return elector_is_writable(e, now);
-	return e->primary != ELECTOR_NONE && !e->primary_gone &&
-	    now - e->leader_ref_ms < e->sticky_ms;
+	/* Our own primary re-standing to lift its epoch: help it. */
+	return e->primary != ELECTOR_NONE && e->primary != c &&
+	    !e->primary_gone && now - e->leader_ref_ms < e->sticky_ms;
 }
 
 static void
@@ -429,7 +477,7 @@ on_offer(struct elector *e, int c, const struct wire_frame *f, uint64_t now,
 		e->stats.votes_refused++;
 		return;
 	}
-	if (vote_is_sticky(e, now)) {
+	if (vote_is_sticky(e, c, now)) {
 		e->stats.votes_refused++;
 		return;
 	}
@@ -502,8 +550,10 @@ elector_on_frame(struct elector *e, const struct wire_frame *f, uint64_t now,
 	v = &e->peers[x].view;
 	v->heard = true;
 	v->last_heard_ms = now;
-	if (f->epoch > v->epoch)
+	if (f->epoch > v->epoch) {
 		v->epoch = f->epoch;
+		e->peers[x].epoch_since_ms = now;
+	}
 	switch (f->verb) {
 	case WIRE_HB:
 		v->role = f->role;
@@ -605,6 +655,7 @@ elector_new(const struct elector_config *c, const struct elector_store *s,
 			e->voted_epoch = e->epoch;
 	}
 	e->primary = ELECTOR_NONE;
+	e->lost_primary = ELECTOR_NONE;
 	e->leader_ref_ms = now;
 	e->quorum_ref_ms = now;
 	e->next_hb_ms = now;

@@ -177,6 +177,7 @@ struct elector_stats {
 	uint64_t save_failures;
 	uint64_t pauses;
 	uint64_t abdications;
+	uint64_t restands;        /* primary stood again to lift its epoch */
 	uint64_t frames_ignored;  /* valid but stale or not for us */
 };
 

@@ -10,6 +10,7 @@
 struct elector_peer {
 	struct elector_peer_view view;
 	bool voted_for_me;            /* in the open candidacy */
+	uint64_t epoch_since_ms;      /* when its epoch last rose */
 };
 
 struct elector {
@@ -31,6 +32,9 @@ struct elector {
 	int primary;                  /* member index or ELECTOR_NONE */
 	char primary_addr[WIRE_ADDR_MAX + 1];
 	bool primary_gone;            /* our primary stopped claiming: down now */
+	int lost_primary;             /* it, not deferred to until: */
+	uint64_t lost_primary_until_ms;
+	uint64_t quarantine_until_ms; /* after a pause: no frame vouches before */
 	uint64_t offset;
 
 	/* Silence of the primary counts from here; pauses shift it. */
@@ -53,5 +57,6 @@ struct elector {
 bool elector_peer_alive(const struct elector *, size_t, uint64_t now_ms);
 uint64_t elector_lease_until(const struct elector *);
 uint64_t elector_majority_heard_at(const struct elector *);
+uint64_t elector_hold_ms(const struct elector *);
 
 #endif

@@ -49,9 +49,10 @@ elector_timing_check(struct elector_timing *t, char *err, size_t errlen)
 		    "hb_interval_ms, or a candidacy gives up before one round "
 		    "trip");
 	if (t->lease_ms == 0) {
-		t->lease_ms = t->down_after_ms - 4 * hb;
-		if (t->lease_ms < 2 * hb)
-			t->lease_ms = 2 * hb;
+		/* Short: a new primary waits it out before taking writes. */
+		t->lease_ms = 4 * hb;
+		if (t->lease_ms + 2 * hb > t->down_after_ms)
+			t->lease_ms = t->down_after_ms - 2 * hb;
 	}
 	if (t->lease_ms < 2 * hb)
 		return bad(err, errlen, "lease_ms must be at least "

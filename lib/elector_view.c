@@ -114,7 +114,8 @@ elector_majority_heard_at(const struct elector *e)
 	for (size_t i = 0; i < e->n; i++) {
 		const struct elector_peer_view *v = &e->peers[i].view;
 
-		if (i != e->self && v->heard && v->epoch <= e->epoch)
+		if (i != e->self && v->heard && v->epoch <= e->epoch &&
+		    v->last_heard_ms >= e->quarantine_until_ms)
 			heard[k++] = v->last_heard_ms;
 	}
 	if (k < need)
@@ -135,15 +136,22 @@ elector_lease_until(const struct elector *e)
 	return at + e->t.lease_ms;
 }
 
+/*
+ * A new primary waits out any lease the old one may still hold: the old
+ * one counts a voter's last heartbeat for lease_ms after receiving it,
+ * and receives it up to one interval after the vote.
+ */
+uint64_t
+elector_hold_ms(const struct elector *e)
+{
+	return e->t.lease_ms + e->t.hb_interval_ms;
+}
+
 bool
 elector_is_writable(const struct elector *e, uint64_t now)
 {
-	/*
-	 * Hold one interval after winning: a voter's heartbeat telling the
-	 * old primary it moved on may arrive that much after its ACCEPT.
-	 */
 	return e->role == WIRE_ROLE_PRIMARY &&
-	    now - e->won_ms >= e->t.hb_interval_ms &&
+	    now - e->won_ms >= elector_hold_ms(e) &&
 	    now < elector_lease_until(e);
 }
 

@@ -1,0 +1,321 @@
+/*
+ * check_property: randomized fault schedules against the simulated
+ * cluster. Per seed: a random cluster (1..7 members, random offsets, some
+ * never-stand witnesses but never all), a bounded phase of random faults
+ * (kills, restarts with or without the disk, pauses, symmetric and one-way
+ * partitions, delay, loss, failing saves, offset changes) with every safety
+ * rule checked after every step (tests/sim.c), then everything healed and
+ * liveness asserted: one writable primary that every node follows, at one
+ * epoch, within LIVE_BOUND, and stable after that.
+ *
+ * A seed is the whole run: KEVY_PROP_SEED=s replays one verbosely. The
+ * default run is PROP_SEEDS_DEFAULT seeds; KEVY_PROP_SEEDS and
+ * KEVY_PROP_SECONDS (wall-clock budget) turn it into a soak. The wall clock
+ * only bounds how many seeds run, never what a seed does.
+ */
+#include <check.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "elector.h"
+#include "num.h"
+#include "sim.h"
+
+#define PROP_SEEDS_DEFAULT 5000 /* seeds in a plain `make check` */
+#define PROP_FAILS_MAX     10   /* stop after this many (KEVY_PROP_FAILS) */
+#define FAULT_MS           5000 /* virtual ms of random faults */
+#define FAULT_GAP_MAX      400  /* ms between two faults, at most */
+#define DELAY_MAX          40   /* ms; below hb_interval, as the lease assumes */
+#define STABLE_MS          3000 /* the healed primary must last this long */
+#define STABLE_STEP        50   /* ms between stability samples */
+
+/* Liveness bound from the fast timings (sim_timing_fast): every node must
+ * see the others DOWN or alive (down_after), then at most 10 failed rounds
+ * of election_timeout + backoff + jitter before one succeeds. */
+#define HB          50
+#define DOWN_AFTER  500
+#define ROUND       (300 + 100 + 400)
+#define LIVE_BOUND  (DOWN_AFTER + 10 * ROUND)
+
+/* The schedule's own PRNG (splitmix64), apart from the simulator's. */
+static uint64_t rnd(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static uint64_t rnd_below(uint64_t *x, uint64_t n)
+{
+	return n ? rnd(x) % n : 0;
+}
+
+static void dump_nodes(struct sim *s)
+{
+	for (size_t i = 0; i < sim_n(s); i++) {
+		struct elector *el = sim_elector(s, i);
+
+		if (!sim_is_up(s, i)) {
+			fprintf(stderr, "  node %zu: down\n", i);
+			continue;
+		}
+		fprintf(stderr, "  node %zu: role=%s epoch=%" PRIu64 " primary=%d"
+		    " writable=%d offset=%" PRIu64 " saving=%s\n", i,
+		    wire_role_name(elector_role(el)), elector_epoch(el),
+		    elector_primary(el), elector_is_writable(el, sim_now(s)),
+		    elector_offset(el),
+		    elector_save_is_failing(el) ? "failing" : "ok");
+	}
+}
+
+/* One random fault. data[i]: node i may stand (not a witness). */
+static void fault(struct sim *s, uint64_t *r, const bool *data,
+    uint64_t *offset)
+{
+	size_t n = sim_n(s), a = rnd_below(r, n), b = rnd_below(r, n);
+	bool side[SIM_NODES_MAX];
+
+	switch (rnd_below(r, 12)) {
+	case 0:
+		sim_kill(s, a);
+		break;
+	case 1:
+	case 2:
+		if (sim_is_up(s, a))
+			break;
+		if (rnd_below(r, 5) == 0) {
+			/* A lost disk lost the data too. */
+			offset[a] = 0;
+			sim_set_offset(s, a, 0);
+			sim_restart(s, a, true);
+		} else {
+			sim_restart(s, a, false);
+		}
+		break;
+	case 3:
+		sim_pause(s, a, 100 + rnd_below(r, 2000));
+		break;
+	case 4:
+		for (size_t i = 0; i < n; i++)
+			side[i] = rnd_below(r, 2);
+		sim_partition(s, side);
+		break;
+	case 5:
+		if (a != b)
+			sim_link_block(s, a, b, true);
+		break;
+	case 6:
+		if (a != b)
+			sim_link_block(s, a, b, false);
+		break;
+	case 7:
+		sim_heal_links(s);
+		break;
+	case 8:
+		if (a != b) {
+			uint64_t lo = 1 + rnd_below(r, DELAY_MAX);
+
+			sim_link_delay(s, a, b, lo, lo + rnd_below(r,
+			    DELAY_MAX - lo + 1));
+		}
+		break;
+	case 9:
+		if (a != b)
+			sim_link_loss(s, a, b, (double)rnd_below(r, 40) / 100);
+		break;
+	case 10:
+		sim_store_fail(s, a, rnd_below(r, 3) == 0);
+		break;
+	default:
+		if (data[a]) {
+			offset[a] += rnd_below(r, 3);
+			sim_set_offset(s, a, offset[a]);
+		}
+		break;
+	}
+}
+
+/* Everything back: all up, unpaused, links clean, disks working. */
+static void heal(struct sim *s)
+{
+	for (size_t i = 0; i < sim_n(s); i++) {
+		sim_store_fail(s, i, false);
+		if (!sim_is_up(s, i))
+			sim_restart(s, i, false);
+		sim_resume(s, i);
+	}
+	sim_heal_links(s);
+}
+
+/* Which part of "one primary, followed by all, at one epoch" fails. */
+static const char *why_not_agreed(struct sim *s)
+{
+	int w = sim_writable(s);
+
+	if (w == -1)
+		return "no writable primary";
+	if (w == -2)
+		return "several writable primaries";
+	for (size_t i = 0; i < sim_n(s); i++)
+		if (elector_primary(sim_elector(s, i)) != w)
+			return "a node does not follow the primary";
+	return "a node follows it at another epoch";
+}
+
+static bool pred_agreed(struct sim *s, void *arg)
+{
+	(void)arg;
+	return sim_agreed_primary(s) >= 0;
+}
+
+/* Run one seed. Returns 0, or -1 after printing why on stderr. */
+static int run_seed(uint64_t seed, bool verbose)
+{
+	struct sim_config c;
+	struct sim *s;
+	uint64_t r = seed ^ 0x6b657679ULL, healed, e, offset[SIM_NODES_MAX];
+	bool data[SIM_NODES_MAX], any = false;
+	int p, rc = -1;
+
+	memset(&c, 0, sizeof c);
+	c.seed = seed;
+	c.n = 1 + rnd_below(&r, 7);
+	c.verbose = verbose;
+	c.delay_min_ms = 1;
+	c.delay_max_ms = 1 + rnd_below(&r, 15);
+	for (size_t i = 0; i < c.n; i++) {
+		c.never_stand[i] = c.n > 1 && rnd_below(&r, 4) == 0;
+		any |= !c.never_stand[i];
+		offset[i] = c.offset[i] = 1000 + rnd_below(&r, 4);
+	}
+	if (!any)
+		c.never_stand[rnd_below(&r, c.n)] = false;
+	for (size_t i = 0; i < c.n; i++)
+		data[i] = !c.never_stand[i];
+	s = sim_new(&c);
+	if (verbose)
+		fprintf(stderr, "seed %" PRIu64 ": n=%zu delay=1..%" PRIu64 "\n",
+		    seed, c.n, c.delay_max_ms);
+
+	while (sim_now(s) < FAULT_MS && sim_ok(s)) {
+		sim_run_for(s, 1 + rnd_below(&r, FAULT_GAP_MAX));
+		fault(s, &r, data, offset);
+	}
+	if (!sim_ok(s))
+		goto out;		/* the checker printed the details */
+	heal(s);
+	healed = sim_now(s);
+	if (!sim_run_until_pred(s, pred_agreed, NULL, healed + LIVE_BOUND) ||
+	    !sim_ok(s)) {
+		if (sim_ok(s)) {
+			fprintf(stderr, "property: seed %" PRIu64 ": no agreed"
+			    " primary %d ms after healing at t=%" PRIu64
+			    " (%s)\n", seed, LIVE_BOUND, healed,
+			    why_not_agreed(s));
+			dump_nodes(s);
+			sim_trace_print(s, SIM_TAIL_LINES);
+		}
+		goto out;
+	}
+	p = sim_agreed_primary(s);
+	e = elector_epoch(sim_elector(s, (size_t)p));
+	for (uint64_t t = 0; t < STABLE_MS; t += STABLE_STEP) {
+		sim_run_for(s, STABLE_STEP);
+		if (!sim_ok(s))
+			goto out;
+		if (sim_agreed_primary(s) != p ||
+		    elector_epoch(sim_elector(s, (size_t)p)) != e) {
+			fprintf(stderr, "property: seed %" PRIu64 ": primary %d"
+			    " at epoch %" PRIu64 " did not last: t=%" PRIu64
+			    "\n", seed, p, e, sim_now(s));
+			dump_nodes(s);
+			sim_trace_print(s, SIM_TAIL_LINES);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	sim_free(s);
+	return rc;
+}
+
+static uint64_t env_u64(const char *name, uint64_t dflt)
+{
+	const char *v = getenv(name);
+	uint64_t x;
+
+	if (v == NULL || num_parse_u64(v, strlen(v), &x) != 0)
+		return dflt;
+	return x;
+}
+
+static double wall_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+START_TEST(random_faults_stay_safe_and_heal_to_one_primary)
+{
+	uint64_t seeds = env_u64("KEVY_PROP_SEEDS", PROP_SEEDS_DEFAULT);
+	uint64_t budget = env_u64("KEVY_PROP_SECONDS", 0);
+	uint64_t one = env_u64("KEVY_PROP_SEED", 0), ran = 0, failed = 0;
+	double t0 = wall_s(), dt;
+
+	if (getenv("KEVY_PROP_SEED") != NULL) {
+		int rc = run_seed(one, true);
+
+		printf("property: replayed seed %" PRIu64 ": %s\n", one,
+		    rc == 0 ? "ok" : "FAILED");
+		fflush(stdout);
+		ck_assert_msg(rc == 0, "seed %" PRIu64 " failed", one);
+		return;
+	}
+	for (uint64_t seed = 1; ran < seeds; seed++) {
+		if (budget && wall_s() - t0 >= (double)budget)
+			break;
+		ran++;
+		if (run_seed(seed, false) == 0)
+			continue;
+		failed++;
+		fprintf(stderr, "property: seed %" PRIu64 " FAILED; replay:"
+		    " KEVY_PROP_SEED=%" PRIu64 " CK_RUN_CASE=property"
+		    " build/tests/check_property\n", seed, seed);
+		if (failed >= env_u64("KEVY_PROP_FAILS", PROP_FAILS_MAX))
+			break;
+	}
+	dt = wall_s() - t0;
+	printf("property: %" PRIu64 " seeds run in %.1f s (%.0f seeds/s),"
+	    " %" PRIu64 " failed\n", ran, dt, dt > 0 ? (double)ran / dt : 0.0,
+	    failed);
+	fflush(stdout);	/* a failed assertion ends this forked child */
+	ck_assert_msg(failed == 0, "%" PRIu64 " of %" PRIu64 " seeds failed",
+	    failed, ran);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("elector-property");
+	TCase *tc = tcase_create("property");
+	SRunner *sr;
+	uint64_t budget = env_u64("KEVY_PROP_SECONDS", 0);
+	int failed;
+
+	/* A soak runs as long as asked; a plain run well under a minute. */
+	tcase_set_timeout(tc, budget ? (double)budget + 120 : 600);
+	tcase_add_test(tc, random_faults_stay_safe_and_heal_to_one_primary);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

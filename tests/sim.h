@@ -1,0 +1,146 @@
+/*
+ * sim: a deterministic in-memory cluster of 1..SIM_NODES_MAX electors on a
+ * virtual millisecond clock, for the scenario and property tests. Frames
+ * go through wire_encode/wire_decode, links have delay, loss, FIFO order
+ * and partitions; nodes can be killed, restarted (with their persisted
+ * state or a wiped disk), paused and told to fail their saves.
+ *
+ * A safety checker runs after every step (see sim.c for the exact rules)
+ * and records the first violation; it never aborts, so a test asserts
+ * sim_ok() and gets the seed, the virtual time and the trace tail on
+ * stderr. Everything is seeded by sim_config.seed: the same config and the
+ * same calls give the same run. No wall clock, no rand(), no globals.
+ */
+#ifndef SIM_H
+#define SIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "elector.h"
+#include "wire.h"
+
+#define SIM_NODES_MAX  9   /* members in a simulated cluster */
+#define SIM_TAIL_LINES 40  /* trace lines printed on a violation */
+#define SIM_NEVER      UINT64_MAX /* no such time */
+
+struct sim_config {
+	size_t n;                         /* members, 1..SIM_NODES_MAX */
+	const char *ids[SIM_NODES_MAX];   /* NULL: "n1", "n2", ... */
+	struct elector_timing timing;     /* zero hb_interval: fast defaults */
+	uint64_t seed;
+	bool never_stand[SIM_NODES_MAX];
+	bool want_primary[SIM_NODES_MAX];
+	uint64_t offset[SIM_NODES_MAX];
+	uint64_t delay_min_ms;            /* every link at start */
+	uint64_t delay_max_ms;
+	bool keep_trace;                  /* keep every record (sim_trace) */
+	bool verbose;                     /* print every record as it happens */
+};
+
+/* Fast timings for tests: hb 50, down_after 500, timeout 300, backoff 100+400. */
+void sim_timing_fast(struct elector_timing *);
+
+enum sim_rec_kind {
+	SIM_REC_SEND = 1,   /* node sent verb/epoch to peer (-1: broadcast) */
+	SIM_REC_SAVE,       /* node saved (epoch, vote) durably */
+	SIM_REC_SAVE_FAIL,  /* node's save of (epoch, vote) failed */
+	SIM_REC_EVENT,      /* elector event: ev, epoch, peer, detail */
+	SIM_REC_ROLE,       /* node's role changed to role at epoch */
+	SIM_REC_FENCED,     /* a writable primary stopped being writable */
+	SIM_REC_FAULT,      /* kill, restart, pause, partition... (text) */
+	SIM_REC_DROP,       /* a frame was lost */
+};
+
+struct sim_rec {
+	uint64_t t;
+	enum sim_rec_kind kind;
+	int node;
+	int peer;                  /* send: destination; event: peer */
+	enum wire_verb verb;
+	uint64_t epoch;
+	int vote;                  /* save: member voted for, -1 for none */
+	enum elector_event_kind ev;
+	enum wire_role role;
+	uint64_t detail;
+	const char *text;          /* fault: static description */
+};
+
+struct sim;
+
+struct sim *sim_new(const struct sim_config *);
+void sim_free(struct sim *);
+
+uint64_t sim_now(const struct sim *);
+uint64_t sim_seed(const struct sim *);
+size_t sim_n(const struct sim *);
+
+/* Process every event at or before t, then set the clock to t. */
+void sim_run_until(struct sim *, uint64_t t_ms);
+void sim_run_for(struct sim *, uint64_t d_ms);
+/*
+ * Run until pred holds (checked after every step and at the start) or the
+ * clock reaches deadline. Returns whether pred held; the clock stays at the
+ * step that made it true.
+ */
+bool sim_run_until_pred(struct sim *, bool (*pred)(struct sim *, void *),
+    void *arg, uint64_t deadline_ms);
+/* Called after every step (after the checker), for tests that watch. */
+void sim_set_hook(struct sim *, void (*hook)(struct sim *, void *), void *arg);
+
+/* Links. Directed: from -> to. */
+void sim_link_delay(struct sim *, size_t from, size_t to, uint64_t min_ms,
+    uint64_t max_ms);
+void sim_link_loss(struct sim *, size_t from, size_t to, double p);
+void sim_link_block(struct sim *, size_t from, size_t to, bool blocked);
+/* Block both directions between side[i] true and false nodes. */
+void sim_partition(struct sim *, const bool side[]);
+void sim_isolate(struct sim *, size_t node);
+/* Every link unblocked, lossless, back to the configured delay. */
+void sim_heal_links(struct sim *);
+
+/* Nodes. */
+void sim_kill(struct sim *, size_t node);
+/* Start a killed node again, from its store or with a wiped disk. */
+void sim_restart(struct sim *, size_t node, bool wipe);
+void sim_pause(struct sim *, size_t node, uint64_t d_ms);
+void sim_resume(struct sim *, size_t node);
+void sim_set_offset(struct sim *, size_t node, uint64_t offset);
+void sim_store_fail(struct sim *, size_t node, bool fail);
+
+bool sim_is_up(const struct sim *, size_t node);
+bool sim_is_paused(const struct sim *, size_t node);
+struct elector *sim_elector(struct sim *, size_t node);
+/* What the node's store holds (false: nothing saved yet). */
+bool sim_stored(const struct sim *, size_t node, uint64_t *epoch, int *vote);
+
+/* The single writable node now, -1 for none, -2 for several. */
+int sim_writable(struct sim *);
+/*
+ * Exactly one writable primary, every live node follows it at its epoch
+ * and none is a candidate. Returns its index or -1.
+ */
+int sim_agreed_primary(struct sim *);
+
+/* Safety. */
+bool sim_ok(const struct sim *);
+const char *sim_violation(const struct sim *);
+/* Epochs at or below this may have two winners: a wiped disk forgot votes. */
+uint64_t sim_tainted_epoch(const struct sim *);
+
+/* Counters. */
+uint64_t sim_ticks(const struct sim *, size_t node);
+uint64_t sim_calls(const struct sim *, size_t node);
+
+/* The full trace (only with keep_trace). */
+size_t sim_trace_len(const struct sim *);
+const struct sim_rec *sim_trace_at(const struct sim *, size_t i);
+/* First record at or after index from matching kind/node/verb (-1: any). */
+long sim_trace_find(const struct sim *, size_t from, enum sim_rec_kind,
+    int node, int verb);
+void sim_trace_print(const struct sim *, size_t last_n);
+void sim_rec_format(const struct sim *, const struct sim_rec *, char *buf,
+    size_t len);
+
+#endif

@@ -180,6 +180,18 @@ primary_is_down(const struct elector *e, uint64_t now)
 	return e->primary_gone || now - e->leader_ref_ms >= e->t.down_after_ms;
 }
 
+/*
+ * A node that just regained a majority (a partition healed) has not heard
+ * everyone yet: its view of the primary is stale by up to an interval.
+ * Standing on it would only disrupt, so wait two intervals.
+ */
+static uint64_t
+settled_time(const struct elector *e)
+{
+	return e->visible_since_ms == UINT64_MAX ? UINT64_MAX :
+	    e->visible_since_ms + 2 * e->t.hb_interval_ms;
+}
+
 /* Time-driven part of may_stand: when it could first be true. */
 static uint64_t
 stand_time(const struct elector *e)
@@ -188,6 +200,8 @@ stand_time(const struct elector *e)
 
 	if (!e->primary_gone && e->leader_ref_ms + e->t.down_after_ms > t)
 		t = e->leader_ref_ms + e->t.down_after_ms;
+	if (settled_time(e) != UINT64_MAX && settled_time(e) > t)
+		t = settled_time(e);
 	return t;
 }
 
@@ -196,7 +210,7 @@ may_stand(const struct elector *e, uint64_t now)
 {
 	return e->role == WIRE_ROLE_REPLICA && !e->never_stand &&
 	    now >= e->backoff_until_ms && primary_is_down(e, now) &&
-	    elector_has_quorum(e, now) && am_best(e, now);
+	    now >= settled_time(e) && am_best(e, now);
 }
 
 static void
@@ -326,6 +340,11 @@ plan(struct elector *e, uint64_t now)
 static void
 step(struct elector *e, uint64_t now, struct elector_out *out)
 {
+	if (!elector_has_quorum(e, now))
+		e->visible_since_ms = UINT64_MAX;
+	else if (e->visible_since_ms == UINT64_MAX)
+		e->visible_since_ms = now;
+
 	if (e->role == WIRE_ROLE_CANDIDATE &&
 	    now - e->cand_start_ms >= e->t.election_timeout_ms) {
 		uint64_t wait = e->t.backoff_ms;
@@ -656,6 +675,7 @@ elector_new(const struct elector_config *c, const struct elector_store *s,
 	}
 	e->primary = ELECTOR_NONE;
 	e->lost_primary = ELECTOR_NONE;
+	e->visible_since_ms = UINT64_MAX;
 	e->leader_ref_ms = now;
 	e->quorum_ref_ms = now;
 	e->next_hb_ms = now;

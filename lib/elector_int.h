@@ -34,6 +34,7 @@ struct elector {
 	bool primary_gone;            /* our primary stopped claiming: down now */
 	int lost_primary;             /* it, not deferred to until: */
 	uint64_t lost_primary_until_ms;
+	uint64_t visible_since_ms;    /* majority heard since; MAX: not now */
 	uint64_t quarantine_until_ms; /* after a pause: no frame vouches before */
 	uint64_t offset;
 

@@ -210,6 +210,15 @@ static int run_seed(uint64_t seed, bool verbose)
 		goto out;		/* the checker printed the details */
 	heal(s);
 	healed = sim_now(s);
+	/*
+	 * A node whose timers went stale while cut off may stand in the first
+	 * interval after the heal (it is refused, and the primary re-stands
+	 * to lift its epoch): agreement counts only once down_after passed.
+	 */
+	sim_run_until(s, healed +
+	    elector_timing(sim_elector(s, 0))->down_after_ms);
+	if (!sim_ok(s))
+		goto out;
 	if (!sim_run_until_pred(s, pred_agreed, NULL, healed + LIVE_BOUND) ||
 	    !sim_ok(s)) {
 		if (sim_ok(s)) {

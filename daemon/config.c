@@ -1,0 +1,577 @@
+/*
+ * config: read kevy-electd.conf with libconfig, walk it against the schema
+ * of config_schema.c, then check what no single key can: member ids and
+ * election addresses unique, node_id among the members, the timing
+ * relations, the defaults that come from our own members entry.
+ *
+ * Every problem is reported, each as "file:line: key: problem" (no line
+ * when there is none, as for a missing top-level key), and the load goes
+ * on after an error so that one run shows them all. The result is built in
+ * a private copy and handed out only if there was no error: a config with
+ * any error is never half-applied, which is what lets SIGHUP and -t share
+ * this code. Warnings (N=2, initial_role = primary...) never fail a load.
+ */
+#include <errno.h>
+#include <libconfig.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "config.h"
+#include "num.h"
+
+#define CONFIG_MSG_MAX 1024 /* bytes in one reported problem */
+#define CONFIG_KEY_MAX 128  /* bytes in a key path; longer unknown names are cut */
+
+struct loader {
+	const char *file;          /* as the caller named it */
+	char incdir[CONFIG_PATH_MAX + 1]; /* its directory; "" if none */
+	config_report_fn *report;
+	void *ctx;
+	int errors;
+	bool timing_bad;           /* a timing was rejected: skip relations */
+	config_t cf;
+	struct config *c;          /* private copy; out only if errors == 0 */
+};
+
+static void say(struct loader *, bool, const config_setting_t *,
+    const char *, const char *, ...) __attribute__((format(printf, 5, 6)));
+
+/* at == NULL or the root: no line to point at. */
+static void
+say(struct loader *l, bool is_error, const config_setting_t *at,
+    const char *key, const char *fmt, ...)
+{
+	char msg[CONFIG_MSG_MAX], what[CONFIG_MSG_MAX];
+	char inc[CONFIG_PATH_MAX * 2 + 2];
+	const char *file = l->file;
+	unsigned line = 0;
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	if (at != NULL) {
+		line = config_setting_source_line(at);
+		/* libconfig names an @include as written: say where it was. */
+		if ((file = config_setting_source_file(at)) == NULL)
+			file = l->file;
+		else if (file[0] != '/' && l->incdir[0] != '\0') {
+			snprintf(inc, sizeof inc, "%s/%s", l->incdir, file);
+			file = inc;
+		}
+	}
+	if (line > 0)
+		r = snprintf(msg, sizeof msg, "%s:%u: %s: %s", file, line, key,
+		    what);
+	else
+		r = snprintf(msg, sizeof msg, "%s: %s: %s", file, key, what);
+	if (r >= (int)sizeof msg)
+		memcpy(msg + sizeof msg - 4, "...", 4); /* show it was cut */
+	if (is_error)
+		l->errors++;
+	if (l->report != NULL)
+		l->report(l->ctx, is_error, msg);
+}
+
+static const char *
+type_name(const config_setting_t *s)
+{
+	switch (config_setting_type(s)) {
+	case CONFIG_TYPE_GROUP:
+		return "group";
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64:
+		return "integer";
+	case CONFIG_TYPE_FLOAT:
+		return "float";
+	case CONFIG_TYPE_STRING:
+		return "string";
+	case CONFIG_TYPE_BOOL:
+		return "boolean";
+	case CONFIG_TYPE_ARRAY:
+		return "array";
+	case CONFIG_TYPE_LIST:
+		return "list";
+	}
+	return "nothing";
+}
+
+static bool
+type_matches(enum config_kind kind, const config_setting_t *s)
+{
+	int t = config_setting_type(s);
+
+	switch (kind) {
+	case CONFIG_KIND_STRING:
+		return t == CONFIG_TYPE_STRING;
+	case CONFIG_KIND_BOOL:
+		return t == CONFIG_TYPE_BOOL;
+	case CONFIG_KIND_MS:
+		return t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64;
+	case CONFIG_KIND_GROUP:
+		return t == CONFIG_TYPE_GROUP;
+	case CONFIG_KIND_LIST:
+		return t == CONFIG_TYPE_LIST;
+	}
+	return false;
+}
+
+static const struct config_key *
+find_key(enum config_scope scope, const char *name)
+{
+	const struct config_key *k;
+	size_t n, i;
+
+	k = config_keys(&n);
+	for (i = 0; i < n; i++)
+		if (k[i].scope == scope && strcmp(k[i].name, name) == 0)
+			return &k[i];
+	return NULL;
+}
+
+static void walk(struct loader *, enum config_scope,
+    const config_setting_t *, size_t, const char *);
+
+static void
+store(struct loader *l, const struct config_key *k, const config_setting_t *at,
+    size_t member, const char *key, const struct config_value *v)
+{
+	const char *why = "invalid value";
+
+	if (k->set(l->c, member, v, &why) == -1)
+		say(l, true, at, key, "%s", why);
+}
+
+/* A list of groups: each entry walked as a scope of its own. */
+static void
+take_list(struct loader *l, const struct config_key *k,
+    const config_setting_t *s, const char *key)
+{
+	struct config_value v = { 0 };
+	char prefix[CONFIG_KEY_MAX + 16];
+	int n = config_setting_length(s), i;
+
+	if ((uint64_t)n < k->min || (uint64_t)n > k->max) {
+		say(l, true, s, key, "%d entries, expected %llu..%llu", n,
+		    (unsigned long long)k->min, (unsigned long long)k->max);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(s,
+		    (unsigned)i);
+
+		snprintf(prefix, sizeof prefix, "%s.[%d]", key, i);
+		if (config_setting_type(e) != CONFIG_TYPE_GROUP) {
+			say(l, true, e, prefix, "expected group { ... }, "
+			    "found %s", type_name(e));
+			continue;
+		}
+		strncat(prefix, ".", sizeof prefix - strlen(prefix) - 1);
+		walk(l, k->opens, e, (size_t)i, prefix);
+	}
+	v.num = (uint64_t)n;
+	store(l, k, s, 0, key, &v);
+}
+
+static void
+take(struct loader *l, const struct config_key *k, const config_setting_t *s,
+    size_t member, const char *key)
+{
+	struct config_value v = { 0 };
+	char prefix[CONFIG_KEY_MAX + 2];
+	long long n;
+	size_t len;
+
+	if (!type_matches(k->kind, s)) {
+		say(l, true, s, key, "expected %s, found %s",
+		    config_kind_name(k->kind), type_name(s));
+		return;
+	}
+	switch (k->kind) {
+	case CONFIG_KIND_STRING:
+		v.str = config_setting_get_string(s);
+		len = strlen(v.str);
+		if (len < k->min) {
+			say(l, true, s, key, "must not be empty");
+			return;
+		}
+		if (len > k->max) {
+			say(l, true, s, key, "longer than %llu bytes",
+			    (unsigned long long)k->max);
+			return;
+		}
+		break;
+	case CONFIG_KIND_BOOL:
+		v.flag = config_setting_get_bool(s) != 0;
+		break;
+	case CONFIG_KIND_MS:
+		n = config_setting_get_int64(s);
+		if (n < 0 || (uint64_t)n < k->min || (uint64_t)n > k->max) {
+			say(l, true, s, key, "%lld is out of range %llu..%llu",
+			    n, (unsigned long long)k->min,
+			    (unsigned long long)k->max);
+			return;
+		}
+		v.num = (uint64_t)n;
+		break;
+	case CONFIG_KIND_GROUP:
+		snprintf(prefix, sizeof prefix, "%s.", key);
+		walk(l, k->opens, s, member, prefix);
+		break;
+	case CONFIG_KIND_LIST:
+		take_list(l, k, s, key);
+		return;
+	}
+	store(l, k, s, member, key, &v);
+}
+
+/* Defaults go through the setters too, so they obey the same rules. */
+static void
+take_default(struct loader *l, const struct config_key *k, size_t member,
+    const char *key)
+{
+	struct config_value v = { 0 };
+	char prefix[CONFIG_KEY_MAX + 2];
+
+	if (k->kind == CONFIG_KIND_GROUP) {
+		snprintf(prefix, sizeof prefix, "%s.", key);
+		walk(l, k->opens, NULL, member, prefix);
+		return;
+	}
+	if (k->def == NULL)
+		return;
+	v.str = k->def;
+	v.flag = strcmp(k->def, "true") == 0;
+	if (k->kind == CONFIG_KIND_MS &&
+	    num_parse_u64(k->def, strlen(k->def), &v.num) == -1)
+		v.num = UINT64_MAX; /* caught by the schema test */
+	store(l, k, NULL, member, key, &v);
+}
+
+/*
+ * One group (NULL: absent, defaults only): reject keys the scope does not
+ * know, check and store the others, then default or demand the rest.
+ */
+static void
+walk(struct loader *l, enum config_scope scope, const config_setting_t *g,
+    size_t member, const char *prefix)
+{
+	const struct config_key *keys;
+	char key[CONFIG_KEY_MAX];
+	size_t nkeys, i;
+	int n = g != NULL ? config_setting_length(g) : 0, j;
+
+	for (j = 0; j < n; j++) {
+		const config_setting_t *s = config_setting_get_elem(g,
+		    (unsigned)j);
+		const struct config_key *k = find_key(scope,
+		    config_setting_name(s));
+		int before = l->errors;
+
+		snprintf(key, sizeof key, "%s%s", prefix,
+		    config_setting_name(s));
+		if (k == NULL) {
+			say(l, true, s, key, "unknown key");
+			continue;
+		}
+		take(l, k, s, member, key);
+		/* Its relations would be judged on the default instead. */
+		if (k->kind == CONFIG_KIND_MS && l->errors > before)
+			l->timing_bad = true;
+	}
+	keys = config_keys(&nkeys);
+	for (i = 0; i < nkeys; i++) {
+		if (keys[i].scope != scope)
+			continue;
+		snprintf(key, sizeof key, "%s%s", prefix, keys[i].name);
+		if (g != NULL && config_setting_get_member(g,
+		    keys[i].name) != NULL)
+			continue;
+		if (keys[i].required)
+			say(l, true, g, key, "missing (required)");
+		else
+			take_default(l, &keys[i], member, key);
+	}
+}
+
+/* The setting of a member's field, for its line; NULL if absent. */
+static const config_setting_t *
+member_setting(struct loader *l, size_t i, const char *field)
+{
+	const config_setting_t *m = config_lookup(&l->cf, "members");
+
+	if (m == NULL || (m = config_setting_get_elem(m, (unsigned)i)) == NULL)
+		return NULL;
+	return field != NULL ? config_setting_get_member(m, field) : m;
+}
+
+static void
+check_members(struct loader *l)
+{
+	struct config *c = l->c;
+	char key[CONFIG_KEY_MAX];
+	size_t i, j, standers = 0;
+
+	for (i = 0; i < c->n_members; i++) {
+		const struct config_member *a = &c->members[i];
+
+		if (!a->never_stand)
+			standers++;
+		/* Zeroed fields were unset or bad: already reported. */
+		for (j = 0; j < i; j++) {
+			const struct config_member *b = &c->members[j];
+
+			if (a->id[0] != '\0' && strcmp(a->id, b->id) == 0) {
+				snprintf(key, sizeof key, "members.[%zu].id", i);
+				say(l, true, member_setting(l, i, "id"), key,
+				    "duplicate id \"%s\" (also members.[%zu])",
+				    a->id, j);
+			}
+			if (a->election.port != 0 &&
+			    a->election.port == b->election.port &&
+			    strcasecmp(a->election.host, b->election.host) == 0) {
+				snprintf(key, sizeof key,
+				    "members.[%zu].election", i);
+				say(l, true, member_setting(l, i, "election"),
+				    key, "duplicate election address (also "
+				    "members.[%zu])", j);
+			}
+			/* Tests may share one fake server; real use never. */
+			if (a->client[0] != '\0' &&
+			    strcasecmp(a->client, b->client) == 0) {
+				snprintf(key, sizeof key,
+				    "members.[%zu].client", i);
+				say(l, false, member_setting(l, i, "client"),
+				    key, "same client address as members.[%zu]",
+				    j);
+			}
+		}
+	}
+	if (c->n_members > 0 && standers == 0)
+		say(l, true, config_lookup(&l->cf, "members"), "members",
+		    "every member is never_stand: no node could ever become "
+		    "primary");
+	if (c->n_members == 1)
+		say(l, false, config_lookup(&l->cf, "members"), "members",
+		    "a single member: it is always primary, there is no "
+		    "failover");
+	else if (c->n_members == 2)
+		say(l, false, config_lookup(&l->cf, "members"), "members",
+		    "N=2 has no fault tolerance: quorum is 2, losing either "
+		    "node stops elections; use 3");
+	/* Not an error: N=4 works, it just buys nothing over N=3. */
+	else if (c->n_members > 2 && c->n_members % 2 == 0)
+		say(l, false, config_lookup(&l->cf, "members"), "members",
+		    "N=%zu tolerates no more failures than N=%zu (quorum "
+		    "%zu); an odd N is better", c->n_members, c->n_members - 1,
+		    c->n_members / 2 + 1);
+}
+
+/* node_id among the members, and the defaults that come from its entry. */
+static void
+check_self(struct loader *l)
+{
+	struct config *c = l->c;
+	const struct config_member *me;
+	const config_setting_t *s;
+	size_t i;
+
+	if (c->node_id[0] == '\0' || c->n_members == 0)
+		return;
+	for (i = 0; i < c->n_members; i++)
+		if (strcmp(c->members[i].id, c->node_id) == 0)
+			break;
+	if (i == c->n_members) {
+		say(l, true, config_lookup(&l->cf, "node_id"), "node_id",
+		    "\"%s\" is not the id of any members entry", c->node_id);
+		return;
+	}
+	c->self = i;
+	me = &c->members[i];
+	if ((s = config_lookup(&l->cf, "listen")) == NULL)
+		c->listen = me->election;
+	else if (c->listen.port != 0 && me->election.port != 0 &&
+	    c->listen.port != me->election.port)
+		say(l, false, s, "listen", "port %u, but peers dial "
+		    "members.[%zu].election on port %u", c->listen.port, i,
+		    me->election.port);
+	if (config_lookup(&l->cf, "advertise") == NULL)
+		memcpy(c->advertise, me->client, sizeof c->advertise);
+	if (me->never_stand)
+		c->never_stand = true;
+	else if (c->never_stand)
+		say(l, false, config_lookup(&l->cf, "never_stand"),
+		    "never_stand", "set members.[%zu].never_stand too, so "
+		    "that every node knows", i);
+	if (c->want_primary)
+		say(l, false, config_lookup(&l->cf, "initial_role"),
+		    "initial_role", c->never_stand ?
+		    "\"primary\" ignored: this node is never_stand" :
+		    "\"primary\" is a preference only: the node starts as "
+		    "replica and becomes primary only by winning an election");
+}
+
+static void
+check_control(struct loader *l)
+{
+	/* The socket moves elections (OFFSET): anyone could push one. */
+	if (l->c->control_mode & 0002)
+		say(l, false, config_lookup(&l->cf, "control.mode"),
+		    "control.mode", "world-writable: any local user can "
+		    "drive this node's elections");
+}
+
+static const char *const timing_keys[] = {
+	"hb_interval_ms", "down_after_ms", "election_timeout_ms",
+	"election_backoff_ms", "election_backoff_jitter_ms", "lease_ms",
+	"pause_threshold_ms",
+};
+
+/*
+ * Name the keys the broken relation mentions, point at the first of them
+ * set in the file, and show the values in force (defaults included).
+ */
+static void
+check_timing(struct loader *l)
+{
+	struct elector_timing t = l->c->timing;
+	const uint64_t vals[] = { t.hb_interval_ms, t.down_after_ms,
+	    t.election_timeout_ms, t.backoff_ms, t.backoff_jitter_ms,
+	    t.lease_ms, t.pause_threshold_ms };
+	char err[256], keys[CONFIG_MSG_MAX / 2] = "", vs[CONFIG_MSG_MAX / 2] = "";
+	const config_setting_t *at = NULL, *s;
+	size_t i, kl = 0, vl = 0;
+
+	if (l->timing_bad ||
+	    elector_timing_check(&l->c->timing, err, sizeof err) == 0)
+		return;
+	for (i = 0; i < sizeof timing_keys / sizeof timing_keys[0]; i++) {
+		if (strstr(err, timing_keys[i]) == NULL)
+			continue;
+		s = config_lookup(&l->cf, timing_keys[i]);
+		if (at == NULL)
+			at = s;
+		kl += (size_t)snprintf(keys + kl, sizeof keys - kl, "%s%s",
+		    kl ? ", " : "", timing_keys[i]);
+		/* lease and pause: 0 asks the check to derive them. */
+		if (vals[i] == 0 && i >= 5)
+			vl += (size_t)snprintf(vs + vl, sizeof vs - vl,
+			    "%s%s = %llu (derived)", vl ? ", " : "",
+			    timing_keys[i], (unsigned long long)(i == 5 ?
+			    l->c->timing.lease_ms :
+			    l->c->timing.pause_threshold_ms));
+		else
+			vl += (size_t)snprintf(vs + vl, sizeof vs - vl,
+			    "%s%s = %llu%s", vl ? ", " : "", timing_keys[i],
+			    (unsigned long long)vals[i],
+			    s == NULL ? " (default)" : "");
+		if (kl >= sizeof keys || vl >= sizeof vs)
+			break;
+	}
+	say(l, true, at, kl ? keys : "timings", "%s (%s)", err, vs);
+}
+
+/* libconfig stops at the first syntax error: that one is all we get. */
+static int
+read_file(struct loader *l)
+{
+	struct stat st;
+	char *slash;
+	FILE *fp;
+	int rc;
+
+	if ((fp = fopen(l->file, "r")) == NULL) {
+		say(l, true, NULL, "file", "cannot open: %s", strerror(errno));
+		return -1;
+	}
+	if (fstat(fileno(fp), &st) == -1 || !S_ISREG(st.st_mode)) {
+		say(l, true, NULL, "file", "not a regular file");
+		fclose(fp);
+		return -1;
+	}
+	/* @include "x" is relative to this file, not to our cwd. */
+	snprintf(l->incdir, sizeof l->incdir, "%s", l->file);
+	if ((slash = strrchr(l->incdir, '/')) != NULL) {
+		slash[slash == l->incdir] = '\0';
+		config_set_include_dir(&l->cf, l->incdir);
+	} else
+		l->incdir[0] = '\0';
+	rc = config_read(&l->cf, fp);
+	fclose(fp);
+	if (rc != CONFIG_TRUE) {
+		char msg[CONFIG_MSG_MAX];
+
+		snprintf(msg, sizeof msg, "%s:%d: syntax: %s",
+		    config_error_file(&l->cf) != NULL ?
+		    config_error_file(&l->cf) : l->file,
+		    config_error_line(&l->cf), config_error_text(&l->cf));
+		l->errors++;
+		if (l->report != NULL)
+			l->report(l->ctx, true, msg);
+		return -1;
+	}
+	return 0;
+}
+
+int
+config_load(const char *path, struct config *out, config_report_fn *report,
+    void *ctx)
+{
+	struct loader l = { .file = path, .report = report, .ctx = ctx };
+
+	if ((l.c = calloc(1, sizeof *l.c)) == NULL) {
+		say(&l, true, NULL, "file", "out of memory");
+		return l.errors;
+	}
+	if (strlen(path) >= sizeof l.c->path) {
+		say(&l, true, NULL, "file", "path longer than %d bytes",
+		    CONFIG_PATH_MAX);
+		free(l.c);
+		return l.errors;
+	}
+	memcpy(l.c->path, path, strlen(path) + 1);
+	elector_timing_defaults(&l.c->timing);
+	config_init(&l.cf);
+	if (read_file(&l) == 0) {
+		walk(&l, CONFIG_SCOPE_TOP, config_root_setting(&l.cf), 0, "");
+		check_members(&l);
+		check_self(&l);
+		check_control(&l);
+		check_timing(&l);
+	}
+	config_destroy(&l.cf);
+	if (l.errors == 0)
+		*out = *l.c;
+	free(l.c);
+	return l.errors;
+}
+
+void
+config_to_elector(const struct config *c, struct elector_member *members,
+    struct elector_config *out)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_members; i++) {
+		const char *addr = i == c->self ? c->advertise :
+		    c->members[i].client;
+
+		memset(&members[i], 0, sizeof members[i]);
+		snprintf(members[i].id, sizeof members[i].id, "%s",
+		    c->members[i].id);
+		snprintf(members[i].addr, sizeof members[i].addr, "%s", addr);
+		members[i].never_stand = c->members[i].never_stand;
+	}
+	memset(out, 0, sizeof *out);
+	out->members = members;
+	out->n_members = c->n_members;
+	out->self = c->self;
+	out->timing = c->timing;
+	out->never_stand = c->never_stand;
+	out->want_primary = c->want_primary;
+}

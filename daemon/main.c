@@ -1,0 +1,267 @@
+/*
+ * kevy-electd: wires the modules together. Parse flags, load the config,
+ * create the state directory, bind the control socket and the election
+ * port, start the elector, run the loop until SIGTERM/SIGINT.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <event2/dns.h>
+#include <event2/event.h>
+
+#include "config.h"
+#include "ctl.h"
+#include "electd.h"
+#include "inbound.h"
+#include "link.h"
+#include "log.h"
+#include "notify.h"
+#include "reload.h"
+
+#define KEVY_ELECTD_VERSION "0.1.0"
+#define EXIT_USAGE 64             /* EX_USAGE */
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: kevy-electd [-ft] [-c file]\n"
+	    "  -c file    configuration (default %s)\n"
+	    "  -t         check the configuration and exit: 0 valid, %d invalid\n"
+	    "  -f         stay in the foreground, log to stderr\n"
+	    "  --version  print the version and exit\n"
+	    "  --help     print this help and exit\n",
+	    CONFIG_DEFAULT_PATH, CONFIG_EXIT_INVALID);
+}
+
+static void
+report(void *ctx, bool is_error, const char *msg)
+{
+	(void)ctx;
+	fprintf(stderr, "kevy-electd: %s: %s\n", is_error ? "error" : "warning",
+	    msg);
+}
+
+static void
+raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	/* Control clients and peers need descriptors: take what we may. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			log_warn("setrlimit RLIMIT_NOFILE");
+	}
+}
+
+static int
+make_state_dir(const char *dir, char *err, size_t errlen)
+{
+	struct stat sb;
+
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+		snprintf(err, errlen, "state_dir %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (stat(dir, &sb) == -1 || !S_ISDIR(sb.st_mode)) {
+		snprintf(err, errlen, "state_dir %s: not a directory", dir);
+		return -1;
+	}
+	if (sb.st_mode & 0022)
+		log_warnx("state_dir %s is writable by others (mode %03o)",
+		    dir, (unsigned)(sb.st_mode & 0777));
+	return 0;
+}
+
+static void
+on_stop(evutil_socket_t sig, short what, void *arg)
+{
+	struct electd *d = arg;
+
+	(void)what;
+	log_info("signal %s: shutting down", sig == SIGTERM ? "TERM" : "INT");
+	event_base_loopexit(d->base, NULL);
+}
+
+static void
+on_hup(evutil_socket_t sig, short what, void *arg)
+{
+	(void)sig;
+	(void)what;
+	reload_config(arg);
+}
+
+static void
+ctl_status(void *ctx, struct status *out)
+{
+	core_status(ctx, out);
+}
+
+static void
+ctl_set_offset(void *ctx, uint64_t offset)
+{
+	core_set_offset(ctx, offset);
+}
+
+static int
+start(struct electd *d, char *err, size_t errlen)
+{
+	static const struct ctl_ops ops = { ctl_status, ctl_set_offset };
+	struct ctl_config cc = {
+		.path = d->cfg->control_path,
+		.mode = d->cfg->control_mode,
+		.group = d->cfg->control_group,
+	};
+
+	if (make_state_dir(d->cfg->state_dir, err, errlen) == -1)
+		return -1;
+	if ((d->base = event_base_new()) == NULL ||
+	    (d->dns = evdns_base_new(d->base,
+	    EVDNS_BASE_INITIALIZE_NAMESERVERS |
+	    EVDNS_BASE_DISABLE_WHEN_INACTIVE)) == NULL) {
+		snprintf(err, errlen, "cannot create the event loop");
+		return -1;
+	}
+	if (core_start(d, err, errlen) == -1)
+		return -1;
+	if ((d->ctl = ctl_new(d->base, &cc, &ops, d, err, errlen)) == NULL)
+		return -1;
+	if ((d->inbound = inbound_listen(d, err, errlen)) == NULL)
+		return -1;
+	for (size_t i = 0; i < d->cfg->n_members; i++) {
+		if (i == d->cfg->self)
+			continue;
+		if ((d->links[i] = link_new(d, i)) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void
+stop(struct electd *d)
+{
+	for (size_t i = 0; i < ELECTOR_MEMBERS_MAX; i++)
+		link_free(d->links[i]);
+	inbound_free(d->inbound);
+	if (d->ctl != NULL)
+		ctl_free(d->ctl);
+	core_stop(d);
+	if (d->dns != NULL)
+		evdns_base_free(d->dns, 1);
+	if (d->base != NULL)
+		event_base_free(d->base);
+}
+
+static int
+daemonize(void)
+{
+	int fd;
+
+	switch (fork()) {
+	case -1:
+		return -1;
+	case 0:
+		break;
+	default:
+		_exit(0);
+	}
+	if (setsid() == -1)
+		return -1;
+	if ((fd = open("/dev/null", O_RDWR)) != -1) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		if (fd > STDERR_FILENO)
+			close(fd);
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *path = CONFIG_DEFAULT_PATH;
+	bool check_only = false, foreground = false;
+	struct event *sigs[3];
+	struct electd d;
+	char err[CONFIG_PATH_MAX + 512];
+	int ch, rc = 0;
+
+	while ((ch = getopt_long(argc, argv, "c:tf", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': path = optarg; break;
+		case 't': check_only = true; break;
+		case 'f': foreground = true; break;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("kevy-electd %s\n", KEVY_ELECTD_VERSION); return 0;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	memset(&d, 0, sizeof(d));
+	if ((d.cfg = calloc(1, sizeof(*d.cfg))) == NULL)
+		return 1;
+	if (config_load(path, d.cfg, report, NULL) != 0) {
+		free(d.cfg);
+		return CONFIG_EXIT_INVALID;
+	}
+	if (check_only) {
+		printf("%s: configuration valid\n", path);
+		free(d.cfg);
+		return 0;
+	}
+	log_init(d.cfg->log_level, !foreground);
+	signal(SIGPIPE, SIG_IGN);
+	raise_fd_limit();
+	/* stderr stays open: under a supervisor it is the log. */
+	if (!foreground && daemonize() == -1)
+		fatal("daemonize");
+	if (start(&d, err, sizeof(err)) == -1) {
+		log_error("%s", err);
+		stop(&d);
+		free(d.cfg);
+		return 1;
+	}
+	sigs[0] = evsignal_new(d.base, SIGTERM, on_stop, &d);
+	sigs[1] = evsignal_new(d.base, SIGINT, on_stop, &d);
+	sigs[2] = evsignal_new(d.base, SIGHUP, on_hup, &d);
+	for (size_t i = 0; i < 3; i++)
+		if (sigs[i] == NULL || evsignal_add(sigs[i], NULL) == -1)
+			fatalx("cannot install signal handlers");
+	log_info("kevy-electd %s started node=%s members=%zu quorum=%zu",
+	    KEVY_ELECTD_VERSION, d.cfg->node_id, d.cfg->n_members,
+	    d.cfg->n_members / 2 + 1);
+	/* Sockets bound and state loaded: only now are we ready. */
+	if (notify_send("READY=1") == -1)
+		log_warn("notify READY");
+	core_notify_status(d.published);
+	if (event_base_dispatch(d.base) == -1) {
+		log_error("event loop failed");
+		rc = 1;
+	}
+	notify_send("STOPPING=1");
+	for (size_t i = 0; i < 3; i++)
+		event_free(sigs[i]);
+	stop(&d);
+	free(d.cfg);
+	log_info("stopped");
+	return rc;
+}

@@ -1,0 +1,432 @@
+/*
+ * check_cluster: real kevy-electd processes on loopback with fast timings
+ * (hb 50 ms, down_after 500 ms), driven and observed only through their
+ * control sockets. Every wait is for a WATCH line or a reply, bounded
+ * generously (a loaded 2-core machine must not flake); timings are
+ * printed, not gated.
+ */
+#define _GNU_SOURCE
+#include <check.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cluster.h"
+
+#define WAIT_MS 15000 /* bound on any one wait: ~30 x down_after */
+
+static struct cluster *
+start_cluster(size_t n)
+{
+	struct cluster_opts o = { .n = n };
+	struct cluster *c = cluster_new(&o);
+
+	ck_assert_ptr_nonnull(c);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_msg(cluster_start(c, i) == 0, "node %zu did not start "
+		    "(log in %s)", i + 1, cluster_dir(c));
+	return c;
+}
+
+static void
+request(struct cluster *c, size_t i, const char *line, char *reply,
+    size_t cap)
+{
+	ck_assert_msg(cluster_request(c, i, line, reply, cap) == 0,
+	    "no reply from node %zu to %s", i + 1, line);
+}
+
+static int
+count_primaries(struct cluster *c)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < CLUSTER_NODES_MAX; i++)
+		if (cluster_pid(c, i) > 0 && cluster_running(c, i) &&
+		    strcmp(cluster_view(c, i)->role, "primary") == 0)
+			n++;
+	return n;
+}
+
+static int
+await_primary(struct cluster *c)
+{
+	ck_assert_msg(cluster_wait(c, cluster_agreed, NULL, WAIT_MS),
+	    "no agreed primary within %d ms (logs in %s)", WAIT_MS,
+	    cluster_dir(c));
+	ck_assert_int_eq(count_primaries(c), 1);
+	ck_assert_uint_le(cluster_max_unfenced(c), 1);
+	return cluster_primary(c);
+}
+
+static void
+cold_start(size_t n)
+{
+	struct cluster *c = start_cluster(n);
+	int p = await_primary(c);
+	uint64_t epoch = cluster_view(c, (size_t)p)->epoch;
+
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_str_eq(cluster_view(c, i)->primary, cluster_id(c, p));
+		ck_assert_uint_eq(cluster_view(c, i)->epoch, epoch);
+		ck_assert(cluster_view(c, i)->quorum);
+	}
+	cluster_free(c);
+}
+
+START_TEST(cold_start_of_3_elects_exactly_one)
+{
+	cold_start(3);
+}
+END_TEST
+
+START_TEST(cold_start_of_5_elects_exactly_one)
+{
+	cold_start(5);
+}
+END_TEST
+
+struct new_primary {
+	int old;
+};
+
+static bool
+other_primary(struct cluster *c, void *arg)
+{
+	struct new_primary *np = arg;
+	int p = cluster_primary(c);
+
+	return p >= 0 && p != np->old;
+}
+
+static void
+push_offset(struct cluster *c, size_t i, unsigned long long off)
+{
+	char line[64], reply[64];
+
+	snprintf(line, sizeof(line), "OFFSET %llu", off);
+	request(c, i, line, reply, sizeof(reply));
+	ck_assert_str_eq(reply, "OK");
+}
+
+static int
+kill_primary_and_await(struct cluster *c, int p, uint64_t *took_us)
+{
+	struct new_primary np = { p };
+	uint64_t t0 = cluster_now_us();
+	int q;
+
+	cluster_kill(c, (size_t)p);
+	ck_assert_msg(cluster_wait(c, other_primary, &np, WAIT_MS),
+	    "no new primary after killing %s (logs in %s)", cluster_id(c, p),
+	    cluster_dir(c));
+	*took_us = cluster_now_us() - t0;
+	q = cluster_primary(c);
+	ck_assert_int_eq(count_primaries(c), 1);
+	ck_assert_uint_le(cluster_max_unfenced(c), 1);
+	return q;
+}
+
+START_TEST(kill_primary_elects_highest_offset_and_restart_rejoins)
+{
+	struct cluster *c = start_cluster(3);
+	int p = await_primary(c), q;
+	size_t a = (size_t)(p + 1) % 3, b = (size_t)(p + 2) % 3;
+	uint64_t took, old_epoch = cluster_view(c, (size_t)p)->epoch;
+	char reply[256];
+
+	/* The survivor with more data must win, whatever its id. */
+	push_offset(c, a, 1000);
+	push_offset(c, b, 2000);
+	push_offset(c, (size_t)p, 3000);
+	/* Offsets travel in heartbeats: wait until both survivors saw. */
+	request(c, a, "PEER n1", reply, sizeof(reply));
+	{
+		char want[64];
+		uint64_t end = cluster_now_us() + WAIT_MS * 1000ULL;
+		bool seen = false;
+
+		snprintf(want, sizeof(want), "offset=2000");
+		while (!seen && cluster_now_us() < end) {
+			char line[32];
+
+			snprintf(line, sizeof(line), "PEER %s", cluster_id(c, b));
+			request(c, a, line, reply, sizeof(reply));
+			seen = strstr(reply, want) != NULL;
+			if (!seen)
+				usleep(10000); /* a replica's next heartbeat */
+		}
+		ck_assert_msg(seen, "offset never reached peer: %s", reply);
+	}
+	q = kill_primary_and_await(c, p, &took);
+	printf("failover: %s killed, %s primary after %.1f ms\n",
+	    cluster_id(c, p), cluster_id(c, q), (double)took / 1000);
+	ck_assert_int_eq(q, (int)b);
+	ck_assert_uint_gt(cluster_view(c, (size_t)q)->epoch, old_epoch);
+
+	/* The old primary comes back as a replica in the new epoch. */
+	ck_assert_int_eq(cluster_start(c, (size_t)p), 0);
+	ck_assert(cluster_wait(c, cluster_agreed, NULL, WAIT_MS));
+	ck_assert_int_eq(cluster_primary(c), q);
+	ck_assert_str_eq(cluster_view(c, (size_t)p)->role, "replica");
+	ck_assert_uint_eq(cluster_view(c, (size_t)p)->epoch,
+	    cluster_view(c, (size_t)q)->epoch);
+	cluster_free(c);
+}
+END_TEST
+
+START_TEST(tied_offsets_lowest_id_wins)
+{
+	struct cluster *c = start_cluster(3);
+	int p = await_primary(c), q;
+	uint64_t took;
+	size_t lowest = p == 0 ? 1 : 0;
+
+	q = kill_primary_and_await(c, p, &took);
+	ck_assert_int_eq(q, (int)lowest);
+	cluster_free(c);
+}
+END_TEST
+
+struct demoted {
+	int p;
+};
+
+static bool
+old_primary_demoted(struct cluster *c, void *arg)
+{
+	struct demoted *dm = arg;
+	const struct cluster_view *v = cluster_view(c, (size_t)dm->p);
+	int q = cluster_primary(c);
+
+	return q >= 0 && q != dm->p && strcmp(v->role, "replica") == 0;
+}
+
+START_TEST(sigstop_primary_past_down_after_demotes_on_sigcont)
+{
+	struct cluster *c = start_cluster(3);
+	int p = await_primary(c);
+	struct new_primary np = { p };
+	struct demoted dm = { p };
+
+	cluster_stop(c, (size_t)p);
+	ck_assert(cluster_wait(c, other_primary, &np, WAIT_MS));
+	ck_assert_uint_le(cluster_max_unfenced(c), 1);
+	cluster_cont(c, (size_t)p);
+	ck_assert_msg(cluster_wait(c, old_primary_demoted, &dm, WAIT_MS),
+	    "old primary did not demote (logs in %s)", cluster_dir(c));
+	ck_assert_int_eq(count_primaries(c), 1);
+	ck_assert_uint_le(cluster_max_unfenced(c), 1);
+	cluster_free(c);
+}
+END_TEST
+
+static bool
+survivors_lost_quorum(struct cluster *c, void *arg)
+{
+	(void)arg;
+	for (size_t i = 0; i < 5; i++)
+		if (cluster_running(c, i) &&
+		    (cluster_view(c, i)->quorum ||
+		    (strcmp(cluster_view(c, i)->role, "primary") == 0 &&
+		    !cluster_view(c, i)->fenced)))
+			return false;
+	return true;
+}
+
+START_TEST(killing_3_of_5_leaves_no_writable_primary)
+{
+	struct cluster *c = start_cluster(5);
+	int p = await_primary(c);
+	size_t killed = 0;
+	char reply[256];
+
+	/* Kill the primary and two more: two survivors, no majority. */
+	cluster_kill(c, (size_t)p);
+	for (size_t i = 0; i < 5 && killed < 2; i++)
+		if ((int)i != p) {
+			cluster_kill(c, i);
+			killed++;
+		}
+	ck_assert_msg(cluster_wait(c, survivors_lost_quorum, NULL, WAIT_MS),
+	    "survivors still report quorum or a writable primary");
+	for (size_t i = 0; i < 5; i++) {
+		if (!cluster_running(c, i))
+			continue;
+		request(c, i, "STATUS", reply, sizeof(reply));
+		ck_assert_msg(strstr(reply, "quorum=no") != NULL, "%s", reply);
+		ck_assert_msg(strstr(reply, "role=primary") == NULL ||
+		    strstr(reply, "fenced=yes") != NULL, "%s", reply);
+	}
+	cluster_free(c);
+}
+END_TEST
+
+START_TEST(restart_keeps_persisted_epoch_and_vote)
+{
+	struct cluster *c = start_cluster(3);
+	int p = await_primary(c);
+	size_t r = (size_t)(p + 1) % 3;
+	uint64_t epoch = cluster_view(c, r)->epoch;
+	char path[512], meta[128], want[64];
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/%s.state/elect.meta", cluster_dir(c),
+	    cluster_id(c, r));
+	ck_assert_ptr_nonnull(f = fopen(path, "r"));
+	n = fread(meta, 1, sizeof(meta) - 1, f);
+	fclose(f);
+	meta[n] = '\0';
+	snprintf(want, sizeof(want), "epoch %llu\nvoted %s\n",
+	    (unsigned long long)epoch, cluster_id(c, p));
+	ck_assert_str_eq(meta, want);
+	cluster_kill(c, r);
+	ck_assert_int_eq(cluster_start(c, r), 0);
+	ck_assert(cluster_wait(c, cluster_agreed, NULL, WAIT_MS));
+	ck_assert_uint_eq(cluster_view(c, r)->epoch, epoch);
+	ck_assert_int_eq(cluster_primary(c), p);
+	cluster_free(c);
+}
+END_TEST
+
+START_TEST(bad_control_input_gets_err_and_others_are_served)
+{
+XX, reply, sizeof(reply));
+	ck_assert_msg(strncmp(reply, "ERR ", 4) == 0, "%s", reply);
+	request(c, 0, "OFFSET -1", reply, sizeof(reply));
+	ck_assert_msg(strncmp(reply, "ERR ", 4) == 0, "%s", reply);
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	request(c, 0, big, reply, sizeof(reply));
+	ck_assert_msg(strncmp(reply, "ERR ", 4) == 0, "%s", reply);
+	request(c, 0, "PING", reply, sizeof(reply));
+	ck_assert_str_eq(reply, "PONG");
+	request(c, 0, "ROLE", reply, sizeof(reply));
+	ck_assert_str_eq(reply, "primary");
+	cluster_free(c);
+}
+END_TEST
+
+struct epoch_seen {
+	size_t node;
+	uint64_t epoch;
+};
+
+static bool
+watch_saw_epoch(struct cluster *c, void *arg)
+{
+	struct epoch_seen *es = arg;
+
+	return cluster_view(c, es->node)->epoch >= es->epoch &&
+	    cluster_primary(c) >= 0;
+}
+
+START_TEST(watch_delivers_each_change)
+{
+	struct cluster *c = start_cluster(3);
+	int p = await_primary(c);
+	size_t r = (size_t)(p + 1) % 3;
+	struct epoch_seen es = { r, cluster_view(c, r)->epoch + 1 };
+	const struct cluster_view *v;
+
+	/* The WATCH stream of a replica shows the primary's loss... */
+	cluster_kill(c, (size_t)p);
+	ck_assert(cluster_wait(c, watch_saw_epoch, &es, WAIT_MS));
+	v = cluster_view(c, r);
+	ck_assert_str_ne(v->primary, "none");
+	ck_assert_str_ne(v->primary, cluster_id(c, p));
+	/* ...and the dead node in its down set. */
+	ck_assert_msg(strstr(v->down, cluster_id(c, p)) != NULL, "down=%s",
+	    v->down);
+	cluster_free(c);
+}
+END_TEST
+
+START_TEST(bad_config_exits_78_naming_the_line)
+{
+	char dir[] = "/tmp/kevy-badconf.XXXXXX", path[128], cmd[512];
+	char out[1024] = "";
+	struct cluster_opts o = { .n = 1 };
+	struct cluster *c = cluster_new(&o);
+	FILE *f, *p;
+	int status;
+	size_t n;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/bad.conf", dir);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fputs("node_id = \"n1\";\n"
+	    "members = ( { id = \"n1\"; election = \"127.0.0.1:1\"; "
+	    "client = \"127.0.0.1:2\"; } );\n"
+	    "hb_interval_ms = \"fast\";\n", f);
+	fclose(f);
+	/* The harness knows where the daemon binary is. */
+	snprintf(cmd, sizeof(cmd), "KEVY_X=1 '%s/../kevy-electd' -t -c '%s' 2>&1",
+	    "", path);
+	{
+		char bin[512], self[512];
+		ssize_t k = readlink("/proc/self/exe", self, sizeof(self) - 1);
+		char *s;
+
+		self[k > 0 ? k : 0] = '\0';
+		if ((s = strrchr(self, '/')) != NULL)
+			*s = '\0';
+		if ((s = strrchr(self, '/')) != NULL)
+			*s = '\0';
+		snprintf(bin, sizeof(bin), "%s/kevy-electd",
+		    getenv("KEVY_ELECTD_BIN") ? "" : self);
+		if (getenv("KEVY_ELECTD_BIN"))
+			snprintf(bin, sizeof(bin), "%s", getenv("KEVY_ELECTD_BIN"));
+		snprintf(cmd, sizeof(cmd), "'%s' -t -c '%s' 2>&1", bin, path);
+	}
+	ck_assert_ptr_nonnull(p = popen(cmd, "r"));
+	n = fread(out, 1, sizeof(out) - 1, p);
+	out[n] = '\0';
+	status = pclose(p);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 78);
+	ck_assert_msg(strstr(out, "bad.conf:3") != NULL, "output: %s", out);
+	ck_assert_msg(strstr(out, "hb_interval_ms") != NULL, "output: %s", out);
+	unlink(path);
+	rmdir(dir);
+	cluster_free(c);
+}
+END_TEST
+
+static Suite *
+cluster_suite(void)
+{
+	Suite *s = suite_create("cluster");
+	TCase *tc = tcase_create("daemons");
+
+	/* Each case starts real processes; bound them, loosely. */
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, cold_start_of_3_elects_exactly_one);
+	tcase_add_test(tc, cold_start_of_5_elects_exactly_one);
+	tcase_add_test(tc, kill_primary_elects_highest_offset_and_restart_rejoins);
+	tcase_add_test(tc, tied_offsets_lowest_id_wins);
+	tcase_add_test(tc, sigstop_primary_past_down_after_demotes_on_sigcont);
+	tcase_add_test(tc, killing_3_of_5_leaves_no_writable_primary);
+	tcase_add_test(tc, restart_keeps_persisted_epoch_and_vote);
+	tcase_add_test(tc, bad_control_input_gets_err_and_others_are_served);
+	tcase_add_test(tc, watch_delivers_each_change);
+	tcase_add_test(tc, bad_config_exits_78_naming_the_line);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(cluster_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,800 @@
+/*
+ * check_config: daemon/config.c and config_schema.c on real files written
+ * into one mkdtemp directory (each test overwrites its t.conf). Every error class must come out
+ * as "file:line: key: problem" with the right line and key, all problems
+ * of a file must be reported in one load, and a load with any error must
+ * leave the caller's struct config untouched. Runs from the repository
+ * root: the shipped conf/kevy-electd.conf and docs/configuration.md are
+ * checked against the schema, so neither can drift from it.
+ */
+#include <check.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+
+#define REPORTS_MAX 64
+#define MSG_MAX 1400
+
+static char dir[64];
+static char conf_path[128];
+
+static struct {
+	int n, errors, warnings;
+	bool is_error[REPORTS_MAX];
+	char msg[REPORTS_MAX][MSG_MAX];
+} rep;
+
+static void
+collect(void *ctx, bool is_error, const char *msg)
+{
+	(void)ctx;
+	if (is_error)
+		rep.errors++;
+	else
+		rep.warnings++;
+	if (rep.n < REPORTS_MAX) {
+		rep.is_error[rep.n] = is_error;
+		snprintf(rep.msg[rep.n], MSG_MAX, "%s", msg);
+		rep.n++;
+	}
+}
+
+static void
+setup(void)
+{
+	memset(&rep, 0, sizeof rep);
+}
+
+/*
+ * Emptied by main after the run, not per test: a failing test's child
+ * exits without its teardown, and the directory must go all the same.
+ */
+static int
+remove_dir(void)
+{
+	struct dirent *de;
+	char sub[256];
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		snprintf(sub, sizeof sub, "%s/%s", dir, de->d_name);
+		unlink(sub);
+	}
+	closedir(d);
+	return rmdir(dir);
+}
+
+static void
+write_file(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(fp);
+	ck_assert_int_eq(fputs(text, fp) >= 0, 1);
+	ck_assert_int_eq(fclose(fp), 0);
+}
+
+/* Write text as t.conf and load it; the reports land in rep. */
+static int
+load(const char *text, struct config *out)
+{
+	write_file(conf_path, text);
+	memset(&rep, 0, sizeof rep);
+	return config_load(conf_path, out, collect, NULL);
+}
+
+/* 1-based line of the first occurrence of needle in text. */
+static int
+line_of(const char *text, const char *needle)
+{
+	const char *p = strstr(text, needle);
+	int line = 1;
+
+	ck_assert_msg(p != NULL, "'%s' not in the config", needle);
+	for (; text < p; text++)
+		if (*text == '\n')
+			line++;
+	return line;
+}
+
+static void
+dump(void)
+{
+	for (int i = 0; i < rep.n; i++)
+		fprintf(stderr, "  %s %s\n", rep.is_error[i] ? "E" : "W",
+		    rep.msg[i]);
+}
+
+/* A report "file:line: key: ...frag..." (line 0: "file: key: ..."). */
+static bool
+has(bool is_error, const char *file, int line, const char *key,
+    const char *frag)
+{
+	char prefix[512];
+
+	if (line > 0)
+		snprintf(prefix, sizeof prefix, "%s:%d: %s: ", file, line, key);
+	else
+		snprintf(prefix, sizeof prefix, "%s: %s: ", file, key);
+	for (int i = 0; i < rep.n; i++)
+		if (rep.is_error[i] == is_error &&
+		    strncmp(rep.msg[i], prefix, strlen(prefix)) == 0 &&
+		    strstr(rep.msg[i] + strlen(prefix), frag) != NULL)
+			return true;
+	dump();
+	return false;
+}
+
+#define ASSERT_ERROR(line, key, frag) \
+	ck_assert_msg(has(true, conf_path, (line), (key), (frag)), \
+	    "no error %d %s %s", (line), (key), (frag))
+#define ASSERT_WARNING(line, key, frag) \
+	ck_assert_msg(has(false, conf_path, (line), (key), (frag)), \
+	    "no warning %d %s %s", (line), (key), (frag))
+
+#define M1 "  { id = \"n1\"; election = \"127.0.0.1:7401\"; " \
+	   "client = \"127.0.0.1:6401\"; },\n"
+#define M2 "  { id = \"n2\"; election = \"127.0.0.1:7402\"; " \
+	   "client = \"127.0.0.1:6402\"; },\n"
+#define M3 "  { id = \"n3\"; election = \"127.0.0.1:7403\"; " \
+	   "client = \"127.0.0.1:6403\"; }\n"
+#define BASE "node_id = \"n1\";\nmembers = (\n" M1 M2 M3 ");\n"
+
+/* ---- good configs ---- */
+
+START_TEST(test_example)
+{
+	struct elector_timing t;
+	struct config c;
+
+	elector_timing_defaults(&t);
+	ck_assert_int_eq(elector_timing_check(&t, NULL, 0), 0);
+	ck_assert_uint_gt(t.lease_ms, 0);
+	ck_assert_uint_gt(t.pause_threshold_ms, 0);
+
+	ck_assert_int_eq(config_load("conf/kevy-electd.conf", &c, collect,
+	    NULL), 0);
+	ck_assert_int_eq(rep.errors + rep.warnings, 0);
+	ck_assert_str_eq(c.path, "conf/kevy-electd.conf");
+	ck_assert_str_eq(c.node_id, "n1");
+	ck_assert_uint_eq(c.n_members, 3);
+	ck_assert_uint_eq(c.self, 0);
+	ck_assert_str_eq(c.members[2].id, "n3");
+	ck_assert_str_eq(c.members[2].election.host, "127.0.0.1");
+	ck_assert_uint_eq(c.members[2].election.port, 7403);
+	ck_assert_str_eq(c.members[1].client, "127.0.0.1:6402");
+	ck_assert(!c.members[2].never_stand);
+	ck_assert_str_eq(c.listen.host, "127.0.0.1");
+	ck_assert_uint_eq(c.listen.port, 7401);
+	ck_assert_str_eq(c.advertise, "127.0.0.1:6401");
+	ck_assert_str_eq(c.state_dir, "/var/lib/kevy-elect/n1");
+	ck_assert_str_eq(c.control_path, "/run/kevy-elect/n1.sock");
+	ck_assert_uint_eq(c.control_mode, 0660);
+	ck_assert_str_eq(c.control_group, "");
+	ck_assert_uint_eq(c.timing.hb_interval_ms, 200);
+	ck_assert_uint_eq(c.timing.down_after_ms, 5000);
+	ck_assert_uint_eq(c.timing.election_timeout_ms, 3000);
+	ck_assert_uint_eq(c.timing.backoff_ms, 1000);
+	ck_assert_uint_eq(c.timing.backoff_jitter_ms, 4000);
+	/* Derived by the elector, whatever its rule is today. */
+	ck_assert_mem_eq(&c.timing, &t, sizeof t);
+	ck_assert(!c.want_primary);
+	ck_assert(!c.never_stand);
+	ck_assert_int_eq(c.log_level, LOG_LEVEL_INFO);
+}
+END_TEST
+
+START_TEST(test_defaults)
+{
+	struct elector_timing t;
+	struct config c;
+
+	ck_assert_int_eq(load(BASE, &c), 0);
+	ck_assert_int_eq(rep.n, 0);
+	elector_timing_defaults(&t);
+	ck_assert_int_eq(elector_timing_check(&t, NULL, 0), 0);
+	ck_assert_mem_eq(&c.timing, &t, sizeof t);
+	ck_assert_str_eq(c.state_dir, CONFIG_DEFAULT_STATE_DIR);
+	ck_assert_str_eq(c.control_path, CONFIG_DEFAULT_CONTROL);
+	ck_assert_uint_eq(c.control_mode, CONFIG_DEFAULT_CONTROL_MODE);
+	ck_assert_str_eq(c.control_group, "");
+	ck_assert_uint_eq(c.listen.port, 7401);
+	ck_assert_str_eq(c.advertise, "127.0.0.1:6401");
+	ck_assert(!c.want_primary && !c.never_stand);
+	ck_assert(!c.members[0].never_stand);
+	ck_assert_int_eq(c.log_level, LOG_LEVEL_INFO);
+}
+END_TEST
+
+START_TEST(test_values)
+{
+	const char *text = "node_id = \"n2\";\nmembers = (\n" M1 M2
+	    "  { id = \"n3\"; election = \"[::1]:7403\"; "
+	    "client = \"[::1]:6403\"; never_stand = true; }\n);\n"
+	    "listen = \"0.0.0.0:7402\";\nadvertise = \"10.0.0.2:6402\";\n"
+	    "control = { mode = \"0600\"; group = \"kevy\"; };\n"
+	    "hb_interval_ms = 50;\ndown_after_ms = 500L;\n"
+	    "election_timeout_ms = 300;\nlease_ms = 0;\n"
+	    "log_level = \"debug\";\n";
+	struct elector_member em[ELECTOR_MEMBERS_MAX];
+	struct elector_config ec;
+	struct elector_timing t;
+	struct config c;
+
+	ck_assert_int_eq(load(text, &c), 0);
+	ck_assert_int_eq(rep.n, 0);
+	ck_assert_uint_eq(c.self, 1);
+	ck_assert_str_eq(c.members[2].election.host, "::1");
+	ck_assert(c.members[2].never_stand);
+	ck_assert_str_eq(c.listen.host, "0.0.0.0");
+	ck_assert_uint_eq(c.control_mode, 0600);
+	ck_assert_str_eq(c.control_group, "kevy");
+	ck_assert_uint_eq(c.timing.down_after_ms, 500);
+	/* lease_ms = 0 means derive, as if unset. */
+	t = (struct elector_timing){ .hb_interval_ms = 50,
+	    .down_after_ms = 500, .election_timeout_ms = 300,
+	    .backoff_ms = ELECTOR_BACKOFF_DEFAULT,
+	    .backoff_jitter_ms = ELECTOR_BACKOFF_JITTER_DEFAULT };
+	ck_assert_int_eq(elector_timing_check(&t, NULL, 0), 0);
+	ck_assert_mem_eq(&c.timing, &t, sizeof t);
+	ck_assert_uint_gt(c.timing.lease_ms, 0);
+	ck_assert_int_eq(c.log_level, LOG_LEVEL_DEBUG);
+
+	config_to_elector(&c, em, &ec);
+	ck_assert_ptr_eq(ec.members, em);
+	ck_assert_uint_eq(ec.n_members, 3);
+	ck_assert_uint_eq(ec.self, 1);
+	ck_assert_str_eq(em[0].addr, "127.0.0.1:6401");
+	ck_assert_str_eq(em[1].addr, "10.0.0.2:6402"); /* advertise */
+	ck_assert_str_eq(em[2].id, "n3");
+	ck_assert(em[2].never_stand && !em[1].never_stand);
+	ck_assert(!ec.never_stand && !ec.want_primary);
+	ck_assert_uint_eq(ec.seed, 0);
+	ck_assert_uint_eq(ec.timing.hb_interval_ms, 50);
+}
+END_TEST
+
+START_TEST(test_initial_role_primary)
+{
+	struct elector_member em[ELECTOR_MEMBERS_MAX];
+	struct elector_config ec;
+	const char *text = BASE "initial_role = \"primary\";\n";
+	struct config c;
+
+	ck_assert_int_eq(load(text, &c), 0);
+	ck_assert_int_eq(rep.warnings, 1);
+	ASSERT_WARNING(line_of(text, "initial_role"), "initial_role",
+	    "starts as replica");
+	ck_assert(c.want_primary);
+	config_to_elector(&c, em, &ec);
+	ck_assert(ec.want_primary);
+}
+END_TEST
+
+START_TEST(test_never_stand)
+{
+	const char *own = "node_id = \"n1\";\nmembers = (\n"
+	    "  { id = \"n1\"; election = \"h:1\"; client = \"h:2\"; "
+	    "never_stand = true; },\n" M2 M3 ");\n";
+	const char *all = "node_id = \"n1\";\nmembers = (\n"
+	    "  { id = \"n1\"; election = \"h:1\"; client = \"h:2\"; "
+	    "never_stand = true; },\n"
+	    "  { id = \"n2\"; election = \"h:3\"; client = \"h:4\"; "
+	    "never_stand = true; }\n);\n";
+	const char *local = BASE "never_stand = true;\n";
+	struct config c;
+
+	ck_assert_int_eq(load(own, &c), 0);
+	ck_assert(c.never_stand);
+	ck_assert_int_eq(load(local, &c), 0);
+	ck_assert(c.never_stand);
+	ASSERT_WARNING(line_of(local, "never_stand ="), "never_stand",
+	    "members.[0].never_stand");
+	ck_assert_int_eq(load(all, &c), 1);
+	ASSERT_ERROR(2, "members", "no node could ever become primary");
+}
+END_TEST
+
+START_TEST(test_cluster_size_warnings)
+{
+	const char *two = "node_id = \"n1\";\nmembers = (\n" M1
+	    "  { id = \"n2\"; election = \"127.0.0.1:7402\"; "
+	    "client = \"127.0.0.1:6402\"; }\n);\n";
+	const char *one = "node_id = \"n1\";\nmembers = (\n"
+	    "  { id = \"n1\"; election = \"h:1\"; client = \"h:2\"; }\n);\n";
+	const char *four = "node_id = \"n1\";\nmembers = (\n" M1 M2
+	    "  { id = \"n3\"; election = \"h:3\"; client = \"h:4\"; },\n"
+	    "  { id = \"n4\"; election = \"h:5\"; client = \"h:6\"; }\n);\n";
+	struct config c;
+
+	ck_assert_int_eq(load(two, &c), 0);
+	ck_assert_int_eq(rep.warnings, 1);
+	ASSERT_WARNING(2, "members", "N=2 has no fault tolerance");
+	ck_assert_uint_eq(c.n_members, 2);
+	ck_assert_int_eq(load(one, &c), 0);
+	ASSERT_WARNING(2, "members", "no failover");
+	ck_assert_int_eq(load(four, &c), 0);
+	ASSERT_WARNING(2, "members", "N=4 tolerates no more failures");
+}
+END_TEST
+
+START_TEST(test_other_warnings)
+{
+	const char *text = "node_id = \"n1\";\nmembers = (\n" M1 M2
+	    "  { id = \"n3\"; election = \"127.0.0.1:7403\"; "
+	    "client = \"127.0.0.1:6401\"; }\n);\n"
+	    "listen = \"0.0.0.0:9999\";\ncontrol = { mode = \"0666\"; };\n";
+	struct config c;
+
+	ck_assert_int_eq(load(text, &c), 0);
+	ck_assert_int_eq(rep.warnings, 3);
+	ASSERT_WARNING(5, "members.[2].client", "same client address");
+	ASSERT_WARNING(7, "listen", "peers dial");
+	ASSERT_WARNING(8, "control.mode", "world-writable");
+}
+END_TEST
+
+/* ---- one bad line added to a good config ---- */
+
+static const struct {
+	const char *line, *key, *frag;
+} bad_top[] = {
+	{ "bogus = 1;", "bogus", "unknown key" },
+	{ "Node_id = \"n1\";", "Node_id", "unknown key" },
+	{ "hb_interval_ms = -1;", "hb_interval_ms", "-1 is out of range 1..3600000" },
+	{ "hb_interval_ms = 0;", "hb_interval_ms", "out of range" },
+	{ "down_after_ms = 3600001;", "down_after_ms", "out of range 0..3600000" },
+	{ "down_after_ms = 99999999999L;", "down_after_ms", "out of range" },
+	{ "down_after_ms = 5000.0;", "down_after_ms", "expected integer, found float" },
+	{ "election_timeout_ms = \"3000\";", "election_timeout_ms", "expected integer, found string" },
+	{ "lease_ms = true;", "lease_ms", "expected integer, found boolean" },
+	{ "state_dir = \"var/lib\";", "state_dir", "absolute" },
+	{ "state_dir = \"\";", "state_dir", "must not be empty" },
+	{ "state_dir = 5;", "state_dir", "expected string, found integer" },
+	{ "state_dir = \"/var/\\nlib\";", "state_dir", "control byte" },
+	{ "control = 5;", "control", "expected group, found integer" },
+	{ "control = { bogus = 1; };", "control.bogus", "unknown key" },
+	{ "control = { path = \"run/x.sock\"; };", "control.path", "absolute" },
+	{ "control = { mode = 0660; };", "control.mode", "expected string, found integer" },
+	{ "control = { mode = \"0800\"; };", "control.mode", "octal" },
+	{ "control = { mode = \"01000\"; };", "control.mode", "octal" },
+	{ "control = { mode = \"777777777777\"; };", "control.mode", "octal" },
+	{ "control = { mode = \"\"; };", "control.mode", "must not be empty" },
+	{ "control = { group = \"bad group\"; };", "control.group", "group name" },
+	{ "control = { group = \"-x\"; };", "control.group", "group name" },
+	{ "initial_role = \"leader\";", "initial_role", "\"replica\" or \"primary\"" },
+	{ "log_level = \"loud\";", "log_level", "\"debug\"" },
+	{ "log_level = 3;", "log_level", "expected string, found integer" },
+	{ "never_stand = \"yes\";", "never_stand", "expected boolean, found string" },
+	{ "node_list = [1];", "node_list", "unknown key" },
+	{ "listen = \"::1:7400\";", "listen", "must be bracketed" },
+	{ "listen = \"[::1]\";", "listen", "expected [IPv6 address]:port" },
+	{ "listen = \"[::1:7400\";", "listen", "expected [IPv6 address]:port" },
+	{ "listen = \"[zz]:7400\";", "listen", "not an IPv6 address" },
+	{ "listen = \"localhost\";", "listen", "expected host:port" },
+	{ "listen = \":7400\";", "listen", "empty host" },
+	{ "listen = \"h:0\";", "listen", "port must be" },
+	{ "listen = \"h:65536\";", "listen", "port must be" },
+	{ "listen = \"h:+1\";", "listen", "port must be" },
+	{ "listen = \"h:\";", "listen", "port must be" },
+	{ "listen = \"h: 1\";", "listen", "space" },
+	{ "listen = \"h\\t:1\";", "listen", "control" },
+	{ "listen = \"h/x:1\";", "listen", "host may hold only" },
+	{ "advertise = \"a b:1\";", "advertise", "space" },
+	{ "advertise = \"nope\";", "advertise", "expected host:port" },
+	{ "lease_ms = 4900;", "hb_interval_ms, down_after_ms, lease_ms",
+	  "lease_ms + 2 x hb_interval_ms must not exceed down_after_ms" },
+	{ "lease_ms = 300;", "hb_interval_ms, lease_ms",
+	  "lease_ms must be at least 2 x hb_interval_ms" },
+	{ "down_after_ms = 500;", "hb_interval_ms, down_after_ms",
+	  "down_after_ms must be at least 4 x hb_interval_ms" },
+	{ "election_timeout_ms = 100;", "hb_interval_ms, election_timeout_ms",
+	  "(hb_interval_ms = 200 (default), election_timeout_ms = 100)" },
+	{ "pause_threshold_ms = 399;", "hb_interval_ms, pause_threshold_ms",
+	  "pause_threshold_ms must be at least 2 x hb_interval_ms" },
+};
+
+START_TEST(test_bad_top)
+{
+	char text[1024];
+	struct config c;
+	int line;
+
+	snprintf(text, sizeof text, "%s# filler\n%s\n", BASE, bad_top[_i].line);
+	line = line_of(text, bad_top[_i].line);
+	ck_assert_int_eq(load(text, &c), 1);
+	ck_assert_int_eq(rep.errors, 1);
+	ASSERT_ERROR(line, bad_top[_i].key, bad_top[_i].frag);
+}
+END_TEST
+
+/* Entry members.[1] (line 4) replaced. */
+static const struct {
+	const char *entry, *key, *frag;
+} bad_member[] = {
+	{ "{ id = \"n2\"; election = \"h:2\"; client = \"h:3\"; bogus = 1; }",
+	  "members.[1].bogus", "unknown key" },
+	{ "{ id = \"n2\"; election = \"h:2\"; }",
+	  "members.[1].client", "missing (required)" },
+	{ "{ election = \"h:2\"; client = \"h:3\"; }",
+	  "members.[1].id", "missing (required)" },
+	{ "{ id = \"n23456789012345678901234567890123\"; election = \"h:2\"; "
+	  "client = \"h:3\"; }", "members.[1].id", "longer than 32 bytes" },
+	{ "{ id = \"n 2\"; election = \"h:2\"; client = \"h:3\"; }",
+	  "members.[1].id", "printable ASCII without spaces" },
+	{ "{ id = \"n\\x7f\"; election = \"h:2\"; client = \"h:3\"; }",
+	  "members.[1].id", "printable ASCII without spaces" },
+	{ "{ id = \"-\"; election = \"h:2\"; client = \"h:3\"; }",
+	  "members.[1].id", "reserved" },
+	{ "{ id = \"\"; election = \"h:2\"; client = \"h:3\"; }",
+	  "members.[1].id", "must not be empty" },
+	{ "{ id = \"n1\"; election = \"h:2\"; client = \"h:3\"; }",
+	  "members.[1].id", "duplicate id \"n1\" (also members.[0])" },
+	{ "{ id = \"n2\"; election = \"127.0.0.1:7401\"; client = \"h:3\"; }",
+	  "members.[1].election", "duplicate election address" },
+	{ "{ id = \"n2\"; election = 7402; client = \"h:3\"; }",
+	  "members.[1].election", "expected string, found integer" },
+	{ "{ id = \"n2\"; election = \"h:2\"; client = \"[::1]:x\"; }",
+	  "members.[1].client", "port must be" },
+	{ "{ id = \"n2\"; election = \"h:2\"; client = \"h:3\"; "
+	  "never_stand = 1; }", "members.[1].never_stand",
+	  "expected boolean, found integer" },
+	{ "\"n2\"", "members.[1]", "expected group { ... }, found string" },
+};
+
+START_TEST(test_bad_member)
+{
+	char text[1024];
+	struct config c;
+
+	snprintf(text, sizeof text, "node_id = \"n1\";\nmembers = (\n%s  %s,\n"
+	    "%s);\n", M1, bad_member[_i].entry, M3);
+	ck_assert_int_eq(load(text, &c), 1);
+	ck_assert_int_eq(rep.errors, 1);
+	ASSERT_ERROR(4, bad_member[_i].key, bad_member[_i].frag);
+}
+END_TEST
+
+START_TEST(test_bad_lengths)
+{
+	char text[4096], s[1100];
+	struct config c;
+
+	/* control.path: 107 bytes fit sun_path, 108 do not. */
+	memset(s, 'a', sizeof s);
+	s[0] = '/';
+	s[CONFIG_SUN_PATH_MAX] = '\0';
+	snprintf(text, sizeof text, BASE "control = { path = \"%s\"; };\n", s);
+	ck_assert_int_eq(load(text, &c), 0);
+	ck_assert_uint_eq(strlen(c.control_path), CONFIG_SUN_PATH_MAX);
+	s[CONFIG_SUN_PATH_MAX] = 'a';
+	s[CONFIG_SUN_PATH_MAX + 1] = '\0';
+	snprintf(text, sizeof text, BASE "control = { path = \"%s\"; };\n", s);
+	ck_assert_int_eq(load(text, &c), 1);
+	ASSERT_ERROR(7, "control.path", "longer than 107 bytes");
+
+	/* advertise: WIRE_ADDR_MAX bytes at most. */
+	memset(s, 'a', sizeof s);
+	memcpy(s + 250, ":6401", 6);
+	snprintf(text, sizeof text, BASE "advertise = \"%s\";\n", s);
+	ck_assert_int_eq(load(text, &c), 0);
+	ck_assert_uint_eq(strlen(c.advertise), WIRE_ADDR_MAX);
+	memset(s, 'a', sizeof s);
+	memcpy(s + 251, ":6401", 6);
+	snprintf(text, sizeof text, BASE "advertise = \"%s\";\n", s);
+	ck_assert_int_eq(load(text, &c), 1);
+	ASSERT_ERROR(7, "advertise", "longer than 255 bytes");
+
+	memset(s, 'a', sizeof s);
+	s[0] = '/';
+	s[CONFIG_PATH_MAX + 1] = '\0';
+	snprintf(text, sizeof text, BASE "state_dir = \"%s\";\n", s);
+	ck_assert_int_eq(load(text, &c), 1);
+	ASSERT_ERROR(7, "state_dir", "longer than 1024 bytes");
+}
+END_TEST
+
+START_TEST(test_hostport)
+{
+	struct config_hostport hp;
+	const char *why;
+	char s[300];
+
+	ck_assert_int_eq(config_parse_hostport("[::1]:7400", &hp), 0);
+	ck_assert_str_eq(hp.host, "::1");
+	ck_assert_uint_eq(hp.port, 7400);
+	ck_assert_int_eq(config_parse_hostport("[fe80::1%eth0]:1", &hp), 0);
+	ck_assert_str_eq(hp.host, "fe80::1%eth0");
+	ck_assert_int_eq(config_parse_hostport("db-1.example.com:65535", &hp), 0);
+	ck_assert_str_eq(hp.host, "db-1.example.com");
+	ck_assert_uint_eq(hp.port, 65535);
+	ck_assert_int_eq(config_parse_hostport("h:00080", &hp), 0);
+	ck_assert_uint_eq(hp.port, 80);
+
+	memset(&hp, 0x5a, sizeof hp);
+	ck_assert_int_eq(config_parse_hostport("", &hp), -1);
+	ck_assert_int_eq(config_parse_hostport("h:99999999999999999999999", &hp),
+	    -1);
+	ck_assert_int_eq(config_parse_hostport("h:-1", &hp), -1);
+	ck_assert_int_eq(config_parse_hostport("[]:1", &hp), -1);
+	ck_assert_int_eq(config_parse_hostport("[::1]x:1", &hp), -1);
+	ck_assert_int_eq(config_parse_hostport("h\xc3\xa9:1", &hp), -1);
+	ck_assert_uint_eq((unsigned char)hp.host[0], 0x5a); /* untouched */
+
+	memset(s, 'a', sizeof s);
+	memcpy(s + CONFIG_HOST_MAX, ":1", 3);
+	ck_assert_int_eq(config_parse_hostport_why(s, &hp, &why), 0);
+	ck_assert_uint_eq(strlen(hp.host), CONFIG_HOST_MAX);
+	memset(s, 'a', sizeof s);
+	memcpy(s + CONFIG_HOST_MAX + 1, ":1", 3);
+	ck_assert_int_eq(config_parse_hostport_why(s, &hp, &why), -1);
+	ck_assert_str_eq(why, "host longer than 253 bytes");
+}
+END_TEST
+
+/* ---- whole-file problems ---- */
+
+START_TEST(test_missing_required)
+{
+	struct config c;
+
+	ck_assert_int_eq(load("# nothing\n", &c), 2);
+	ASSERT_ERROR(0, "node_id", "missing (required)");
+	ASSERT_ERROR(0, "members", "missing (required)");
+	ck_assert_int_eq(load("node_id = \"n1\";\nmembers = ();\n", &c), 1);
+	ASSERT_ERROR(2, "members", "0 entries, expected 1..256");
+	ck_assert_int_eq(load("node_id = \"n1\";\nmembers = [];\n", &c), 1);
+	ASSERT_ERROR(2, "members", "expected list, found array");
+	ck_assert_int_eq(load("node_id = \"n1\";\nmembers = { id = \"n1\"; };\n",
+	    &c), 1);
+	ASSERT_ERROR(2, "members", "expected list, found group");
+}
+END_TEST
+
+START_TEST(test_too_many_members)
+{
+	size_t cap = 64 * 300, len;
+	char *text = malloc(cap);
+	struct config c;
+
+	ck_assert_ptr_nonnull(text);
+	len = (size_t)snprintf(text, cap, "node_id = \"n0\";\nmembers = (\n");
+	for (int i = 0; i <= ELECTOR_MEMBERS_MAX; i++)
+		len += (size_t)snprintf(text + len, cap - len,
+		    "{ id = \"n%d\"; election = \"h:%d\"; client = \"c:%d\"; }%s\n",
+		    i, i + 1, i + 1, i == ELECTOR_MEMBERS_MAX ? "" : ",");
+	snprintf(text + len, cap - len, ");\n");
+	ck_assert_int_eq(load(text, &c), 1);
+	ASSERT_ERROR(2, "members", "257 entries, expected 1..256");
+	/* Exactly the maximum loads. */
+	strcpy(strstr(text, ",\n{ id = \"n256\""), "\n);\n");
+	ck_assert_int_eq(load(text, &c), 0);
+	ck_assert_uint_eq(c.n_members, ELECTOR_MEMBERS_MAX);
+	free(text);
+}
+END_TEST
+
+START_TEST(test_node_id)
+{
+	const char *text = "node_id = \"n9\";\nmembers = (\n" M1 M2 M3 ");\n";
+	struct config c;
+
+	ck_assert_int_eq(load(text, &c), 1);
+	ASSERT_ERROR(1, "node_id", "\"n9\" is not the id of any members entry");
+	ck_assert_int_eq(load("node_id = \"-\";\nmembers = (\n" M1 M2 M3
+	    ");\n", &c), 1);
+	ASSERT_ERROR(1, "node_id", "reserved");
+	ck_assert_int_eq(load("node_id = 1;\nmembers = (\n" M1 M2 M3 ");\n",
+	    &c), 1);
+	ASSERT_ERROR(1, "node_id", "expected string, found integer");
+}
+END_TEST
+
+START_TEST(test_syntax)
+{
+	struct config c;
+
+	ck_assert_int_eq(load("node_id = \"n1\";\nmembers = (\n"
+	    "  { id = \"n1\"; election = ; }\n);\n", &c), 1);
+	ASSERT_ERROR(3, "syntax", "syntax error");
+	/* A key given twice is libconfig's error, not a silent override. */
+	ck_assert_int_eq(load(BASE "node_id = \"n2\";\n", &c), 1);
+	ASSERT_ERROR(7, "syntax", "duplicate");
+}
+END_TEST
+
+START_TEST(test_unreadable)
+{
+	struct config c;
+	char path[160];
+
+	snprintf(path, sizeof path, "%s/absent.conf", dir);
+	memset(&rep, 0, sizeof rep);
+	ck_assert_int_eq(config_load(path, &c, collect, NULL), 1);
+	ck_assert(has(true, path, 0, "file", "No such file"));
+	memset(&rep, 0, sizeof rep);
+	ck_assert_int_eq(config_load(dir, &c, collect, NULL), 1);
+	ck_assert(has(true, dir, 0, "file", "not a regular file"));
+	/* No reporter: still counted. */
+	ck_assert_int_eq(config_load(path, &c, NULL, NULL), 1);
+}
+END_TEST
+
+START_TEST(test_include)
+{
+	char inc[160];
+	struct config c;
+
+	snprintf(inc, sizeof inc, "%s/timings.conf", dir);
+	write_file(inc, "# timings\nhb_interval_ms = -5;\n");
+	ck_assert_int_eq(load(BASE "@include \"timings.conf\"\n", &c), 1);
+	ck_assert(has(true, inc, 2, "hb_interval_ms", "out of range"));
+}
+END_TEST
+
+START_TEST(test_all_errors_reported)
+{
+	const char *text =
+	    "node_id = \"n1\";\n"
+	    "members = (\n"
+	    M1
+	    "  { id = \"n1\"; election = \"h:2\"; client = \"h:3\"; x = 1; },\n"
+	    M3
+	    ");\n"
+	    "hb_interval_ms = -1;\n"
+	    "down_after_ms = 100;\n"      /* relation skipped: hb was bad */
+	    "control = { mode = \"9\"; path = \"x\"; };\n"
+	    "log_level = \"loud\";\n"
+	    "extra = 1;\n";
+	struct config c;
+
+	ck_assert_int_eq(load(text, &c), 7);
+	ck_assert_int_eq(rep.errors, 7);
+	ASSERT_ERROR(4, "members.[1].x", "unknown key");
+	ASSERT_ERROR(4, "members.[1].id", "duplicate id");
+	ASSERT_ERROR(7, "hb_interval_ms", "out of range");
+	ASSERT_ERROR(9, "control.mode", "octal");
+	ASSERT_ERROR(9, "control.path", "absolute");
+	ASSERT_ERROR(10, "log_level", "expected");
+	ASSERT_ERROR(11, "extra", "unknown key");
+}
+END_TEST
+
+START_TEST(test_out_unchanged)
+{
+	struct config c, before;
+
+	memset(&c, 0xa5, sizeof c);
+	before = c;
+	/* Nearly all good: a half-applied config would show here. */
+	ck_assert_int_eq(load(BASE "log_level = \"debug\";\nlease_ms = -1;\n",
+	    &c), 1);
+	ck_assert_mem_eq(&c, &before, sizeof c);
+	ck_assert_int_eq(load("{", &c), 1);
+	ck_assert_mem_eq(&c, &before, sizeof c);
+}
+END_TEST
+
+/* ---- the schema against the shipped example and docs ---- */
+
+static char *
+slurp(const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	char *buf;
+	long n;
+
+	ck_assert_msg(fp != NULL, "cannot open %s", path);
+	ck_assert_int_eq(fseek(fp, 0, SEEK_END), 0);
+	n = ftell(fp);
+	rewind(fp);
+	buf = malloc((size_t)n + 1);
+	ck_assert_ptr_nonnull(buf);
+	ck_assert_uint_eq(fread(buf, 1, (size_t)n, fp), (size_t)n);
+	buf[n] = '\0';
+	fclose(fp);
+	return buf;
+}
+
+START_TEST(test_schema_documented)
+{
+	char *conf = slurp("conf/kevy-electd.conf");
+	char *doc = slurp("docs/configuration.md");
+	const struct config_key *k = NULL;
+	char path[64], cell[80];
+	size_t n, i;
+
+	k = config_keys(&n);
+	ck_assert_uint_gt(n, 20);
+	for (i = 0; i < n; i++) {
+		const char *row, *eol;
+
+		config_key_path(&k[i], path, sizeof path);
+		ck_assert_msg(strstr(conf, k[i].name) != NULL,
+		    "%s not in conf/kevy-electd.conf", path);
+		snprintf(cell, sizeof cell, "| `%s` |", path);
+		row = strstr(doc, cell);
+		ck_assert_msg(row != NULL, "no row %s in docs/configuration.md",
+		    cell);
+		eol = strchr(row, '\n');
+		snprintf(cell, sizeof cell, "| %s |",
+		    config_kind_name(k[i].kind));
+		ck_assert_msg(strstr(row, cell) != NULL && strstr(row, cell) < eol,
+		    "docs: %s type is not %s", path, cell);
+		if (k[i].def != NULL) {
+			snprintf(cell, sizeof cell, k[i].kind == CONFIG_KIND_STRING ?
+			    "`\"%s\"`" : "`%s`", k[i].def);
+			ck_assert_msg(strstr(row, cell) != NULL &&
+			    strstr(row, cell) < eol,
+			    "docs: %s default is not %s", path, cell);
+		}
+	}
+	free(conf);
+	free(doc);
+}
+END_TEST
+
+static Suite *
+config_suite(void)
+{
+	Suite *s = suite_create("config");
+	TCase *tc = tcase_create("config");
+
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_test(tc, test_example);
+	tcase_add_test(tc, test_defaults);
+	tcase_add_test(tc, test_values);
+	tcase_add_test(tc, test_initial_role_primary);
+	tcase_add_test(tc, test_never_stand);
+	tcase_add_test(tc, test_cluster_size_warnings);
+	tcase_add_test(tc, test_other_warnings);
+	tcase_add_loop_test(tc, test_bad_top, 0,
+	    (int)(sizeof bad_top / sizeof bad_top[0]));
+	tcase_add_loop_test(tc, test_bad_member, 0,
+	    (int)(sizeof bad_member / sizeof bad_member[0]));
+	tcase_add_test(tc, test_bad_lengths);
+	tcase_add_test(tc, test_hostport);
+	tcase_add_test(tc, test_missing_required);
+	tcase_add_test(tc, test_too_many_members);
+	tcase_add_test(tc, test_node_id);
+	tcase_add_test(tc, test_syntax);
+	tcase_add_test(tc, test_unreadable);
+	tcase_add_test(tc, test_include);
+	tcase_add_test(tc, test_all_errors_reported);
+	tcase_add_test(tc, test_out_unchanged);
+	tcase_add_test(tc, test_schema_documented);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr;
+	int failed;
+
+	strcpy(dir, "/tmp/check_config.XXXXXX");
+	if (mkdtemp(dir) == NULL) {
+		perror("mkdtemp");
+		return EXIT_FAILURE;
+	}
+	snprintf(conf_path, sizeof conf_path, "%s/t.conf", dir);
+	sr = srunner_create(config_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	if (remove_dir() == -1) {
+		perror(dir);
+		failed++;
+	}
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,533 @@
+/*
+ * cluster: see cluster.h. Processes are started with fork+exec, readiness
+ * comes as a datagram on the harness's notify socket, observation comes
+ * through WATCH streams read with poll(): every wait is on an event with a
+ * generous bound, never a fixed sleep.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cluster.h"
+
+#define CLUSTER_PATH_MAX 256
+
+struct cluster_node {
+	char id[CLUSTER_ID_MAX + 1];
+	char conf[CLUSTER_PATH_MAX];
+	char sock[CLUSTER_PATH_MAX];
+	char notify[CLUSTER_PATH_MAX];
+	char log[CLUSTER_PATH_MAX];
+	int notify_fd;
+	pid_t pid;
+	bool stopped;
+	int watch_fd;
+	char buf[CLUSTER_LINE_MAX];
+	size_t len;
+	struct cluster_view view;
+};
+
+struct cluster {
+	struct cluster_opts o;
+	char dir[CLUSTER_PATH_MAX];
+	char bin[PATH_MAX];
+	struct cluster_node nodes[CLUSTER_NODES_MAX];
+	unsigned max_unfenced;
+};
+
+uint64_t
+cluster_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static uint16_t
+free_port(void)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sin);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	uint16_t port = 0;
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&sin, &len) == 0)
+		port = ntohs(sin.sin_port);
+	if (fd >= 0)
+		close(fd);
+	return port;
+}
+
+/* The daemon beside the test binary: build/tests/x -> build/kevy-electd. */
+static void
+find_binary(struct cluster *c)
+{
+	const char *env = getenv("KEVY_ELECTD_BIN");
+	char self[PATH_MAX];
+	ssize_t n;
+	char *slash;
+
+	if (env != NULL) {
+		snprintf(c->bin, sizeof(c->bin), "%s", env);
+		return;
+	}
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	self[n > 0 ? n : 0] = '\0';
+	if ((slash = strrchr(self, '/')) != NULL)
+		*slash = '\0';
+	if ((slash = strrchr(self, '/')) != NULL)
+		*slash = '\0';
+	snprintf(c->bin, sizeof(c->bin), "%s/kevy-electd", self);
+}
+
+static int
+write_configs(struct cluster *c)
+{
+	uint16_t eport[CLUSTER_NODES_MAX], cport[CLUSTER_NODES_MAX];
+	const struct cluster_opts *o = &c->o;
+
+	for (size_t i = 0; i < o->n; i++) {
+		eport[i] = free_port();
+		cport[i] = (uint16_t)(20000 + i);
+		if (eport[i] == 0)
+			return -1;
+	}
+	for (size_t i = 0; i < o->n; i++) {
+		struct cluster_node *nd = &c->nodes[i];
+		FILE *f = fopen(nd->conf, "w");
+
+		if (f == NULL)
+			return -1;
+		fprintf(f, "node_id = \"%s\";\nmembers = (\n", nd->id);
+		for (size_t j = 0; j < o->n; j++)
+			fprintf(f, "  { id = \"%s\"; election = \"127.0.0.1:%u\"; "
+			    "client = \"127.0.0.1:%u\"; never_stand = %s; }%s\n",
+			    c->nodes[j].id, eport[j], cport[j],
+			    o->never_stand[j] ? "true" : "false",
+			    j + 1 < o->n ? "," : "");
+		fprintf(f, ");\nstate_dir = \"%s/%s.state\";\n"
+		    "control = { path = \"%s\"; mode = \"0600\"; };\n"
+		    "hb_interval_ms = %llu;\ndown_after_ms = %llu;\n"
+		    "election_timeout_ms = %llu;\nelection_backoff_ms = %llu;\n"
+		    "election_backoff_jitter_ms = %llu;\nlog_level = \"%s\";\n",
+		    c->dir, nd->id, nd->sock,
+		    (unsigned long long)o->hb_interval_ms,
+		    (unsigned long long)o->down_after_ms,
+		    (unsigned long long)o->election_timeout_ms,
+		    (unsigned long long)o->backoff_ms,
+		    (unsigned long long)o->backoff_jitter_ms,
+		    o->log_level ? o->log_level : "info");
+		if (fclose(f) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+struct cluster *
+cluster_new(const struct cluster_opts *o)
+{
+	struct cluster *c;
+
+	if (o->n == 0 || o->n > CLUSTER_NODES_MAX ||
+	    (c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	c->o = *o;
+	if (c->o.hb_interval_ms == 0) {
+		c->o.hb_interval_ms = 50;
+		c->o.down_after_ms = 500;
+		c->o.election_timeout_ms = 300;
+		c->o.backoff_ms = 100;
+		c->o.backoff_jitter_ms = 400;
+	}
+	snprintf(c->dir, sizeof(c->dir), "/tmp/kevy-cluster.XXXXXX");
+	if (mkdtemp(c->dir) == NULL) {
+		free(c);
+		return NULL;
+	}
+	find_binary(c);
+	for (size_t i = 0; i < o->n; i++) {
+		struct cluster_node *nd = &c->nodes[i];
+
+		snprintf(nd->id, sizeof(nd->id), "n%zu", i + 1);
+		snprintf(nd->conf, sizeof(nd->conf), "%s/%s.conf", c->dir, nd->id);
+		snprintf(nd->sock, sizeof(nd->sock), "%s/%s.sock", c->dir, nd->id);
+		snprintf(nd->notify, sizeof(nd->notify), "%s/%s.notify", c->dir,
+		    nd->id);
+		snprintf(nd->log, sizeof(nd->log), "%s/%s.log", c->dir, nd->id);
+		nd->notify_fd = nd->watch_fd = -1;
+	}
+	if (write_configs(c) == -1) {
+		cluster_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+static void
+close_watch(struct cluster_node *nd)
+{
+	if (nd->watch_fd >= 0)
+		close(nd->watch_fd);
+	nd->watch_fd = -1;
+	nd->len = 0;
+	memset(&nd->view, 0, sizeof(nd->view));
+}
+
+void
+cluster_free(struct cluster *c)
+{
+	char cmd[CLUSTER_PATH_MAX + 16];
+
+	if (c == NULL)
+		return;
+	for (size_t i = 0; i < c->o.n; i++) {
+		cluster_kill(c, i);
+		if (c->nodes[i].notify_fd >= 0)
+			close(c->nodes[i].notify_fd);
+	}
+	/* Keep the logs of a failed run when asked to. */
+	if (getenv("KEVY_KEEP_CLUSTER") == NULL) {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", c->dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "cluster: could not remove %s\n", c->dir);
+	} else
+		fprintf(stderr, "cluster: kept %s\n", c->dir);
+	free(c);
+}
+
+const char *cluster_dir(const struct cluster *c) { return c->dir; }
+const char *cluster_id(const struct cluster *c, size_t i) { return c->nodes[i].id; }
+const char *cluster_config_path(const struct cluster *c, size_t i) { return c->nodes[i].conf; }
+const char *cluster_socket_path(const struct cluster *c, size_t i) { return c->nodes[i].sock; }
+pid_t cluster_pid(const struct cluster *c, size_t i) { return c->nodes[i].pid; }
+unsigned cluster_max_unfenced(const struct cluster *c) { return c->max_unfenced; }
+
+const struct cluster_view *
+cluster_view(const struct cluster *c, size_t i)
+{
+	return &c->nodes[i].view;
+}
+
+bool
+cluster_running(const struct cluster *c, size_t i)
+{
+	return c->nodes[i].pid > 0 && !c->nodes[i].stopped;
+}
+
+static int
+unix_connect(const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd;
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int
+notify_socket(struct cluster_node *nd)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+
+	unlink(nd->notify);
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", nd->notify);
+	nd->notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (nd->notify_fd == -1 ||
+	    bind(nd->notify_fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
+		return -1;
+	return 0;
+}
+
+/* Await a datagram containing READY=1 from node nd, or its death. */
+static int
+await_ready(struct cluster_node *nd)
+{
+	uint64_t end = cluster_now_us() + CLUSTER_START_MS * 1000ULL;
+	char msg[1024];
+
+	while (cluster_now_us() < end) {
+		struct pollfd p = { nd->notify_fd, POLLIN, 0 };
+		int left = (int)((end - cluster_now_us()) / 1000);
+		ssize_t n;
+
+		/* A short slice only to notice a daemon that died early. */
+		if (poll(&p, 1, left < 100 ? left : 100) > 0) {
+			n = recv(nd->notify_fd, msg, sizeof(msg) - 1, 0);
+			if (n > 0) {
+				msg[n] = '\0';
+				if (strstr(msg, "READY=1") != NULL)
+					return 0;
+			}
+		}
+		if (waitpid(nd->pid, NULL, WNOHANG) == nd->pid) {
+			nd->pid = 0;
+			return -1;
+		}
+	}
+	return -1;
+}
+
+int
+cluster_start(struct cluster *c, size_t i)
+{
+	struct cluster_node *nd = &c->nodes[i];
+	if (nd->notify_fd < 0 && notify_socket(nd) == -1)
+		return -1;
+	if ((nd->pid = fork()) == -1)
+		return -1;
+	if (nd->pid == 0) {
+		int fd = open(nd->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+
+		/* Each daemon's log in its own file, kept with KEVY_KEEP_CLUSTER. */
+		if (fd >= 0)
+			dup2(fd, STDERR_FILENO);
+		setenv("NOTIFY_SOCKET", nd->notify, 1);
+		execl(c->bin, c->bin, "-f", "-c", nd->conf, (char *)NULL);
+		fprintf(stderr, "exec %s: %s\n", c->bin, strerror(errno));
+		_exit(127);
+	}
+	nd->stopped = false;
+	if (await_ready(nd) == -1)
+		return -1;
+	close_watch(nd);
+	if ((nd->watch_fd = unix_connect(nd->sock)) == -1)
+		return -1;
+	if (write(nd->watch_fd, "WATCH\n", 6) != 6)
+		return -1;
+	return 0;
+}
+
+void
+cluster_kill(struct cluster *c, size_t i)
+{
+	struct cluster_node *nd = &c->nodes[i];
+
+	if (nd->pid > 0) {
+		kill(nd->pid, SIGKILL);
+		waitpid(nd->pid, NULL, 0);
+	}
+	nd->pid = 0;
+	nd->stopped = false;
+	close_watch(nd);
+}
+
+void
+cluster_stop(struct cluster *c, size_t i)
+{
+	if (c->nodes[i].pid > 0 && kill(c->nodes[i].pid, SIGSTOP) == 0)
+		c->nodes[i].stopped = true;
+}
+
+void
+cluster_cont(struct cluster *c, size_t i)
+{
+	if (c->nodes[i].pid > 0 && kill(c->nodes[i].pid, SIGCONT) == 0)
+		c->nodes[i].stopped = false;
+}
+
+int
+cluster_request(struct cluster *c, size_t i, const char *line, char *reply,
+    size_t cap)
+{
+	uint64_t end = cluster_now_us() + CLUSTER_START_MS * 1000ULL;
+	size_t len = 0, ll = strlen(line);
+	int fd;
+
+	if ((fd = unix_connect(c->nodes[i].sock)) == -1)
+		return -1;
+	if (write(fd, line, ll) != (ssize_t)ll || write(fd, "\n", 1) != 1) {
+		close(fd);
+		return -1;
+	}
+	while (len + 1 < cap && cluster_now_us() < end) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		ssize_t n;
+
+		if (poll(&p, 1, (int)((end - cluster_now_us()) / 1000)) <= 0)
+			break;
+		if ((n = read(fd, reply + len, cap - 1 - len)) <= 0)
+			break;
+		len += (size_t)n;
+		if (memchr(reply, '\n', len) != NULL)
+			break;
+	}
+	close(fd);
+	reply[len] = '\0';
+	if (len == 0 || reply[len - 1] != '\n')
+		return -1;
+	reply[len - 1] = '\0';
+	return 0;
+}
+
+static void
+field(const char *line, const char *key, char *out, size_t cap)
+{
+	size_t kl = strlen(key);
+	const char *p = line;
+
+	out[0] = '\0';
+	while ((p = strstr(p, key)) != NULL) {
+		if ((p == line || p[-1] == ' ') && p[kl] == '=') {
+			size_t n = strcspn(p + kl + 1, " \r\n");
+
+			if (n >= cap)
+				n = cap - 1;
+			memcpy(out, p + kl + 1, n);
+			out[n] = '\0';
+			return;
+		}
+		p += kl;
+	}
+}
+
+static void
+check_safety(struct cluster *c)
+{
+	unsigned unfenced = 0;
+
+	for (size_t i = 0; i < c->o.n; i++) {
+		const struct cluster_view *v = &c->nodes[i].view;
+
+		if (cluster_running(c, i) && v->seen &&
+		    strcmp(v->role, "primary") == 0 && !v->fenced)
+			unfenced++;
+	}
+	if (unfenced > c->max_unfenced)
+		c->max_unfenced = unfenced;
+}
+
+static void
+parse_line(struct cluster *c, struct cluster_node *nd, const char *line)
+{
+	struct cluster_view *v = &nd->view;
+	char tmp[32];
+
+	field(line, "role", v->role, sizeof(v->role));
+	field(line, "epoch", tmp, sizeof(tmp));
+	v->epoch = strtoull(tmp, NULL, 10);
+	field(line, "primary", v->primary, sizeof(v->primary));
+	field(line, "quorum", tmp, sizeof(tmp));
+	v->quorum = strcmp(tmp, "yes") == 0;
+	field(line, "fenced", tmp, sizeof(tmp));
+	v->fenced = strcmp(tmp, "yes") == 0;
+	field(line, "offset", tmp, sizeof(tmp));
+	v->offset = strtoull(tmp, NULL, 10);
+	field(line, "down", v->down, sizeof(v->down));
+	v->at_us = cluster_now_us();
+	v->seen = true;
+	if (getenv("KEVY_CLUSTER_VERBOSE") != NULL)
+		fprintf(stderr, "%s: %s\n", nd->id, line);
+	check_safety(c);
+}
+
+/* Read what node nd has sent; parse whole lines. */
+static void
+read_watch(struct cluster *c, struct cluster_node *nd)
+{
+	ssize_t n = read(nd->watch_fd, nd->buf + nd->len,
+	    sizeof(nd->buf) - 1 - nd->len);
+	char *nl;
+
+	if (n <= 0) {
+		close_watch(nd);
+		return;
+	}
+	nd->len += (size_t)n;
+	nd->buf[nd->len] = '\0';
+	while ((nl = memchr(nd->buf, '\n', nd->len)) != NULL) {
+		*nl = '\0';
+		parse_line(c, nd, nd->buf);
+		nd->len -= (size_t)(nl + 1 - nd->buf);
+		memmove(nd->buf, nl + 1, nd->len);
+	}
+	if (nd->len == sizeof(nd->buf) - 1)
+		nd->len = 0;	/* an absurd line: drop it */
+}
+
+bool
+cluster_wait(struct cluster *c, cluster_pred_fn *pred, void *arg,
+    uint64_t timeout_ms)
+{
+	uint64_t end = cluster_now_us() + timeout_ms * 1000;
+
+	for (;;) {
+		struct pollfd p[CLUSTER_NODES_MAX];
+		size_t map[CLUSTER_NODES_MAX], np = 0;
+		uint64_t now;
+
+		if (pred(c, arg))
+			return true;
+		if ((now = cluster_now_us()) >= end)
+			return false;
+		for (size_t i = 0; i < c->o.n; i++)
+			if (c->nodes[i].watch_fd >= 0) {
+				p[np].fd = c->nodes[i].watch_fd;
+				p[np].events = POLLIN;
+				map[np++] = i;
+			}
+		if (poll(p, np, (int)((end - now + 999) / 1000)) <= 0)
+			continue;
+		for (size_t k = 0; k < np; k++)
+			if (p[k].revents & (POLLIN | POLLHUP | POLLERR))
+				read_watch(c, &c->nodes[map[k]]);
+	}
+}
+
+int
+cluster_primary(struct cluster *c)
+{
+	const char *agreed = NULL;
+
+	for (size_t i = 0; i < c->o.n; i++) {
+		const struct cluster_view *v = &c->nodes[i].view;
+
+		if (!cluster_running(c, i))
+			continue;
+		if (!v->seen || strcmp(v->primary, "none") == 0)
+			return -1;
+		if (agreed == NULL)
+			agreed = v->primary;
+		else if (strcmp(agreed, v->primary) != 0)
+			return -1;
+	}
+	if (agreed == NULL)
+		return -1;
+	for (size_t i = 0; i < c->o.n; i++) {
+		const struct cluster_view *v = &c->nodes[i].view;
+
+		if (strcmp(c->nodes[i].id, agreed) == 0)
+			return cluster_running(c, i) &&
+			    strcmp(v->role, "primary") == 0 && !v->fenced ?
+			    (int)i : -1;
+	}
+	return -1;
+}
+
+bool
+cluster_agreed(struct cluster *c, void *arg)
+{
+	(void)arg;
+	return cluster_primary(c) >= 0;
+}

@@ -1,0 +1,90 @@
+/*
+ * cluster: real kevy-electd processes on loopback for the integration
+ * tests and the demo. Each node gets a config in a temporary directory,
+ * ephemeral ports and its own control socket; the harness starts it,
+ * awaits READY=1 on a notify socket of its own (no sleeps), and keeps a
+ * WATCH connection to every node, so it always knows each node's latest
+ * STATUS line and checks, after every line, that no two running nodes are
+ * unfenced primaries at once.
+ */
+#ifndef CLUSTER_H
+#define CLUSTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define CLUSTER_NODES_MAX   9      /* daemons in one test cluster */
+#define CLUSTER_ID_MAX      32     /* bytes in a node id */
+#define CLUSTER_LINE_MAX    16384  /* bytes in one STATUS line */
+#define CLUSTER_START_MS    10000  /* bound on a daemon becoming ready */
+
+struct cluster_opts {
+	size_t n;
+	uint64_t hb_interval_ms;     /* 0: fast timings, 50/500/300/100/400 */
+	uint64_t down_after_ms;
+	uint64_t election_timeout_ms;
+	uint64_t backoff_ms;
+	uint64_t backoff_jitter_ms;
+	bool never_stand[CLUSTER_NODES_MAX];
+	const char *log_level;       /* NULL: "info" */
+};
+
+/* What the latest STATUS line of a node said. */
+struct cluster_view {
+	bool seen;
+	char role[16];
+	uint64_t epoch;
+	char primary[CLUSTER_ID_MAX + 1];   /* "none" when none */
+	bool quorum;
+	bool fenced;
+	uint64_t offset;
+	char down[CLUSTER_LINE_MAX / 8];    /* "none" or comma-separated */
+	uint64_t at_us;                     /* when it arrived (monotonic) */
+};
+
+struct cluster;
+
+struct cluster *cluster_new(const struct cluster_opts *);
+/* Kill every daemon still running, remove the directory. */
+void cluster_free(struct cluster *);
+
+const char *cluster_dir(const struct cluster *);
+const char *cluster_id(const struct cluster *, size_t i);
+const char *cluster_config_path(const struct cluster *, size_t i);
+const char *cluster_socket_path(const struct cluster *, size_t i);
+pid_t cluster_pid(const struct cluster *, size_t i);
+
+/* Start node i, await READY=1, open its WATCH stream. 0 or -1. */
+int cluster_start(struct cluster *, size_t i);
+/* SIGKILL and reap node i. */
+void cluster_kill(struct cluster *, size_t i);
+/* SIGSTOP / SIGCONT node i (a stopped node is left out of the checks). */
+void cluster_stop(struct cluster *, size_t i);
+void cluster_cont(struct cluster *, size_t i);
+bool cluster_running(const struct cluster *, size_t i);
+
+/* One request line to node i on a fresh connection; reply without "\n". */
+int cluster_request(struct cluster *, size_t i, const char *line,
+    char *reply, size_t cap);
+
+/*
+ * Read WATCH lines from every running node until pred() holds or
+ * timeout_ms passes. Returns true if pred held. pred sees the views.
+ */
+typedef bool cluster_pred_fn(struct cluster *, void *arg);
+bool cluster_wait(struct cluster *, cluster_pred_fn *, void *arg,
+    uint64_t timeout_ms);
+const struct cluster_view *cluster_view(const struct cluster *, size_t i);
+
+/* Running nodes all agree on one primary that says primary, unfenced. */
+bool cluster_agreed(struct cluster *, void *arg);
+/* The agreed primary's index, or -1. */
+int cluster_primary(struct cluster *);
+
+/* Safety: max unfenced primaries seen at once, over the whole run. */
+unsigned cluster_max_unfenced(const struct cluster *);
+uint64_t cluster_now_us(void);
+
+#endif

@@ -295,7 +295,11 @@ END_TEST
 
 START_TEST(bad_control_input_gets_err_and_others_are_served)
 {
-XX, reply, sizeof(reply));
+	struct cluster *c = start_cluster(1);
+	char reply[CLUSTER_LINE_MAX], big[2048];
+
+	ck_assert_int_eq(await_primary(c), 0);
+	request(c, 0, "NOSUCHVERB", reply, sizeof(reply));
 	ck_assert_msg(strncmp(reply, "ERR ", 4) == 0, "%s", reply);
 	request(c, 0, "OFFSET -1", reply, sizeof(reply));
 	ck_assert_msg(strncmp(reply, "ERR ", 4) == 0, "%s", reply);

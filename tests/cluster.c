@@ -343,8 +343,11 @@ cluster_stop(struct cluster *c, size_t i)
 void
 cluster_cont(struct cluster *c, size_t i)
 {
-	if (c->nodes[i].pid > 0 && kill(c->nodes[i].pid, SIGCONT) == 0)
+	/* What it said before it stopped is stale until it speaks again. */
+	if (c->nodes[i].pid > 0 && kill(c->nodes[i].pid, SIGCONT) == 0) {
 		c->nodes[i].stopped = false;
+		c->nodes[i].view.seen = false;
+	}
 }
 
 int

@@ -105,12 +105,17 @@ drop_connection(struct link *l)
 static void
 link_fail(struct link *l, const char *why)
 {
-	uint64_t cap = LINK_BACKOFF_MAX_MS, wait;
+	uint64_t cap = 2 * elector_timing(l->d->el)->hb_interval_ms, wait;
 
 	drop_connection(l);
 	l->last_error = why;
 	link_set_state(l, LINK_BACKOFF, why);
 	/* Half to full delay: peers that fail together retry apart. */
+	/* A restarted peer must hear us within a couple of heartbeats. */
+	if (cap > LINK_BACKOFF_MAX_MS)
+		cap = LINK_BACKOFF_MAX_MS;
+	if (cap < LINK_BACKOFF_MIN_MS)
+		cap = LINK_BACKOFF_MIN_MS;
 	wait = l->backoff_ms / 2 + electd_random(l->d, l->backoff_ms / 2 + 1);
 	l->backoff_ms *= 2;
 	if (l->backoff_ms > cap)

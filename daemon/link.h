@@ -17,7 +17,7 @@ struct link;
 
 #define LINK_CONNECT_TIMEOUT_MS 2000   /* give up on a connect after */
 #define LINK_BACKOFF_MIN_MS     25     /* first reconnect delay */
-#define LINK_BACKOFF_MAX_MS     1000   /* reconnect delay cap (before jitter) */
+#define LINK_BACKOFF_MAX_MS     1000   /* reconnect delay cap: 2 x hb_interval, at most this */
 #define LINK_OUT_MAX            65536  /* bytes queued to a peer: then drop */
 
 enum link_state {

@@ -46,7 +46,16 @@ struct cluster {
 	char bin[PATH_MAX];
 	struct cluster_node nodes[CLUSTER_NODES_MAX];
 	unsigned max_unfenced;
+	cluster_line_fn *on_line;
+	void *on_line_arg;
 };
+
+void
+cluster_on_line(struct cluster *c, cluster_line_fn *fn, void *arg)
+{
+	c->on_line = fn;
+	c->on_line_arg = arg;
+}
 
 uint64_t
 cluster_now_us(void)
@@ -442,6 +451,8 @@ parse_line(struct cluster *c, struct cluster_node *nd, const char *line)
 	v->seen = true;
 	if (getenv("KEVY_CLUSTER_VERBOSE") != NULL)
 		fprintf(stderr, "%s: %s\n", nd->id, line);
+	if (c->on_line != NULL)
+		c->on_line(c, (size_t)(nd - c->nodes), line, c->on_line_arg);
 	check_safety(c);
 }
 

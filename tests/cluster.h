@@ -78,6 +78,11 @@ bool cluster_wait(struct cluster *, cluster_pred_fn *, void *arg,
     uint64_t timeout_ms);
 const struct cluster_view *cluster_view(const struct cluster *, size_t i);
 
+/* Called with each WATCH line as it arrives (the demo prints them). */
+typedef void cluster_line_fn(struct cluster *, size_t i, const char *line,
+    void *arg);
+void cluster_on_line(struct cluster *, cluster_line_fn *, void *arg);
+
 /* Running nodes all agree on one primary that says primary, unfenced. */
 bool cluster_agreed(struct cluster *, void *arg);
 /* The agreed primary's index, or -1. */

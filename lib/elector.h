@@ -9,45 +9,33 @@
  * The caller must call elector_tick() at elector_next_deadline() (or
  * later) and after nothing else; there is no fixed tick.
  *
- * Policies beyond the reference (all local, invisible on the wire):
+ * Policies beyond the reference (all local, invisible on the wire; the
+ * reasons are in docs/elector.md):
  *  - Lease. A primary is unfenced only while itself plus the peers heard
- *    within lease_ms, and not seen at an epoch above its own, make a
- *    majority. lease_ms + 2 * hb_interval_ms <= down_after_ms is enforced:
- *    a peer that stopped hearing us when we stopped hearing it cannot
- *    start a candidacy (down_after after its last HB from us, which is at
- *    most one interval older than our last from it) before we are fenced.
- *    A new primary stays fenced for one hb_interval after it wins, and
- *    every node heartbeats at once when its epoch or role changes: a
- *    voter's news reaches an old primary that hears it within that hold
- *    (frames are assumed to arrive within one hb_interval).
- *  - Sticky votes. A node does not vote while it has heard its current
- *    primary claim primary within sticky = down_after - hb_interval, nor
- *    while it is itself an unfenced primary. A node that does vote for
- *    another in a new epoch steps down to replica at once (the reference
- *    kept claiming primary at the new epoch until the ANNOUNCE).
- *  - Primary that sends but cannot receive. A primary that has not heard
- *    a majority for down_after abdicates: it becomes a replica and says so
- *    in its heartbeats. A replica whose current primary heartbeats any
- *    role but primary treats it as down at once and may stand.
- *  - Stand only with quorum visibility: a replica starts a candidacy only
- *    when itself plus the peers heard within down_after make a majority
- *    (an isolated node cannot win and would only inflate the epoch).
- *  - Never stand (priority 0): such a node votes but never stands. It
- *    votes whatever its own offset (it is not in the race) and sends
- *    offset 0 in its heartbeats so that no node defers to it. Members
- *    flagged never_stand in the shared list are skipped when a node asks
- *    "is a live peer a better candidate than me?".
- *  - A replica that knows no primary follows a live primary it hears even
- *    at an epoch below its own (it cannot lower its epoch); a primary does
- *    not count peers at higher epochs towards its lease, so a majority
- *    that moved on fences it and it abdicates. A new candidacy takes the
- *    highest epoch seen from any member plus one, so lagging nodes catch
- *    up in one round.
- *  - Pause detection (Sentinel's TILT): a gap between two calls longer
- *    than pause_threshold_ms means this node was stopped or starved. The
- *    gap does not count toward a primary's silence or the lease-loss
- *    grace: the node must hear the cluster again before it acts. It never
- *    extends a lease (fencing uses true receipt times).
+ *    within lease_ms (default 4 x hb_interval), not seen at an epoch above
+ *    its own, make a majority; lease_ms + 2 x hb_interval_ms <=
+ *    down_after_ms, so it ends before any peer can stand.
+ *  - Hold. A new primary stays fenced for lease + hb_interval after it
+ *    wins: whatever lease an old primary may still count on runs out
+ *    first, even when links failed one way before both ways.
+ *  - Every node heartbeats at once when its epoch or role changes.
+ *  - Sticky votes. No vote while the current primary was heard claiming
+ *    primary within down_after - hb_interval, nor while itself an
+ *    unfenced primary; voting for another steps a node down at once.
+ *  - Abdication. A primary that has not heard a majority for down_after
+ *    becomes a replica and says so in its heartbeats; its replicas count
+ *    it down at once and do not defer to it for down_after.
+ *  - Standing needs a majority heard, settled for two intervals after it
+ *    was (re)gained.
+ *  - Never stand (priority 0): votes whatever its offset, never stands,
+ *    sends offset 0 in heartbeats; members flagged never_stand are never
+ *    deferred to.
+ *  - Epochs: a candidacy takes the highest epoch seen plus one; a replica
+ *    that knows no primary follows a live one at a lower epoch; a primary
+ *    whose follower sits quietly at a higher epoch stands again above it.
+ *  - Pause detection (Sentinel's TILT): a gap between calls above
+ *    pause_threshold_ms does not count as silence of the primary, and
+ *    frames received in the first interval after it vouch for no lease.
  *  - Restart clamp (spec 10): every node starts as a replica.
  */
 #ifndef ELECTOR_H
@@ -87,8 +75,8 @@ struct elector_timing {
 void elector_timing_defaults(struct elector_timing *);
 
 /*
- * Fill the derived values (lease = down_after - 4 * hb_interval, at least
- * 2 * hb_interval; pause threshold = 2 * hb_interval) and check that the
+ * Fill the derived values (lease = 4 x hb_interval, at most down_after -
+ * 2 x hb_interval; pause threshold = 2 x hb_interval) and check that the
  * timings can work. Returns 0, or -1 with a sentence naming the broken
  * relation in err.
  */

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/queue.h>
 #include <sys/types.h>
 
 #include "status.h"
@@ -22,8 +23,16 @@ struct event_base;
 #define CTL_CLIENTS_MAX  4096   /* concurrent control clients */
 #define CTL_OUT_HIGH     65536  /* reply bytes queued before we stop reading */
 #define CTL_WATCH_OUT_MAX 262144 /* bytes queued to a WATCH client: then drop */
+#define CTL_IN_HIGH      16384  /* bytes of unparsed input read per client */
+#define CTL_ARGS_MAX     8      /* tokens looked at in a request line */
+#define CTL_ECHO_MAX     64     /* bytes of a bad verb echoed in ERR (escaped) */
+#define CTL_WRITE_TIMEOUT_MS 30000 /* no reply byte taken for this long: drop */
+#define CTL_ACCEPT_RETRY_MS 1000 /* listener paused on EMFILE: retry after */
 
-/* What the control socket asks of the daemon. */
+/*
+ * What the control socket asks of the daemon. Both may call ctl_publish;
+ * neither may call ctl_free.
+ */
 struct ctl_ops {
 	void (*status)(void *ctx, struct status *out);
 	void (*set_offset)(void *ctx, uint64_t offset);
@@ -39,7 +48,10 @@ struct ctl;
 
 /*
  * Bind and listen. A stale socket file (nobody accepting) is replaced; a
- * live daemon answering on it makes this fail with a message in err.
+ * live daemon answering on it makes this fail with a message in err, and
+ * so does any other kind of file at path (it is left alone). The file gets
+ * mode and group once bound and is never looser before. The process must
+ * ignore SIGPIPE (a client that hangs up must not kill the daemon).
  */
 struct ctl *ctl_new(struct event_base *, const struct ctl_config *,
     const struct ctl_ops *, void *ctx, char *err, size_t errlen);
@@ -50,5 +62,29 @@ void ctl_free(struct ctl *);
 void ctl_publish(struct ctl *, const struct status *st);
 size_t ctl_clients(const struct ctl *);
 size_t ctl_watchers(const struct ctl *);
+
+/*
+ * Internal: the seam between ctl.c (listener, admission, the client list)
+ * and ctl_client.c (one connection). Not for the rest of the daemon.
+ */
+struct ctl_client;
+TAILQ_HEAD(ctl_client_list, ctl_client);
+
+/* Adopt fd (closed on failure) and join the list; NULL on failure. */
+struct ctl_client *ctl_client_new(struct ctl *, struct event_base *, int fd,
+    uint64_t id);
+/* Close now, whatever is queued; reason goes to the log. */
+void ctl_client_free(struct ctl_client *, const char *reason);
+struct ctl_client *ctl_client_next(const struct ctl_client *);
+bool ctl_client_is_watching(const struct ctl_client *);
+/* Queue one STATUS line to a watcher; drops it past CTL_WATCH_OUT_MAX. */
+void ctl_client_push(struct ctl_client *, const char *line, size_t len);
+
+/* Services ctl.c gives its clients (ctl_svc_: apart from the daemon's names). */
+struct ctl_client_list *ctl_svc_list(struct ctl *);
+void ctl_svc_client_gone(struct ctl *);          /* one left the list */
+const struct status *ctl_svc_snapshot(struct ctl *);
+void ctl_svc_set_offset(struct ctl *, uint64_t);
+char *ctl_svc_scratch(struct ctl *, size_t *cap); /* STATUS_JSON_MAX bytes */
 
 #endif

@@ -17,6 +17,9 @@
 /* Longest rendering: 256 peers' ids in the down list dominate. */
 #define STATUS_LINE_MAX 16384 /* bytes in a STATUS line, with "\n" */
 #define STATUS_PEER_LINE_MAX 512 /* bytes in a PEER line, with "\n" */
+/* STATUS JSON also carries every peer's object: 255 of them dominate. */
+#define STATUS_JSON_MAX 131072 /* bytes in a STATUS JSON line, with "\n" */
+#define STATUS_LINK_MAX 32 /* bytes of a peer's link state shown */
 
 struct status_peer {
 	char id[WIRE_ID_MAX + 1];
@@ -26,7 +29,9 @@ struct status_peer {
 	uint64_t epoch;           /* highest it claimed */
 	enum wire_role role;      /* from its last HB; 0 if never heard */
 	uint64_t offset;
-	const char *link;         /* our outbound link: "up", "connecting", ... */
+	const char *link;         /* our outbound link: "up", "connecting", ...;
+	                             NULL or "" shown as "none"; bytes other
+	                             than [A-Za-z0-9_-] shown as '?' */
 	unsigned inbound;         /* its connections to us */
 	bool never_stand;
 };
@@ -49,20 +54,36 @@ struct status {
 	struct status_peer peers[ELECTOR_MEMBERS_MAX - 1];
 };
 
-/* Peers up, and whether the watched fields differ (WATCH pushes then). */
+/*
+ * Peers up (other members, never self), and whether the watched fields
+ * differ: role, epoch, primary, quorum, fenced or the set of down peers
+ * (compared as a set, whatever the order of peers[]). WATCH pushes then.
+ */
 size_t status_peers_up(const struct status *);
 bool status_watch_differs(const struct status *, const struct status *);
 
 /*
  * Render into buf (cap bytes, at least STATUS_LINE_MAX): one line ending
- * in "\n". Returns the length. Keys, in order: node_id role epoch primary
- * primary_addr quorum fenced offset down peers_up peers_total
- * since_change_ms voted_epoch save never_stand uptime_ms. Lists are
- * comma-separated; "none" (JSON: null or []) when empty.
+ * in "\n". Returns the length, or 0 (buf "") if it did not fit. Keys, in
+ * order: node_id role epoch primary primary_addr quorum fenced offset down
+ * peers_up peers_total since_change_ms voted_epoch save never_stand
+ * uptime_ms. Lists are comma-separated; "none" (JSON: null or []) when
+ * empty. peers_total counts the other members (n_peers). Values never
+ * hold a space or '=': a byte outside printable ASCII shows as '?'.
  */
 size_t status_format(const struct status *, char *buf, size_t cap);
+/*
+ * The same keys as one JSON object on one line (cap: STATUS_JSON_MAX),
+ * plus "peers": an array of objects with the PEER fields. primary and
+ * primary_addr are null when there is none; down is an array; booleans
+ * are true/false; a peer's role and last_seen_ms are null if never heard.
+ */
 size_t status_format_json(const struct status *, char *buf, size_t cap);
-/* One PEER line: id state last_seen_ms epoch role offset link inbound. */
+/*
+ * One PEER line (cap: STATUS_PEER_LINE_MAX): id state last_seen_ms epoch
+ * role offset link inbound never_stand; last_seen_ms=never and
+ * role=unknown for a peer never heard.
+ */
 size_t status_format_peer(const struct status_peer *, char *buf, size_t cap);
 
 #endif

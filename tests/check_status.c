@@ -1,0 +1,477 @@
+/*
+ * Check suite for daemon/status: the STATUS, STATUS JSON and PEER
+ * renderings are an interface (the kevy server and operators' scripts
+ * parse them), so they are compared byte for byte, the JSON is run
+ * through a small validator, and the worst case must fit the documented
+ * buffer sizes.
+ */
+#include <check.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "status.h"
+
+static void
+set_peer(struct status_peer *p, const char *id, bool up, bool heard,
+    uint64_t seen, uint64_t epoch, enum wire_role role, uint64_t offset,
+    const char *link, unsigned inbound)
+{
+	memset(p, 0, sizeof *p);
+	strcpy(p->id, id);
+	p->up = up;
+	p->heard = heard;
+	p->last_seen_ms = seen;
+	p->epoch = epoch;
+	p->role = role;
+	p->offset = offset;
+	p->link = link;
+	p->inbound = inbound;
+}
+
+/* A 4-node primary: n2 up, n3 down, n4 never heard. */
+static struct status *
+sample(void)
+{
+	struct status *st = calloc(1, sizeof *st);
+
+	ck_assert_ptr_nonnull(st);
+	strcpy(st->node_id, "n1");
+	st->role = WIRE_ROLE_PRIMARY;
+	st->epoch = 7;
+	strcpy(st->primary, "n1");
+	strcpy(st->primary_addr, "10.0.0.1:6379");
+	st->quorum = true;
+	st->offset = 12345;
+	st->voted_epoch = 7;
+	st->since_change_ms = 1500;
+	st->uptime_ms = 60000;
+	st->n_peers = 3;
+	set_peer(&st->peers[0], "n2", true, true, 40, 7, WIRE_ROLE_REPLICA,
+	    12000, "up", 1);
+	set_peer(&st->peers[1], "n3", false, true, 5000, 6, WIRE_ROLE_REPLICA,
+	    11000, "connecting", 0);
+	set_peer(&st->peers[2], "n4", false, false, 0, 0, 0, 0, "connecting",
+	    0);
+	st->peers[2].never_stand = true;
+	return st;
+}
+
+/* --- a minimal JSON validator: enough to prove the shape is legal --- */
+
+static const char *json_value(const char *);
+
+static const char *
+json_ws(const char *p)
+{
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	return p;
+}
+
+static const char *
+json_string(const char *p)
+{
+	if (*p++ != '"')
+		return NULL;
+	while (*p != '"') {
+		if ((unsigned char)*p < 0x20)
+			return NULL;
+		if (*p == '\\') {
+			p++;
+			if (*p == 'u') {
+				for (int i = 1; i <= 4; i++)
+					if (strchr("0123456789abcdefABCDEF",
+					    p[i]) == NULL || p[i] == '\0')
+						return NULL;
+				p += 4;
+			} else if (strchr("\"\\/bfnrt", *p) == NULL ||
+			    *p == '\0')
+				return NULL;
+		}
+		p++;
+	}
+	return p + 1;
+}
+
+static const char *
+json_seq(const char *p, char close, bool object)
+{
+	p = json_ws(p + 1);
+	if (*p == close)
+		return p + 1;
+	for (;;) {
+		if (object) {
+			if ((p = json_string(json_ws(p))) == NULL)
+				return NULL;
+			p = json_ws(p);
+			if (*p++ != ':')
+				return NULL;
+		}
+		if ((p = json_value(p)) == NULL)
+			return NULL;
+		p = json_ws(p);
+		if (*p == close)
+			return p + 1;
+		if (*p++ != ',')
+			return NULL;
+	}
+}
+
+static const char *
+json_value(const char *p)
+{
+	p = json_ws(p);
+	if (*p == '{')
+		return json_seq(p, '}', true);
+	if (*p == '[')
+		return json_seq(p, ']', false);
+	if (*p == '"')
+		return json_string(p);
+	if (strncmp(p, "true", 4) == 0 || strncmp(p, "null", 4) == 0)
+		return p + 4;
+	if (strncmp(p, "false", 5) == 0)
+		return p + 5;
+	if (*p >= '0' && *p <= '9') {
+		if (*p == '0' && p[1] >= '0' && p[1] <= '9')
+			return NULL;
+		while (*p >= '0' && *p <= '9')
+			p++;
+		return p;
+	}
+	return NULL;
+}
+
+/* One JSON object, then exactly "\n" and the end. */
+static bool
+is_json_line(const char *s)
+{
+	const char *p;
+
+	if (*s != '{' || (p = json_value(s)) == NULL)
+		return false;
+	return strcmp(p, "\n") == 0 && strchr(s, '\n') == p;
+}
+
+START_TEST(test_json_validator_self_check)
+{
+	ck_assert(is_json_line("{\"a\":[1,null,\"x\\\"\"],\"b\":{}}\n"));
+	ck_assert(!is_json_line("{\"a\":[1,]}\n"));
+	ck_assert(!is_json_line("{\"a\":\"x\"y\"}\n"));
+	ck_assert(!is_json_line("{\"a\":1}"));
+	ck_assert(!is_json_line("{\"a\":01}\n"));
+}
+END_TEST
+
+START_TEST(test_format_exact)
+{
+	struct status *st = sample();
+	char buf[STATUS_LINE_MAX];
+	size_t n = status_format(st, buf, sizeof buf);
+
+	ck_assert_str_eq(buf, "node_id=n1 role=primary epoch=7 primary=n1 "
+	    "primary_addr=10.0.0.1:6379 quorum=yes fenced=no offset=12345 "
+	    "down=n3,n4 peers_up=1 peers_total=3 since_change_ms=1500 "
+	    "voted_epoch=7 save=ok never_stand=no uptime_ms=60000\n");
+	ck_assert_uint_eq(n, strlen(buf));
+	free(st);
+}
+END_TEST
+
+START_TEST(test_format_empty_and_flags)
+{
+	struct status *st = calloc(1, sizeof *st);
+	char buf[STATUS_LINE_MAX];
+
+	strcpy(st->node_id, "solo");
+	st->role = WIRE_ROLE_CANDIDATE;
+	st->fenced = true;
+	st->save_failing = true;
+	st->never_stand = true;
+	st->offset = UINT64_MAX;
+	ck_assert_uint_gt(status_format(st, buf, sizeof buf), 0);
+	ck_assert_str_eq(buf, "node_id=solo role=candidate epoch=0 "
+	    "primary=none primary_addr=none quorum=no fenced=yes "
+	    "offset=18446744073709551615 down=none peers_up=0 peers_total=0 "
+	    "since_change_ms=0 voted_epoch=0 save=failing never_stand=yes "
+	    "uptime_ms=0\n");
+	st->role = WIRE_ROLE_REPLICA;
+	ck_assert_uint_gt(status_format(st, buf, sizeof buf), 0);
+	ck_assert_ptr_nonnull(strstr(buf, " role=replica "));
+	free(st);
+}
+END_TEST
+
+/* Every documented key, once, in the documented order. */
+START_TEST(test_keys_in_order)
+{
+	static const char *const keys[] = {
+		"node_id", "role", "epoch", "primary", "primary_addr",
+		"quorum", "fenced", "offset", "down", "peers_up",
+		"peers_total", "since_change_ms", "voted_epoch", "save",
+		"never_stand", "uptime_ms",
+	};
+	struct status *st = sample();
+	char buf[STATUS_LINE_MAX], *tok, *save = NULL, *eq;
+	size_t i = 0;
+
+	ck_assert_uint_gt(status_format(st, buf, sizeof buf), 0);
+	buf[strlen(buf) - 1] = '\0';
+	for (tok = strtok_r(buf, " ", &save); tok != NULL;
+	    tok = strtok_r(NULL, " ", &save), i++) {
+		ck_assert_uint_lt(i, sizeof keys / sizeof keys[0]);
+		eq = strchr(tok, '=');
+		ck_assert_ptr_nonnull(eq);
+		*eq = '\0';
+		ck_assert_str_eq(tok, keys[i]);
+		ck_assert_ptr_null(strchr(eq + 1, '='));
+	}
+	ck_assert_uint_eq(i, sizeof keys / sizeof keys[0]);
+	free(st);
+}
+END_TEST
+
+START_TEST(test_json_exact)
+{
+	struct status *st = sample();
+	char *buf = malloc(STATUS_JSON_MAX);
+	size_t n = status_format_json(st, buf, STATUS_JSON_MAX);
+
+	ck_assert_str_eq(buf, "{\"node_id\":\"n1\",\"role\":\"primary\","
+	    "\"epoch\":7,\"primary\":\"n1\",\"primary_addr\":\"10.0.0.1:6379\","
+	    "\"quorum\":true,\"fenced\":false,\"offset\":12345,"
+	    "\"down\":[\"n3\",\"n4\"],\"peers_up\":1,\"peers_total\":3,"
+	    "\"since_change_ms\":1500,\"voted_epoch\":7,\"save\":\"ok\","
+	    "\"never_stand\":false,\"uptime_ms\":60000,\"peers\":["
+	    "{\"id\":\"n2\",\"state\":\"up\",\"last_seen_ms\":40,\"epoch\":7,"
+	    "\"role\":\"replica\",\"offset\":12000,\"link\":\"up\","
+	    "\"inbound\":1,\"never_stand\":false},"
+	    "{\"id\":\"n3\",\"state\":\"down\",\"last_seen_ms\":5000,"
+	    "\"epoch\":6,\"role\":\"replica\",\"offset\":11000,"
+	    "\"link\":\"connecting\",\"inbound\":0,\"never_stand\":false},"
+	    "{\"id\":\"n4\",\"state\":\"down\",\"last_seen_ms\":null,"
+	    "\"epoch\":0,\"role\":null,\"offset\":0,\"link\":\"connecting\","
+	    "\"inbound\":0,\"never_stand\":true}]}\n");
+	ck_assert_uint_eq(n, strlen(buf));
+	ck_assert(is_json_line(buf));
+	free(buf);
+	free(st);
+}
+END_TEST
+
+START_TEST(test_json_none)
+{
+	struct status *st = calloc(1, sizeof *st);
+	char *buf = malloc(STATUS_JSON_MAX);
+
+	strcpy(st->node_id, "solo");
+	st->role = WIRE_ROLE_REPLICA;
+	ck_assert_uint_gt(status_format_json(st, buf, STATUS_JSON_MAX), 0);
+	ck_assert(is_json_line(buf));
+	ck_assert_ptr_nonnull(strstr(buf, "\"primary\":null,"
+	    "\"primary_addr\":null,"));
+	ck_assert_ptr_nonnull(strstr(buf, "\"down\":[],"));
+	ck_assert_ptr_nonnull(strstr(buf, "\"peers\":[]}"));
+	free(buf);
+	free(st);
+}
+END_TEST
+
+/* Quotes and backslashes in ids are escaped; the line stays one object. */
+START_TEST(test_json_escapes)
+{
+	struct status *st = sample();
+	char *buf = malloc(STATUS_JSON_MAX);
+
+	strcpy(st->node_id, "a\"b\\c");
+	strcpy(st->peers[1].id, "\"\\\"");
+	st->peers[0].link = "we ird\"";
+	ck_assert_uint_gt(status_format_json(st, buf, STATUS_JSON_MAX), 0);
+	ck_assert(is_json_line(buf));
+	ck_assert_ptr_nonnull(strstr(buf, "{\"node_id\":\"a\\\"b\\\\c\","));
+	ck_assert_ptr_nonnull(strstr(buf, "\"down\":[\"\\\"\\\\\\\"\",\"n4\"]"));
+	ck_assert_ptr_nonnull(strstr(buf, "\"link\":\"we?ird?\""));
+	free(buf);
+	free(st);
+}
+END_TEST
+
+START_TEST(test_peer_lines)
+{
+	struct status *st = sample();
+	char buf[STATUS_PEER_LINE_MAX];
+
+	ck_assert_uint_gt(status_format_peer(&st->peers[0], buf, sizeof buf),
+	    0);
+	ck_assert_str_eq(buf, "id=n2 state=up last_seen_ms=40 epoch=7 "
+	    "role=replica offset=12000 link=up inbound=1 never_stand=no\n");
+	ck_assert_uint_gt(status_format_peer(&st->peers[2], buf, sizeof buf),
+	    0);
+	ck_assert_str_eq(buf, "id=n4 state=down last_seen_ms=never epoch=0 "
+	    "role=unknown offset=0 link=connecting inbound=0 "
+	    "never_stand=yes\n");
+	st->peers[2].link = NULL;
+	ck_assert_uint_gt(status_format_peer(&st->peers[2], buf, sizeof buf),
+	    0);
+	ck_assert_ptr_nonnull(strstr(buf, " link=none "));
+	st->peers[2].link = "a b=c";
+	ck_assert_uint_gt(status_format_peer(&st->peers[2], buf, sizeof buf),
+	    0);
+	ck_assert_ptr_nonnull(strstr(buf, " link=a?b?c "));
+	free(st);
+}
+END_TEST
+
+/* 255 peers with the longest ids, all escaped, every number at its max. */
+START_TEST(test_worst_case_fits)
+{
+	struct status *st = calloc(1, sizeof *st);
+	char *buf = malloc(STATUS_JSON_MAX);
+	size_t n;
+
+	memset(st->node_id, '"', WIRE_ID_MAX);
+	memset(st->primary, '\\', WIRE_ID_MAX);
+	memset(st->primary_addr, '"', WIRE_ADDR_MAX);
+	st->role = WIRE_ROLE_CANDIDATE;
+	st->epoch = st->offset = st->voted_epoch = UINT64_MAX;
+	st->since_change_ms = st->uptime_ms = UINT64_MAX;
+	st->n_peers = ELECTOR_MEMBERS_MAX - 1;
+	for (size_t i = 0; i < st->n_peers; i++) {
+		struct status_peer *p = &st->peers[i];
+
+		memset(p->id, i % 2 ? '"' : '\\', WIRE_ID_MAX);
+		p->id[0] = (char)('!' + i % 90);
+		p->id[1] = (char)('!' + i / 90);
+		p->heard = true;
+		p->last_seen_ms = p->epoch = p->offset = UINT64_MAX;
+		p->role = WIRE_ROLE_CANDIDATE;
+		p->link = "connecting-connecting-connecting-connecting";
+		p->inbound = UINT32_MAX;
+	}
+	n = status_format(st, buf, STATUS_LINE_MAX);
+	ck_assert_uint_gt(n, 0);
+	ck_assert_uint_lt(n, STATUS_LINE_MAX);
+	n = status_format_json(st, buf, STATUS_JSON_MAX);
+	ck_assert_uint_gt(n, 0);
+	ck_assert(is_json_line(buf));
+	n = status_format_peer(&st->peers[0], buf, STATUS_PEER_LINE_MAX);
+	ck_assert_uint_gt(n, 0);
+	ck_assert_uint_lt(n, STATUS_PEER_LINE_MAX);
+	free(buf);
+	free(st);
+}
+END_TEST
+
+/* Too small a buffer: refused whole, never a cut line. */
+START_TEST(test_too_small)
+{
+	struct status *st = sample();
+	char buf[64];
+
+	memset(buf, 'x', sizeof buf);
+	ck_assert_uint_eq(status_format(st, buf, sizeof buf), 0);
+	ck_assert_str_eq(buf, "");
+	ck_assert_uint_eq(status_format_json(st, buf, sizeof buf), 0);
+	ck_assert_str_eq(buf, "");
+	ck_assert_uint_eq(status_format_peer(&st->peers[0], buf, 10), 0);
+	ck_assert_str_eq(buf, "");
+	free(st);
+}
+END_TEST
+
+START_TEST(test_peers_up)
+{
+	struct status *st = sample();
+
+	ck_assert_uint_eq(status_peers_up(st), 1);
+	st->peers[1].up = st->peers[2].up = true;
+	ck_assert_uint_eq(status_peers_up(st), 3);
+	st->n_peers = 0;
+	ck_assert_uint_eq(status_peers_up(st), 0);
+	free(st);
+}
+END_TEST
+
+START_TEST(test_differs)
+{
+	struct status *a = sample(), *b = sample();
+
+	ck_assert(!status_watch_differs(a, b));
+	/* Not watched: offsets, timers, link states, last_seen. */
+	b->offset++;
+	b->since_change_ms++;
+	b->uptime_ms++;
+	b->voted_epoch++;
+	b->peers[0].last_seen_ms++;
+	b->peers[0].link = "connecting";
+	ck_assert(!status_watch_differs(a, b));
+
+	b->role = WIRE_ROLE_REPLICA;
+	ck_assert(status_watch_differs(a, b));
+	b->role = a->role;
+	b->epoch++;
+	ck_assert(status_watch_differs(a, b));
+	b->epoch = a->epoch;
+	strcpy(b->primary, "n2");
+	ck_assert(status_watch_differs(a, b));
+	b->primary[0] = '\0';
+	ck_assert(status_watch_differs(a, b));
+	strcpy(b->primary, a->primary);
+	b->quorum = !a->quorum;
+	ck_assert(status_watch_differs(a, b));
+	b->quorum = a->quorum;
+	b->fenced = !a->fenced;
+	ck_assert(status_watch_differs(a, b));
+	b->fenced = a->fenced;
+	b->peers[1].up = true;
+	ck_assert(status_watch_differs(a, b));
+	b->peers[1].up = false;
+	ck_assert(!status_watch_differs(a, b));
+
+	/* The down set is a set: another order of peers is no change. */
+	b->peers[0] = a->peers[2];
+	b->peers[2] = a->peers[0];
+	ck_assert(!status_watch_differs(a, b));
+	b->peers[2].up = false;
+	ck_assert(status_watch_differs(a, b));
+	b->peers[2].up = true;
+	b->n_peers = 1;    /* n3 (down) gone from the list */
+	ck_assert(status_watch_differs(a, b));
+	free(a);
+	free(b);
+}
+END_TEST
+
+static Suite *
+status_suite(void)
+{
+	Suite *s = suite_create("status");
+	TCase *tc = tcase_create("format");
+
+	tcase_add_test(tc, test_json_validator_self_check);
+	tcase_add_test(tc, test_format_exact);
+	tcase_add_test(tc, test_format_empty_and_flags);
+	tcase_add_test(tc, test_keys_in_order);
+	tcase_add_test(tc, test_json_exact);
+	tcase_add_test(tc, test_json_none);
+	tcase_add_test(tc, test_json_escapes);
+	tcase_add_test(tc, test_peer_lines);
+	tcase_add_test(tc, test_worst_case_fits);
+	tcase_add_test(tc, test_too_small);
+	tcase_add_test(tc, test_peers_up);
+	tcase_add_test(tc, test_differs);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(status_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

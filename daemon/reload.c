@@ -3,11 +3,13 @@
  * is deliberate: a key added to struct config must be placed here as
  * either live or restart-only.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "electd.h"
 #include "log.h"
+#include "notify.h"
 #include "reload.h"
 
 static void
@@ -51,20 +53,28 @@ void
 reload_config(struct electd *d)
 {
 	struct config *fresh, *cur = d->cfg;
+	char msg[NOTIFY_MSG_MAX];
 
-	if ((fresh = calloc(1, sizeof(*fresh))) == NULL) {
+	/* systemd's reload protocol: RELOADING=1 now, READY=1 when done. */
+	snprintf(msg, sizeof(msg), "RELOADING=1\nMONOTONIC_USEC=%llu",
+	    (unsigned long long)electd_now_us());
+	notify_send(msg);
+	fresh = calloc(1, sizeof(*fresh));
+	if (fresh == NULL) {
 		log_warn("reload");
+		notify_send("READY=1");
 		return;
 	}
 	if (config_load(cur->path, fresh, report, NULL) != 0) {
 		log_error("reload: %s is invalid: nothing changed", cur->path);
 		free(fresh);
+		notify_send("READY=1");
 		return;
 	}
 	if (strcmp(fresh->node_id, cur->node_id) != 0 ||
 	    members_differ(fresh, cur))
 		log_warnx("reload: membership changed: membership changes "
-		    "need a restart of every node; nothing changed");
+		    "need a restart of every node; running with the old one");
 	restart_only("listen", strcmp(fresh->listen.host, cur->listen.host)
 	    != 0 || fresh->listen.port != cur->listen.port);
 	restart_only("advertise", strcmp(fresh->advertise, cur->advertise) != 0);
@@ -85,4 +95,5 @@ reload_config(struct electd *d)
 	}
 	log_info("reload: %s done", cur->path);
 	free(fresh);
+	notify_send("READY=1");
 }

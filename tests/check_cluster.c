@@ -401,6 +401,81 @@ START_TEST(bad_config_exits_78_naming_the_line)
 }
 END_TEST
 
+START_TEST(sigterm_exits_cleanly_and_removes_the_socket)
+{
+	struct cluster *c = start_cluster(1);
+	int status;
+
+	ck_assert_int_eq(access(cluster_socket_path(c, 0), F_OK), 0);
+	ck_assert_int_eq(cluster_signal(c, 0, SIGTERM), 0);
+	status = cluster_wait_exit(c, 0, WAIT_MS);
+	ck_assert_msg(status != -1, "no exit after SIGTERM");
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	ck_assert_int_eq(access(cluster_socket_path(c, 0), F_OK), -1);
+	cluster_free(c);
+}
+END_TEST
+
+static bool
+log_has(struct cluster *c, size_t i, const char *what)
+{
+	char buf[65536];
+	FILE *f = fopen(cluster_log_path(c, i), "r");
+	size_t n;
+
+	if (f == NULL)
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return strstr(buf, what) != NULL;
+}
+
+static void
+rewrite_config(struct cluster *c, size_t i, const char *from, const char *to)
+{
+	char buf[8192], out[8192];
+	FILE *f = fopen(cluster_config_path(c, i), "r");
+	size_t n;
+	char *p;
+
+	ck_assert_ptr_nonnull(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	ck_assert_ptr_nonnull(p = strstr(buf, from));
+	snprintf(out, sizeof(out), "%.*s%s%s", (int)(p - buf), buf, to,
+	    p + strlen(from));
+	ck_assert_ptr_nonnull(f = fopen(cluster_config_path(c, i), "w"));
+	fputs(out, f);
+	fclose(f);
+}
+
+START_TEST(sighup_applies_log_level_and_refuses_membership_changes)
+{
+	struct cluster *c = start_cluster(1);
+	char reply[256];
+
+	rewrite_config(c, 0, "log_level = \"info\"", "log_level = \"debug\"");
+	rewrite_config(c, 0, "client = \"127.0.0.1:20000\"",
+	    "client = \"127.0.0.1:29999\"");
+	ck_assert_int_eq(cluster_signal(c, 0, SIGHUP), 0);
+	/* The daemon says RELOADING=1, then READY=1 once it is done. */
+	ck_assert_int_eq(cluster_await_notify(c, 0, "READY=1"), 0);
+	ck_assert(log_has(c, 0, "reload: log_level info -> debug"));
+	ck_assert(log_has(c, 0, "membership changed"));
+	/* An invalid file changes nothing and the daemon keeps serving. */
+	rewrite_config(c, 0, "log_level = \"debug\"", "log_level = 7");
+	ck_assert_int_eq(cluster_signal(c, 0, SIGHUP), 0);
+	ck_assert_int_eq(cluster_await_notify(c, 0, "READY=1"), 0);
+	ck_assert(log_has(c, 0, "is invalid: nothing changed"));
+	request(c, 0, "PING", reply, sizeof(reply));
+	ck_assert_str_eq(reply, "PONG");
+	cluster_free(c);
+}
+END_TEST
+
 static Suite *
 cluster_suite(void)
 {
@@ -419,6 +494,8 @@ cluster_suite(void)
 	tcase_add_test(tc, bad_control_input_gets_err_and_others_are_served);
 	tcase_add_test(tc, watch_delivers_each_change);
 	tcase_add_test(tc, bad_config_exits_78_naming_the_line);
+	tcase_add_test(tc, sigterm_exits_cleanly_and_removes_the_socket);
+	tcase_add_test(tc, sighup_applies_log_level_and_refuses_membership_changes);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -224,6 +225,7 @@ const char *cluster_dir(const struct cluster *c) { return c->dir; }
 const char *cluster_id(const struct cluster *c, size_t i) { return c->nodes[i].id; }
 const char *cluster_config_path(const struct cluster *c, size_t i) { return c->nodes[i].conf; }
 const char *cluster_socket_path(const struct cluster *c, size_t i) { return c->nodes[i].sock; }
+const char *cluster_log_path(const struct cluster *c, size_t i) { return c->nodes[i].log; }
 pid_t cluster_pid(const struct cluster *c, size_t i) { return c->nodes[i].pid; }
 unsigned cluster_max_unfenced(const struct cluster *c) { return c->max_unfenced; }
 
@@ -269,9 +271,9 @@ notify_socket(struct cluster_node *nd)
 	return 0;
 }
 
-/* Await a datagram containing READY=1 from node nd, or its death. */
+/* Await a datagram containing what from node nd, or its death. */
 static int
-await_ready(struct cluster_node *nd)
+await_notify(struct cluster_node *nd, const char *what)
 {
 	uint64_t end = cluster_now_us() + CLUSTER_START_MS * 1000ULL;
 	char msg[1024];
@@ -286,7 +288,7 @@ await_ready(struct cluster_node *nd)
 			n = recv(nd->notify_fd, msg, sizeof(msg) - 1, 0);
 			if (n > 0) {
 				msg[n] = '\0';
-				if (strstr(msg, "READY=1") != NULL)
+				if (strstr(msg, what) != NULL)
 					return 0;
 			}
 		}
@@ -318,7 +320,7 @@ cluster_start(struct cluster *c, size_t i)
 		_exit(127);
 	}
 	nd->stopped = false;
-	if (await_ready(nd) == -1)
+	if (await_notify(nd, "READY=1") == -1)
 		return -1;
 	close_watch(nd);
 	if ((nd->watch_fd = unix_connect(nd->sock)) == -1)
@@ -340,6 +342,44 @@ cluster_kill(struct cluster *c, size_t i)
 	nd->pid = 0;
 	nd->stopped = false;
 	close_watch(nd);
+}
+
+int
+cluster_await_notify(struct cluster *c, size_t i, const char *what)
+{
+	return await_notify(&c->nodes[i], what);
+}
+
+int
+cluster_signal(struct cluster *c, size_t i, int sig)
+{
+	return c->nodes[i].pid > 0 ? kill(c->nodes[i].pid, sig) : -1;
+}
+
+int
+cluster_wait_exit(struct cluster *c, size_t i, uint64_t timeout_ms)
+{
+	struct cluster_node *nd = &c->nodes[i];
+	int fd, status;
+	struct pollfd p;
+
+	if (nd->pid <= 0)
+		return -1;
+	/* A pidfd becomes readable when the process exits: no polling. */
+	if ((fd = (int)syscall(SYS_pidfd_open, nd->pid, 0)) == -1)
+		return -1;
+	p.fd = fd;
+	p.events = POLLIN;
+	if (poll(&p, 1, (int)timeout_ms) != 1) {
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	if (waitpid(nd->pid, &status, 0) != nd->pid)
+		return -1;
+	nd->pid = 0;
+	close_watch(nd);
+	return status;
 }
 
 void
@@ -369,10 +409,12 @@ cluster_request(struct cluster *c, size_t i, const char *line, char *reply,
 
 	if ((fd = unix_connect(c->nodes[i].sock)) == -1)
 		return -1;
-	if (write(fd, line, ll) != (ssize_t)ll || write(fd, "\n", 1) != 1) {
-		close(fd);
-		return -1;
-	}
+	/*
+	 * The daemon may answer and close before taking all of a hostile
+	 * line: a failed write still leaves its reply to read.
+	 */
+	if (send(fd, line, ll, MSG_NOSIGNAL) == (ssize_t)ll)
+		(void)send(fd, "\n", 1, MSG_NOSIGNAL);
 	while (len + 1 < cap && cluster_now_us() < end) {
 		struct pollfd p = { fd, POLLIN, 0 };
 		ssize_t n;

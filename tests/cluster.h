@@ -60,6 +60,13 @@ pid_t cluster_pid(const struct cluster *, size_t i);
 int cluster_start(struct cluster *, size_t i);
 /* SIGKILL and reap node i. */
 void cluster_kill(struct cluster *, size_t i);
+/* Send sig to node i; 0 or -1. */
+int cluster_signal(struct cluster *, size_t i, int sig);
+/* Await node i's exit; its wait status, or -1 on timeout. */
+int cluster_wait_exit(struct cluster *, size_t i, uint64_t timeout_ms);
+/* Await a notify datagram containing what (e.g. "READY=1"); 0 or -1. */
+int cluster_await_notify(struct cluster *, size_t i, const char *what);
+const char *cluster_log_path(const struct cluster *, size_t i);
 /* SIGSTOP / SIGCONT node i (a stopped node is left out of the checks). */
 void cluster_stop(struct cluster *, size_t i);
 void cluster_cont(struct cluster *, size_t i);

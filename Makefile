@@ -92,6 +92,13 @@ $(BUILD)/tools/%.o: tools/%.c
 $(BUILD)/tools/demo: $(BUILD)/tools/demo.o $(TEST_A)
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $^
 
+$(BUILD)/bench/%.o: bench/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Itests -c $< -o $@
+
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(TEST_A)
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $^
+
 demo: all
 	@$(MAKE) --no-print-directory $(BUILD)/tools/demo
 	@$(BUILD)/tools/demo

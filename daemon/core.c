@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -138,16 +139,11 @@ after(struct electd *d)
 		.tv_sec = (time_t)(wait_us / 1000000),
 		.tv_usec = (suseconds_t)(wait_us % 1000000),
 	};
-	struct status *st;
+	struct status *st = d->scratch;
 
 	evtimer_add(d->timer, &tv);
-	if ((st = malloc(sizeof(*st))) == NULL) {
-		log_warn("status snapshot");
-		return;
-	}
 	core_status(d, st);
-	if (status_watch_differs(d->published, st) ||
-	    status_peers_up(d->published) != status_peers_up(st)) {
+	if (status_watch_differs(d->published, st)) {
 		log_transition(d->published, st);
 		if (d->published->role != st->role ||
 		    d->published->epoch != st->epoch ||
@@ -158,10 +154,10 @@ after(struct electd *d)
 		st->since_change_ms = 0;
 		if (d->ctl != NULL)
 			ctl_publish(d->ctl, st);
-		free(d->published);
+		/* The snapshot becomes the published one; reuse the old. */
+		d->scratch = d->published;
 		d->published = st;
-	} else
-		free(st);
+	}
 }
 
 void
@@ -234,7 +230,8 @@ core_status(struct electd *d, struct status *st)
 	int p = elector_primary(d->el);
 	size_t self = elector_self(d->el);
 
-	memset(st, 0, sizeof(*st));
+	/* Only the header: the peers in use are filled in whole below. */
+	memset(st, 0, offsetof(struct status, peers));
 	snprintf(st->node_id, sizeof(st->node_id), "%s", d->cfg->node_id);
 	st->role = elector_role(d->el);
 	st->epoch = elector_epoch(d->el);
@@ -260,6 +257,7 @@ core_status(struct electd *d, struct status *st)
 		if (i == self)
 			continue;
 		sp = &st->peers[st->n_peers++];
+		memset(sp, 0, sizeof(*sp));
 		elector_peer(d->el, i, &v);
 		snprintf(sp->id, sizeof(sp->id), "%s", member_id(d, (int)i));
 		sp->up = !elector_peer_is_down(d->el, i, now);
@@ -323,7 +321,8 @@ core_start(struct electd *d, char *err, size_t errlen)
 		log_info("initial_role=primary clamped to replica: write "
 		    "authority comes only from winning an election");
 	d->start_ms = d->changed_ms = now;
-	if ((d->published = calloc(1, sizeof(*d->published))) == NULL) {
+	if ((d->published = calloc(1, sizeof(*d->published))) == NULL ||
+	    (d->scratch = calloc(1, sizeof(*d->scratch))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -345,5 +344,6 @@ core_stop(struct electd *d)
 	elector_free(d->el);
 	d->el = NULL;
 	free(d->published);
-	d->published = NULL;
+	free(d->scratch);
+	d->published = d->scratch = NULL;
 }

@@ -43,6 +43,7 @@ struct electd {
 	struct inbound_listener *inbound;
 	struct ctl *ctl;
 	struct status *published;     /* last snapshot WATCH saw */
+	struct status *scratch;       /* the next one, built in place */
 	uint64_t start_ms;
 	uint64_t changed_ms;          /* role, epoch or primary last changed */
 	uint64_t rng;                 /* link jitter */

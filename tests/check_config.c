@@ -789,7 +789,7 @@ main(void)
 	}
 	snprintf(conf_path, sizeof conf_path, "%s/t.conf", dir);
 	sr = srunner_create(config_suite());
-	srunner_run_all(sr, CK_NORMAL);
+	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	if (remove_dir() == -1) {

@@ -27,6 +27,7 @@
 #define CONFIG_DEFAULT_STATE_DIR   "/var/lib/kevy-elect"
 #define CONFIG_DEFAULT_CONTROL     "/run/kevy-elect/kevy-electd.sock"
 #define CONFIG_DEFAULT_CONTROL_MODE 0660
+#define CONFIG_DEFAULT_NOTIFY_TIMEOUT_MS 10000
 
 struct config_hostport {
 	char host[CONFIG_HOST_MAX + 1]; /* without [] for IPv6 literals */
@@ -56,6 +57,11 @@ struct config {
 	bool want_primary;               /* initial_role = "primary" */
 	bool never_stand;
 	enum log_level log_level;
+	uint64_t local_health_timeout_ms; /* 0: no local-server gating */
+	char notify_exec[CONFIG_PATH_MAX + 1]; /* "" = no hook */
+	uint64_t notify_timeout_ms;      /* a hook run is killed after */
+	bool http_enabled;
+	struct config_hostport http_listen;
 };
 
 /* How a problem found in a config is told; warnings do not fail a load. */

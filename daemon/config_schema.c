@@ -364,6 +364,51 @@ set_log_level(struct config *c, size_t m, const struct config_value *v,
 	return 0;
 }
 
+static int
+set_local_health_timeout(struct config *c, size_t m,
+    const struct config_value *v, const char **why)
+{
+	(void)m;
+	(void)why;
+	c->local_health_timeout_ms = v->num;
+	return 0;
+}
+
+static int
+set_notify_exec(struct config *c, size_t m, const struct config_value *v,
+    const char **why)
+{
+	(void)m;
+	if (v->str[0] != '\0' && check_abs_path(v->str, why) == -1)
+		return -1;
+	snprintf(c->notify_exec, sizeof c->notify_exec, "%s", v->str);
+	return 0;
+}
+
+static int
+set_notify_timeout(struct config *c, size_t m, const struct config_value *v,
+    const char **why)
+{
+	(void)m;
+	(void)why;
+	c->notify_timeout_ms = v->num;
+	return 0;
+}
+
+static int
+set_http_listen(struct config *c, size_t m, const struct config_value *v,
+    const char **why)
+{
+	(void)m;
+	c->http_enabled = false;
+	if (v->str[0] == '\0')
+		return 0;
+	if (config_parse_hostport_why(v->str, &c->http_listen, why) == -1)
+		return -1;
+	c->http_enabled = true;
+	return 0;
+}
+
 /* ---- the table ---- */
 
 #define T CONFIG_SCOPE_TOP
@@ -446,6 +491,20 @@ static const struct config_key keys[] = {
 	  0, set_never_stand },
 	{ T, "log_level", S, false, 1, CONFIG_NAME_MAX, "info",
 	  "\"error\", \"warn\", \"info\" or \"debug\"", 0, set_log_level },
+	{ T, "local_health_timeout_ms", MS, false, 0, TMAX, "0",
+	  "the local server must push OFFSET or ALIVE this often, or the "
+	  "node stops standing (a primary steps down); 0: off", 0,
+	  set_local_health_timeout },
+	{ T, "notify_exec", S, false, 0, CONFIG_PATH_MAX, "",
+	  "absolute path of an executable run (no shell) on every role or "
+	  "primary change; \"\": none", 0, set_notify_exec },
+	{ T, "notify_timeout_ms", MS, false, 1, TMAX,
+	  STR(CONFIG_DEFAULT_NOTIFY_TIMEOUT_MS),
+	  "a notify_exec run still going after this is killed", 0,
+	  set_notify_timeout },
+	{ T, "http_listen", S, false, 0, WIRE_ADDR_MAX, "",
+	  "host:port of the HTTP endpoint (/metrics, /health, /primary, "
+	  "/replica); \"\": off", 0, set_http_listen },
 };
 
 const struct config_key *

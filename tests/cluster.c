@@ -365,16 +365,26 @@ cluster_wait_exit(struct cluster *c, size_t i, uint64_t timeout_ms)
 
 	if (nd->pid <= 0)
 		return -1;
-	/* A pidfd becomes readable when the process exits: no polling. */
-	if ((fd = (int)syscall(SYS_pidfd_open, nd->pid, 0)) == -1)
-		return -1;
-	p.fd = fd;
+	/*
+	 * A pidfd becomes readable when the process exits; where there is
+	 * none (valgrind), the WATCH connection reaching EOF says the same.
+	 */
+	fd = (int)syscall(SYS_pidfd_open, nd->pid, 0);
+	p.fd = fd >= 0 ? fd : nd->watch_fd;
 	p.events = POLLIN;
-	if (poll(&p, 1, (int)timeout_ms) != 1) {
-		close(fd);
-		return -1;
+	for (;;) {
+		char buf[4096];
+
+		if (poll(&p, 1, (int)timeout_ms) != 1) {
+			if (fd >= 0)
+				close(fd);
+			return -1;
+		}
+		if (fd >= 0 || read(nd->watch_fd, buf, sizeof(buf)) <= 0)
+			break;
 	}
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	if (waitpid(nd->pid, &status, 0) != nd->pid)
 		return -1;
 	nd->pid = 0;

@@ -143,6 +143,17 @@ write_configs(struct cluster *c)
 		    (unsigned long long)o->backoff_ms,
 		    (unsigned long long)o->backoff_jitter_ms,
 		    o->log_level ? o->log_level : "info");
+		if (o->extra_conf[i] != NULL) {
+			const char *x = o->extra_conf[i], *pct;
+
+			/* "%u": the node number, for per-node paths and ports. */
+			while ((pct = strstr(x, "%u")) != NULL) {
+				fwrite(x, 1, (size_t)(pct - x), f);
+				fprintf(f, "%zu", i + 1);
+				x = pct + 2;
+			}
+			fprintf(f, "%s\n", x);
+		}
 		if (fclose(f) != 0)
 			return -1;
 	}

@@ -29,6 +29,9 @@ struct cluster_opts {
 	uint64_t backoff_jitter_ms;
 	bool never_stand[CLUSTER_NODES_MAX];
 	const char *log_level;       /* NULL: "info" */
+	/* More config lines for node i (e.g. "http_listen = ...;"), or NULL;
+	 * "%u" in them is replaced by the node number (1..n). */
+	const char *extra_conf[CLUSTER_NODES_MAX];
 };
 
 /* What the latest STATUS line of a node said. */

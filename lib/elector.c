@@ -46,6 +46,13 @@ rng_next(struct elector *e)
 	return z ^ (z >> 31);
 }
 
+/* Out of the race: configured never to stand, or its server is down. */
+static bool
+sits_out(const struct elector *e)
+{
+	return e->never_stand || !e->local_ok;
+}
+
 static const char *
 my_id(const struct elector *e)
 {
@@ -77,7 +84,7 @@ elector_heartbeat(const struct elector *e, struct wire_frame *f)
 	snprintf(f->id, sizeof(f->id), "%s", my_id(e));
 	f->role = e->role;
 	/* A never-stand node is out of the race: let nobody defer to it. */
-	f->offset = e->never_stand ? 0 : e->offset;
+	f->offset = sits_out(e) ? 0 : e->offset;
 }
 
 static void
@@ -208,7 +215,7 @@ stand_time(const struct elector *e)
 static bool
 may_stand(const struct elector *e, uint64_t now)
 {
-	return e->role == WIRE_ROLE_REPLICA && !e->never_stand &&
+	return e->role == WIRE_ROLE_REPLICA && !sits_out(e) &&
 	    now >= e->backoff_until_ms && primary_is_down(e, now) &&
 	    now >= settled_time(e) && am_best(e, now);
 }
@@ -281,7 +288,7 @@ should_restand(const struct elector *e, uint64_t now)
 {
 	uint64_t t = restand_time(e);
 
-	return e->role == WIRE_ROLE_PRIMARY && !e->never_stand && t != 0 &&
+	return e->role == WIRE_ROLE_PRIMARY && !sits_out(e) && t != 0 &&
 	    now >= t && elector_is_writable(e, now);
 }
 
@@ -310,7 +317,7 @@ plan(struct elector *e, uint64_t now)
 
 	if (e->role == WIRE_ROLE_CANDIDATE)
 		d = earliest(d, e->cand_start_ms + e->t.election_timeout_ms, now);
-	if (e->role == WIRE_ROLE_REPLICA && !e->never_stand)
+	if (e->role == WIRE_ROLE_REPLICA && !sits_out(e))
 		d = earliest(d, stand_time(e), now);
 	if (e->role == WIRE_ROLE_PRIMARY) {
 		uint64_t at = elector_majority_heard_at(e);
@@ -491,7 +498,7 @@ on_offer(struct elector *e, int c, const struct wire_frame *f, uint64_t now,
 		e->stats.frames_ignored++;
 		return;
 	}
-	if (!e->never_stand && (e->offset > f->offset ||
+	if (!sits_out(e) && (e->offset > f->offset ||
 	    (e->offset == f->offset && strcmp(my_id(e), f->id) < 0))) {
 		e->stats.votes_refused++;
 		return;
@@ -603,6 +610,32 @@ elector_set_offset(struct elector *e, uint64_t offset)
 	e->offset = offset;
 }
 
+void
+elector_set_local(struct elector *e, bool ok, uint64_t now,
+    struct elector_out *out)
+{
+	uint64_t epoch0 = e->epoch;
+	enum wire_role role0 = e->role;
+
+	now = enter(e, now, out);
+	if (e->local_ok != ok) {
+		e->local_ok = ok;
+		out_event(out, ok ? ELECTOR_EV_LOCAL_UP : ELECTOR_EV_LOCAL_DOWN,
+		    e->epoch, ELECTOR_NONE, 0);
+		/* A sidecar must never keep a dead server primary. */
+		if (!ok && e->role != WIRE_ROLE_REPLICA)
+			step_down(e, now, out);
+	}
+	step(e, now, out);
+	leave(e, now, epoch0, role0, out);
+}
+
+bool
+elector_local_ok(const struct elector *e)
+{
+	return e->local_ok;
+}
+
 static int
 config_error(char *err, size_t errlen, const char *msg)
 {
@@ -661,6 +694,7 @@ elector_new(const struct elector_config *c, const struct elector_store *s,
 	e->quorum = e->n / 2 + 1;
 	e->sticky_ms = e->t.down_after_ms - e->t.hb_interval_ms;
 	e->never_stand = c->never_stand || c->members[c->self].never_stand;
+	e->local_ok = true;
 	e->want_primary = c->want_primary;
 	e->store = *s;
 	e->rng = c->seed;

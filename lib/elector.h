@@ -36,6 +36,8 @@
  *  - Pause detection (Sentinel's TILT): a gap between calls above
  *    pause_threshold_ms does not count as silence of the primary, and
  *    frames received in the first interval after it vouch for no lease.
+ *  - Local-server health: a node whose server stopped sits out (see
+ *    elector_set_local()).
  *  - Restart clamp (spec 10): every node starts as a replica.
  */
 #ifndef ELECTOR_H
@@ -131,6 +133,8 @@ enum elector_event_kind {
 	ELECTOR_EV_TIMEOUT,       /* candidacy failed; detail: backoff ms */
 	ELECTOR_EV_SAVE_FAILED,   /* epoch: what could not be saved */
 	ELECTOR_EV_PRIMARY_LOST,  /* peer: primary that stopped claiming */
+	ELECTOR_EV_LOCAL_DOWN,    /* the local server stopped: sitting out */
+	ELECTOR_EV_LOCAL_UP,      /* the local server is back */
 };
 
 struct elector_event {
@@ -194,6 +198,17 @@ void elector_tick(struct elector *, uint64_t now_ms, struct elector_out *);
 
 /* When to call elector_tick() next (absolute ms, after the last call's now). */
 uint64_t elector_next_deadline(const struct elector *);
+
+/*
+ * Local-server health (the daemon's local_health_timeout_ms). While not
+ * ok the node sits out like a never-stand node (no candidacy, offset 0 in
+ * heartbeats, votes for others whatever its offset) and a primary or
+ * candidate steps down at once; its next heartbeat says replica. A new
+ * elector starts ok.
+ */
+void elector_set_local(struct elector *, bool ok, uint64_t now_ms,
+    struct elector_out *);
+bool elector_local_ok(const struct elector *);
 
 /* The heartbeat this node would send now: a new link's first frame. */
 void elector_heartbeat(const struct elector *, struct wire_frame *);

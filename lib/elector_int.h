@@ -22,6 +22,7 @@ struct elector {
 	struct elector_timing t;
 	uint64_t sticky_ms;           /* no vote while primary heard within */
 	bool never_stand;
+	bool local_ok;                /* the local server is alive */
 	bool want_primary;
 	struct elector_store store;
 	uint64_t rng;

@@ -175,6 +175,8 @@ elector_event_name(enum elector_event_kind k)
 	case ELECTOR_EV_TIMEOUT: return "timeout";
 	case ELECTOR_EV_SAVE_FAILED: return "save-failed";
 	case ELECTOR_EV_PRIMARY_LOST: return "primary-lost";
+	case ELECTOR_EV_LOCAL_DOWN: return "local-down";
+	case ELECTOR_EV_LOCAL_UP: return "local-up";
 	}
 	return "unknown";
 }

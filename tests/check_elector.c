@@ -1228,6 +1228,64 @@ START_TEST(never_stand_witness_votes_but_is_never_elected)
 }
 END_TEST
 
+/* ================= local-server health ================= */
+
+START_TEST(primary_whose_server_died_steps_down_and_a_replica_takes_over)
+{
+	uint64_t off[3] = { 300, 200, 100 };
+	struct sim *s = cluster(3, 31, off, 1, 5);
+	size_t from;
+	uint64_t t0;
+	int q;
+
+	ck_assert_int_eq(elect(s), 0);
+	from = sim_trace_len(s);
+	t0 = sim_now(s);
+	sim_set_local(s, 0, false);
+	/* At once: no longer primary, and its heartbeat says so. */
+	ck_assert_int_eq(elector_role(sim_elector(s, 0)), WIRE_ROLE_REPLICA);
+	ck_assert_int_eq(sim_writable(s), -1);
+	ck_assert_uint_eq(count_ev(s, from, 0, ELECTOR_EV_LOCAL_DOWN), 1);
+	q = elect(s);
+	ck_assert_int_eq(q, 1);
+	/* The replicas did not wait down_after: the step-down was heard. */
+	ck_assert_uint_lt(sim_now(s) - t0, DOWN_AFTER);
+	/* Sitting out: it never stands, though its offset is the highest. */
+	sim_kill(s, 1);
+	sim_run_for(s, 10 * DOWN_AFTER);
+	ck_assert_uint_eq(count_ev(s, from, 0, ELECTOR_EV_CANDIDACY), 0);
+	assert_safe(s);
+	ck_assert_int_eq(elect(s), 2);
+	/* Back: with the best offset it wins the next election again. */
+	sim_set_local(s, 0, true);
+	sim_restart(s, 1, false);
+	sim_run_for(s, DOWN_AFTER);
+	sim_kill(s, 2);
+	ck_assert_int_eq(elect(s), 0);
+	assert_safe(s);
+	sim_free(s);
+}
+END_TEST
+
+START_TEST(replica_whose_server_died_votes_but_never_stands)
+{
+	uint64_t off[3] = { 100, 300, 200 };
+	struct sim *s = cluster(3, 32, off, 1, 5);
+	size_t from;
+
+	ck_assert_int_eq(elect(s), 1);
+	from = sim_trace_len(s);
+	sim_set_local(s, 0, false);
+	sim_kill(s, 1);
+	/* n3 wins with n1's vote; n1 (lowest id) does not stand. */
+	ck_assert_int_eq(elect(s), 2);
+	ck_assert_uint_eq(count_ev(s, from, 0, ELECTOR_EV_CANDIDACY), 0);
+	ck_assert_uint_eq(count_send(s, from, 0, WIRE_ACCEPT), 1);
+	assert_safe(s);
+	sim_free(s);
+}
+END_TEST
+
 /* ================= pauses ================= */
 
 START_TEST(replica_resuming_from_a_long_pause_does_not_stand)
@@ -1397,6 +1455,9 @@ static Suite *elector_suite(void)
 	tcase_add_test(tc, writable_primary_refuses_an_offer);
 	TC("never_stand");
 	tcase_add_test(tc, never_stand_witness_votes_but_is_never_elected);
+	TC("local");
+	tcase_add_test(tc, primary_whose_server_died_steps_down_and_a_replica_takes_over);
+	tcase_add_test(tc, replica_whose_server_died_votes_but_never_stands);
 	TC("pause");
 	tcase_add_test(tc, replica_resuming_from_a_long_pause_does_not_stand);
 	tcase_add_test(tc, pause_is_reported_with_its_gap);

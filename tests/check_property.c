@@ -80,7 +80,7 @@ static void fault(struct sim *s, uint64_t *r, const bool *data,
 	size_t n = sim_n(s), a = rnd_below(r, n), b = rnd_below(r, n);
 	bool side[SIM_NODES_MAX];
 
-	switch (rnd_below(r, 12)) {
+	switch (rnd_below(r, 13)) {
 	case 0:
 		sim_kill(s, a);
 		break;
@@ -131,6 +131,10 @@ static void fault(struct sim *s, uint64_t *r, const bool *data,
 	case 10:
 		sim_store_fail(s, a, rnd_below(r, 3) == 0);
 		break;
+	case 11:
+		/* Its local server stops or comes back. */
+		sim_set_local(s, a, rnd_below(r, 2) == 0);
+		break;
 	default:
 		if (data[a]) {
 			offset[a] += rnd_below(r, 3);
@@ -145,6 +149,7 @@ static void heal(struct sim *s)
 {
 	for (size_t i = 0; i < sim_n(s); i++) {
 		sim_store_fail(s, i, false);
+		sim_set_local(s, i, true);
 		if (!sim_is_up(s, i))
 			sim_restart(s, i, false);
 		sim_resume(s, i);

@@ -78,6 +78,7 @@ struct sim_node {
 	uint64_t st_epoch;
 	int st_vote;
 	uint64_t offset;
+	bool local_down;          /* its local server is down (sim_set_local) */
 	/* what the checker remembers of this identity */
 	enum wire_role role;
 	bool writable;
@@ -714,6 +715,8 @@ static void node_start(struct sim *s, size_t i, const struct elector_saved *sv)
 	elector_set_offset(nd->el, nd->offset);
 	memset(&out, 0, sizeof out);
 	nd->starting = true;
+	if (nd->local_down)
+		elector_set_local(nd->el, false, s->now, &out);
 	after_call(s, nd, &out);
 	nd->starting = false;
 }
@@ -898,6 +901,13 @@ static void resume_now(struct sim *s, struct sim_node *nd)
 	/* The overdue timer fires first: the harsher order for the elector. */
 	if (elector_next_deadline(nd->el) <= s->now)
 		tick(s, nd);
+	if (elector_local_ok(nd->el) == nd->local_down) {
+		struct elector_out out;
+
+		memset(&out, 0, sizeof out);
+		elector_set_local(nd->el, !nd->local_down, s->now, &out);
+		after_call(s, nd, &out);
+	}
 	while (nd->pending.n > 0 && nd->up && !nd->paused) {
 		struct sim_frame fr = nd->pending.v[nd->pending.head];
 
@@ -1115,6 +1125,19 @@ void sim_set_offset(struct sim *s, size_t i, uint64_t off)
 	s->node[i].offset = off;
 	if (s->node[i].up)
 		elector_set_offset(s->node[i].el, off);
+}
+
+void sim_set_local(struct sim *s, size_t i, bool ok)
+{
+	struct elector_out out;
+
+	trace_fault(s, (int)i, ok ? "local-up" : "local-down", -1, 0);
+	s->node[i].local_down = !ok;
+	if (!s->node[i].up || s->node[i].paused)
+		return;
+	memset(&out, 0, sizeof out);
+	elector_set_local(s->node[i].el, ok, s->now, &out);
+	after_call(s, &s->node[i], &out);
 }
 
 void sim_store_fail(struct sim *s, size_t i, bool fail)

@@ -108,6 +108,8 @@ void sim_pause(struct sim *, size_t node, uint64_t d_ms);
 void sim_resume(struct sim *, size_t node);
 void sim_set_offset(struct sim *, size_t node, uint64_t offset);
 void sim_store_fail(struct sim *, size_t node, bool fail);
+/* The node's local server up or down (elector_set_local); kept across restarts. */
+void sim_set_local(struct sim *, size_t node, bool ok);
 
 bool sim_is_up(const struct sim *, size_t node);
 bool sim_is_paused(const struct sim *, size_t node);

@@ -470,6 +470,18 @@ on_hb(struct elector *e, int x, const struct wire_frame *f, uint64_t now,
 		e->leader_ref_ms = now;
 		return;
 	}
+	/*
+	 * Two primaries in one epoch: only a node that lost its disk (and so
+	 * its vote) can cause it. Neither would ever yield by the spec's
+	 * rules; the higher id yields, deterministically, and follows.
+	 */
+	if (e->role == WIRE_ROLE_PRIMARY && f->epoch == e->epoch &&
+	    strcmp(my_id(e), e->members[x].id) > 0) {
+		e->stats.rivals_yielded++;
+		step_down(e, now, out);
+		follow(e, x, e->members[x].addr, now, out);
+		return;
+	}
 	/* Spec 2 (equal epoch), and a lagging primary while we know none. */
 	if (e->role == WIRE_ROLE_REPLICA && e->primary == ELECTOR_NONE) {
 		follow(e, x, e->members[x].addr, now, out);

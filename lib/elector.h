@@ -36,6 +36,8 @@
  *  - Pause detection (Sentinel's TILT): a gap between calls above
  *    pause_threshold_ms does not count as silence of the primary, and
  *    frames received in the first interval after it vouch for no lease.
+ *  - Two primaries of one epoch (a voter lost its disk): the higher id
+ *    yields at the first heartbeat of the other.
  *  - Local-server health: a node whose server stopped sits out (see
  *    elector_set_local()).
  *  - Restart clamp (spec 10): every node starts as a replica.
@@ -170,6 +172,7 @@ struct elector_stats {
 	uint64_t pauses;
 	uint64_t abdications;
 	uint64_t restands;        /* primary stood again to lift its epoch */
+	uint64_t rivals_yielded;  /* yielded to a primary of the same epoch */
 	uint64_t frames_ignored;  /* valid but stale or not for us */
 };
 

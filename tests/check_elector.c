@@ -40,9 +40,9 @@ struct unit {
 	size_t n_verb[WIRE_ANNOUNCE + 1];
 	int last_to[WIRE_ANNOUNCE + 1];
 	uint64_t last_epoch[WIRE_ANNOUNCE + 1];
-	size_t n_ev[ELECTOR_EV_PRIMARY_LOST + 1];
-	uint64_t ev_at[ELECTOR_EV_PRIMARY_LOST + 1];
-	uint64_t ev_detail[ELECTOR_EV_PRIMARY_LOST + 1];
+	size_t n_ev[ELECTOR_EV_LOCAL_UP + 1];
+	uint64_t ev_at[ELECTOR_EV_LOCAL_UP + 1];
+	uint64_t ev_detail[ELECTOR_EV_LOCAL_UP + 1];
 	size_t hb_to[SIM_NODES_MAX];   /* heartbeats per peer */
 	uint64_t hb_last[SIM_NODES_MAX];
 	bool hb_gap_bad;                /* two heartbeats to a peer not HB apart */
@@ -1228,6 +1228,45 @@ START_TEST(never_stand_witness_votes_but_is_never_elected)
 }
 END_TEST
 
+/* ================= two primaries in one epoch ================= */
+
+START_TEST(rival_primary_of_the_same_epoch_higher_id_yields)
+{
+	struct unit u;
+	struct wire_frame f;
+	uint64_t t, e;
+
+	/* n3 wins with n2's vote... */
+	unit_init(&u, 3, 2, 100, NULL);
+	for (t = 10; t < 3000 && u.n_verb[WIRE_OFFER] == 0; t += HB) {
+		f = fr_hb(1, "n1", WIRE_ROLE_REPLICA, 0);
+		unit_frame(&u, t, &f);
+		f = fr_hb(1, "n2", WIRE_ROLE_REPLICA, 0);
+		unit_frame(&u, t, &f);
+	}
+	e = elector_epoch(u.el);
+	f = fr_accept(e, "n2");
+	unit_frame(&u, u.now + 1, &f);
+	ck_assert_int_eq(elector_role(u.el), WIRE_ROLE_PRIMARY);
+	/* ...while n1 also won epoch e (a voter that lost its disk). */
+	f = fr_hb(e, "n1", WIRE_ROLE_PRIMARY, 100);
+	unit_frame(&u, u.now + 1, &f);
+	ck_assert_int_eq(elector_role(u.el), WIRE_ROLE_REPLICA);
+	ck_assert_int_eq(elector_primary(u.el), 0);
+	ck_assert_uint_eq(elector_epoch(u.el), e);
+	ck_assert_uint_eq(elector_stats(u.el)->rivals_yielded, 1);
+	elector_free(u.el);
+
+	/* The lower id keeps its role when it hears the higher one. */
+	unit_make_primary(&u);
+	e = elector_epoch(u.el);
+	f = fr_hb(e, "n3", WIRE_ROLE_PRIMARY, 100);
+	unit_frame(&u, u.now + 1, &f);
+	ck_assert_int_eq(elector_role(u.el), WIRE_ROLE_PRIMARY);
+	elector_free(u.el);
+}
+END_TEST
+
 /* ================= local-server health ================= */
 
 START_TEST(primary_whose_server_died_steps_down_and_a_replica_takes_over)
@@ -1455,6 +1494,8 @@ static Suite *elector_suite(void)
 	tcase_add_test(tc, writable_primary_refuses_an_offer);
 	TC("never_stand");
 	tcase_add_test(tc, never_stand_witness_votes_but_is_never_elected);
+	TC("rival");
+	tcase_add_test(tc, rival_primary_of_the_same_epoch_higher_id_yields);
 	TC("local");
 	tcase_add_test(tc, primary_whose_server_died_steps_down_and_a_replica_takes_over);
 	tcase_add_test(tc, replica_whose_server_died_votes_but_never_stands);

@@ -5,6 +5,11 @@
 #   make check-valgrind  the same under valgrind memcheck
 #   make demo         three daemons on loopback: election, failover, rejoin
 #   make soak         long randomized property run (SOAK_SECONDS, default 600)
+#   make install      binary, example config (never overwritten), systemd
+#                     units, sysusers/tmpfiles snippets, man pages; honours
+#                     DESTDIR PREFIX BINDIR SYSCONFDIR UNITDIR SYSUSERSDIR
+#                     TMPFILESDIR MANDIR (defaults below)
+#   make uninstall    remove all of that except the config file
 #   make clean
 # Build output goes to build/ (build-asan/ for the sanitizer variant).
 
@@ -43,8 +48,11 @@ TEST_BIN   = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TEST_HELP  = $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
 TEST_HOBJ  = $(TEST_HELP:%.c=$(BUILD)/%.o)
 TEST_A     = $(BUILD)/libtesthelp.a
+# Shell tests (POSIX sh), run by make check after the test programs.
+TEST_SH    = $(wildcard tests/*.sh)
 
-.PHONY: all deps check check-asan check-valgrind soak demo clean
+.PHONY: all deps check check-asan check-valgrind soak demo clean \
+        install uninstall
 all: deps
 	@$(MAKE) --no-print-directory build-all
 
@@ -105,7 +113,7 @@ demo: all
 
 # Every test binary runs; the first failure fails the target, after all ran.
 check: all
-	@sh mk/run-tests.sh $(TEST_BIN)
+	@sh mk/run-tests.sh $(TEST_BIN) $(foreach t,$(TEST_SH),"sh $(t)")
 
 ASAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \
              -fno-sanitize-recover=all
@@ -132,5 +140,59 @@ soak: all
 
 clean:
 	rm -rf build build-asan
+
+# Install. Units, sysusers.d and tmpfiles.d go under $(PREFIX)/lib, which
+# systemd searches too (/usr/local/lib/systemd/system, ...); PREFIX=/usr
+# gives a distribution layout. The units are installed with BINDIR and
+# SYSCONFDIR substituted for their default paths. An existing config file
+# is never overwritten, and uninstall never removes it.
+PREFIX      ?= /usr/local
+BINDIR      ?= $(PREFIX)/bin
+SYSCONFDIR  ?= /etc
+UNITDIR     ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+MANDIR      ?= $(PREFIX)/share/man
+UNITS       = kevy-electd.service kevy-electd@.service
+MAN_PAGES   = $(wildcard man/*.[1-8])
+CONF_DEST   = $(DESTDIR)$(SYSCONFDIR)/kevy-elect/kevy-electd.conf
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/kevy-elect \
+	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
+	    $(DESTDIR)$(TMPFILESDIR) $(BUILD)/systemd
+	install -m 0755 $(BUILD)/kevy-electd $(DESTDIR)$(BINDIR)/kevy-electd
+	@if [ -e $(CONF_DEST) ]; then \
+	    echo "install: keeping existing $(CONF_DEST)"; \
+	else \
+	    echo "install -m 0644 conf/kevy-electd.conf $(CONF_DEST)"; \
+	    install -m 0644 conf/kevy-electd.conf $(CONF_DEST); \
+	fi
+	for u in $(UNITS); do \
+	    sed -e 's|/usr/local/bin/|$(BINDIR)/|g' \
+	        -e 's|/etc/kevy-elect/|$(SYSCONFDIR)/kevy-elect/|g' \
+	        systemd/$$u > $(BUILD)/systemd/$$u && \
+	    install -m 0644 $(BUILD)/systemd/$$u $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
+	done
+	install -m 0644 systemd/kevy-electd.sysusers \
+	    $(DESTDIR)$(SYSUSERSDIR)/kevy-electd.conf
+	install -m 0644 systemd/kevy-electd.tmpfiles \
+	    $(DESTDIR)$(TMPFILESDIR)/kevy-electd.conf
+	for m in $(MAN_PAGES); do \
+	    d=$(DESTDIR)$(MANDIR)/man$${m##*.}; \
+	    install -d $$d && install -m 0644 $$m $$d/ || exit 1; \
+	done
+	@echo "install: done; on the target run: systemd-sysusers;" \
+	    "systemd-tmpfiles --create; systemctl daemon-reload"
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/kevy-electd \
+	    $(UNITS:%=$(DESTDIR)$(UNITDIR)/%) \
+	    $(DESTDIR)$(SYSUSERSDIR)/kevy-electd.conf \
+	    $(DESTDIR)$(TMPFILESDIR)/kevy-electd.conf
+	for m in $(MAN_PAGES); do \
+	    rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m#man/} || exit 1; \
+	done
+	@echo "uninstall: kept $(CONF_DEST) (remove it yourself)"
 
 -include $(shell find $(BUILD) build-asan -name '*.d' 2>/dev/null)

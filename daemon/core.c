@@ -18,6 +18,7 @@
 
 #include "ctl.h"
 #include "electd.h"
+#include "hook.h"
 #include "inbound.h"
 #include "link.h"
 #include "log.h"
@@ -88,8 +89,14 @@ static void
 send_frame(struct electd *d, const struct elector_send *s)
 {
 	uint8_t buf[WIRE_FRAME_MAX];
-	size_t len = wire_encode(&s->frame, buf, sizeof(buf));
+	size_t len;
 
+	/* Silent: every member, reference nodes too, sees us DOWN. */
+	if (d->silent) {
+		d->counters.frames_silenced++;
+		return;
+	}
+	len = wire_encode(&s->frame, buf, sizeof(buf));
 	if (len == 0) {
 		log_error("elector produced an unencodable %s frame",
 		    wire_verb_name(s->frame.verb));
@@ -145,6 +152,8 @@ after(struct electd *d)
 	core_status(d, st);
 	if (status_watch_differs(d->published, st)) {
 		log_transition(d->published, st);
+		if (d->hook != NULL)
+			hook_on_change(d->hook, d->published, st);
 		if (d->published->role != st->role ||
 		    d->published->epoch != st->epoch ||
 		    strcmp(d->published->primary, st->primary) != 0) {
@@ -212,6 +221,54 @@ void
 core_set_offset(struct electd *d, uint64_t offset)
 {
 	elector_set_offset(d->el, offset);
+	core_local_alive(d);
+}
+
+static void
+set_local(struct electd *d, bool ok)
+{
+	struct elector_out out;
+
+	d->local_ok = ok;
+	elector_set_local(d->el, ok, electd_now_ms(), &out);
+	apply(d, &out);
+}
+
+void
+core_local_alive(struct electd *d)
+{
+	uint64_t ms = d->cfg->local_health_timeout_ms;
+	struct timeval tv = {
+		.tv_sec = (time_t)(ms / 1000),
+		.tv_usec = (suseconds_t)((ms % 1000) * 1000),
+	};
+
+	if (ms == 0)
+		return;
+	evtimer_add(d->health_timer, &tv);
+	if (d->local_ok)
+		return;
+	d->silent = false;
+	log_info("local=up: the local server is back; standing again");
+	set_local(d, true);
+}
+
+/* The local server missed its deadline: a dead server is never primary. */
+static void
+on_health_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct electd *d = arg;
+	bool was_primary = elector_role(d->el) == WIRE_ROLE_PRIMARY;
+
+	(void)fd;
+	(void)what;
+	log_warnx("local=down: no OFFSET or ALIVE from the local server for "
+	    "%" PRIu64 " ms; sitting out%s", d->cfg->local_health_timeout_ms,
+	    was_primary ? ", stepping down and going silent to peers" : "");
+	/* The step-down heartbeat leaves first: our replicas react at once. */
+	set_local(d, false);
+	if (was_primary)
+		d->silent = true;
 }
 
 void
@@ -219,6 +276,8 @@ core_link_up(struct electd *d, size_t member)
 {
 	struct elector_send s = { .to = (int)member };
 
+	if (d->silent)
+		return;
 	elector_heartbeat(d->el, &s.frame);
 	send_frame(d, &s);
 }
@@ -250,6 +309,8 @@ core_status(struct electd *d, struct status *st)
 	    d->cfg->members[self].never_stand;
 	st->since_change_ms = now - d->changed_ms;
 	st->uptime_ms = now - d->start_ms;
+	st->local = d->cfg->local_health_timeout_ms == 0 ? STATUS_LOCAL_OFF :
+	    d->local_ok ? STATUS_LOCAL_UP : STATUS_LOCAL_DOWN;
 	for (size_t i = 0; i < elector_members(d->el); i++) {
 		struct status_peer *sp;
 		struct elector_peer_view v;
@@ -327,9 +388,20 @@ core_start(struct electd *d, char *err, size_t errlen)
 		return -1;
 	}
 	core_status(d, d->published);
-	if ((d->timer = evtimer_new(d->base, on_timer, d)) == NULL) {
+	if ((d->timer = evtimer_new(d->base, on_timer, d)) == NULL ||
+	    (d->health_timer = evtimer_new(d->base, on_health_timeout, d)) ==
+	    NULL) {
 		snprintf(err, errlen, "evtimer_new failed");
 		return -1;
+	}
+	d->local_ok = true;
+	if (d->cfg->local_health_timeout_ms > 0) {
+		/* Sit out until the local server first proves it lives. */
+		log_info("local=down: waiting for the local server's first "
+		    "OFFSET or ALIVE");
+		d->local_ok = false;
+		elector_set_local(d->el, false, now, &(struct elector_out){ 0 });
+		core_status(d, d->published);
 	}
 	after(d);
 	return 0;
@@ -340,7 +412,9 @@ core_stop(struct electd *d)
 {
 	if (d->timer != NULL)
 		event_free(d->timer);
-	d->timer = NULL;
+	if (d->health_timer != NULL)
+		event_free(d->health_timer);
+	d->timer = d->health_timer = NULL;
 	elector_free(d->el);
 	d->el = NULL;
 	free(d->published);

@@ -397,6 +397,13 @@ ctl_svc_set_offset(struct ctl *ctl, uint64_t offset)
 	ctl->ops->set_offset(ctl->ctx, offset);
 }
 
+void
+ctl_svc_alive(struct ctl *ctl)
+{
+	if (ctl->ops->alive != NULL)
+		ctl->ops->alive(ctl->ctx);
+}
+
 char *
 ctl_svc_scratch(struct ctl *ctl, size_t *cap)
 {

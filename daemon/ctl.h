@@ -36,6 +36,7 @@ struct event_base;
 struct ctl_ops {
 	void (*status)(void *ctx, struct status *out);
 	void (*set_offset)(void *ctx, uint64_t offset);
+	void (*alive)(void *ctx);   /* the local server says it lives */
 };
 
 struct ctl_config {
@@ -85,6 +86,7 @@ struct ctl_client_list *ctl_svc_list(struct ctl *);
 void ctl_svc_client_gone(struct ctl *);          /* one left the list */
 const struct status *ctl_svc_snapshot(struct ctl *);
 void ctl_svc_set_offset(struct ctl *, uint64_t);
+void ctl_svc_alive(struct ctl *);
 char *ctl_svc_scratch(struct ctl *, size_t *cap); /* STATUS_JSON_MAX bytes */
 
 #endif

@@ -201,6 +201,15 @@ h_offset(struct ctl_client *c, char **argv, size_t argc, char *out,
 }
 
 static size_t
+h_alive(struct ctl_client *c, char **argv, size_t argc, char *out,
+    size_t cap)
+{
+	(void)argv, (void)argc;
+	ctl_svc_alive(c->ctl);
+	return reply(out, cap, "OK");
+}
+
+static size_t
 h_status(struct ctl_client *c, char **argv, size_t argc, char *out,
     size_t cap)
 {
@@ -259,6 +268,7 @@ static const struct ctl_verb verbs[] = {
 	{ "PRIMARY", 0, 0, h_primary, "PRIMARY" },
 	{ "DOWN",    0, 0, h_down,    "DOWN" },
 	{ "OFFSET",  0, 1, h_offset,  "OFFSET [<u64>]" },
+	{ "ALIVE",   0, 0, h_alive,   "ALIVE" },
 	{ "STATUS",  0, 1, h_status,  "STATUS [JSON]" },
 	{ "PEERS",   0, 0, h_peers,   "PEERS" },
 	{ "PEER",    1, 1, h_peer,    "PEER <id>" },

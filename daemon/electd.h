@@ -22,6 +22,8 @@ struct evdns_base;
 struct link;
 struct inbound_listener;
 struct ctl;
+struct http;
+struct hook;
 
 /* Frame counters by verb (index enum wire_verb), for STATUS and metrics. */
 struct electd_counters {
@@ -30,6 +32,7 @@ struct electd_counters {
 	uint64_t frames_dropped;     /* link down or output full */
 	uint64_t decode_errors;
 	uint64_t rejected_senders;   /* frames naming a non-member or us */
+	uint64_t frames_silenced;    /* not sent: local server down */
 };
 
 struct electd {
@@ -42,11 +45,16 @@ struct electd {
 	struct link *links[ELECTOR_MEMBERS_MAX]; /* outbound; NULL for self */
 	struct inbound_listener *inbound;
 	struct ctl *ctl;
+	struct http *http;             /* NULL unless http_listen is set */
+	struct hook *hook;            /* notify_exec runner; NULL: none */
 	struct status *published;     /* last snapshot WATCH saw */
 	struct status *scratch;       /* the next one, built in place */
 	uint64_t start_ms;
 	uint64_t changed_ms;          /* role, epoch or primary last changed */
 	uint64_t rng;                 /* link jitter */
+	struct event *health_timer;   /* local server silent past its timeout */
+	bool local_ok;                /* the local server pushed in time */
+	bool silent;                  /* stepped down for it: no peer frames */
 	struct electd_counters counters;
 };
 
@@ -62,6 +70,8 @@ void core_stop(struct electd *);
 /* A decoded frame from an inbound connection; -1: close that connection. */
 int core_on_frame(struct electd *, const struct wire_frame *);
 void core_set_offset(struct electd *, uint64_t offset);
+/* The local server pushed OFFSET or ALIVE: it lives (health gating). */
+void core_local_alive(struct electd *);
 void core_status(struct electd *, struct status *);
 /* Tell the service manager role, epoch and primary (STATUS=). */
 void core_notify_status(const struct status *);

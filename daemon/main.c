@@ -20,6 +20,8 @@
 #include "config.h"
 #include "ctl.h"
 #include "electd.h"
+#include "hook.h"
+#include "http.h"
 #include "inbound.h"
 #include "link.h"
 #include "log.h"
@@ -112,10 +114,17 @@ ctl_set_offset(void *ctx, uint64_t offset)
 	core_set_offset(ctx, offset);
 }
 
+static void
+ctl_alive(void *ctx)
+{
+	core_local_alive(ctx);
+}
+
 static int
 start(struct electd *d, char *err, size_t errlen)
 {
-	static const struct ctl_ops ops = { ctl_status, ctl_set_offset };
+	static const struct ctl_ops ops = { ctl_status, ctl_set_offset,
+	    ctl_alive };
 	struct ctl_config cc = {
 		.path = d->cfg->control_path,
 		.mode = d->cfg->control_mode,
@@ -133,9 +142,14 @@ start(struct electd *d, char *err, size_t errlen)
 	}
 	if (core_start(d, err, errlen) == -1)
 		return -1;
+	if (d->cfg->notify_exec[0] != '\0' && (d->hook = hook_new(d->base,
+	    d->cfg->notify_exec, d->cfg->notify_timeout_ms, err, errlen)) == NULL)
+		return -1;
 	if ((d->ctl = ctl_new(d->base, &cc, &ops, d, err, errlen)) == NULL)
 		return -1;
 	if ((d->inbound = inbound_listen(d, err, errlen)) == NULL)
+		return -1;
+	if (d->cfg->http_enabled && (d->http = http_new(d, err, errlen)) == NULL)
 		return -1;
 	for (size_t i = 0; i < d->cfg->n_members; i++) {
 		if (i == d->cfg->self)
@@ -151,11 +165,15 @@ start(struct electd *d, char *err, size_t errlen)
 static void
 stop(struct electd *d)
 {
+	http_free(d->http);
+	d->http = NULL;
 	for (size_t i = 0; i < ELECTOR_MEMBERS_MAX; i++)
 		link_free(d->links[i]);
 	inbound_free(d->inbound);
 	if (d->ctl != NULL)
 		ctl_free(d->ctl);
+	hook_free(d->hook);
+	d->hook = NULL;
 	core_stop(d);
 	if (d->dns != NULL)
 		evdns_base_free(d->dns, 1);

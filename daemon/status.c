@@ -165,6 +165,17 @@ out_init(struct out *o, char *buf, size_t cap)
 		buf[0] = '\0';
 }
 
+const char *
+status_local_name(enum status_local l)
+{
+	switch (l) {
+	case STATUS_LOCAL_OFF: return "off";
+	case STATUS_LOCAL_UP: return "up";
+	case STATUS_LOCAL_DOWN: return "down";
+	}
+	return "unknown";
+}
+
 size_t
 status_peers_up(const struct status *st)
 {
@@ -219,7 +230,8 @@ status_watch_differs(const struct status *a, const struct status *b)
 {
 	return a->role != b->role || a->epoch != b->epoch ||
 	    strcmp(a->primary, b->primary) != 0 || a->quorum != b->quorum ||
-	    a->fenced != b->fenced || down_sets_differ(a, b);
+	    a->fenced != b->fenced || a->local != b->local ||
+	    down_sets_differ(a, b);
 }
 
 size_t
@@ -274,6 +286,8 @@ status_format(const struct status *st, char *buf, size_t cap)
 	put(&o, yes_no(st->never_stand));
 	put(&o, " uptime_ms=");
 	put_u64(&o, st->uptime_ms);
+	put(&o, " local=");
+	put(&o, status_local_name(st->local));
 	return finish(&o);
 }
 
@@ -355,7 +369,9 @@ status_format_json(const struct status *st, char *buf, size_t cap)
 	put(&o, json_bool(st->never_stand));
 	put(&o, ",\"uptime_ms\":");
 	put_u64(&o, st->uptime_ms);
-	put(&o, ",\"peers\":[");
+	put(&o, ",\"local\":\"");
+	put(&o, status_local_name(st->local));
+	put(&o, "\",\"peers\":[");
 	for (size_t i = 0; i < st->n_peers; i++) {
 		if (i > 0)
 			put(&o, ",");

@@ -36,6 +36,12 @@ struct status_peer {
 	bool never_stand;
 };
 
+enum status_local {
+	STATUS_LOCAL_OFF = 0,               /* local_health_timeout_ms = 0 */
+	STATUS_LOCAL_UP,
+	STATUS_LOCAL_DOWN,                  /* sitting out until it is back */
+};
+
 struct status {
 	char node_id[WIRE_ID_MAX + 1];
 	enum wire_role role;
@@ -50,13 +56,16 @@ struct status {
 	bool never_stand;
 	uint64_t since_change_ms;           /* since role/epoch/primary changed */
 	uint64_t uptime_ms;
+	enum status_local local;            /* local-server health */
 	size_t n_peers;                     /* other members */
 	struct status_peer peers[ELECTOR_MEMBERS_MAX - 1];
 };
 
+const char *status_local_name(enum status_local);  /* off, up, down */
+
 /*
  * Peers up (other members, never self), and whether the watched fields
- * differ: role, epoch, primary, quorum, fenced or the set of down peers
+ * differ: role, epoch, primary, quorum, fenced, local or the down peers
  * (compared as a set, whatever the order of peers[]). WATCH pushes then.
  */
 size_t status_peers_up(const struct status *);

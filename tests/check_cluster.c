@@ -476,6 +476,87 @@ START_TEST(sighup_applies_log_level_and_refuses_membership_changes)
 }
 END_TEST
 
+/* The local servers: every node but skip gets ALIVE, then the views. */
+static bool
+serve_until(struct cluster *c, int skip, cluster_pred_fn *pred, void *arg,
+    uint64_t timeout_ms)
+{
+	uint64_t end = cluster_now_us() + timeout_ms * 1000;
+	char reply[64];
+
+	while (cluster_now_us() < end) {
+		for (size_t i = 0; i < 3; i++)
+			if ((int)i != skip && cluster_running(c, i))
+				(void)cluster_request(c, i, "ALIVE", reply,
+				    sizeof(reply));
+		/* Pushes every 100 ms against a 400 ms timeout. */
+		if (cluster_wait(c, pred, arg, 100))
+			return true;
+	}
+	return false;
+}
+
+static bool
+never(struct cluster *c, void *arg)
+{
+	(void)c;
+	(void)arg;
+	return false;
+}
+
+START_TEST(health_gating_steps_down_a_primary_whose_server_died)
+{
+	struct cluster_opts o = { .n = 3 };
+	struct cluster *c;
+	struct new_primary np;
+	struct demoted dm;
+	char reply[CLUSTER_LINE_MAX];
+	uint64_t t0, took;
+	int p;
+
+	for (size_t i = 0; i < 3; i++)
+		o.extra_conf[i] = "local_health_timeout_ms = 400;";
+	ck_assert_ptr_nonnull(c = cluster_new(&o));
+	for (size_t i = 0; i < 3; i++)
+		ck_assert_int_eq(cluster_start(c, i), 0);
+	/* No server has spoken: nobody stands, whatever the timers say. */
+	cluster_wait(c, never, NULL, 3 * 500);
+	ck_assert_int_eq(count_primaries(c), 0);
+	request(c, 0, "STATUS", reply, sizeof(reply));
+	ck_assert_msg(strstr(reply, " local=down") != NULL, "%s", reply);
+	ck_assert(serve_until(c, -1, cluster_agreed, NULL, WAIT_MS));
+	p = cluster_primary(c);
+	request(c, (size_t)p, "STATUS", reply, sizeof(reply));
+	ck_assert_msg(strstr(reply, " local=up") != NULL, "%s", reply);
+
+	/* The primary's server stops pushing: it steps down, another wins. */
+	np.old = p;
+	t0 = cluster_now_us();
+	ck_assert(serve_until(c, p, other_primary, &np, WAIT_MS));
+	took = cluster_now_us() - t0;
+	printf("health gating: %s stepped down, %s primary %.1f ms after its "
+	    "server's last push\n", cluster_id(c, p),
+	    cluster_id(c, cluster_primary(c)), (double)took / 1000);
+	ck_assert_uint_le(cluster_max_unfenced(c), 1);
+	request(c, (size_t)p, "STATUS", reply, sizeof(reply));
+	ck_assert_msg(strstr(reply, " local=down") != NULL, "%s", reply);
+	ck_assert_msg(strstr(reply, " role=replica") != NULL, "%s", reply);
+
+	/* It stays out while its server is gone... */
+	serve_until(c, p, never, NULL, 3 * 500);
+	ck_assert_str_ne(cluster_view(c, (size_t)p)->role, "primary");
+	ck_assert_str_ne(cluster_view(c, (size_t)p)->role, "candidate");
+	/* ...and rejoins as a replica of the new primary when it is back. */
+	dm.p = p;
+	ck_assert(serve_until(c, -1, old_primary_demoted, &dm, WAIT_MS));
+	ck_assert(serve_until(c, -1, cluster_agreed, NULL, WAIT_MS));
+	request(c, (size_t)p, "STATUS", reply, sizeof(reply));
+	ck_assert_msg(strstr(reply, " local=up") != NULL, "%s", reply);
+	ck_assert_uint_le(cluster_max_unfenced(c), 1);
+	cluster_free(c);
+}
+END_TEST
+
 static Suite *
 cluster_suite(void)
 {
@@ -495,6 +576,7 @@ cluster_suite(void)
 	tcase_add_test(tc, watch_delivers_each_change);
 	tcase_add_test(tc, bad_config_exits_78_naming_the_line);
 	tcase_add_test(tc, sigterm_exits_cleanly_and_removes_the_socket);
+	tcase_add_test(tc, health_gating_steps_down_a_primary_whose_server_died);
 	tcase_add_test(tc, sighup_applies_log_level_and_refuses_membership_changes);
 	suite_add_tcase(s, tc);
 	return s;

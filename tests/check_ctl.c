@@ -62,7 +62,16 @@ fake_set_offset(void *ctx, uint64_t offset)
 	fake.offset = offset;
 }
 
-static const struct ctl_ops ops = { fake_status, fake_set_offset };
+static unsigned alive_calls;
+
+static void
+fake_alive(void *ctx)
+{
+	(void)ctx;
+	alive_calls++;
+}
+
+static const struct ctl_ops ops = { fake_status, fake_set_offset, fake_alive };
 
 static void
 set_peer(struct status_peer *p, const char *id, bool up, enum wire_role r,
@@ -314,6 +323,9 @@ START_TEST(test_every_verb)
 	ask(c, "DOWN\n", "n3 n4");
 	ask(c, "OFFSET\n", "12345");
 	ask(c, "OFFSET 99\n", "OK");
+	alive_calls = 0;
+	ask(c, "alive\n", "OK");
+	ck_assert_uint_eq(alive_calls, 1);
 	ck_assert_uint_eq(offset_calls, 1);
 	ck_assert_uint_eq(fake.offset, 99);
 	ask(c, "OFFSET\n", "99");
@@ -328,7 +340,7 @@ START_TEST(test_every_verb)
 	ask(c, "PEER n9\n", "ERR no such peer");
 	ask(c, "PEER n1\n", "ERR no such peer");
 	ask(c, "HELP\n", "commands: PING, ROLE, EPOCH, PRIMARY, DOWN, "
-	    "OFFSET [<u64>], STATUS [JSON], PEERS, PEER <id>, WATCH, HELP, "
+	    "OFFSET [<u64>], ALIVE, STATUS [JSON], PEERS, PEER <id>, WATCH, HELP, "
 	    "QUIT");
 
 	/* The other roles, and the "none" forms. */

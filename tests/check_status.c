@@ -46,6 +46,7 @@ sample(void)
 	st->voted_epoch = 7;
 	st->since_change_ms = 1500;
 	st->uptime_ms = 60000;
+	st->local = STATUS_LOCAL_UP;
 	st->n_peers = 3;
 	set_peer(&st->peers[0], "n2", true, true, 40, 7, WIRE_ROLE_REPLICA,
 	    12000, "up", 1);
@@ -172,7 +173,7 @@ START_TEST(test_format_exact)
 	ck_assert_str_eq(buf, "node_id=n1 role=primary epoch=7 primary=n1 "
 	    "primary_addr=10.0.0.1:6379 quorum=yes fenced=no offset=12345 "
 	    "down=n3,n4 peers_up=1 peers_total=3 since_change_ms=1500 "
-	    "voted_epoch=7 save=ok never_stand=no uptime_ms=60000\n");
+	    "voted_epoch=7 save=ok never_stand=no uptime_ms=60000 local=up\n");
 	ck_assert_uint_eq(n, strlen(buf));
 	free(st);
 }
@@ -194,7 +195,7 @@ START_TEST(test_format_empty_and_flags)
 	    "primary=none primary_addr=none quorum=no fenced=yes "
 	    "offset=18446744073709551615 down=none peers_up=0 peers_total=0 "
 	    "since_change_ms=0 voted_epoch=0 save=failing never_stand=yes "
-	    "uptime_ms=0\n");
+	    "uptime_ms=0 local=off\n");
 	st->role = WIRE_ROLE_REPLICA;
 	ck_assert_uint_gt(status_format(st, buf, sizeof buf), 0);
 	ck_assert_ptr_nonnull(strstr(buf, " role=replica "));
@@ -209,7 +210,7 @@ START_TEST(test_keys_in_order)
 		"node_id", "role", "epoch", "primary", "primary_addr",
 		"quorum", "fenced", "offset", "down", "peers_up",
 		"peers_total", "since_change_ms", "voted_epoch", "save",
-		"never_stand", "uptime_ms",
+		"never_stand", "uptime_ms", "local",
 	};
 	struct status *st = sample();
 	char buf[STATUS_LINE_MAX], *tok, *save = NULL, *eq;
@@ -242,7 +243,8 @@ START_TEST(test_json_exact)
 	    "\"quorum\":true,\"fenced\":false,\"offset\":12345,"
 	    "\"down\":[\"n3\",\"n4\"],\"peers_up\":1,\"peers_total\":3,"
 	    "\"since_change_ms\":1500,\"voted_epoch\":7,\"save\":\"ok\","
-	    "\"never_stand\":false,\"uptime_ms\":60000,\"peers\":["
+	    "\"never_stand\":false,\"uptime_ms\":60000,\"local\":\"up\","
+	    "\"peers\":["
 	    "{\"id\":\"n2\",\"state\":\"up\",\"last_seen_ms\":40,\"epoch\":7,"
 	    "\"role\":\"replica\",\"offset\":12000,\"link\":\"up\","
 	    "\"inbound\":1,\"never_stand\":false},"

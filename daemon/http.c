@@ -1,0 +1,463 @@
+/*
+ * http: the monitoring endpoint on libevent's evhttp (see http.h). It only
+ * reads the daemon's state: a request never changes the elector, never
+ * blocks the loop and never grows memory past the limits in http.h. Every
+ * answer is built from one fresh core_status() snapshot, so the numbers a
+ * scrape returns are consistent with each other and with STATUS.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
+
+#include "ctl.h"
+#include "electd.h"
+#include "http.h"
+#include "log.h"
+
+#define HTTP_PREFIX "kevy_electd_"
+/* {name="value"} with every byte of an id escaped at worst. */
+#define HTTP_LABELS_MAX (2 * WIRE_ID_MAX + 32) /* bytes, with the NUL */
+#define HTTP_CT_METRICS "text/plain; version=0.0.4; charset=utf-8"
+#define HTTP_CT_TEXT "text/plain; charset=utf-8"
+
+struct http {
+	struct electd *d;
+	struct evhttp *evh;
+	struct evhttp_bound_socket *bound;
+	struct status *st;        /* the snapshot each answer is built from */
+};
+
+/* A handler fills body and says which status and content type apply. */
+typedef int http_handler_fn(struct http *, struct evbuffer *body,
+    const char **ctype);
+
+static const char *
+reason(int code)
+{
+	switch (code) {
+	case 200: return "OK";
+	case 400: return "Bad Request";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 503: return "Service Unavailable";
+	default: return "Internal Server Error";
+	}
+}
+
+static const char *
+role_name(enum wire_role r)
+{
+	const char *s = wire_role_name(r);
+
+	return s != NULL ? s : "unknown";
+}
+
+/*
+ * {key="value"}: the exposition format escapes \, " and newline in label
+ * values. Ids are printable words already; escape anyway, they are config.
+ */
+static const char *
+label(char *buf, size_t cap, const char *key, const char *value)
+{
+	size_t n = (size_t)snprintf(buf, cap, "{%s=\"", key);
+
+	for (const char *p = value; *p != '\0' && n + 4 < cap; p++) {
+		if (*p == '\\' || *p == '"' || *p == '\n') {
+			buf[n++] = '\\';
+			buf[n++] = *p == '\n' ? 'n' : *p;
+		} else
+			buf[n++] = *p;
+	}
+	snprintf(buf + n, cap - n, "\"}");
+	return buf;
+}
+
+static void
+head(struct evbuffer *b, const char *name, const char *type, const char *help)
+{
+	evbuffer_add_printf(b, "# HELP " HTTP_PREFIX "%s %s\n"
+	    "# TYPE " HTTP_PREFIX "%s %s\n", name, help, name, type);
+}
+
+static void
+sample(struct evbuffer *b, const char *name, const char *labels, uint64_t v)
+{
+	evbuffer_add_printf(b, HTTP_PREFIX "%s%s %" PRIu64 "\n", name,
+	    labels != NULL ? labels : "", v);
+}
+
+static void
+gauge(struct evbuffer *b, const char *name, const char *help, uint64_t v)
+{
+	head(b, name, "gauge", help);
+	sample(b, name, NULL, v);
+}
+
+static void
+counter(struct evbuffer *b, const char *name, const char *help, uint64_t v)
+{
+	head(b, name, "counter", help);
+	sample(b, name, NULL, v);
+}
+
+/* The elector's counters, in the order they are exposed. */
+static const struct {
+	const char *name;
+	size_t off;               /* into struct elector_stats */
+	const char *help;
+} elector_counters[] = {
+	{ "elections_started_total",
+	  offsetof(struct elector_stats, elections_started),
+	  "Candidacies this node started." },
+	{ "elections_won_total", offsetof(struct elector_stats, elections_won),
+	  "Candidacies that made this node primary." },
+	{ "elections_failed_total",
+	  offsetof(struct elector_stats, elections_failed),
+	  "Candidacies that timed out or lost." },
+	{ "votes_cast_total", offsetof(struct elector_stats, votes_cast),
+	  "Votes this node granted." },
+	{ "votes_refused_total", offsetof(struct elector_stats, votes_refused),
+	  "Vote requests this node refused." },
+	{ "saves_total", offsetof(struct elector_stats, saves),
+	  "Successful writes of the persisted epoch and vote." },
+	{ "save_failures_total", offsetof(struct elector_stats, save_failures),
+	  "Failed writes of the persisted epoch and vote." },
+	{ "pauses_total", offsetof(struct elector_stats, pauses),
+	  "Process pauses detected (a gap between calls over the threshold)." },
+	{ "abdications_total", offsetof(struct elector_stats, abdications),
+	  "Times this node stepped down as primary." },
+	{ "restands_total", offsetof(struct elector_stats, restands),
+	  "Times a primary stood again to lift its epoch." },
+	{ "frames_ignored_total",
+	  offsetof(struct elector_stats, frames_ignored),
+	  "Valid frames ignored as stale or not for this node." },
+};
+
+static void
+frames_by_verb(struct evbuffer *b, const char *name, const char *help,
+    const uint64_t *counts)
+{
+	char l[HTTP_LABELS_MAX];
+
+	head(b, name, "counter", help);
+	for (int v = WIRE_HB; v <= WIRE_ANNOUNCE; v++) {
+		const char *vn = wire_verb_name((enum wire_verb)v);
+
+		if (vn != NULL)
+			sample(b, name, label(l, sizeof(l), "verb", vn), counts[v]);
+	}
+}
+
+static int
+serve_metrics(struct http *h, struct evbuffer *b, const char **ctype)
+{
+	static const enum wire_role roles[] = { WIRE_ROLE_PRIMARY,
+	    WIRE_ROLE_REPLICA, WIRE_ROLE_CANDIDATE };
+	const struct status *st = h->st;
+	const struct electd_counters *c = &h->d->counters;
+	const struct elector_stats *es = elector_stats(h->d->el);
+	char l[HTTP_LABELS_MAX];
+
+	*ctype = HTTP_CT_METRICS;
+	head(b, "node_info", "gauge", "This node's id, as a label; always 1.");
+	sample(b, "node_info", label(l, sizeof(l), "node", st->node_id), 1);
+	head(b, "role", "gauge", "1 for this node's current role, 0 for the "
+	    "others.");
+	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
+		sample(b, "role", label(l, sizeof(l), "role",
+		    role_name(roles[i])), st->role == roles[i]);
+	gauge(b, "epoch", "Current election epoch.", st->epoch);
+	gauge(b, "voted_epoch", "Epoch of the last vote cast; 0 if never.",
+	    st->voted_epoch);
+	gauge(b, "quorum", "1 if a majority of members is heard.", st->quorum);
+	gauge(b, "fenced", "1 if primary without its lease (refuses writes).",
+	    st->fenced);
+	gauge(b, "writable", "1 if primary and not fenced.",
+	    st->role == WIRE_ROLE_PRIMARY && !st->fenced);
+	gauge(b, "primary_known", "1 if this node knows a primary.",
+	    st->primary[0] != '\0');
+	gauge(b, "offset", "Replication offset the local server last reported.",
+	    st->offset);
+	gauge(b, "save_failing", "1 if the last persistence write failed.",
+	    st->save_failing);
+
+	head(b, "peer_up", "gauge", "1 if the peer was heard within "
+	    "down_after.");
+	for (size_t i = 0; i < st->n_peers; i++)
+		sample(b, "peer_up", label(l, sizeof(l), "peer",
+		    st->peers[i].id), st->peers[i].up);
+	/* A peer never heard has no age: its sample is left out, not faked. */
+	head(b, "peer_last_seen_seconds", "gauge", "Seconds since the peer was "
+	    "last heard; absent if never heard since start.");
+	for (size_t i = 0; i < st->n_peers; i++)
+		if (st->peers[i].heard)
+			evbuffer_add_printf(b, HTTP_PREFIX
+			    "peer_last_seen_seconds%s %.3f\n", label(l,
+			    sizeof(l), "peer", st->peers[i].id),
+			    (double)st->peers[i].last_seen_ms / 1000.0);
+
+	for (size_t i = 0; i < sizeof(elector_counters) /
+	    sizeof(elector_counters[0]); i++)
+		counter(b, elector_counters[i].name, elector_counters[i].help,
+		    *(const uint64_t *)(const void *)((const char *)es +
+		    elector_counters[i].off));
+
+	frames_by_verb(b, "frames_received_total", "Frames decoded from "
+	    "peers, by verb.", c->frames_in);
+	frames_by_verb(b, "frames_sent_total", "Frames queued to peers, by "
+	    "verb.", c->frames_out);
+	counter(b, "frames_dropped_total", "Frames not sent: link down or "
+	    "output full.", c->frames_dropped);
+	counter(b, "decode_errors_total", "Malformed frames (the connection "
+	    "was closed).", c->decode_errors);
+	counter(b, "rejected_senders_total", "Frames naming a non-member or "
+	    "this node.", c->rejected_senders);
+
+	gauge(b, "control_clients", "Connected control-socket clients.",
+	    h->d->ctl != NULL ? ctl_clients(h->d->ctl) : 0);
+	gauge(b, "control_watchers", "Control-socket clients in WATCH.",
+	    h->d->ctl != NULL ? ctl_watchers(h->d->ctl) : 0);
+	head(b, "since_change_seconds", "gauge", "Seconds since role, epoch "
+	    "or primary last changed.");
+	evbuffer_add_printf(b, HTTP_PREFIX "since_change_seconds %.3f\n",
+	    (double)st->since_change_ms / 1000.0);
+	head(b, "uptime_seconds", "gauge", "Seconds since the daemon started.");
+	evbuffer_add_printf(b, HTTP_PREFIX "uptime_seconds %.3f\n",
+	    (double)st->uptime_ms / 1000.0);
+	return 200;
+}
+
+/* Patroni's /health: the daemon answers, whatever its role. */
+static int
+serve_health(struct http *h, struct evbuffer *b, const char **ctype)
+{
+	*ctype = HTTP_CT_TEXT;
+	evbuffer_add_printf(b, "ok role=%s epoch=%" PRIu64 "\n",
+	    role_name(h->st->role), h->st->epoch);
+	return 200;
+}
+
+/* Where writes may go: primary and holding its lease. */
+static int
+serve_primary(struct http *h, struct evbuffer *b, const char **ctype)
+{
+	const struct status *st = h->st;
+
+	*ctype = HTTP_CT_TEXT;
+	if (st->role == WIRE_ROLE_PRIMARY && !st->fenced) {
+		evbuffer_add_printf(b, "primary %s epoch=%" PRIu64 "\n",
+		    st->node_id, st->epoch);
+		return 200;
+	}
+	evbuffer_add_printf(b, "not writable: role=%s%s\n",
+	    role_name(st->role), st->fenced ? " fenced=yes" : "");
+	return 503;
+}
+
+/* Where reads may go: a replica that follows a primary, with quorum. */
+static int
+serve_replica(struct http *h, struct evbuffer *b, const char **ctype)
+{
+	const struct status *st = h->st;
+
+	*ctype = HTTP_CT_TEXT;
+	if (st->role != WIRE_ROLE_REPLICA)
+		evbuffer_add_printf(b, "not a replica: role=%s\n",
+		    role_name(st->role));
+	else if (st->primary[0] == '\0')
+		evbuffer_add_printf(b, "not a replica: no primary known\n");
+	else if (!st->quorum)
+		evbuffer_add_printf(b, "not a replica: no quorum\n");
+	else {
+		evbuffer_add_printf(b, "replica of %s epoch=%" PRIu64 "\n",
+		    st->primary, st->epoch);
+		return 200;
+	}
+	return 503;
+}
+
+static const struct {
+	const char *path;
+	http_handler_fn *handler;
+} routes[] = {
+	{ "/metrics", serve_metrics },
+	{ "/health", serve_health },
+	{ "/primary", serve_primary },
+	{ "/replica", serve_replica },
+};
+
+/* evhttp leaves the body out of a HEAD answer itself. */
+static void
+reply(struct evhttp_request *req, int code, const char *ctype,
+    struct evbuffer *body)
+{
+	struct evkeyvalq *hdr = evhttp_request_get_output_headers(req);
+
+	evhttp_add_header(hdr, "Content-Type", ctype);
+	evhttp_add_header(hdr, "Cache-Control", "no-store");
+	if (code == 405)
+		evhttp_add_header(hdr, "Allow", "GET, HEAD");
+	evhttp_send_reply(req, code, reason(code), body);
+}
+
+static void
+log_request(struct evhttp_request *req, const char *path, int code)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	char *addr = NULL;
+	ev_uint16_t port = 0;
+	enum evhttp_cmd_type m = evhttp_request_get_command(req);
+
+	if (evcon != NULL)
+		evhttp_connection_get_peer(evcon, &addr, &port);
+	log_debug("http %s:%u method=%s path=%s status=%d",
+	    addr != NULL ? addr : "?", (unsigned)port,
+	    m == EVHTTP_REQ_GET ? "GET" : m == EVHTTP_REQ_HEAD ? "HEAD" :
+	    "other", path, code);
+}
+
+static void
+on_request(struct evhttp_request *req, void *arg)
+{
+	struct http *h = arg;
+	enum evhttp_cmd_type m = evhttp_request_get_command(req);
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const char *raw = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
+	const char *shown = "other";
+	struct evbuffer *body = evbuffer_new();
+	const char *ctype = HTTP_CT_TEXT;
+	char *path = NULL;
+	size_t plen = 0;
+	int code = 404;
+
+	if (body == NULL) {
+		evhttp_send_error(req, 500, NULL);
+		return;
+	}
+	if (raw == NULL || raw[0] == '\0')
+		raw = "/";
+	/* The query string is not part of the path: it is ignored. */
+	if (m != EVHTTP_REQ_GET && m != EVHTTP_REQ_HEAD) {
+		code = 405;
+		evbuffer_add_printf(body, "method not allowed: GET or HEAD\n");
+	} else if ((path = evhttp_uridecode(raw, 0, &plen)) == NULL ||
+	    strlen(path) != plen) {
+		code = 400;
+		evbuffer_add_printf(body, "bad path\n");
+	} else {
+		for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+			if (strcmp(path, routes[i].path) != 0)
+				continue;
+			shown = routes[i].path;
+			core_status(h->d, h->st);
+			code = routes[i].handler(h, body, &ctype);
+			break;
+		}
+		if (code == 404)
+			evbuffer_add_printf(body, "not found\n");
+	}
+	log_request(req, shown, code);
+	reply(req, code, ctype, body);
+	evbuffer_free(body);
+	free(path);
+}
+
+static void
+on_accept_retry(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	evconnlistener_enable(arg);
+}
+
+/*
+ * accept() failed. Out of descriptors, the listener would fire again at
+ * once and spin: pause it and retry later, as the control socket does.
+ * The retry is a one-shot event on the listener itself (its callback
+ * argument is evhttp's, not ours); the loop no longer runs once
+ * http_free has freed the listener, so it cannot fire on a freed one.
+ */
+static void
+on_accept_error(struct evconnlistener *lev, void *arg)
+{
+	int e = EVUTIL_SOCKET_ERROR();
+	struct timeval tv = { HTTP_ACCEPT_RETRY_MS / 1000,
+	    (HTTP_ACCEPT_RETRY_MS % 1000) * 1000 };
+
+	(void)arg;
+	if (e != EMFILE && e != ENFILE && e != ENOBUFS && e != ENOMEM) {
+		log_warnx("http accept: %s", strerror(e));
+		return;
+	}
+	log_warnx("http accept: %s: paused for %d ms", strerror(e),
+	    HTTP_ACCEPT_RETRY_MS);
+	evconnlistener_disable(lev);
+	if (event_base_once(evconnlistener_get_base(lev), -1, EV_TIMEOUT,
+	    on_accept_retry, lev, &tv) == -1)
+		evconnlistener_enable(lev);
+}
+
+struct http *
+http_new(struct electd *d, char *err, size_t errlen)
+{
+	const struct config_hostport *hp = &d->cfg->http_listen;
+	struct evconnlistener *lev;
+	struct http *h;
+
+	if ((h = calloc(1, sizeof(*h))) == NULL ||
+	    (h->st = malloc(sizeof(*h->st))) == NULL ||
+	    (h->evh = evhttp_new(d->base)) == NULL) {
+		snprintf(err, errlen, "http: out of memory");
+		http_free(h);
+		return NULL;
+	}
+	h->d = d;
+	evhttp_set_max_headers_size(h->evh, HTTP_HEADERS_MAX);
+	evhttp_set_max_body_size(h->evh, HTTP_BODY_MAX);
+	evhttp_set_timeout(h->evh, HTTP_TIMEOUT_S);
+#if LIBEVENT_VERSION_NUMBER >= 0x02020000
+	evhttp_set_max_connections(h->evh, HTTP_CONNS_MAX);
+#endif
+	/*
+	 * evhttp answers a method outside this set with 501 Not Implemented
+	 * itself; let the common ones through so on_request can say 405 with
+	 * an Allow header, as RFC 9110 asks.
+	 */
+	evhttp_set_allowed_methods(h->evh, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
+	    EVHTTP_REQ_POST | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE | EVHTTP_REQ_PATCH);
+	evhttp_set_gencb(h->evh, on_request, h);
+	errno = 0;
+	if ((h->bound = evhttp_bind_socket_with_handle(h->evh, hp->host,
+	    hp->port)) == NULL) {
+		snprintf(err, errlen, "http_listen %s:%u: cannot listen: %s",
+		    hp->host, (unsigned)hp->port,
+		    errno != 0 ? strerror(errno) : "address not usable");
+		http_free(h);
+		return NULL;
+	}
+	if ((lev = evhttp_bound_socket_get_listener(h->bound)) != NULL)
+		evconnlistener_set_error_cb(lev, on_accept_error);
+	log_info("http listening on %s:%u", hp->host, (unsigned)hp->port);
+	return h;
+}
+
+void
+http_free(struct http *h)
+{
+	if (h == NULL)
+		return;
+	if (h->evh != NULL)
+		evhttp_free(h->evh);    /* its listener and connections too */
+	free(h->st);
+	free(h);
+}

@@ -95,6 +95,37 @@ on_stop(evutil_socket_t sig, short what, void *arg)
 }
 
 static void
+on_watchdog(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	/* The loop turned: we are alive. A stuck loop never gets here. */
+	if (notify_send("WATCHDOG=1") == -1)
+		log_warn("notify WATCHDOG");
+}
+
+/* WatchdogSec=: ping at half the interval, as sd_watchdog_enabled(3) says. */
+static struct event *
+start_watchdog(struct electd *d)
+{
+	uint64_t usec = notify_watchdog_usec() / 2;
+	struct timeval tv = {
+		.tv_sec = (time_t)(usec / 1000000),
+		.tv_usec = (suseconds_t)(usec % 1000000),
+	};
+	struct event *ev;
+
+	if (usec == 0)
+		return NULL;
+	if ((ev = event_new(d->base, -1, EV_PERSIST, on_watchdog, d)) == NULL ||
+	    event_add(ev, &tv) == -1)
+		fatalx("cannot arm the watchdog timer");
+	log_info("watchdog interval_ms=%llu", (unsigned long long)(usec / 500));
+	return ev;
+}
+
+static void
 on_hup(evutil_socket_t sig, short what, void *arg)
 {
 	(void)sig;
@@ -215,7 +246,7 @@ main(int argc, char **argv)
 	};
 	const char *path = CONFIG_DEFAULT_PATH;
 	bool check_only = false, foreground = false;
-	struct event *sigs[3];
+	struct event *sigs[3], *watchdog;
 	struct electd d;
 	char err[CONFIG_PATH_MAX + 512];
 	int ch, rc = 0;
@@ -271,11 +302,14 @@ main(int argc, char **argv)
 	if (notify_send("READY=1") == -1)
 		log_warn("notify READY");
 	core_notify_status(d.published);
+	watchdog = start_watchdog(&d);
 	if (event_base_dispatch(d.base) == -1) {
 		log_error("event loop failed");
 		rc = 1;
 	}
 	notify_send("STOPPING=1");
+	if (watchdog != NULL)
+		event_free(watchdog);
 	for (size_t i = 0; i < 3; i++)
 		event_free(sigs[i]);
 	stop(&d);

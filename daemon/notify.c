@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "notify.h"
+#include "num.h"
 
 bool
 notify_enabled(void)
@@ -18,6 +19,22 @@ notify_enabled(void)
 	const char *p = getenv("NOTIFY_SOCKET");
 
 	return p != NULL && (p[0] == '/' || p[0] == '@');
+}
+
+uint64_t
+notify_watchdog_usec(void)
+{
+	const char *usec = getenv("WATCHDOG_USEC");
+	const char *pid = getenv("WATCHDOG_PID");
+	uint64_t v, p;
+
+	if (usec == NULL || num_parse_u64(usec, strlen(usec), &v) == -1)
+		return 0;
+	/* Meant for another process (we were exec'd by a wrapper). */
+	if (pid != NULL && (num_parse_u64(pid, strlen(pid), &p) == -1 ||
+	    p != (uint64_t)getpid()))
+		return 0;
+	return v;
 }
 
 int

@@ -8,11 +8,17 @@
 #define NOTIFY_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #define NOTIFY_MSG_MAX 512 /* bytes in one notification */
 
 /* Send msg (e.g. "READY=1\nSTATUS=..."); 0, or -1 on failure. */
 int notify_send(const char *msg);
 bool notify_enabled(void);
+/*
+ * The watchdog interval the manager asked for (WATCHDOG_USEC, for this
+ * process if WATCHDOG_PID is set), in microseconds; 0 when none.
+ */
+uint64_t notify_watchdog_usec(void);
 
 #endif

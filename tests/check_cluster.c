@@ -557,6 +557,57 @@ START_TEST(health_gating_steps_down_a_primary_whose_server_died)
 }
 END_TEST
 
+/* Read notify datagrams until one contains what; false on timeout. */
+static bool
+notify_until(struct cluster *c, const char *what, char *seen, size_t cap)
+{
+	char msg[512];
+
+	while (cluster_notify_next(c, 0, msg, sizeof(msg), WAIT_MS) >= 0) {
+		size_t len = strlen(seen);
+
+		snprintf(seen + len, cap - len, "[%s]", msg);
+		if (strstr(msg, what) != NULL)
+			return true;
+	}
+	return false;
+}
+
+START_TEST(sd_notify_sequence_ready_status_watchdog_reload_stopping)
+{
+	struct cluster_opts o = { .n = 1, .env = { "WATCHDOG_USEC=200000" } };
+	struct cluster *c = cluster_new(&o);
+	char seen[8192] = "";
+	int status;
+
+	ck_assert_ptr_nonnull(c);
+	/* cluster_start awaits READY=1: sockets bound, state loaded. */
+	ck_assert_int_eq(cluster_start(c, 0), 0);
+	ck_assert_msg(notify_until(c, "STATUS=role=replica epoch=1", seen,
+	    sizeof(seen)), "%s", seen);
+	/* Half of WATCHDOG_USEC: a ping within 100 ms, and again. */
+	ck_assert_msg(notify_until(c, "WATCHDOG=1", seen, sizeof(seen)), "%s",
+	    seen);
+	ck_assert_msg(notify_until(c, "WATCHDOG=1", seen, sizeof(seen)), "%s",
+	    seen);
+	/* A lone node wins after down_after: STATUS says so. */
+	ck_assert_msg(notify_until(c, "STATUS=role=primary epoch=2 primary=n1",
+	    seen, sizeof(seen)), "%s", seen);
+	ck_assert_int_eq(cluster_signal(c, 0, SIGHUP), 0);
+	ck_assert_msg(notify_until(c, "RELOADING=1", seen, sizeof(seen)), "%s",
+	    seen);
+	ck_assert(strstr(seen, "MONOTONIC_USEC=") != NULL);
+	ck_assert_msg(notify_until(c, "READY=1", seen, sizeof(seen)), "%s",
+	    seen);
+	ck_assert_int_eq(cluster_signal(c, 0, SIGTERM), 0);
+	ck_assert_msg(notify_until(c, "STOPPING=1", seen, sizeof(seen)), "%s",
+	    seen);
+	status = cluster_wait_exit(c, 0, WAIT_MS);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	cluster_free(c);
+}
+END_TEST
+
 static Suite *
 cluster_suite(void)
 {
@@ -577,6 +628,7 @@ cluster_suite(void)
 	tcase_add_test(tc, bad_config_exits_78_naming_the_line);
 	tcase_add_test(tc, sigterm_exits_cleanly_and_removes_the_socket);
 	tcase_add_test(tc, health_gating_steps_down_a_primary_whose_server_died);
+	tcase_add_test(tc, sd_notify_sequence_ready_status_watchdog_reload_stopping);
 	tcase_add_test(tc, sighup_applies_log_level_and_refuses_membership_changes);
 	suite_add_tcase(s, tc);
 	return s;

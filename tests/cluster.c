@@ -12,6 +12,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -326,6 +327,8 @@ cluster_start(struct cluster *c, size_t i)
 		if (fd >= 0)
 			dup2(fd, STDERR_FILENO);
 		setenv("NOTIFY_SOCKET", nd->notify, 1);
+		for (size_t k = 0; k < 4 && c->o.env[k] != NULL; k++)
+			putenv((char *)(uintptr_t)c->o.env[k]);
 		execl(c->bin, c->bin, "-f", "-c", nd->conf, (char *)NULL);
 		fprintf(stderr, "exec %s: %s\n", c->bin, strerror(errno));
 		_exit(127);
@@ -353,6 +356,21 @@ cluster_kill(struct cluster *c, size_t i)
 	nd->pid = 0;
 	nd->stopped = false;
 	close_watch(nd);
+}
+
+int
+cluster_notify_next(struct cluster *c, size_t i, char *buf, size_t cap,
+    uint64_t timeout_ms)
+{
+	struct pollfd p = { c->nodes[i].notify_fd, POLLIN, 0 };
+	ssize_t n;
+
+	if (cap == 0 || poll(&p, 1, (int)timeout_ms) != 1)
+		return -1;
+	if ((n = recv(p.fd, buf, cap - 1, 0)) < 0)
+		return -1;
+	buf[n] = '\0';
+	return (int)n;
 }
 
 int

@@ -32,6 +32,7 @@ struct cluster_opts {
 	/* More config lines for node i (e.g. "http_listen = ...;"), or NULL;
 	 * "%u" in them is replaced by the node number (1..n). */
 	const char *extra_conf[CLUSTER_NODES_MAX];
+	const char *env[4];          /* "NAME=value" for every daemon, or NULL */
 };
 
 /* What the latest STATUS line of a node said. */
@@ -67,6 +68,9 @@ void cluster_kill(struct cluster *, size_t i);
 int cluster_signal(struct cluster *, size_t i, int sig);
 /* Await node i's exit; its wait status, or -1 on timeout. */
 int cluster_wait_exit(struct cluster *, size_t i, uint64_t timeout_ms);
+/* The next notify datagram of node i into buf; its length or -1. */
+int cluster_notify_next(struct cluster *, size_t i, char *buf, size_t cap,
+    uint64_t timeout_ms);
 /* Await a notify datagram containing what (e.g. "READY=1"); 0 or -1. */
 int cluster_await_notify(struct cluster *, size_t i, const char *what);
 const char *cluster_log_path(const struct cluster *, size_t i);

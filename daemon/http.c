@@ -153,7 +153,8 @@ frames_by_verb(struct evbuffer *b, const char *name, const char *help,
 		const char *vn = wire_verb_name((enum wire_verb)v);
 
 		if (vn != NULL)
-			sample(b, name, label(l, sizeof(l), "verb", vn), counts[v]);
+			sample(b, name, label(l, sizeof(l), "verb", vn),
+			    counts[v]);
 	}
 }
 
@@ -295,17 +296,26 @@ static const struct {
 	{ "/replica", serve_replica },
 };
 
-/* evhttp leaves the body out of a HEAD answer itself. */
+/*
+ * HEAD: the headers GET would get, Content-Length included, and no body.
+ * evhttp 2.1 would send the body of a HEAD answer: drop it here.
+ */
 static void
 reply(struct evhttp_request *req, int code, const char *ctype,
     struct evbuffer *body)
 {
 	struct evkeyvalq *hdr = evhttp_request_get_output_headers(req);
+	char len[32];
 
 	evhttp_add_header(hdr, "Content-Type", ctype);
 	evhttp_add_header(hdr, "Cache-Control", "no-store");
 	if (code == 405)
 		evhttp_add_header(hdr, "Allow", "GET, HEAD");
+	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
+		snprintf(len, sizeof(len), "%zu", evbuffer_get_length(body));
+		evhttp_add_header(hdr, "Content-Length", len);
+		evbuffer_drain(body, evbuffer_get_length(body));
+	}
 	evhttp_send_reply(req, code, reason(code), body);
 }
 
@@ -354,7 +364,8 @@ on_request(struct evhttp_request *req, void *arg)
 		code = 400;
 		evbuffer_add_printf(body, "bad path\n");
 	} else {
-		for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]);
+		    i++) {
 			if (strcmp(path, routes[i].path) != 0)
 				continue;
 			shown = routes[i].path;

@@ -86,6 +86,14 @@ reload_config(struct electd *d)
 	    sizeof(fresh->timing)) != 0);
 	restart_only("initial_role", fresh->want_primary != cur->want_primary);
 	restart_only("never_stand", fresh->never_stand != cur->never_stand);
+	restart_only("local_health_timeout_ms",
+	    fresh->local_health_timeout_ms != cur->local_health_timeout_ms);
+	restart_only("notify_exec", strcmp(fresh->notify_exec,
+	    cur->notify_exec) != 0 ||
+	    fresh->notify_timeout_ms != cur->notify_timeout_ms);
+	restart_only("http_listen", fresh->http_enabled != cur->http_enabled ||
+	    strcmp(fresh->http_listen.host, cur->http_listen.host) != 0 ||
+	    fresh->http_listen.port != cur->http_listen.port);
 	if (fresh->log_level != cur->log_level) {
 		log_info("reload: log_level %s -> %s",
 		    log_level_name(cur->log_level),

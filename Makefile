@@ -16,7 +16,9 @@
 CC       ?= cc
 BUILD    ?= build
 PKGS      = libevent libconfig check
-DEB_PKGS  = build-essential pkg-config libevent-dev libconfig-dev check
+# groff-base: tests/install.sh lints the man pages with groff.
+DEB_PKGS  = build-essential pkg-config libevent-dev libconfig-dev check \
+            groff-base
 
 WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wformat=2 -Wvla -Wundef -Wpointer-arith \
@@ -157,7 +159,9 @@ UNITS       = kevy-electd.service kevy-electd@.service
 MAN_PAGES   = $(wildcard man/*.[1-8])
 CONF_DEST   = $(DESTDIR)$(SYSCONFDIR)/kevy-elect/kevy-electd.conf
 
-install: all
+# Only the daemon is built for install: not the test programs.
+install: deps
+	@$(MAKE) --no-print-directory $(BUILD)/kevy-electd
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/kevy-elect \
 	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
 	    $(DESTDIR)$(TMPFILESDIR) $(BUILD)/systemd

@@ -233,6 +233,8 @@ start_next(struct hook *h)
 		    "epoch=%" PRIu64 " primary=%s pid=%ld", h->run, h->cur.event,
 		    role_name(h->cur.role), role_name(h->cur.old_role),
 		    h->cur.epoch, or_none(h->cur.primary), (long)h->pid);
+		/* The deadline counts from now, not from the loop's cached time. */
+		event_base_update_cache_time(h->base);
 		evtimer_add(h->timer, &tv);
 	}
 }

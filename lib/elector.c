@@ -570,6 +570,13 @@ on_announce(struct elector *e, int p, const struct wire_frame *f,
 	follow(e, p, f->addr, now, out);
 }
 
+static bool
+epoch_is_sane(const struct elector *e, uint64_t epoch)
+{
+	return e->max_epoch_jump == 0 || epoch <= e->epoch ||
+	    epoch - e->epoch <= e->max_epoch_jump;
+}
+
 int
 elector_on_frame(struct elector *e, const struct wire_frame *f, uint64_t now,
     struct elector_out *out)
@@ -585,10 +592,20 @@ elector_on_frame(struct elector *e, const struct wire_frame *f, uint64_t now,
 		leave(e, now, epoch0, role0, out);
 		return -1;
 	}
+	/* Forged or corrupt: following it would use up the epoch space. */
+	if (!epoch_is_sane(e, f->epoch)) {
+		e->stats.epochs_refused++;
+		leave(e, now, epoch0, role0, out);
+		return -1;
+	}
 	v = &e->peers[x].view;
 	v->heard = true;
 	v->last_heard_ms = now;
-	if (f->epoch > v->epoch) {
+	/*
+	 * A heartbeat states the sender's epoch now (it is lower only after
+	 * a wiped disk); other frames can only show it higher.
+	 */
+	if (f->epoch > v->epoch || (f->verb == WIRE_HB && f->epoch != v->epoch)) {
 		v->epoch = f->epoch;
 		e->peers[x].epoch_since_ms = now;
 	}
@@ -708,6 +725,7 @@ elector_new(const struct elector_config *c, const struct elector_store *s,
 	e->never_stand = c->never_stand || c->members[c->self].never_stand;
 	e->local_ok = true;
 	e->want_primary = c->want_primary;
+	e->max_epoch_jump = c->max_epoch_jump;
 	e->store = *s;
 	e->rng = c->seed;
 	/* Spec 10: whatever the config prefers, start as a replica. */

@@ -41,6 +41,8 @@
  *  - Local-server health: a node whose server stopped sits out (see
  *    elector_set_local()).
  *  - Restart clamp (spec 10): every node starts as a replica.
+ *  - Epoch sanity: a frame more than max_epoch_jump epochs ahead of ours
+ *    is refused, so a forged epoch near 2^64 cannot end all elections.
  */
 #ifndef ELECTOR_H
 #define ELECTOR_H
@@ -74,6 +76,8 @@ struct elector_timing {
 #define ELECTOR_BACKOFF_DEFAULT          1000
 #define ELECTOR_BACKOFF_JITTER_DEFAULT   4000
 #define ELECTOR_TIMING_MAX_MS            3600000 /* one hour, any timing */
+/* Epochs a frame may run ahead of ours; 0: unlimited (docs/elector.md). */
+#define ELECTOR_MAX_EPOCH_JUMP_DEFAULT   1000000
 
 /* Reference defaults, lease and pause threshold left to derive. */
 void elector_timing_defaults(struct elector_timing *);
@@ -100,6 +104,7 @@ struct elector_config {
 	bool never_stand;             /* votes, never stands (or members[self]) */
 	bool want_primary;            /* initial_role = primary: clamped, kept */
 	uint64_t seed;                /* jitter randomness */
+	uint64_t max_epoch_jump;      /* refuse frames above epoch + this; 0: off */
 };
 
 /* What elect.meta held at start; NULL for a fresh node. */
@@ -156,7 +161,7 @@ struct elector_out {
 struct elector_peer_view {
 	bool heard;               /* ever heard since start */
 	uint64_t last_heard_ms;
-	uint64_t epoch;           /* highest epoch it claimed in any frame */
+	uint64_t epoch;           /* its last HB's, or higher if a later frame said */
 	enum wire_role role;      /* from its last HB */
 	uint64_t offset;          /* from its last HB or OFFER */
 };
@@ -174,6 +179,7 @@ struct elector_stats {
 	uint64_t restands;        /* primary stood again to lift its epoch */
 	uint64_t rivals_yielded;  /* yielded to a primary of the same epoch */
 	uint64_t frames_ignored;  /* valid but stale or not for us */
+	uint64_t epochs_refused;  /* frames beyond epoch + max_epoch_jump */
 };
 
 struct elector;
@@ -190,8 +196,10 @@ void elector_free(struct elector *);
 
 /*
  * A decoded frame arrived. Returns -1 when the frame names a sender that
- * is not another member (the caller closes that connection), else 0,
- * whether the frame changed anything or was ignored as stale.
+ * is not another member, or carries an epoch more than max_epoch_jump
+ * above ours (counted in epochs_refused); the caller closes that
+ * connection. A refused frame changes nothing, not even the peer's view.
+ * Else 0, whether the frame changed anything or was ignored as stale.
  */
 int elector_on_frame(struct elector *, const struct wire_frame *,
     uint64_t now_ms, struct elector_out *);

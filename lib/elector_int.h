@@ -24,6 +24,7 @@ struct elector {
 	bool never_stand;
 	bool local_ok;                /* the local server is alive */
 	bool want_primary;
+	uint64_t max_epoch_jump;      /* 0: unlimited */
 	struct elector_store store;
 	uint64_t rng;
 

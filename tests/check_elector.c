@@ -89,8 +89,9 @@ static void unit_collect(struct unit *u, const struct elector_out *o)
 	}
 }
 
-static void unit_init_opt(struct unit *u, size_t n, size_t self,
-    uint64_t offset, const struct elector_saved *sv, bool never_stand)
+static void unit_init_jump(struct unit *u, size_t n, size_t self,
+    uint64_t offset, const struct elector_saved *sv, bool never_stand,
+    uint64_t max_epoch_jump)
 {
 	struct elector_config c;
 	struct elector_store st = { .save = unit_save, .ctx = u };
@@ -108,9 +109,16 @@ static void unit_init_opt(struct unit *u, size_t n, size_t self,
 	sim_timing_fast(&c.timing);
 	c.never_stand = never_stand;
 	c.seed = 42;
+	c.max_epoch_jump = max_epoch_jump;
 	u->el = elector_new(&c, &st, sv, 0, err, sizeof err);
 	ck_assert_msg(u->el != NULL, "elector_new: %s", err);
 	elector_set_offset(u->el, offset);
+}
+
+static void unit_init_opt(struct unit *u, size_t n, size_t self,
+    uint64_t offset, const struct elector_saved *sv, bool never_stand)
+{
+	unit_init_jump(u, n, self, offset, sv, never_stand, 0);
 }
 
 static void unit_init(struct unit *u, size_t n, size_t self, uint64_t offset,
@@ -391,6 +399,64 @@ START_TEST(frame_from_a_non_member_is_refused)
 	ck_assert_int_eq(elector_primary(u.el), ELECTOR_NONE);
 	f = fr_hb(1, "n1", WIRE_ROLE_PRIMARY, 0);	/* my own id */
 	ck_assert_int_eq(elector_on_frame(u.el, &f, 11, &o), -1);
+	elector_free(u.el);
+}
+END_TEST
+
+/*
+ * Epoch sanity: a member's frame far ahead of our epoch is refused whole
+ * (its view is not even touched); within the jump it is followed.
+ */
+START_TEST(epoch_beyond_max_jump_is_refused_within_is_followed)
+{
+	struct unit u;
+	struct wire_frame f = fr_hb(UINT64_MAX, "n2", WIRE_ROLE_PRIMARY, 0);
+	struct elector_peer_view v;
+	struct elector_out o;
+
+	unit_init_jump(&u, 3, 0, 0, NULL, false, ELECTOR_MAX_EPOCH_JUMP_DEFAULT);
+	ck_assert_int_eq(elector_on_frame(u.el, &f, 10, &o), -1);
+	ck_assert_uint_eq(elector_epoch(u.el), 1);
+	ck_assert_int_eq(elector_primary(u.el), ELECTOR_NONE);
+	ck_assert_uint_eq(elector_stats(u.el)->epochs_refused, 1);
+	ck_assert_uint_eq(u.saves, 0);
+	elector_peer(u.el, 1, &v);
+	ck_assert(!v.heard);
+	ck_assert_uint_eq(v.epoch, 0);
+	/* Every verb is held to it, OFFER and ANNOUNCE included. */
+	f = fr_offer(1 + ELECTOR_MAX_EPOCH_JUMP_DEFAULT + 1, "n3", 5);
+	ck_assert_int_eq(elector_on_frame(u.el, &f, 11, &o), -1);
+	ck_assert_uint_eq(o.n_send, 0);
+	f = fr_announce(1 + ELECTOR_MAX_EPOCH_JUMP_DEFAULT + 1, "n3");
+	ck_assert_int_eq(elector_on_frame(u.el, &f, 12, &o), -1);
+	ck_assert_uint_eq(elector_stats(u.el)->epochs_refused, 3);
+	ck_assert_int_eq(elector_primary(u.el), ELECTOR_NONE);
+	/* Exactly the jump: followed, and later elections still have room. */
+	f = fr_hb(1 + ELECTOR_MAX_EPOCH_JUMP_DEFAULT, "n2", WIRE_ROLE_PRIMARY, 0);
+	unit_frame(&u, 13, &f);
+	ck_assert_uint_eq(elector_epoch(u.el), 1 + ELECTOR_MAX_EPOCH_JUMP_DEFAULT);
+	ck_assert_int_eq(elector_primary(u.el), 1);
+	ck_assert_uint_eq(u.s_epoch, 1 + ELECTOR_MAX_EPOCH_JUMP_DEFAULT);
+	/* The jump is measured from the epoch we are at now. */
+	f = fr_hb(1 + 2 * ELECTOR_MAX_EPOCH_JUMP_DEFAULT, "n3",
+	    WIRE_ROLE_PRIMARY, 0);
+	unit_frame(&u, 14, &f);
+	ck_assert_int_eq(elector_primary(u.el), 2);
+	ck_assert_uint_eq(elector_stats(u.el)->epochs_refused, 3);
+	elector_free(u.el);
+}
+END_TEST
+
+/* max_epoch_jump = 0 is the reference's behaviour: any epoch is taken. */
+START_TEST(epoch_jump_zero_means_unlimited)
+{
+	struct unit u;
+	struct wire_frame f = fr_hb(UINT64_MAX, "n2", WIRE_ROLE_PRIMARY, 0);
+
+	unit_init(&u, 3, 0, 0, NULL);
+	unit_frame(&u, 10, &f);
+	ck_assert_uint_eq(elector_epoch(u.el), UINT64_MAX);
+	ck_assert_uint_eq(elector_stats(u.el)->epochs_refused, 0);
 	elector_free(u.el);
 }
 END_TEST
@@ -1450,6 +1516,8 @@ static Suite *elector_suite(void)
 	tcase_add_test(tc, quorum_size_is_half_plus_one_for_n_1_to_7);
 	tcase_add_test(tc, has_quorum_counts_self_plus_peers_heard_within_down_after);
 	tcase_add_test(tc, frame_from_a_non_member_is_refused);
+	tcase_add_test(tc, epoch_beyond_max_jump_is_refused_within_is_followed);
+	tcase_add_test(tc, epoch_jump_zero_means_unlimited);
 	TC("heartbeat");
 	tcase_add_test(tc, heartbeat_every_interval_to_each_peer_at_exact_times);
 	tcase_add_test(tc, unit_heartbeats_at_start_then_every_interval);

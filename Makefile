@@ -4,7 +4,14 @@
 #   make check-asan   the same under AddressSanitizer + UBSan
 #   make check-valgrind  the same under valgrind memcheck
 #   make demo         three daemons on loopback: election, failover, rejoin
-#   make soak         long randomized property run (SOAK_SECONDS, default 600)
+#   make soak         long randomized property run (SOAK_SECONDS, default 600),
+#                     then the namespace partition soak for as long again
+#   make soak-netns   only the partition soak (root; docs/partition-tests.md)
+#   make fuzz         libFuzzer targets of fuzz/ (clang), FUZZ_SECONDS each
+#                     (default 60); make fuzz-long: 600 s each (docs/fuzzing.md)
+#   make bench        failover, idle cost, control socket vs Redis, WATCH
+#                     fan-out; rewrites docs/benchmarks.md tables and
+#                     docs/img/*.png (BENCH_* counts below; about 10 min)
 #   make install      binary, example config (never overwritten), systemd
 #                     units, sysusers/tmpfiles snippets, man pages; honours
 #                     DESTDIR PREFIX BINDIR SYSCONFDIR UNITDIR SYSUSERSDIR
@@ -18,7 +25,10 @@ BUILD    ?= build
 PKGS      = libevent libconfig check
 # groff-base: tests/install.sh lints the man pages with groff.
 DEB_PKGS  = build-essential pkg-config libevent-dev libconfig-dev check \
-            groff-base
+            groff-base libssl-dev
+# tests/check_netns (partition tests across network namespaces) needs these;
+# installed only when root, otherwise that test says SKIP.
+NETNS_DEB_PKGS = iproute2 nftables
 
 WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wformat=2 -Wvla -Wundef -Wpointer-arith \
@@ -47,11 +57,19 @@ DMN_MAIN   = $(wildcard daemon/main.c)
 DAEMON     = $(if $(DMN_MAIN),$(BUILD)/kevy-electd)
 TEST_SRC   = $(wildcard tests/check_*.c)
 TEST_BIN   = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
-TEST_HELP  = $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
+TEST_HELP  = $(filter-out $(TEST_SRC) tests/fuzz_replay.c,$(wildcard tests/*.c))
 TEST_HOBJ  = $(TEST_HELP:%.c=$(BUILD)/%.o)
 TEST_A     = $(BUILD)/libtesthelp.a
 # Shell tests (POSIX sh), run by make check after the test programs.
 TEST_SH    = $(wildcard tests/*.sh)
+# Fuzz targets (fuzz/fuzz_T.c, seeds in tests/corpus/T/): the test command
+# replays each seed corpus through the target built with $(CC) and
+# tests/fuzz_replay.c; make fuzz runs them under libFuzzer.
+FUZZ_TARGETS ?= $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
+REPLAY_BIN = $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz_replay_%)
+# $(call replay_cmds,builddir,prefix): one run-tests.sh command per target.
+replay_cmds = $(foreach t,$(FUZZ_TARGETS),\
+              "$(2)$(1)/tests/fuzz_replay_$(t) tests/corpus/$(t)")
 
 .PHONY: all deps check check-asan check-valgrind soak demo clean \
         install uninstall
@@ -59,7 +77,7 @@ all: deps
 	@$(MAKE) --no-print-directory build-all
 
 .PHONY: build-all
-build-all: $(LIB_A) $(DAEMON) $(TEST_BIN)
+build-all: $(LIB_A) $(DAEMON) $(TEST_BIN) $(REPLAY_BIN)
 
 deps:
 	@sh mk/deps.sh $(DEB_PKGS)
@@ -70,7 +88,7 @@ $(BUILD)/lib/%.o: lib/%.c
 
 $(BUILD)/daemon/%.o: daemon/%.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(call pc_cflags,libevent libconfig) -c $< -o $@
+	$(CC) $(ALL_CFLAGS) $(call pc_cflags,libevent libconfig libcrypto) -c $< -o $@
 
 $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(@D)
@@ -85,7 +103,7 @@ $(DMN_A): $(DMN_OBJ)
 	ar rcs $@ $^
 
 $(BUILD)/kevy-electd: $(BUILD)/daemon/main.o $(DMN_A) $(LIB_A)
-	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(call pc_libs,libevent libconfig)
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(call pc_libs,libevent libconfig libcrypto)
 
 $(TEST_A): $(TEST_HOBJ)
 	@rm -f $@
@@ -93,7 +111,16 @@ $(TEST_A): $(TEST_HOBJ)
 
 # Archives: a test links only the helpers and daemon modules it uses.
 $(BUILD)/tests/check_%: $(BUILD)/tests/check_%.o $(TEST_A) $(DMN_A) $(LIB_A)
-	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(call pc_libs,check libevent libconfig)
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(call pc_libs,check libevent libconfig libcrypto)
+
+$(BUILD)/replay/%.o: fuzz/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(call pc_cflags,libevent libconfig) -c $< -o $@
+
+$(BUILD)/tests/fuzz_replay_%: $(BUILD)/replay/fuzz_%.o \
+    $(BUILD)/tests/fuzz_replay.o $(DMN_A) $(LIB_A)
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ \
+	    $(call pc_libs,libevent libconfig libcrypto)
 
 $(BUILD)/tools/%.o: tools/%.c
 	@mkdir -p $(@D)
@@ -109,13 +136,44 @@ $(BUILD)/bench/%.o: bench/%.c
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(TEST_A)
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $^
 
+# The one bench tool that calls daemon code (metafile_save).
+$(BUILD)/bench/savecost: $(BUILD)/bench/savecost.o $(DMN_A) $(LIB_A)
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(call pc_libs,libevent libconfig)
+
+# Benchmarks (bench/, docs/benchmarks.md). Packages used only here.
+BENCH_DEB_PKGS = redis-server gnuplot-nox
+BENCH_BIN      = $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
+BENCH_KILLS         ?= 20
+BENCH_DEFAULT_KILLS ?= 20
+BENCH_IDLE_NODES    ?= 3 16 64
+BENCH_IDLE_SECONDS  ?= 10
+BENCH_CTL_SECONDS   ?= 2
+BENCH_CTL_ROUNDS    ?= 3
+BENCH_FANOUT_SUBS   ?= 1000
+BENCH_FANOUT_REPS   ?= 10
+.PHONY: bench
+bench: deps
+	@sh mk/deps.sh $(BENCH_DEB_PKGS)
+	@$(MAKE) --no-print-directory $(DAEMON) $(BENCH_BIN)
+	@BENCH_KILLS=$(BENCH_KILLS) BENCH_DEFAULT_KILLS=$(BENCH_DEFAULT_KILLS) \
+	 BENCH_IDLE_NODES="$(BENCH_IDLE_NODES)" \
+	 BENCH_IDLE_SECONDS=$(BENCH_IDLE_SECONDS) \
+	 BENCH_CTL_SECONDS=$(BENCH_CTL_SECONDS) \
+	 BENCH_CTL_ROUNDS=$(BENCH_CTL_ROUNDS) \
+	 BENCH_FANOUT_SUBS=$(BENCH_FANOUT_SUBS) \
+	 BENCH_FANOUT_REPS=$(BENCH_FANOUT_REPS) \
+	 sh bench/run.sh $(BUILD) $(BUILD)/bench/results
+	@sh bench/report.sh $(BUILD)/bench/results docs/benchmarks.md docs/img
+
 demo: all
 	@$(MAKE) --no-print-directory $(BUILD)/tools/demo
 	@$(BUILD)/tools/demo
 
 # Every test binary runs; the first failure fails the target, after all ran.
 check: all
-	@sh mk/run-tests.sh $(TEST_BIN) $(foreach t,$(TEST_SH),"sh $(t)")
+	@$(netns_deps)
+	@sh mk/run-tests.sh $(TEST_BIN) $(call replay_cmds,$(BUILD)) \
+	    $(foreach t,$(TEST_SH),"sh $(t)")
 
 ASAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \
              -fno-sanitize-recover=all
@@ -124,7 +182,8 @@ check-asan: deps
 	    SAN="$(ASAN_FLAGS)" build-all
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	 sh mk/run-tests.sh $(TEST_BIN:$(BUILD)/%=build-asan/%)
+	 sh mk/run-tests.sh $(TEST_BIN:$(BUILD)/%=build-asan/%) \
+	    $(call replay_cmds,build-asan)
 
 # valgrind memcheck over every test program, in one process per program so
 # leaks at exit are seen; the property test runs fewer seeds (it is slow).
@@ -133,12 +192,68 @@ VALGRIND = valgrind -q --error-exitcode=99 --leak-check=full \
 check-valgrind: all
 	@sh mk/deps.sh valgrind
 	@CK_FORK=no KEVY_PROP_SEEDS=50 sh mk/run-tests.sh \
-	    $(foreach t,$(TEST_BIN),"$(VALGRIND) $(t)")
+	    $(foreach t,$(TEST_BIN),"$(VALGRIND) $(t)") \
+	    $(call replay_cmds,$(BUILD),$(VALGRIND) )
 
 SOAK_SECONDS ?= 600
 soak: all
 	KEVY_PROP_SECONDS=$(SOAK_SECONDS) KEVY_PROP_SEEDS=100000000 \
 	    CK_RUN_CASE=property $(BUILD)/tests/check_property
+	@$(MAKE) --no-print-directory soak-netns
+
+# Partition soak: seeds of 30 s of faults each, SOAK_SECONDS in all.
+netns_deps = if [ "$$(id -u)" -eq 0 ]; then sh mk/deps.sh $(NETNS_DEB_PKGS) \
+    || echo "deps: no $(NETNS_DEB_PKGS): check_netns will skip"; fi
+.PHONY: soak-netns
+soak-netns: all
+	@$(netns_deps)
+	KEVY_NETNS_SECONDS=$(SOAK_SECONDS) KEVY_NETNS_SEED_MS=30000 \
+	    KEVY_NETNS_STRICT=1 $(BUILD)/tests/check_netns
+
+# libFuzzer (clang only; make check never needs it). Everything goes under
+# $(FUZZ_DIR): objects, fuzz_T binaries, the working corpus copied from
+# tests/corpus/T (the repo is never written), findings and logs. Each
+# target links only the modules it tests (FUZZ_SRC_T), instrumented.
+FUZZ_DEB_PKGS = clang libclang-rt-14-dev
+FUZZ_CC      ?= clang
+FUZZ_DIR     ?= build/fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_SAN      = address,undefined -fno-sanitize-recover=all \
+                -fno-omit-frame-pointer
+# clang-only noise in code gcc checks strictly: log.c's vsnprintf wrapper.
+FUZZ_CFLAGS   = $(CSTD) $(WARN) -Wno-unknown-warning-option \
+                -Wno-format-nonliteral -O1 -g -Ilib -Idaemon -MMD -MP \
+                $(call pc_cflags,libconfig)
+FUZZ_SRC_wire     = lib/wire.c lib/num.c
+FUZZ_SRC_ctl_line = daemon/ctl_parse.c
+FUZZ_SRC_config   = daemon/config.c daemon/config_schema.c daemon/log.c \
+                    lib/elector_timing.c lib/num.c lib/wire.c
+FUZZ_BIN      = $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
+fuzz_objs     = $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(FUZZ_SRC_$(1)))
+
+.PHONY: fuzz fuzz-long fuzz-build
+fuzz: deps
+	@sh mk/deps.sh $(FUZZ_DEB_PKGS)
+	@$(MAKE) --no-print-directory fuzz-build
+	@sh mk/fuzz.sh $(FUZZ_DIR) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+fuzz-long:
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=600
+fuzz-build: $(FUZZ_BIN)
+# Objects reached only through pattern rules: keep them, or every make
+# rebuilds them.
+.SECONDARY: $(FUZZ_TARGETS:%=$(FUZZ_DIR)/obj/fuzz/fuzz_%.o) \
+            $(foreach t,$(FUZZ_TARGETS),$(call fuzz_objs,$(t))) \
+            $(FUZZ_TARGETS:%=$(BUILD)/replay/fuzz_%.o)
+
+$(FUZZ_DIR)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,$(FUZZ_SAN) \
+	    -c $< -o $@
+
+.SECONDEXPANSION:
+$(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/fuzz/fuzz_%.o $$(call fuzz_objs,$$*)
+	$(FUZZ_CC) -fsanitize=fuzzer,$(FUZZ_SAN) $(LDFLAGS) -o $@ $^ \
+	    $(call pc_libs,libconfig)
 
 clean:
 	rm -rf build build-asan

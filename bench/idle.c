@@ -1,12 +1,17 @@
 /*
  * idle: the cost of a settled cluster. Starts N daemons on loopback, waits
  * until they agree on a writable primary, lets them settle, then measures
- * over a window, per daemon: CPU milliseconds per second (utime + stime
- * from /proc), voluntary context switches per second (wakeups), RSS. Any
+ * over a window, per daemon: CPU milliseconds per second (from
+ * /proc/PID/schedstat, in ns; utime + stime in ticks where it is missing),
+ * voluntary context switches per second (wakeups), RSS. Any
  * WATCH line during the window (a change of role, epoch, primary, quorum,
  * fencing or down set) is counted: a settled cluster must show none.
  *
+ * Timings are the defaults (hb 200, down_after 5000, election timeout
+ * 3000, backoff 1000 + jitter 4000) unless given.
+ *
  * usage: idle [nodes] [seconds] [hb_ms down_after_ms]
+ * The last line of stdout is "RESULT key=value ..." for bench/run.sh.
  */
 #define _GNU_SOURCE
 #include <inttypes.h>
@@ -18,10 +23,11 @@
 
 #include "cluster.h"
 
-#define IDLE_SETTLE_MS 2000 /* after agreement, before measuring */
+#define IDLE_SETTLE_MS 3000 /* after agreement, before measuring */
+#define IDLE_AGREE_MS 120000 /* bound on the first election */
 
 struct sample {
-	double cpu_ms;          /* utime + stime */
+	double cpu_ms;          /* on-CPU time */
 	unsigned long long vcsw, ivcsw;
 	unsigned long rss_kb;
 };
@@ -46,6 +52,15 @@ sample(pid_t pid, struct sample *s)
 	    &ut, &st) != 2)
 		return -1;
 	s->cpu_ms = (double)(ut + st) * 1000.0 / (double)sysconf(_SC_CLK_TCK);
+	/* schedstat's first field is the CPU time in ns: finer than ticks. */
+	snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)pid);
+	if ((f = fopen(path, "r")) != NULL) {
+		unsigned long long ns;
+
+		if (fscanf(f, "%llu", &ns) == 1)
+			s->cpu_ms = (double)ns / 1e6;
+		fclose(f);
+	}
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
 	if ((f = fopen(path, "r")) == NULL)
 		return -1;
@@ -81,9 +96,15 @@ never(struct cluster *c, void *arg)
 int
 main(int argc, char **argv)
 {
-	struct cluster_opts o = { .n = 3 };
+	struct cluster_opts o = {
+		.n = 3, .hb_interval_ms = 200, .down_after_ms = 5000,
+		.election_timeout_ms = 3000, .backoff_ms = 1000,
+		.backoff_jitter_ms = 4000,
+	};
 	struct sample a[CLUSTER_NODES_MAX], b[CLUSTER_NODES_MAX];
-	double secs = 10, cpu = 0, wake = 0, rss = 0, t;
+	double secs = 10, cpu = 0, wake = 0, ivcsw = 0, rss = 0, t;
+	double cpu_max = 0, wake_max = 0, rss_max = 0;
+	uint64_t start_us, agreed_us;
 	bool measuring = false;
 	struct cluster *c;
 	uint64_t t0;
@@ -96,9 +117,6 @@ main(int argc, char **argv)
 	if (argc > 4) {
 		o.hb_interval_ms = strtoull(argv[3], NULL, 10);
 		o.down_after_ms = strtoull(argv[4], NULL, 10);
-		o.election_timeout_ms = 3000;
-		o.backoff_ms = 1000;
-		o.backoff_jitter_ms = 4000;
 	}
 	if (o.n < 1 || o.n > CLUSTER_NODES_MAX || secs <= 0) {
 		fprintf(stderr, "usage: idle [nodes 1..%d] [seconds] "
@@ -108,16 +126,18 @@ main(int argc, char **argv)
 	if ((c = cluster_new(&o)) == NULL)
 		return 1;
 	cluster_on_line(c, count_line, &measuring);
+	start_us = cluster_now_us();
 	for (size_t i = 0; i < o.n; i++)
 		if (cluster_start(c, i) == -1) {
 			cluster_free(c);
 			return 1;
 		}
-	if (!cluster_wait(c, cluster_agreed, NULL, 60000)) {
+	if (!cluster_wait(c, cluster_agreed, NULL, IDLE_AGREE_MS)) {
 		fprintf(stderr, "idle: no primary (logs %s)\n", cluster_dir(c));
 		cluster_free(c);
 		return 1;
 	}
+	agreed_us = cluster_now_us();
 	cluster_wait(c, never, NULL, IDLE_SETTLE_MS);
 	for (size_t i = 0; i < o.n; i++)
 		sample(cluster_pid(c, i), &a[i]);
@@ -127,14 +147,31 @@ main(int argc, char **argv)
 	measuring = false;
 	t = (double)(cluster_now_us() - t0) / 1e6;
 	for (size_t i = 0; i < o.n; i++) {
+		double ci, wi;
+
 		sample(cluster_pid(c, i), &b[i]);
-		cpu += (b[i].cpu_ms - a[i].cpu_ms) / t;
-		wake += (double)(b[i].vcsw - a[i].vcsw) / t;
+		ci = (b[i].cpu_ms - a[i].cpu_ms) / t;
+		wi = (double)(b[i].vcsw - a[i].vcsw) / t;
+		cpu += ci;
+		wake += wi;
+		ivcsw += (double)(b[i].ivcsw - a[i].ivcsw) / t;
 		rss += (double)b[i].rss_kb;
+		cpu_max = ci > cpu_max ? ci : cpu_max;
+		wake_max = wi > wake_max ? wi : wake_max;
+		rss_max = (double)b[i].rss_kb > rss_max ?
+		    (double)b[i].rss_kb : rss_max;
 	}
 	printf("nodes=%zu window=%.1f s per daemon: cpu %.3f ms/s, wakeups "
 	    "%.1f /s, rss %.0f KiB; changes during window: %u\n", o.n, t,
 	    cpu / (double)o.n, wake / (double)o.n, rss / (double)o.n, changes);
+	printf("RESULT nodes=%zu hb=%llu down_after=%llu window_s=%.1f "
+	    "agree_s=%.1f cpu_ms_s=%.3f cpu_ms_s_max=%.3f wakeups_s=%.1f "
+	    "wakeups_s_max=%.1f ivcsw_s=%.2f rss_kib=%.0f rss_kib_max=%.0f "
+	    "changes=%u\n", o.n, (unsigned long long)o.hb_interval_ms,
+	    (unsigned long long)o.down_after_ms, t,
+	    (double)(agreed_us - start_us) / 1e6, cpu / (double)o.n, cpu_max,
+	    wake / (double)o.n, wake_max, ivcsw / (double)o.n,
+	    rss / (double)o.n, rss_max, changes);
 	cluster_free(c);
 	return changes == 0 ? 0 : 1;
 }

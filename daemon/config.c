@@ -28,6 +28,7 @@
 
 struct loader {
 	const char *file;          /* as the caller named it */
+	const char *text;          /* config_load_string's text; NULL: file */
 	char incdir[CONFIG_PATH_MAX + 1]; /* its directory; "" if none */
 	config_report_fn *report;
 	void *ctx;
@@ -112,7 +113,10 @@ type_matches(enum config_kind kind, const config_setting_t *s)
 	case CONFIG_KIND_BOOL:
 		return t == CONFIG_TYPE_BOOL;
 	case CONFIG_KIND_MS:
+	case CONFIG_KIND_INT:
 		return t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64;
+	case CONFIG_KIND_IDS:
+		return t == CONFIG_TYPE_ARRAY;
 	case CONFIG_KIND_GROUP:
 		return t == CONFIG_TYPE_GROUP;
 	case CONFIG_KIND_LIST:
@@ -145,6 +149,41 @@ store(struct loader *l, const struct config_key *k, const config_setting_t *at,
 
 	if (k->set(l->c, member, v, &why) == -1)
 		say(l, true, at, key, "%s", why);
+}
+
+/* An array of uids or gids: [0, 1000]. */
+static int
+take_ids(struct loader *l, const struct config_key *k,
+    const config_setting_t *s, const char *key, struct config_value *v)
+{
+	int n = config_setting_length(s), i;
+
+	if ((uint64_t)n < k->min || (uint64_t)n > k->max) {
+		say(l, true, s, key, "%d entries, expected %llu..%llu", n,
+		    (unsigned long long)k->min, (unsigned long long)k->max);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(s,
+		    (unsigned)i);
+		long long id;
+
+		if (config_setting_type(e) != CONFIG_TYPE_INT &&
+		    config_setting_type(e) != CONFIG_TYPE_INT64) {
+			say(l, true, s, key, "entry %d: expected an integer, "
+			    "found %s", i, type_name(e));
+			return -1;
+		}
+		/* (uid_t)-1 means "no change" to chown: never a real id. */
+		id = config_setting_get_int64(e);
+		if (id < 0 || id >= (long long)UINT32_MAX) {
+			say(l, true, s, key, "entry %d: %lld is not a uid or gid "
+			    "(0..4294967294)", i, id);
+			return -1;
+		}
+		v->ids[v->n_ids++] = (uint32_t)id;
+	}
+	return 0;
 }
 
 /* A list of groups: each entry walked as a scope of its own. */
@@ -210,6 +249,7 @@ take(struct loader *l, const struct config_key *k, const config_setting_t *s,
 		v.flag = config_setting_get_bool(s) != 0;
 		break;
 	case CONFIG_KIND_MS:
+	case CONFIG_KIND_INT:
 		n = config_setting_get_int64(s);
 		if (n < 0 || (uint64_t)n < k->min || (uint64_t)n > k->max) {
 			say(l, true, s, key, "%lld is out of range %llu..%llu",
@@ -226,6 +266,10 @@ take(struct loader *l, const struct config_key *k, const config_setting_t *s,
 	case CONFIG_KIND_LIST:
 		take_list(l, k, s, key);
 		return;
+	case CONFIG_KIND_IDS:
+		if (take_ids(l, k, s, key, &v) == -1)
+			return;
+		break;
 	}
 	store(l, k, s, member, key, &v);
 }
@@ -247,7 +291,8 @@ take_default(struct loader *l, const struct config_key *k, size_t member,
 		return;
 	v.str = k->def;
 	v.flag = strcmp(k->def, "true") == 0;
-	if (k->kind == CONFIG_KIND_MS &&
+	/* IDS: the only default is "[]", no entries. */
+	if ((k->kind == CONFIG_KIND_MS || k->kind == CONFIG_KIND_INT) &&
 	    num_parse_u64(k->def, strlen(k->def), &v.num) == -1)
 		v.num = UINT64_MAX; /* caught by the schema test */
 	store(l, k, NULL, member, key, &v);
@@ -478,6 +523,39 @@ check_timing(struct loader *l)
 
 /* libconfig stops at the first syntax error: that one is all we get. */
 static int
+syntax_error(struct loader *l)
+{
+	char msg[CONFIG_MSG_MAX];
+
+	snprintf(msg, sizeof msg, "%s:%d: syntax: %s",
+	    config_error_file(&l->cf) != NULL ?
+	    config_error_file(&l->cf) : l->file,
+	    config_error_line(&l->cf), config_error_text(&l->cf));
+	l->errors++;
+	if (l->report != NULL)
+		l->report(l->ctx, true, msg);
+	return -1;
+}
+
+/*
+ * A config in memory has no directory to resolve an @include against and
+ * must not read files behind its caller's back (fuzz/fuzz_config.c): any
+ * "@include" is refused, even one libconfig would see as a comment.
+ */
+static int
+read_string(struct loader *l)
+{
+	if (strstr(l->text, "@include") != NULL) {
+		say(l, true, NULL, "@include", "not allowed in a config "
+		    "given in memory");
+		return -1;
+	}
+	if (config_read_string(&l->cf, l->text) != CONFIG_TRUE)
+		return syntax_error(l);
+	return 0;
+}
+
+static int
 read_file(struct loader *l)
 {
 	struct stat st;
@@ -485,6 +563,8 @@ read_file(struct loader *l)
 	FILE *fp;
 	int rc;
 
+	if (l->text != NULL)
+		return read_string(l);
 	if ((fp = fopen(l->file, "r")) == NULL) {
 		say(l, true, NULL, "file", "cannot open: %s", strerror(errno));
 		return -1;
@@ -503,26 +583,16 @@ read_file(struct loader *l)
 		l->incdir[0] = '\0';
 	rc = config_read(&l->cf, fp);
 	fclose(fp);
-	if (rc != CONFIG_TRUE) {
-		char msg[CONFIG_MSG_MAX];
-
-		snprintf(msg, sizeof msg, "%s:%d: syntax: %s",
-		    config_error_file(&l->cf) != NULL ?
-		    config_error_file(&l->cf) : l->file,
-		    config_error_line(&l->cf), config_error_text(&l->cf));
-		l->errors++;
-		if (l->report != NULL)
-			l->report(l->ctx, true, msg);
-		return -1;
-	}
-	return 0;
+	return rc == CONFIG_TRUE ? 0 : syntax_error(l);
 }
 
-int
-config_load(const char *path, struct config *out, config_report_fn *report,
-    void *ctx)
+/* path: the file, or with text the label that names it in messages. */
+static int
+load(const char *path, const char *text, struct config *out,
+    config_report_fn *report, void *ctx)
 {
-	struct loader l = { .file = path, .report = report, .ctx = ctx };
+	struct loader l = { .file = path, .text = text, .report = report,
+	    .ctx = ctx };
 
 	if ((l.c = calloc(1, sizeof *l.c)) == NULL) {
 		say(&l, true, NULL, "file", "out of memory");
@@ -536,6 +606,7 @@ config_load(const char *path, struct config *out, config_report_fn *report,
 	}
 	memcpy(l.c->path, path, strlen(path) + 1);
 	elector_timing_defaults(&l.c->timing);
+	l.c->max_epoch_jump = ELECTOR_MAX_EPOCH_JUMP_DEFAULT;
 	config_init(&l.cf);
 	if (read_file(&l) == 0) {
 		walk(&l, CONFIG_SCOPE_TOP, config_root_setting(&l.cf), 0, "");
@@ -549,6 +620,20 @@ config_load(const char *path, struct config *out, config_report_fn *report,
 		*out = *l.c;
 	free(l.c);
 	return l.errors;
+}
+
+int
+config_load(const char *path, struct config *out, config_report_fn *report,
+    void *ctx)
+{
+	return load(path, NULL, out, report, ctx);
+}
+
+int
+config_load_string(const char *text, const char *label, struct config *out,
+    config_report_fn *report, void *ctx)
+{
+	return load(label, text, out, report, ctx);
 }
 
 void
@@ -574,4 +659,5 @@ config_to_elector(const struct config *c, struct elector_member *members,
 	out->timing = c->timing;
 	out->never_stand = c->never_stand;
 	out->want_primary = c->want_primary;
+	out->max_epoch_jump = c->max_epoch_jump;
 }

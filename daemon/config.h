@@ -53,6 +53,10 @@ struct config {
 	char control_path[CONFIG_SUN_PATH_MAX + 1];
 	mode_t control_mode;
 	char control_group[CONFIG_NAME_MAX + 1]; /* "" = daemon's group */
+	uint32_t write_uids[CONFIG_UIDS_MAX]; /* may use write verbs, besides */
+	size_t n_write_uids;             /* root and the daemon's own uid */
+	uint32_t write_gids[CONFIG_UIDS_MAX];
+	size_t n_write_gids;
 	struct elector_timing timing;    /* lease/pause derived if unset */
 	bool want_primary;               /* initial_role = "primary" */
 	bool never_stand;
@@ -62,6 +66,9 @@ struct config {
 	uint64_t notify_timeout_ms;      /* a hook run is killed after */
 	bool http_enabled;
 	struct config_hostport http_listen;
+	uint64_t max_epoch_jump;         /* 0: unlimited */
+	bool peer_source_check;          /* refuse peers from non-member IPs */
+	char auth_key_file[CONFIG_PATH_MAX + 1]; /* "" = no authentication */
 };
 
 /* How a problem found in a config is told; warnings do not fail a load. */
@@ -74,6 +81,15 @@ typedef void config_report_fn(void *ctx, bool is_error, const char *msg);
  */
 int config_load(const char *path, struct config *out,
     config_report_fn *report, void *ctx);
+
+/*
+ * The same for a config held in memory (text, NUL-terminated): label
+ * stands for the file name in messages ("label:line: key: problem") and
+ * in out->path. "@include" is refused: there is no directory to resolve
+ * it against, and a string must not read files.
+ */
+int config_load_string(const char *text, const char *label,
+    struct config *out, config_report_fn *report, void *ctx);
 
 /* Fill an elector_config (members, self, timings...) from a config. */
 void config_to_elector(const struct config *, struct elector_member *members,
@@ -97,6 +113,8 @@ enum config_kind {
 	CONFIG_KIND_MS,       /* integer milliseconds, int or int64 */
 	CONFIG_KIND_GROUP,    /* { ... } of keys of scope `opens` */
 	CONFIG_KIND_LIST,     /* ( {...}, ... ) of groups of scope `opens` */
+	CONFIG_KIND_INT,      /* integer (not a timing), int or int64 */
+	CONFIG_KIND_IDS,      /* [ uid or gid, ... ]: integers 0..2^32-2 */
 };
 
 enum config_scope {
@@ -110,6 +128,8 @@ struct config_value {
 	const char *str;      /* CONFIG_KIND_STRING */
 	uint64_t num;         /* CONFIG_KIND_MS; entries for CONFIG_KIND_LIST */
 	bool flag;            /* CONFIG_KIND_BOOL */
+	uint32_t ids[CONFIG_UIDS_MAX]; /* CONFIG_KIND_IDS */
+	size_t n_ids;
 };
 
 /*
@@ -125,7 +145,7 @@ struct config_key {
 	const char *name;
 	enum config_kind kind;
 	bool required;
-	uint64_t min, max;    /* MS: value; STRING: bytes; LIST: entries */
+	uint64_t min, max;    /* MS, INT: value; STRING: bytes; LIST, IDS: entries */
 	const char *def;      /* default as written in a file; NULL: none */
 	const char *help;     /* one line; says how a NULL default is derived */
 	enum config_scope opens; /* GROUP and LIST: scope of the children */

@@ -308,6 +308,29 @@ set_control_group(struct config *c, size_t m, const struct config_value *v,
 	return 0;
 }
 
+/* Lists of ids: root and the daemon's own uid may always write. */
+static int
+set_write_uids(struct config *c, size_t m, const struct config_value *v,
+    const char **why)
+{
+	(void)m;
+	(void)why;
+	memcpy(c->write_uids, v->ids, v->n_ids * sizeof(v->ids[0]));
+	c->n_write_uids = v->n_ids;
+	return 0;
+}
+
+static int
+set_write_gids(struct config *c, size_t m, const struct config_value *v,
+    const char **why)
+{
+	(void)m;
+	(void)why;
+	memcpy(c->write_gids, v->ids, v->n_ids * sizeof(v->ids[0]));
+	c->n_write_gids = v->n_ids;
+	return 0;
+}
+
 #define TIMING_SETTER(fn, field)					\
 static int								\
 fn(struct config *c, size_t m, const struct config_value *v,		\
@@ -409,6 +432,38 @@ set_http_listen(struct config *c, size_t m, const struct config_value *v,
 	return 0;
 }
 
+static int
+set_max_epoch_jump(struct config *c, size_t m, const struct config_value *v,
+    const char **why)
+{
+	(void)m;
+	(void)why;
+	c->max_epoch_jump = v->num;
+	return 0;
+}
+
+static int
+set_peer_source_check(struct config *c, size_t m,
+    const struct config_value *v, const char **why)
+{
+	(void)m;
+	(void)why;
+	c->peer_source_check = v->flag;
+	return 0;
+}
+
+/* Only the syntax here: mode, owner and length are checked at start. */
+static int
+set_auth_key_file(struct config *c, size_t m, const struct config_value *v,
+    const char **why)
+{
+	(void)m;
+	if (v->str[0] != '\0' && check_abs_path(v->str, why) == -1)
+		return -1;
+	snprintf(c->auth_key_file, sizeof c->auth_key_file, "%s", v->str);
+	return 0;
+}
+
 /* ---- the table ---- */
 
 #define T CONFIG_SCOPE_TOP
@@ -457,6 +512,12 @@ static const struct config_key keys[] = {
 	{ C, "group", S, false, 0, CONFIG_NAME_MAX, "",
 	  "group owning the socket; \"\": the daemon's own group", 0,
 	  set_control_group },
+	{ C, "write_uids", CONFIG_KIND_IDS, false, 0, CONFIG_UIDS_MAX, "[]",
+	  "uids allowed the write verbs (OFFSET <n>, ALIVE) besides root and "
+	  "the daemon's own uid, as [0, 1000]", 0, set_write_uids },
+	{ C, "write_gids", CONFIG_KIND_IDS, false, 0, CONFIG_UIDS_MAX, "[]",
+	  "gids (the client's own gid) allowed the write verbs", 0,
+	  set_write_gids },
 	{ T, "hb_interval_ms", MS, false, 1, TMAX,
 	  STR(ELECTOR_HB_INTERVAL_DEFAULT),
 	  "heartbeat period per peer", 0, set_hb_interval },
@@ -505,6 +566,18 @@ static const struct config_key keys[] = {
 	{ T, "http_listen", S, false, 0, WIRE_ADDR_MAX, "",
 	  "host:port of the HTTP endpoint (/metrics, /health, /primary, "
 	  "/replica); \"\": off", 0, set_http_listen },
+	{ T, "max_epoch_jump", CONFIG_KIND_INT, false, 0, INT64_MAX,
+	  STR(ELECTOR_MAX_EPOCH_JUMP_DEFAULT),
+	  "refuse a frame whose epoch is more than this above ours; 0: "
+	  "unlimited", 0, set_max_epoch_jump },
+	{ T, "peer_source_check", B, false, 0, 0, "false",
+	  "refuse election connections from addresses that are not a "
+	  "member's election IP (members given as IP literals)", 0,
+	  set_peer_source_check },
+	{ T, "auth_key_file", S, false, 0, CONFIG_PATH_MAX, "",
+	  "absolute path of the shared peer key (mode 0600, owned by the "
+	  "daemon's uid, 32..1024 bytes); \"\": no peer authentication", 0,
+	  set_auth_key_file },
 };
 
 const struct config_key *
@@ -541,6 +614,10 @@ config_kind_name(enum config_kind kind)
 		return "group";
 	case CONFIG_KIND_LIST:
 		return "list";
+	case CONFIG_KIND_INT:
+		return "integer";
+	case CONFIG_KIND_IDS:
+		return "array";
 	}
 	return "unknown";
 }

@@ -204,15 +204,21 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 }
 
 int
-core_on_frame(struct electd *d, const struct wire_frame *f)
+core_on_frame(struct electd *d, const struct wire_frame *f, const char **why)
 {
+	uint64_t refused = elector_stats(d->el)->epochs_refused;
 	struct elector_out out;
 	int rc;
 
 	d->counters.frames_in[f->verb]++;
 	rc = elector_on_frame(d->el, f, electd_now_ms(), &out);
-	if (rc == -1)
+	if (rc == -1 && elector_stats(d->el)->epochs_refused != refused) {
+		d->counters.epochs_refused++;
+		*why = "epoch-jump";
+	} else if (rc == -1) {
 		d->counters.rejected_senders++;
+		*why = "not-a-member";
+	}
 	apply(d, &out);
 	return rc;
 }

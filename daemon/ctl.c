@@ -8,7 +8,7 @@
  * listener is disabled, and re-enabled when a client leaves or a timer
  * fires.
  */
-#define _GNU_SOURCE /* struct ucred, for logging who connected */
+#define _GNU_SOURCE /* struct ucred: who connected, and may it write */
 
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -39,12 +39,29 @@ struct ctl {
 	ino_t			 ino;        /* we unlink only that one */
 	const struct ctl_ops	*ops;
 	void			*ctx;
+	struct ctl_perm		 perm;
 	struct ctl_client_list	 clients;
 	size_t			 n_clients;
 	uint64_t		 next_id;
 	struct status		*snap;       /* big: one, on the heap */
 	char			*scratch;    /* STATUS_JSON_MAX bytes */
 };
+
+bool
+ctl_may_write(const struct ctl_perm *p, uid_t uid, gid_t gid)
+{
+	if (uid == (uid_t)-1)
+		return false;
+	if (uid == 0 || uid == p->self_uid)
+		return true;
+	for (size_t i = 0; i < p->n_uids; i++)
+		if (p->uids[i] == (uint32_t)uid)
+			return true;
+	for (size_t i = 0; gid != (gid_t)-1 && i < p->n_gids; i++)
+		if (p->gids[i] == (uint32_t)gid)
+			return true;
+	return false;
+}
 
 static void
 listener_pause(struct ctl *ctl, const char *reason, bool retry)
@@ -93,6 +110,7 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	struct ucred cred = { .pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1 };
 	socklen_t len = sizeof cred;
 	uint64_t id;
+	bool may_write;
 
 	(void)l;
 	(void)sa;
@@ -104,15 +122,21 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 		return;
 	}
 	id = ++ctl->next_id;
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1)
+	/* Unknown credentials: may read, never write. */
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1) {
 		cred.pid = 0;
-	if (ctl_client_new(ctl, ctl->base, fd, id) == NULL) {
+		cred.uid = (uid_t)-1;
+		cred.gid = (gid_t)-1;
+	}
+	may_write = ctl_may_write(&ctl->perm, cred.uid, cred.gid);
+	if (ctl_client_new(ctl, ctl->base, fd, id, may_write) == NULL) {
 		log_warnx("ctl client %" PRIu64 " refused reason=no-memory", id);
 		return;
 	}
 	ctl->n_clients++;
-	log_debug("ctl client %" PRIu64 " connect pid=%ld uid=%ld clients=%zu",
-	    id, (long)cred.pid, (long)cred.uid, ctl->n_clients);
+	log_debug("ctl client %" PRIu64 " connect pid=%ld uid=%ld gid=%ld "
+	    "write=%s clients=%zu", id, (long)cred.pid, (long)cred.uid,
+	    (long)cred.gid, may_write ? "yes" : "no", ctl->n_clients);
 	if (ctl->n_clients >= CTL_CLIENTS_MAX)
 		listener_pause(ctl, "clients-max", false);
 }
@@ -279,13 +303,14 @@ ctl_new(struct event_base *base, const struct ctl_config *cfg,
 	int fd;
 
 	if ((ctl = calloc(1, sizeof *ctl)) == NULL ||
-	    (ctl->snap = malloc(sizeof *ctl->snap)) == NULL ||
+	    (ctl->snap = calloc(1, sizeof *ctl->snap)) == NULL ||
 	    (ctl->scratch = malloc(STATUS_JSON_MAX)) == NULL ||
 	    (ctl->retry = evtimer_new(base, on_retry, ctl)) == NULL) {
 		snprintf(err, errlen, "control socket: out of memory");
 		goto fail;
 	}
 	ctl->base = base;
+	ctl->perm = cfg->perm;
 	ctl->ops = ops;
 	ctl->ctx = ctx;
 	TAILQ_INIT(&ctl->clients);
@@ -383,10 +408,15 @@ ctl_svc_client_gone(struct ctl *ctl)
 	listener_resume(ctl);
 }
 
+/*
+ * No memset per request (the struct is ~50 KB, most of it peers[] a small
+ * cluster never uses): ops->status fills the header and the n_peers peers
+ * in use (core_status clears each before filling it), which are all any
+ * renderer reads. The snapshot is zeroed once, at allocation.
+ */
 const struct status *
 ctl_svc_snapshot(struct ctl *ctl)
 {
-	memset(ctl->snap, 0, sizeof *ctl->snap);
 	ctl->ops->status(ctl->ctx, ctl->snap);
 	return ctl->snap;
 }

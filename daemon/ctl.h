@@ -15,16 +15,15 @@
 #include <sys/queue.h>
 #include <sys/types.h>
 
+#include "ctl_parse.h" /* CTL_LINE_MAX, CTL_ARGS_MAX */
 #include "status.h"
 
 struct event_base;
 
-#define CTL_LINE_MAX     1024   /* bytes in a request, without the line end */
 #define CTL_CLIENTS_MAX  4096   /* concurrent control clients */
 #define CTL_OUT_HIGH     65536  /* reply bytes queued before we stop reading */
 #define CTL_WATCH_OUT_MAX 262144 /* bytes queued to a WATCH client: then drop */
 #define CTL_IN_HIGH      16384  /* bytes of unparsed input read per client */
-#define CTL_ARGS_MAX     8      /* tokens looked at in a request line */
 #define CTL_ECHO_MAX     64     /* bytes of a bad verb echoed in ERR (escaped) */
 #define CTL_WRITE_TIMEOUT_MS 30000 /* no reply byte taken for this long: drop */
 #define CTL_ACCEPT_RETRY_MS 1000 /* listener paused on EMFILE: retry after */
@@ -39,11 +38,28 @@ struct ctl_ops {
 	void (*alive)(void *ctx);   /* the local server says it lives */
 };
 
+/*
+ * Who may use the write verbs (OFFSET <n>, ALIVE): root, self_uid (the
+ * daemon's), and the listed uids and gids, by the client's SO_PEERCRED
+ * credentials taken at connect. Everyone who can connect may read.
+ */
+struct ctl_perm {
+	uid_t self_uid;
+	const uint32_t *uids;
+	size_t n_uids;
+	const uint32_t *gids;
+	size_t n_gids;
+};
+
 struct ctl_config {
 	const char *path;
 	mode_t mode;
 	const char *group;        /* "" or NULL: leave the daemon's group */
+	struct ctl_perm perm;     /* copied: the lists must outlive the ctl */
 };
+
+/* May a client with these credentials write? (uid -1: unknown: no.) */
+bool ctl_may_write(const struct ctl_perm *, uid_t uid, gid_t gid);
 
 struct ctl;
 
@@ -73,7 +89,7 @@ TAILQ_HEAD(ctl_client_list, ctl_client);
 
 /* Adopt fd (closed on failure) and join the list; NULL on failure. */
 struct ctl_client *ctl_client_new(struct ctl *, struct event_base *, int fd,
-    uint64_t id);
+    uint64_t id, bool may_write);
 /* Close now, whatever is queued; reason goes to the log. */
 void ctl_client_free(struct ctl_client *, const char *reason);
 struct ctl_client *ctl_client_next(const struct ctl_client *);

@@ -34,6 +34,7 @@
 #include <event2/event.h>
 
 #include "ctl.h"
+#include "ctl_parse.h"
 #include "log.h"
 #include "num.h"
 
@@ -55,6 +56,8 @@ struct ctl_client {
 	uint64_t		 id;
 	enum ctl_client_state	 state;
 	bool			 throttled;  /* input paused: output too big */
+	bool			 may_write;  /* SO_PEERCRED passed ctl_may_write */
+	bool			 denied;     /* a write was refused: logged once */
 	const char		*why_closing;
 	TAILQ_ENTRY(ctl_client)	 entry;
 };
@@ -63,12 +66,20 @@ struct ctl_client {
 typedef size_t ctl_handler(struct ctl_client *, char **argv, size_t argc,
     char *out, size_t cap);
 
+/* Which requests change the daemon (docs/control-protocol.md). */
+enum ctl_access {
+	CTL_READ,                    /* anyone who can connect */
+	CTL_WRITE,                   /* ctl_may_write clients only */
+	CTL_WRITE_WITH_ARGS,         /* a write with arguments, else a read */
+};
+
 struct ctl_verb {
 	const char	*name;
 	size_t		 min_args;   /* after the verb */
 	size_t		 max_args;
 	ctl_handler	*fn;
 	const char	*usage;
+	enum ctl_access	 access;
 };
 
 static void client_process(struct ctl_client *);
@@ -262,19 +273,19 @@ h_quit(struct ctl_client *c, char **argv, size_t argc, char *out, size_t cap)
 static size_t h_help(struct ctl_client *, char **, size_t, char *, size_t);
 
 static const struct ctl_verb verbs[] = {
-	{ "PING",    0, 0, h_ping,    "PING" },
-	{ "ROLE",    0, 0, h_role,    "ROLE" },
-	{ "EPOCH",   0, 0, h_epoch,   "EPOCH" },
-	{ "PRIMARY", 0, 0, h_primary, "PRIMARY" },
-	{ "DOWN",    0, 0, h_down,    "DOWN" },
-	{ "OFFSET",  0, 1, h_offset,  "OFFSET [<u64>]" },
-	{ "ALIVE",   0, 0, h_alive,   "ALIVE" },
-	{ "STATUS",  0, 1, h_status,  "STATUS [JSON]" },
-	{ "PEERS",   0, 0, h_peers,   "PEERS" },
-	{ "PEER",    1, 1, h_peer,    "PEER <id>" },
-	{ "WATCH",   0, 0, h_watch,   "WATCH" },
-	{ "HELP",    0, 0, h_help,    "HELP" },
-	{ "QUIT",    0, 0, h_quit,    "QUIT" },
+	{ "PING",    0, 0, h_ping,    "PING", CTL_READ },
+	{ "ROLE",    0, 0, h_role,    "ROLE", CTL_READ },
+	{ "EPOCH",   0, 0, h_epoch,   "EPOCH", CTL_READ },
+	{ "PRIMARY", 0, 0, h_primary, "PRIMARY", CTL_READ },
+	{ "DOWN",    0, 0, h_down,    "DOWN", CTL_READ },
+	{ "OFFSET",  0, 1, h_offset,  "OFFSET [<u64>]", CTL_WRITE_WITH_ARGS },
+	{ "ALIVE",   0, 0, h_alive,   "ALIVE", CTL_WRITE },
+	{ "STATUS",  0, 1, h_status,  "STATUS [JSON]", CTL_READ },
+	{ "PEERS",   0, 0, h_peers,   "PEERS", CTL_READ },
+	{ "PEER",    1, 1, h_peer,    "PEER <id>", CTL_READ },
+	{ "WATCH",   0, 0, h_watch,   "WATCH", CTL_READ },
+	{ "HELP",    0, 0, h_help,    "HELP", CTL_READ },
+	{ "QUIT",    0, 0, h_quit,    "QUIT", CTL_READ },
 };
 #define N_VERBS (sizeof verbs / sizeof verbs[0])
 
@@ -311,61 +322,61 @@ send_line(struct ctl_client *c, char *line, size_t len)
 		    c->id);
 }
 
-/* Split on runs of spaces and tabs; argc past CTL_ARGS_MAX means "too many". */
-static size_t
-split(char *line, char **argv)
-{
-	size_t argc = 0;
-	char *p = line;
-
-	for (;;) {
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (*p == '\0')
-			return argc;
-		if (argc == CTL_ARGS_MAX)
-			return CTL_ARGS_MAX + 1;
-		argv[argc++] = p;
-		while (*p != '\0' && *p != ' ' && *p != '\t')
-			p++;
-		if (*p != '\0')
-			*p++ = '\0';
-	}
-}
-
+/*
+ * One request line (its end removed) from a client; at most one reply.
+ * ctl_parse_line splits it; here the verb is looked up and run.
+ */
 static void
-handle_line(struct ctl_client *c, char *line, size_t len)
+handle_line(struct ctl_client *c, const char *line, size_t len)
 {
-	char *argv[CTL_ARGS_MAX], bad[CTL_ECHO_MAX + 1], *out;
+	struct ctl_request req;
+	enum ctl_parse_status st;
 	const struct ctl_verb *v = NULL;
-	size_t argc, cap, n;
+	char bad[CTL_ECHO_MAX + 1], *out;
+	size_t cap, n;
 
 	out = ctl_svc_scratch(c->ctl, &cap);
-	if (memchr(line, '\0', len) != NULL) {
-		n = reply(out, cap, "ERR NUL byte in request");
-		send_line(c, out, n);
+	switch ((st = ctl_parse_line(line, len, &req))) {
+	case CTL_PARSE_NUL:
+		send_line(c, out, reply(out, cap, "ERR NUL byte in request"));
 		return;
+	case CTL_PARSE_TOO_LONG:	/* next_line already refuses these */
+		send_line(c, out, reply(out, cap, "ERR line too long"));
+		return;
+	case CTL_PARSE_BLANK:
+		/* Blank lines are not requests: no reply (docs/control-protocol.md). */
+		return;
+	case CTL_PARSE_OK:
+	case CTL_PARSE_TOO_MANY:
+		break;
 	}
-	/* Blank lines are not requests: no reply (docs/control-protocol.md). */
-	if ((argc = split(line, argv)) == 0)
-		return;
 	if (c->state == CTL_CLIENT_WATCHING) {
 		/* A watcher's stream is STATUS lines only; QUIT still works. */
-		if (argc == 1 && strcasecmp(argv[0], "QUIT") == 0)
-			send_line(c, out, h_quit(c, argv, 0, out, cap));
+		if (st == CTL_PARSE_OK && req.argc == 1 &&
+		    strcasecmp(req.argv[0], "QUIT") == 0)
+			send_line(c, out, h_quit(c, req.argv, 0, out, cap));
 		return;
 	}
 	for (size_t i = 0; i < N_VERBS; i++)
-		if (strcasecmp(argv[0], verbs[i].name) == 0)
+		if (strcasecmp(req.argv[0], verbs[i].name) == 0)
 			v = &verbs[i];
 	if (v == NULL)
 		n = reply(out, cap, "ERR unknown command '%s'",
-		    log_escape(bad, sizeof bad, argv[0], strlen(argv[0])));
-	else if (argc - 1 < v->min_args || argc - 1 > v->max_args)
+		    log_escape(bad, sizeof bad, req.argv[0],
+		    strlen(req.argv[0])));
+	else if (st == CTL_PARSE_TOO_MANY || req.argc - 1 < v->min_args ||
+	    req.argc - 1 > v->max_args)
 		n = reply(out, cap, "ERR wrong number of arguments for '%s'",
 		    v->name);
-	else
-		n = v->fn(c, argv, argc - 1, out, cap);
+	else if (!c->may_write && (v->access == CTL_WRITE ||
+	    (v->access == CTL_WRITE_WITH_ARGS && req.argc > 1))) {
+		if (!c->denied)
+			log_warnx("ctl client %" PRIu64 " %s denied: not in "
+			    "control.write_uids or write_gids", c->id, v->name);
+		c->denied = true;
+		n = reply(out, cap, "ERR permission denied");
+	} else
+		n = v->fn(c, req.argv, req.argc - 1, out, cap);
 	send_line(c, out, n);
 }
 
@@ -484,7 +495,8 @@ on_event(struct bufferevent *bev, short what, void *arg)
 }
 
 struct ctl_client *
-ctl_client_new(struct ctl *ctl, struct event_base *base, int fd, uint64_t id)
+ctl_client_new(struct ctl *ctl, struct event_base *base, int fd, uint64_t id,
+    bool may_write)
 {
 	struct timeval wt = {
 		CTL_WRITE_TIMEOUT_MS / 1000, (CTL_WRITE_TIMEOUT_MS % 1000) * 1000
@@ -503,6 +515,7 @@ ctl_client_new(struct ctl *ctl, struct event_base *base, int fd, uint64_t id)
 	}
 	c->ctl = ctl;
 	c->id = id;
+	c->may_write = may_write;
 	c->state = CTL_CLIENT_REQUESTS;
 	bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
 	/* Bounded input: a line's worth plus room for pipelined requests. */

@@ -24,6 +24,7 @@ struct inbound_listener;
 struct ctl;
 struct http;
 struct hook;
+struct auth_key;
 
 /* Frame counters by verb (index enum wire_verb), for STATUS and metrics. */
 struct electd_counters {
@@ -33,6 +34,14 @@ struct electd_counters {
 	uint64_t decode_errors;
 	uint64_t rejected_senders;   /* frames naming a non-member or us */
 	uint64_t frames_silenced;    /* not sent: local server down */
+	/* Inbound connections closed or refused, by reason (inbound.c). */
+	uint64_t sender_changes;     /* a second sender id on one connection */
+	uint64_t epochs_refused;     /* epoch beyond max_epoch_jump */
+	uint64_t sources_refused;    /* peer_source_check: not a member's IP */
+	uint64_t auth_failures;      /* no, wrong or late KEVYAUTH */
+	uint64_t floods;             /* over INBOUND_FRAMES_PER_S */
+	uint64_t hello_timeouts;     /* no valid frame in time */
+	uint64_t evictions;          /* at the cap, for a newer connection */
 };
 
 struct electd {
@@ -47,6 +56,7 @@ struct electd {
 	struct ctl *ctl;
 	struct http *http;             /* NULL unless http_listen is set */
 	struct hook *hook;            /* notify_exec runner; NULL: none */
+	struct auth_key *auth;        /* peer key; NULL: authentication off */
 	struct status *published;     /* last snapshot WATCH saw */
 	struct status *scratch;       /* the next one, built in place */
 	uint64_t start_ms;
@@ -67,8 +77,12 @@ uint64_t electd_random(struct electd *, uint64_t bound);
 /* core.c: the elector inside the event loop. */
 int core_start(struct electd *, char *err, size_t errlen);
 void core_stop(struct electd *);
-/* A decoded frame from an inbound connection; -1: close that connection. */
-int core_on_frame(struct electd *, const struct wire_frame *);
+/*
+ * A decoded frame from an inbound connection; -1: close that connection,
+ * *why saying why ("not-a-member" or "epoch-jump"; counted here).
+ */
+int core_on_frame(struct electd *, const struct wire_frame *,
+    const char **why);
 void core_set_offset(struct electd *, uint64_t offset);
 /* The local server pushed OFFSET or ALIVE: it lives (health gating). */
 void core_local_alive(struct electd *);

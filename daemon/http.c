@@ -222,6 +222,22 @@ serve_metrics(struct http *h, struct evbuffer *b, const char **ctype)
 	    "was closed).", c->decode_errors);
 	counter(b, "rejected_senders_total", "Frames naming a non-member or "
 	    "this node.", c->rejected_senders);
+	counter(b, "sender_changes_total", "Inbound connections closed: a "
+	    "second sender id on one connection.", c->sender_changes);
+	counter(b, "epochs_refused_total", "Frames refused: epoch more than "
+	    "max_epoch_jump above ours (the connection was closed).",
+	    c->epochs_refused);
+	counter(b, "sources_refused_total", "Election connections refused by "
+	    "peer_source_check.", c->sources_refused);
+	counter(b, "auth_failures_total", "Election connections closed: no, "
+	    "wrong or late authentication.", c->auth_failures);
+	counter(b, "inbound_floods_total", "Election connections closed: "
+	    "over the frames-per-second limit.", c->floods);
+	counter(b, "hello_timeouts_total", "Election connections closed: no "
+	    "valid frame in time.", c->hello_timeouts);
+	counter(b, "inbound_evictions_total", "Unidentified election "
+	    "connections closed at the connection cap for a newer one.",
+	    c->evictions);
 
 	gauge(b, "control_clients", "Connected control-socket clients.",
 	    h->d->ctl != NULL ? ctl_clients(h->d->ctl) : 0);

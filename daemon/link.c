@@ -1,8 +1,10 @@
 /*
  * link: one outbound connection per peer. States: RESOLVING -> CONNECTING
- * -> UP, and BACKOFF after any failure, back to RESOLVING when the backoff
- * timer fires. Every change goes through link_set_state(), which logs it.
- * We only write on this connection; anything the peer writes is discarded.
+ * -> [AUTH ->] UP, and BACKOFF after any failure, back to RESOLVING when
+ * the backoff timer fires. Every change goes through link_set_state(),
+ * which logs it. We only write on this connection; what the peer writes
+ * is its authentication challenge (AUTH, when a key is configured) and
+ * else discarded.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -18,6 +20,7 @@
 #include <event2/event.h>
 #include <event2/util.h>
 
+#include "auth.h"
 #include "electd.h"
 #include "link.h"
 #include "log.h"
@@ -43,6 +46,7 @@ link_state_name(enum link_state s)
 	switch (s) {
 	case LINK_RESOLVING: return "resolving";
 	case LINK_CONNECTING: return "connecting";
+	case LINK_AUTH: return "auth";
 	case LINK_UP: return "up";
 	case LINK_BACKOFF: return "backoff";
 	}
@@ -123,13 +127,60 @@ link_fail(struct link *l, const char *why)
 	arm(l, wait);
 }
 
+/* The link is usable: its first frame is a fresh heartbeat. */
+static void
+link_up(struct link *l)
+{
+	evtimer_del(l->timer);
+	l->backoff_ms = LINK_BACKOFF_MIN_MS;
+	link_set_state(l, LINK_UP, NULL);
+	core_link_up(l->d, l->member);
+}
+
+/* The acceptor's KEVYCHALL: answer it, then frames may flow. */
+static void
+answer_challenge(struct link *l, struct evbuffer *in)
+{
+	size_t len = evbuffer_get_length(in), used = 0, n;
+	size_t want = len < AUTH_MSG_MAX ? len : AUTH_MSG_MAX;
+	char chall[AUTH_HEX_LEN + 1], mac[AUTH_HEX_LEN + 1];
+	uint8_t buf[AUTH_MSG_MAX];
+
+	switch (auth_decode_challenge(evbuffer_pullup(in, (ev_ssize_t)want),
+	    want, chall, &used)) {
+	case AUTH_NEED_MORE:
+		return;
+	case AUTH_ERROR:
+		link_fail(l, "bad-challenge");
+		return;
+	case AUTH_OK:
+		break;
+	}
+	evbuffer_drain(in, used);
+	if (auth_response(l->d->auth, chall, l->d->cfg->node_id, l->id,
+	    mac) == -1 ||
+	    (n = auth_encode_response(l->d->cfg->node_id, mac, buf,
+	    sizeof(buf))) == 0 ||
+	    bufferevent_write(l->bev, buf, n) == -1) {
+		link_fail(l, "auth-answer-failed");
+		return;
+	}
+	link_up(l);
+}
+
 static void
 on_read(struct bufferevent *bev, void *arg)
 {
-	(void)arg;
-	/* Peers never write on our outbound link: discard, bounded. */
-	evbuffer_drain(bufferevent_get_input(bev),
-	    evbuffer_get_length(bufferevent_get_input(bev)));
+	struct link *l = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+
+	if (l->state == LINK_AUTH) {
+		answer_challenge(l, in);
+		if (l->bev != bev)
+			return;	/* failed: bev is gone */
+	}
+	/* Else peers never write on our outbound link: discard, bounded. */
+	evbuffer_drain(in, evbuffer_get_length(in));
 }
 
 static void
@@ -144,9 +195,13 @@ on_event(struct bufferevent *bev, short what, void *arg)
 		evtimer_del(l->timer);
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
-		l->backoff_ms = LINK_BACKOFF_MIN_MS;
-		link_set_state(l, LINK_UP, NULL);
-		core_link_up(l->d, l->member);
+		if (l->d->auth == NULL) {
+			link_up(l);
+			return;
+		}
+		/* No frame before we answered the acceptor's challenge. */
+		link_set_state(l, LINK_AUTH, NULL);
+		arm(l, AUTH_TIMEOUT_MS);
 		return;
 	}
 	if (what & BEV_EVENT_TIMEOUT)
@@ -228,6 +283,8 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 		link_connect(l);
 	else if (l->state == LINK_CONNECTING)
 		link_fail(l, "connect-timeout");
+	else if (l->state == LINK_AUTH)
+		link_fail(l, "auth-timeout");
 }
 
 struct link *

@@ -4,7 +4,9 @@
  * connect with a timeout, capped and jittered reconnect backoff, host
  * names resolved without blocking the loop, bounded output. A frame sent
  * while the link is down is dropped, never queued: a link that comes back
- * starts with a fresh heartbeat, not a replay of stale state.
+ * starts with a fresh heartbeat, not a replay of stale state. With peer
+ * authentication the link is not up before it answered the acceptor's
+ * challenge (AUTH_TIMEOUT_MS at most): frames meanwhile are dropped too.
  */
 #ifndef LINK_H
 #define LINK_H
@@ -23,6 +25,7 @@ struct link;
 enum link_state {
 	LINK_RESOLVING = 1,   /* waiting for the name service */
 	LINK_CONNECTING,      /* connect() in flight */
+	LINK_AUTH,            /* connected, awaiting the peer's challenge */
 	LINK_UP,              /* frames flow */
 	LINK_BACKOFF,         /* waiting to retry */
 };

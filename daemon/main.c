@@ -17,6 +17,7 @@
 #include <event2/dns.h>
 #include <event2/event.h>
 
+#include "auth.h"
 #include "config.h"
 #include "ctl.h"
 #include "electd.h"
@@ -160,10 +161,29 @@ start(struct electd *d, char *err, size_t errlen)
 		.path = d->cfg->control_path,
 		.mode = d->cfg->control_mode,
 		.group = d->cfg->control_group,
+		.perm = {
+			.self_uid = geteuid(),
+			.uids = d->cfg->write_uids,
+			.n_uids = d->cfg->n_write_uids,
+			.gids = d->cfg->write_gids,
+			.n_gids = d->cfg->n_write_gids,
+		},
 	};
 
 	if (make_state_dir(d->cfg->state_dir, err, errlen) == -1)
 		return -1;
+	/* A bad key file fails the start: never run open by mistake. */
+	if (d->cfg->auth_key_file[0] != '\0') {
+		if ((d->auth = calloc(1, sizeof(*d->auth))) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		if (auth_key_load(d->cfg->auth_key_file, geteuid(), d->auth,
+		    err, errlen) == -1)
+			return -1;
+		log_info("peer authentication on key_file=%s",
+		    d->cfg->auth_key_file);
+	}
 	if ((d->base = event_base_new()) == NULL ||
 	    (d->dns = evdns_base_new(d->base,
 	    EVDNS_BASE_INITIALIZE_NAMESERVERS |
@@ -206,6 +226,11 @@ stop(struct electd *d)
 	hook_free(d->hook);
 	d->hook = NULL;
 	core_stop(d);
+	if (d->auth != NULL) {
+		explicit_bzero(d->auth, sizeof(*d->auth));
+		free(d->auth);
+		d->auth = NULL;
+	}
 	if (d->dns != NULL)
 		evdns_base_free(d->dns, 1);
 	if (d->base != NULL)

@@ -81,7 +81,13 @@ reload_config(struct electd *d)
 	restart_only("state_dir", strcmp(fresh->state_dir, cur->state_dir) != 0);
 	restart_only("control", strcmp(fresh->control_path,
 	    cur->control_path) != 0 || fresh->control_mode != cur->control_mode ||
-	    strcmp(fresh->control_group, cur->control_group) != 0);
+	    strcmp(fresh->control_group, cur->control_group) != 0 ||
+	    fresh->n_write_uids != cur->n_write_uids ||
+	    memcmp(fresh->write_uids, cur->write_uids,
+	    sizeof(fresh->write_uids)) != 0 ||
+	    fresh->n_write_gids != cur->n_write_gids ||
+	    memcmp(fresh->write_gids, cur->write_gids,
+	    sizeof(fresh->write_gids)) != 0);
 	restart_only("timings", memcmp(&fresh->timing, &cur->timing,
 	    sizeof(fresh->timing)) != 0);
 	restart_only("initial_role", fresh->want_primary != cur->want_primary);
@@ -94,6 +100,13 @@ reload_config(struct electd *d)
 	restart_only("http_listen", fresh->http_enabled != cur->http_enabled ||
 	    strcmp(fresh->http_listen.host, cur->http_listen.host) != 0 ||
 	    fresh->http_listen.port != cur->http_listen.port);
+	restart_only("max_epoch_jump",
+	    fresh->max_epoch_jump != cur->max_epoch_jump);
+	restart_only("peer_source_check",
+	    fresh->peer_source_check != cur->peer_source_check);
+	/* The key file is read at start; a changed file needs one too. */
+	restart_only("auth_key_file", strcmp(fresh->auth_key_file,
+	    cur->auth_key_file) != 0);
 	if (fresh->log_level != cur->log_level) {
 		log_info("reload: log_level %s -> %s",
 		    log_level_name(cur->log_level),

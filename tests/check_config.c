@@ -190,6 +190,73 @@ START_TEST(test_example)
 	ck_assert(!c.want_primary);
 	ck_assert(!c.never_stand);
 	ck_assert_int_eq(c.log_level, LOG_LEVEL_INFO);
+	/* Hardening keys: all off but the epoch jump. */
+	ck_assert_uint_eq(c.n_write_uids, 0);
+	ck_assert_uint_eq(c.n_write_gids, 0);
+	ck_assert_uint_eq(c.max_epoch_jump, ELECTOR_MAX_EPOCH_JUMP_DEFAULT);
+	ck_assert(!c.peer_source_check);
+	ck_assert_str_eq(c.auth_key_file, "");
+}
+END_TEST
+
+START_TEST(test_hardening_keys)
+{
+	const char *text = BASE
+	    "control = { write_uids = [0, 1000, 65534]; "
+	    "write_gids = [5]; };\n"
+	    "max_epoch_jump = 0;\npeer_source_check = true;\n"
+	    "auth_key_file = \"/etc/kevy-elect/key\";\n";
+	struct elector_member em[ELECTOR_MEMBERS_MAX];
+	struct elector_config ec;
+	struct config c;
+
+	ck_assert_int_eq(load(text, &c), 0);
+	ck_assert_uint_eq(c.n_write_uids, 3);
+	ck_assert_uint_eq(c.write_uids[1], 1000);
+	ck_assert_uint_eq(c.write_uids[2], 65534);
+	ck_assert_uint_eq(c.n_write_gids, 1);
+	ck_assert_uint_eq(c.write_gids[0], 5);
+	ck_assert_uint_eq(c.max_epoch_jump, 0);
+	ck_assert(c.peer_source_check);
+	ck_assert_str_eq(c.auth_key_file, "/etc/kevy-elect/key");
+	config_to_elector(&c, em, &ec);
+	ck_assert_uint_eq(ec.max_epoch_jump, 0);
+	ck_assert_int_eq(load(BASE "max_epoch_jump = 7L;\n", &c), 0);
+	config_to_elector(&c, em, &ec);
+	ck_assert_uint_eq(ec.max_epoch_jump, 7);
+}
+END_TEST
+
+static const struct {
+	const char *line, *key, *frag;
+} bad_hardening[] = {
+	{ "control = { write_uids = [-1]; };", "control.write_uids",
+	  "not a uid or gid" },
+	{ "control = { write_uids = [4294967295L]; };", "control.write_uids",
+	  "not a uid or gid" },
+	{ "control = { write_gids = [\"0\"]; };", "control.write_gids",
+	  "expected an integer, found string" },
+	{ "control = { write_uids = 0; };", "control.write_uids",
+	  "expected array, found integer" },
+	{ "control = { write_uids = [1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,"
+	  "17]; };", "control.write_uids", "17 entries, expected 0..16" },
+	{ "max_epoch_jump = -1;", "max_epoch_jump", "out of range" },
+	{ "peer_source_check = 1;", "peer_source_check",
+	  "expected boolean, found integer" },
+	{ "auth_key_file = \"key\";", "auth_key_file",
+	  "must be an absolute path" },
+};
+
+START_TEST(test_bad_hardening)
+{
+	char text[1024];
+	struct config c;
+	int line;
+
+	snprintf(text, sizeof text, "%s%s\n", BASE, bad_hardening[_i].line);
+	line = line_of(text, bad_hardening[_i].line);
+	ck_assert_int_eq(load(text, &c), 1);
+	ASSERT_ERROR(line, bad_hardening[_i].key, bad_hardening[_i].frag);
 }
 END_TEST
 
@@ -752,6 +819,9 @@ config_suite(void)
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, test_example);
 	tcase_add_test(tc, test_defaults);
+	tcase_add_test(tc, test_hardening_keys);
+	tcase_add_loop_test(tc, test_bad_hardening, 0,
+	    sizeof bad_hardening / sizeof bad_hardening[0]);
 	tcase_add_test(tc, test_values);
 	tcase_add_test(tc, test_initial_role_primary);
 	tcase_add_test(tc, test_never_stand);

@@ -852,6 +852,30 @@ START_TEST(test_emfile_pauses_listener)
 }
 END_TEST
 
+/* Write verbs: root, the daemon's uid, listed uids or gids; else no. */
+START_TEST(test_may_write)
+{
+	const uint32_t uids[] = { 1000, 1001 }, gids[] = { 50 };
+	struct ctl_perm none = { .self_uid = 999 };
+	struct ctl_perm some = { .self_uid = 999, .uids = uids, .n_uids = 2,
+	    .gids = gids, .n_gids = 1 };
+
+	/* Default (empty lists): root and the daemon's own uid only. */
+	ck_assert(ctl_may_write(&none, 0, 0));
+	ck_assert(ctl_may_write(&none, 999, 999));
+	ck_assert(!ctl_may_write(&none, 65534, 65534));
+	ck_assert(!ctl_may_write(&none, 1000, 50));
+	/* Unknown credentials never write, whatever the gid. */
+	ck_assert(!ctl_may_write(&none, (uid_t)-1, 0));
+	ck_assert(!ctl_may_write(&some, (uid_t)-1, 50));
+	ck_assert(ctl_may_write(&some, 1001, 7));
+	ck_assert(ctl_may_write(&some, 4242, 50));
+	ck_assert(!ctl_may_write(&some, 4242, 51));
+	ck_assert(!ctl_may_write(&some, 4242, (gid_t)-1));
+	ck_assert(ctl_may_write(&some, 0, 0));
+}
+END_TEST
+
 static Suite *
 ctl_suite(void)
 {
@@ -862,6 +886,7 @@ ctl_suite(void)
 	tcase_add_checked_fixture(proto, setup, teardown);
 	tcase_set_timeout(proto, 60);
 	tcase_add_test(proto, test_every_verb);
+	tcase_add_test(proto, test_may_write);
 	tcase_add_test(proto, test_case_and_spacing);
 	tcase_add_test(proto, test_pipelined);
 	tcase_add_test(proto, test_unknown_and_arity);

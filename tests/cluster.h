@@ -15,7 +15,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define CLUSTER_NODES_MAX   9      /* daemons in one test cluster */
+#define CLUSTER_NODES_MAX   64     /* daemons in one cluster (bench/idle: 64) */
 #define CLUSTER_ID_MAX      32     /* bytes in a node id */
 #define CLUSTER_LINE_MAX    16384  /* bytes in one STATUS line */
 #define CLUSTER_START_MS    10000  /* bound on a daemon becoming ready */

@@ -1,0 +1,152 @@
+#!/bin/sh
+# Run every benchmark of bench/ and leave the raw results in RESULTS
+# (default BUILD/bench/results): *.txt (each tool's output, "RESULT k=v"
+# lines) and *.dat (failover samples). bench/report.sh turns them into the
+# tables of docs/benchmarks.md and the plots of docs/img/.
+#
+# usage: bench/run.sh [BUILD] [RESULTS]   (make bench runs it)
+# Knobs (environment; make bench passes its variables of the same names):
+#   BENCH_KILLS          kills per failover run, fast timings   (20)
+#   BENCH_DEFAULT_KILLS  kills per failover run, default timings (20)
+#   BENCH_IDLE_NODES     cluster sizes for the idle cost         (3 16 64)
+#   BENCH_IDLE_SECONDS   measuring window of each idle run       (10)
+#   BENCH_CTL_SECONDS    duration of each control-socket run     (2)
+#   BENCH_CTL_ROUNDS     rounds of all control-socket runs       (3)
+#   BENCH_FANOUT_SUBS    WATCH subscribers                       (1000)
+#   BENCH_FANOUT_REPS    fan-out repetitions                     (10)
+set -eu
+B=${1:-build}
+R=${2:-$B/bench/results}
+KILLS=${BENCH_KILLS:-20}
+DKILLS=${BENCH_DEFAULT_KILLS:-20}
+IDLE_NODES=${BENCH_IDLE_NODES:-3 16 64}
+IDLE_SECS=${BENCH_IDLE_SECONDS:-10}
+CTL_SECS=${BENCH_CTL_SECONDS:-2}
+CTL_ROUNDS=${BENCH_CTL_ROUNDS:-3}
+FAN_SUBS=${BENCH_FANOUT_SUBS:-1000}
+FAN_REPS=${BENCH_FANOUT_REPS:-10}
+FAST="50 500 300 100 400"
+DEFAULT="200 5000 3000 1000 4000"
+
+mkdir -p "$R"
+rm -f "$R"/*.txt "$R"/*.dat
+TMP=$(mktemp -d /tmp/kevy-bench.XXXXXX)
+REDIS_PID=
+HOLD_OPEN=
+cleanup() {
+	if [ -n "$HOLD_OPEN" ]; then exec 3>&-; HOLD_OPEN=; fi
+	if [ -n "$REDIS_PID" ]; then
+		kill "$REDIS_PID" 2>/dev/null || true
+		wait "$REDIS_PID" 2>/dev/null || true
+		REDIS_PID=
+	fi
+	wait 2>/dev/null || true
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+say() { printf 'bench: %s\n' "$*" >&2; }
+
+# What else the machine is doing: the numbers are only as quiet as it is.
+machine() {
+	echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+	echo "nproc=$(nproc)"
+	echo "cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
+	echo "kernel=$(uname -sr)"
+	echo "libevent=$(pkg-config --modversion libevent 2>/dev/null || echo unknown)"
+	echo "redis=$(redis-server --version | sed -n 's/.* v=\([^ ]*\).*/\1/p')"
+	echo "gnuplot=$(gnuplot --version 2>/dev/null || echo none)"
+	echo "cc=$(${CC:-cc} --version | head -1)"
+	echo "knobs=kills:$KILLS default_kills:$DKILLS idle_nodes:$IDLE_NODES idle_s:$IDLE_SECS ctl_s:$CTL_SECS ctl_rounds:$CTL_ROUNDS fanout:$FAN_SUBS*$FAN_REPS"
+}
+machine > "$R/machine.txt"
+{
+	echo "load_start=$(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "# busiest processes at the start (ps, %CPU over their lifetime):"
+	ps -eo pcpu=,comm= --sort=-pcpu | head -8 | sed 's/^ */# /'
+} > "$R/load.txt"
+
+# 0. What one persisted vote (write, fsync, rename, fsync dir) costs here.
+say "savecost: 200 metafile saves"
+"$B/bench/savecost" 200 > "$R/savecost.txt"
+head -1 "$R/savecost.txt" >&2
+
+# 1. Failover latency: 3 and 5 nodes, fast and default timings.
+for t in fast default; do
+	if [ $t = fast ]; then k=$KILLS; tim=$FAST; else k=$DKILLS; tim=$DEFAULT; fi
+	for n in 3 5; do
+		say "failover: $n nodes, $t timings ($tim), $k kills"
+		# shellcheck disable=SC2086
+		"$B/bench/failover" -o "$R/failover-$n-$t.dat" $n $k $tim \
+		    > "$R/failover-$n-$t.txt"
+		grep '^agreed - down_after' "$R/failover-$n-$t.txt" >&2
+	done
+done
+
+# 2. Idle cost versus cluster size (default timings).
+for n in $IDLE_NODES; do
+	say "idle: $n daemons, ${IDLE_SECS} s window"
+	"$B/bench/idle" "$n" "$IDLE_SECS" > "$R/idle-$n.txt" || {
+		say "idle: $n daemons: FAILED (elections during the window?)"
+		cat "$R/idle-$n.txt" >&2
+	}
+	grep '^nodes=' "$R/idle-$n.txt" >&2 || true
+done
+
+# 3. Control-socket throughput: kevy-electd (primary of a settled
+#    three-node cluster, default timings) and redis-server, one generator,
+#    both servers up at once and the runs interleaved shape by shape,
+#    BENCH_CTL_ROUNDS times: a burst of other load hits both alike.
+#    bench/report.sh takes the median over the rounds.
+say "control socket: kevy-electd and redis-server, $CTL_ROUNDS rounds"
+mkfifo "$TMP/hold.in"
+"$B/bench/hold" 3 < "$TMP/hold.in" > "$TMP/hold.out" 2> "$R/hold.err" &
+exec 3> "$TMP/hold.in"
+HOLD_OPEN=1
+i=0
+while ! grep -q '^pid=' "$TMP/hold.out" 2>/dev/null; do
+	i=$((i + 1)); [ $i -lt 600 ] || { say "hold: no cluster"; exit 1; }
+	sleep 0.2
+done
+S=$(sed -n 's/^primary=//p' "$TMP/hold.out")
+redis-server --port 0 --unixsocket "$TMP/redis.sock" --save '' \
+    --appendonly no --daemonize no > "$R/redis.log" 2>&1 &
+REDIS_PID=$!
+i=0
+while [ ! -S "$TMP/redis.sock" ]; do
+	i=$((i + 1)); [ $i -lt 100 ] || { say "redis did not start"; exit 1; }
+	sleep 0.1
+done
+load() { # label socket request conns depth
+	"$B/bench/ctlload" -s "$2" -r "$3" -c "$4" -p "$5" -d "$CTL_SECS" \
+	    -l "$1" >> "$R/ctl-$1.txt"
+	tail -n 2 "$R/ctl-$1.txt" | grep -v '^RESULT' >&2
+}
+r=0
+while [ $r -lt "$CTL_ROUNDS" ]; do
+	r=$((r + 1))
+	for s in 1:1 50:1 50:16; do
+		c=${s%:*}; p=${s#*:}
+		load redis-PING "$TMP/redis.sock" "PING" "$c" "$p"
+		load kevy-PING "$S" "PING" "$c" "$p"
+		load kevy-ROLE "$S" "ROLE" "$c" "$p"
+		load kevy-STATUS "$S" "STATUS" "$c" "$p"
+		load kevy-OFFSET "$S" "OFFSET 123" "$c" "$p"
+	done
+done
+kill "$REDIS_PID"
+wait "$REDIS_PID" || true
+REDIS_PID=
+exec 3>&-
+HOLD_OPEN=
+wait
+cp "$TMP/hold.out" "$R/hold.txt"
+
+# 4. WATCH fan-out.
+say "WATCH fan-out: $FAN_SUBS subscribers, $FAN_REPS repetitions"
+"$B/bench/fanout" "$FAN_SUBS" "$FAN_REPS" > "$R/fanout.txt"
+grep '^RESULT' "$R/fanout.txt" >&2
+
+echo "load_end=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$R/load.txt"
+say "results in $R"

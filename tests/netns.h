@@ -1,0 +1,87 @@
+/*
+ * netns: a throw-away network lab for partition tests. Every node gets a
+ * network namespace of its own ("kevy-<pid>-n<i>") with one veth into a
+ * bridge that lives in a namespace of its own ("kevy-<pid>-br"), and an
+ * address from 10.77.<run>.0/24 that exists only inside those namespaces:
+ * nothing here touches the host's network. Faults are nftables rules in
+ * each node's namespace (table "inet kevy", replaced atomically). Daemons
+ * run as `ip netns exec NS kevy-electd -f -c CONF`; their control and
+ * notify sockets are filesystem paths, reachable from the root namespace.
+ *
+ * Must never: touch a namespace, process or file without the run's prefix
+ * (leftovers of a crashed run are swept only when their owner is dead),
+ * or leave anything behind on a normal exit.
+ */
+#ifndef NETNS_H
+#define NETNS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define NETNS_NODES_MAX    9      /* daemons in one lab */
+#define NETNS_NAME_MAX     48     /* bytes in a namespace name */
+#define NETNS_PATH_MAX     256    /* bytes in a file path */
+#define NETNS_START_MS     10000  /* bound on a daemon becoming ready */
+#define NETNS_CMD_MS       10000  /* bound on one ip/nft command */
+#define NETNS_ELECTION_PORT 7401  /* every node listens here, own address */
+
+/* What node y drops from node x (the filter matrix). */
+enum netns_drop {
+	NETNS_PASS = 0,
+	NETNS_DROP_ALL,       /* every packet from x: IP-level cut */
+	NETNS_DROP_MSGS,      /* x's own connections to y: y does not hear x */
+};
+
+struct netns_timing {
+	uint64_t hb_ms, down_after_ms, election_timeout_ms, backoff_ms,
+	    jitter_ms, lease_ms;
+};
+
+struct netns_lab;
+
+/*
+ * Namespaces, bridge, veths and addresses for n nodes; NULL with a reason
+ * in why (e.g. not root, no `ip`, `ip netns add` refused) when the lab
+ * cannot exist here: the caller skips.
+ */
+struct netns_lab *netns_lab_new(size_t n, char *why, size_t why_cap);
+/* Kill every daemon, delete every namespace of the run, free. */
+void netns_lab_free(struct netns_lab *);
+/* Remove namespaces, processes and directories of dead earlier runs. */
+void netns_sweep_leftovers(void);
+
+size_t netns_lab_size(const struct netns_lab *);
+const char *netns_node_id(const struct netns_lab *, size_t i);
+const char *netns_node_ns(const struct netns_lab *, size_t i);
+const char *netns_node_addr(const struct netns_lab *, size_t i);
+
+/*
+ * A fresh cluster directory (configs, state dirs, sockets, logs) for the
+ * same namespaces: every daemon must be down. 0 or -1.
+ */
+int netns_lab_reset(struct netns_lab *, const struct netns_timing *);
+const char *netns_lab_dir(const struct netns_lab *);
+const char *netns_node_socket(const struct netns_lab *, size_t i);
+
+/* Start node i in its namespace, await READY=1. 0 or -1. */
+int netns_node_start(struct netns_lab *, size_t i);
+/* SIGKILL and reap node i (its state dir stays). */
+void netns_node_kill(struct netns_lab *, size_t i);
+/* SIGSTOP / SIGCONT node i; 0 or -1. */
+int netns_node_stop(struct netns_lab *, size_t i);
+int netns_node_cont(struct netns_lab *, size_t i);
+bool netns_node_is_up(const struct netns_lab *, size_t i);
+bool netns_node_is_stopped(const struct netns_lab *, size_t i);
+pid_t netns_node_pid(const struct netns_lab *, size_t i);
+
+/*
+ * Install drop[y * n + x] for every node y (what y drops from x); only the
+ * namespaces whose row changed are touched. 0 or -1.
+ */
+int netns_filter_apply(struct netns_lab *, const enum netns_drop *drop);
+/* A WATCH connection to node i's control socket (CLOEXEC); fd or -1. */
+int netns_watch_open(const struct netns_lab *, size_t i);
+
+#endif

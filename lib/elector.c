@@ -238,6 +238,7 @@ stand(struct elector *e, uint64_t now, struct elector_out *out)
 	}
 	e->epoch = top + 1;
 	e->voted_epoch = e->epoch;
+	e->voted_for = (int)e->self;
 	e->role = WIRE_ROLE_CANDIDATE;
 	e->primary = ELECTOR_NONE;
 	clear_votes(e);
@@ -524,6 +525,7 @@ on_offer(struct elector *e, int c, const struct wire_frame *f, uint64_t now,
 		return;
 	e->epoch = f->epoch;
 	e->voted_epoch = f->epoch;
+	e->voted_for = c;
 	step_down(e, now, out);
 	e->primary = ELECTOR_NONE;
 	e->stats.votes_cast++;
@@ -561,12 +563,15 @@ on_announce(struct elector *e, int p, const struct wire_frame *f,
 		e->stats.frames_ignored++;
 		return;
 	}
-	if (save(e, f->epoch, p, out) == -1) {
+	/* Our vote already says (epoch, p): a second fsync buys nothing. */
+	if ((f->epoch != e->voted_epoch || p != e->voted_for) &&
+	    save(e, f->epoch, p, out) == -1) {
 		step_down(e, now, out);
 		return;
 	}
 	e->epoch = f->epoch;
 	e->voted_epoch = f->epoch;
+	e->voted_for = p;
 	follow(e, p, f->addr, now, out);
 }
 
@@ -728,14 +733,17 @@ elector_new(const struct elector_config *c, const struct elector_store *s,
 	e->max_epoch_jump = c->max_epoch_jump;
 	e->store = *s;
 	e->rng = c->seed;
+	e->voted_for = ELECTOR_NONE;
 	/* Spec 10: whatever the config prefers, start as a replica. */
 	e->role = WIRE_ROLE_REPLICA;
 	e->epoch = 1;
 	if (saved != NULL) {
 		if (saved->epoch > 1)
 			e->epoch = saved->epoch;
-		if (saved->has_vote)
+		if (saved->has_vote) {
 			e->voted_epoch = e->epoch;
+			e->voted_for = elector_member_find(e, saved->vote);
+		}
 	}
 	e->primary = ELECTOR_NONE;
 	e->lost_primary = ELECTOR_NONE;

@@ -31,6 +31,7 @@ struct elector {
 	enum wire_role role;
 	uint64_t epoch;
 	uint64_t voted_epoch;         /* highest epoch voted in; 0: none */
+	int voted_for;                /* whom, in voted_epoch; NONE: unknown */
 	int primary;                  /* member index or ELECTOR_NONE */
 	char primary_addr[WIRE_ADDR_MAX + 1];
 	bool primary_gone;            /* our primary stopped claiming: down now */

@@ -1294,6 +1294,33 @@ START_TEST(never_stand_witness_votes_but_is_never_elected)
 }
 END_TEST
 
+/* ================= saves ================= */
+
+START_TEST(announce_of_the_candidate_we_voted_for_costs_no_second_save)
+{
+	struct unit u;
+	struct wire_frame f;
+	int saves;
+
+	unit_init(&u, 3, 1, 0, NULL);
+	f = fr_offer(2, "n1", 100);
+	unit_frame(&u, 10, &f);
+	ck_assert_uint_eq(u.n_verb[WIRE_ACCEPT], 1);
+	saves = u.saves;
+	ck_assert_str_eq(u.s_vote, "n1");
+	f = fr_announce(2, "n1");
+	unit_frame(&u, 12, &f);
+	ck_assert_int_eq(elector_primary(u.el), 0);
+	ck_assert_int_eq(u.saves, saves);
+	/* An ANNOUNCE for someone else in a later epoch is saved first. */
+	f = fr_announce(3, "n3");
+	unit_frame(&u, 14, &f);
+	ck_assert_int_eq(u.saves, saves + 1);
+	ck_assert_str_eq(u.s_vote, "n3");
+	elector_free(u.el);
+}
+END_TEST
+
 /* ================= two primaries in one epoch ================= */
 
 START_TEST(rival_primary_of_the_same_epoch_higher_id_yields)
@@ -1562,6 +1589,8 @@ static Suite *elector_suite(void)
 	tcase_add_test(tc, writable_primary_refuses_an_offer);
 	TC("never_stand");
 	tcase_add_test(tc, never_stand_witness_votes_but_is_never_elected);
+	TC("saves");
+	tcase_add_test(tc, announce_of_the_candidate_we_voted_for_costs_no_second_save);
 	TC("rival");
 	tcase_add_test(tc, rival_primary_of_the_same_epoch_higher_id_yields);
 	TC("local");

@@ -39,6 +39,7 @@ struct link {
 
 static void link_connect(struct link *);
 static void link_fail(struct link *, const char *why);
+static uint64_t link_timeout_ms(const struct link *);
 
 const char *
 link_state_name(enum link_state s)
@@ -192,9 +193,17 @@ on_event(struct bufferevent *bev, short what, void *arg)
 	if (what & BEV_EVENT_CONNECTED) {
 		evutil_socket_t fd = bufferevent_getfd(bev);
 
+		unsigned int uto = (unsigned int)link_timeout_ms(l);
+
 		evtimer_del(l->timer);
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+		/*
+		 * Heartbeats fit in the kernel's send buffer for minutes, so a
+		 * blackholed link never stalls a write: have the kernel drop
+		 * it once data sits unacknowledged for down_after, and redial.
+		 */
+		setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &uto, sizeof(uto));
 		if (l->d->auth == NULL) {
 			link_up(l);
 			return;
@@ -211,6 +220,19 @@ on_event(struct bufferevent *bev, short what, void *arg)
 	else
 		link_fail(l, evutil_socket_error_to_string(
 		    EVUTIL_SOCKET_ERROR()));
+}
+
+/* down_after, within the connect-timeout bounds: a LAN answers in ms. */
+static uint64_t
+link_timeout_ms(const struct link *l)
+{
+	uint64_t ms = elector_timing(l->d->el)->down_after_ms;
+
+	if (ms < LINK_CONNECT_TIMEOUT_MIN_MS)
+		ms = LINK_CONNECT_TIMEOUT_MIN_MS;
+	if (ms > LINK_CONNECT_TIMEOUT_MS)
+		ms = LINK_CONNECT_TIMEOUT_MS;
+	return ms;
 }
 
 static void
@@ -232,7 +254,7 @@ start_connect(struct link *l, const struct sockaddr *sa, socklen_t len)
 	bufferevent_set_timeouts(l->bev, NULL, &wto);
 	bufferevent_enable(l->bev, EV_READ | EV_WRITE);
 	link_set_state(l, LINK_CONNECTING, NULL);
-	arm(l, LINK_CONNECT_TIMEOUT_MS);
+	arm(l, link_timeout_ms(l));
 	if (bufferevent_socket_connect(l->bev, sa, (int)len) == -1)
 		link_fail(l, evutil_socket_error_to_string(
 		    EVUTIL_SOCKET_ERROR()));

@@ -17,7 +17,8 @@
 struct electd;
 struct link;
 
-#define LINK_CONNECT_TIMEOUT_MS 2000   /* give up on a connect after */
+#define LINK_CONNECT_TIMEOUT_MS 2000   /* connect / unacked-data timeout: */
+#define LINK_CONNECT_TIMEOUT_MIN_MS 100 /* down_after, within these bounds */
 #define LINK_BACKOFF_MIN_MS     25     /* first reconnect delay */
 #define LINK_BACKOFF_MAX_MS     1000   /* reconnect delay cap: 2 x hb_interval, at most this */
 #define LINK_OUT_MAX            65536  /* bytes queued to a peer: then drop */

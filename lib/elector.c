@@ -446,6 +446,12 @@ static void
 on_hb(struct elector *e, int x, const struct wire_frame *f, uint64_t now,
     struct elector_out *out)
 {
+	/* Our primary standing again to lift its epoch is still alive. */
+	if (f->role == WIRE_ROLE_CANDIDATE && x == e->primary &&
+	    e->role == WIRE_ROLE_REPLICA) {
+		e->leader_ref_ms = now;
+		return;
+	}
 	if (f->role != WIRE_ROLE_PRIMARY) {
 		if (x == e->primary) {
 			/* It abdicated or moved on: do not wait down_after. */
@@ -511,7 +517,8 @@ on_offer(struct elector *e, int c, const struct wire_frame *f, uint64_t now,
 		e->stats.frames_ignored++;
 		return;
 	}
-	if (!sits_out(e) && (e->offset > f->offset ||
+	/* Our own primary re-standing holds the data: no offset race. */
+	if (c != e->primary && !sits_out(e) && (e->offset > f->offset ||
 	    (e->offset == f->offset && strcmp(my_id(e), f->id) < 0))) {
 		e->stats.votes_refused++;
 		return;

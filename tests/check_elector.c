@@ -1321,6 +1321,30 @@ START_TEST(announce_of_the_candidate_we_voted_for_costs_no_second_save)
 }
 END_TEST
 
+START_TEST(replicas_back_their_own_primary_standing_again)
+{
+	struct unit u;
+	struct wire_frame f;
+
+	/* n1 (lowest id, same offset) follows n3 at epoch 5. */
+	unit_init(&u, 3, 0, 0, NULL);
+	f = fr_announce(5, "n3");
+	unit_frame(&u, 10, &f);
+	ck_assert_int_eq(elector_primary(u.el), 2);
+	/* n3 re-stands: its candidate heartbeat is no reason to stand... */
+	f = fr_hb(7, "n3", WIRE_ROLE_CANDIDATE, 0);
+	unit_frame(&u, 20, &f);
+	unit_advance(&u, 20 + 4 * HB);
+	ck_assert_uint_eq(u.n_verb[WIRE_OFFER], 0);
+	ck_assert_int_eq(elector_primary(u.el), 2);
+	/* ...and n1 votes for it although a tie on offset favours n1. */
+	f = fr_offer(7, "n3", 0);
+	unit_frame(&u, u.now + 1, &f);
+	ck_assert_uint_eq(u.n_verb[WIRE_ACCEPT], 1);
+	elector_free(u.el);
+}
+END_TEST
+
 /* ================= two primaries in one epoch ================= */
 
 START_TEST(rival_primary_of_the_same_epoch_higher_id_yields)
@@ -1591,6 +1615,7 @@ static Suite *elector_suite(void)
 	tcase_add_test(tc, never_stand_witness_votes_but_is_never_elected);
 	TC("saves");
 	tcase_add_test(tc, announce_of_the_candidate_we_voted_for_costs_no_second_save);
+	tcase_add_test(tc, replicas_back_their_own_primary_standing_again);
 	TC("rival");
 	tcase_add_test(tc, rival_primary_of_the_same_epoch_higher_id_yields);
 	TC("local");

@@ -31,27 +31,6 @@ struct other {
 };
 
 static bool
-agree_on_other(struct cluster *c, void *arg)
-{
-	struct other *o = arg;
-	const char *id = NULL;
-
-	for (size_t i = 0; i < o->n; i++) {
-		const struct cluster_view *v = cluster_view(c, i);
-
-		if (!cluster_running(c, i))
-			continue;
-		if (!v->seen || strcmp(v->primary, "none") == 0 ||
-		    strcmp(v->primary, cluster_id(c, o->old)) == 0)
-			return false;
-		if (id != NULL && strcmp(id, v->primary) != 0)
-			return false;
-		id = v->primary;
-	}
-	return id != NULL;
-}
-
-static bool
 all_agreed(struct cluster *c, void *arg)
 {
 	struct other *o = arg;
@@ -211,7 +190,8 @@ main(int argc, char **argv)
 		other.old = p;
 		t0 = trace_t0 = cluster_now_us();
 		cluster_kill(c, (size_t)p);
-		if (!cluster_wait(c, agree_on_other, &other, FAILOVER_WAIT_MS))
+		if (!cluster_wait(c, cluster_agreed_other, &other.old,
+		    FAILOVER_WAIT_MS))
 			break;
 		agreed[done] = (double)(cluster_now_us() - t0) / 1000;
 		overhead[done] = agreed[done] - (double)o.down_after_ms;

@@ -411,27 +411,6 @@ struct expect {
 };
 
 static void
-field(const char *line, const char *key, char *out, size_t cap)
-{
-	size_t kl = strlen(key);
-	const char *p = line;
-
-	out[0] = '\0';
-	while ((p = strstr(p, key)) != NULL) {
-		if ((p == line || p[-1] == ' ') && p[kl] == '=') {
-			size_t n = strcspn(p + kl + 1, " \r\n");
-
-			if (n >= cap)
-				n = cap - 1;
-			memcpy(out, p + kl + 1, n);
-			out[n] = '\0';
-			return;
-		}
-		p += kl;
-	}
-}
-
-static void
 on_line(struct cluster *c, size_t i, const char *line, void *arg)
 {
 	struct expect *x = arg;
@@ -439,10 +418,10 @@ on_line(struct cluster *c, size_t i, const char *line, void *arg)
 	char ev[LINE_MAX_B];
 	const char *event;
 
-	field(line, "role", role, sizeof(role));
-	field(line, "epoch", epoch, sizeof(epoch));
-	field(line, "primary", primary, sizeof(primary));
-	field(line, "primary_addr", addr, sizeof(addr));
+	cluster_field(line, "role", role, sizeof(role));
+	cluster_field(line, "epoch", epoch, sizeof(epoch));
+	cluster_field(line, "primary", primary, sizeof(primary));
+	cluster_field(line, "primary_addr", addr, sizeof(addr));
 	if (strcmp(role, x->role[i]) != 0)
 		event = "role";
 	else if (strcmp(primary, x->primary[i]) != 0)

@@ -34,23 +34,6 @@
 
 /* ---- raw clients ---- */
 
-static uint16_t
-free_port(void)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	socklen_t len = sizeof(sin);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	uint16_t port = 0;
-
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd >= 0 && bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&sin, &len) == 0)
-		port = ntohs(sin.sin_port);
-	if (fd >= 0)
-		close(fd);
-	return port;
-}
-
 /* Node i's election port, from the members list of node 1's config. */
 static uint16_t
 election_port(struct cluster *c, size_t i)
@@ -255,7 +238,7 @@ start(struct fixture *fx, size_t n, const char *more)
 	struct cluster_opts o = { .n = n };
 
 	for (size_t i = 0; i < n; i++) {
-		fx->http[i] = free_port();
+		fx->http[i] = cluster_free_port();
 		snprintf(fx->extra[i], sizeof(fx->extra[i]),
 		    "http_listen = \"127.0.0.1:%u\";\n%s", fx->http[i],
 		    more != NULL ? more : "");

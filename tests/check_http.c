@@ -37,23 +37,6 @@ struct reply {
 	const char *body;         /* after the blank line, or "" */
 };
 
-static uint16_t
-free_port(void)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	socklen_t len = sizeof(sin);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	uint16_t port = 0;
-
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd >= 0 && bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&sin, &len) == 0)
-		port = ntohs(sin.sin_port);
-	if (fd >= 0)
-		close(fd);
-	return port;
-}
-
 static int
 dial(uint16_t port)
 {
@@ -155,7 +138,7 @@ hcluster_new(struct hcluster *h, size_t n)
 	struct cluster_opts o = { .n = n };
 
 	for (size_t i = 0; i < n; i++) {
-		h->ports[i] = free_port();
+		h->ports[i] = cluster_free_port();
 		ck_assert_uint_ne(h->ports[i], 0);
 		snprintf(h->conf[i], sizeof(h->conf[i]),
 		    "http_listen = \"127.0.0.1:%u\";", (unsigned)h->ports[i]);

@@ -68,8 +68,8 @@ cluster_now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
-static uint16_t
-free_port(void)
+uint16_t
+cluster_free_port(void)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 	socklen_t len = sizeof(sin);
@@ -114,7 +114,7 @@ write_configs(struct cluster *c)
 	const struct cluster_opts *o = &c->o;
 
 	for (size_t i = 0; i < o->n; i++) {
-		eport[i] = free_port();
+		eport[i] = cluster_free_port();
 		cport[i] = (uint16_t)(20000 + i);
 		if (eport[i] == 0)
 			return -1;
@@ -474,8 +474,8 @@ cluster_request(struct cluster *c, size_t i, const char *line, char *reply,
 	return 0;
 }
 
-static void
-field(const char *line, const char *key, char *out, size_t cap)
+void
+cluster_field(const char *line, const char *key, char *out, size_t cap)
 {
 	size_t kl = strlen(key);
 	const char *p = line;
@@ -517,17 +517,17 @@ parse_line(struct cluster *c, struct cluster_node *nd, const char *line)
 	struct cluster_view *v = &nd->view;
 	char tmp[32];
 
-	field(line, "role", v->role, sizeof(v->role));
-	field(line, "epoch", tmp, sizeof(tmp));
+	cluster_field(line, "role", v->role, sizeof(v->role));
+	cluster_field(line, "epoch", tmp, sizeof(tmp));
 	v->epoch = strtoull(tmp, NULL, 10);
-	field(line, "primary", v->primary, sizeof(v->primary));
-	field(line, "quorum", tmp, sizeof(tmp));
+	cluster_field(line, "primary", v->primary, sizeof(v->primary));
+	cluster_field(line, "quorum", tmp, sizeof(tmp));
 	v->quorum = strcmp(tmp, "yes") == 0;
-	field(line, "fenced", tmp, sizeof(tmp));
+	cluster_field(line, "fenced", tmp, sizeof(tmp));
 	v->fenced = strcmp(tmp, "yes") == 0;
-	field(line, "offset", tmp, sizeof(tmp));
+	cluster_field(line, "offset", tmp, sizeof(tmp));
 	v->offset = strtoull(tmp, NULL, 10);
-	field(line, "down", v->down, sizeof(v->down));
+	cluster_field(line, "down", v->down, sizeof(v->down));
 	v->at_us = cluster_now_us();
 	v->seen = true;
 	if (getenv("KEVY_CLUSTER_VERBOSE") != NULL)
@@ -618,6 +618,27 @@ cluster_primary(struct cluster *c)
 			    (int)i : -1;
 	}
 	return -1;
+}
+
+bool
+cluster_agreed_other(struct cluster *c, void *arg)
+{
+	int old = *(const int *)arg;
+	const char *id = NULL;
+
+	for (size_t i = 0; i < c->o.n; i++) {
+		const struct cluster_view *v = &c->nodes[i].view;
+
+		if (!cluster_running(c, i))
+			continue;
+		if (!v->seen || strcmp(v->primary, "none") == 0 ||
+		    strcmp(v->primary, c->nodes[old].id) == 0)
+			return false;
+		if (id != NULL && strcmp(id, v->primary) != 0)
+			return false;
+		id = v->primary;
+	}
+	return id != NULL;
 }
 
 bool

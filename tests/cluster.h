@@ -97,6 +97,17 @@ typedef void cluster_line_fn(struct cluster *, size_t i, const char *line,
     void *arg);
 void cluster_on_line(struct cluster *, cluster_line_fn *, void *arg);
 
+/*
+ * Every running node names the same primary, other than *(int *)arg (the
+ * one just killed), whether or not it is writable yet: "agreement".
+ */
+bool cluster_agreed_other(struct cluster *, void *arg);
+
+/* A free TCP port on 127.0.0.1 (bound then released), 0 on failure. */
+uint16_t cluster_free_port(void);
+/* The value of key in a "k=v k=v" line into out ("" when absent). */
+void cluster_field(const char *line, const char *key, char *out, size_t cap);
+
 /* Running nodes all agree on one primary that says primary, unfenced. */
 bool cluster_agreed(struct cluster *, void *arg);
 /* The agreed primary's index, or -1. */

@@ -27,23 +27,6 @@ ms_since(uint64_t us)
 }
 
 static void
-short_field(const char *line, const char *key, char *out, size_t cap)
-{
-	const char *p = strstr(line, key);
-	size_t n;
-
-	out[0] = '\0';
-	if (p == NULL)
-		return;
-	p += strlen(key);
-	n = strcspn(p, " ");
-	if (n >= cap)
-		n = cap - 1;
-	memcpy(out, p, n);
-	out[n] = '\0';
-}
-
-static void
 print_line(struct cluster *c, size_t i, const char *line, void *arg)
 {
 	char role[16], epoch[24], primary[40], fenced[8], down[128];
@@ -51,11 +34,11 @@ print_line(struct cluster *c, size_t i, const char *line, void *arg)
 	(void)arg;
 	if (!show_lines)
 		return;
-	short_field(line, "role=", role, sizeof(role));
-	short_field(line, " epoch=", epoch, sizeof(epoch));
-	short_field(line, " primary=", primary, sizeof(primary));
-	short_field(line, "fenced=", fenced, sizeof(fenced));
-	short_field(line, " down=", down, sizeof(down));
+	cluster_field(line, "role", role, sizeof(role));
+	cluster_field(line, "epoch", epoch, sizeof(epoch));
+	cluster_field(line, "primary", primary, sizeof(primary));
+	cluster_field(line, "fenced", fenced, sizeof(fenced));
+	cluster_field(line, "down", down, sizeof(down));
 	printf("  %+8.1f ms  %s: role=%-9s epoch=%-3s primary=%-4s fenced=%-3s "
 	    "down=%s\n", ms_since(t0_us), cluster_id(c, i), role, epoch,
 	    primary, fenced, down);
@@ -64,28 +47,6 @@ print_line(struct cluster *c, size_t i, const char *line, void *arg)
 struct other {
 	int old;
 };
-
-static bool
-agree_on_other(struct cluster *c, void *arg)
-{
-	struct other *o = arg;
-	const char *id = NULL;
-
-	/* Agreement on who is primary: every survivor names the same one. */
-	for (size_t i = 0; i < DEMO_NODES; i++) {
-		const struct cluster_view *v = cluster_view(c, i);
-
-		if (!cluster_running(c, i))
-			continue;
-		if (!v->seen || strcmp(v->primary, "none") == 0 ||
-		    strcmp(v->primary, cluster_id(c, o->old)) == 0)
-			return false;
-		if (id != NULL && strcmp(id, v->primary) != 0)
-			return false;
-		id = v->primary;
-	}
-	return id != NULL;
-}
 
 static bool
 rejoined(struct cluster *c, void *arg)
@@ -156,7 +117,7 @@ main(void)
 	t0_us = cluster_now_us();
 	cluster_kill(c, (size_t)p);
 	show_lines = true;
-	if (!cluster_wait(c, agree_on_other, &other, DEMO_WAIT_MS))
+	if (!cluster_wait(c, cluster_agreed_other, &other.old, DEMO_WAIT_MS))
 		return fail(c, "the survivors did not agree on a new primary");
 	agreed_us = cluster_now_us() - t0_us;
 	if (!cluster_wait(c, cluster_agreed, NULL, DEMO_WAIT_MS))

@@ -58,7 +58,7 @@ T="$TMP/tables.md"
 	echo "Busiest processes when the run started (other work on the machine):"
 	echo
 	echo '```'
-	sed -n 's/^# //p' "$R/load.txt"
+	sed -n 's/^# //p' "$R/load.txt" | grep -v '^busiest'
 	echo '```'
 	echo
 	echo "### Failover: SIGKILL of the primary until every survivor names the new one"

@@ -444,11 +444,36 @@ client_process(struct ctl_client *c)
 	}
 }
 
+/*
+ * Write what is queued now, as Redis does before it sleeps: a reply that
+ * fits the socket never arms a write event (two epoll_ctl calls per
+ * request). Only a client whose socket is full gets EV_WRITE, and with it
+ * the write timeout and the drain callback. May free c (closing, drained).
+ */
+static void
+client_flush(struct ctl_client *c)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	evutil_socket_t fd = bufferevent_getfd(c->bev);
+
+	while (evbuffer_get_length(out) > 0)
+		if (evbuffer_write(out, fd) <= 0)
+			break;
+	if (evbuffer_get_length(out) > 0) {
+		/* Full socket or an error: the bufferevent takes over. */
+		bufferevent_enable(c->bev, EV_WRITE);
+		return;
+	}
+	if (c->state == CTL_CLIENT_CLOSING)
+		ctl_client_free(c, c->why_closing);
+}
+
 static void
 on_read(struct bufferevent *bev, void *arg)
 {
 	(void)bev;
 	client_process(arg);
+	client_flush(arg);
 }
 
 /* Output drained (the write low-watermark is 0). */
@@ -458,6 +483,8 @@ on_write(struct bufferevent *bev, void *arg)
 	struct ctl_client *c = arg;
 
 	(void)bev;
+	/* Drained: back to writing directly (client_flush). */
+	bufferevent_disable(c->bev, EV_WRITE);
 	if (c->state == CTL_CLIENT_CLOSING) {
 		ctl_client_free(c, c->why_closing);
 		return;
@@ -467,6 +494,7 @@ on_write(struct bufferevent *bev, void *arg)
 		bufferevent_enable(c->bev, EV_READ);
 		/* Lines already buffered will not raise another read event. */
 		client_process(c);
+		client_flush(c);
 	}
 }
 
@@ -483,6 +511,7 @@ on_event(struct bufferevent *bev, short what, void *arg)
 	    evbuffer_get_length(bufferevent_get_output(bev)) > 0) {
 		if (c->state != CTL_CLIENT_CLOSING)
 			client_set_state(c, CTL_CLIENT_CLOSING, "eof");
+		client_flush(c);
 		return;
 	}
 	if (what & BEV_EVENT_TIMEOUT)
@@ -522,7 +551,8 @@ ctl_client_new(struct ctl *ctl, struct event_base *base, int fd, uint64_t id,
 	bufferevent_setwatermark(c->bev, EV_READ, 0, CTL_IN_HIGH);
 	/* No read timeout: the local server keeps an idle connection. */
 	bufferevent_set_timeouts(c->bev, NULL, &wt);
-	if (bufferevent_enable(c->bev, EV_READ | EV_WRITE) == -1) {
+	/* EV_WRITE only while output is stuck: see client_flush. */
+	if (bufferevent_enable(c->bev, EV_READ) == -1) {
 		bufferevent_free(c->bev);
 		free(c);
 		return NULL;
@@ -569,4 +599,5 @@ ctl_client_push(struct ctl_client *c, const char *line, size_t len)
 	if (evbuffer_add(bufferevent_get_output(c->bev), line, len) == -1)
 		log_warnx("ctl client %" PRIu64 " push dropped reason=no-memory",
 		    c->id);
+	client_flush(c);
 }

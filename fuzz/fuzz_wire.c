@@ -7,7 +7,9 @@
  * wire.h: OK and SKIP consume 1..len bytes, ERROR always says why, every
  * decoded frame re-encodes into a frame that decodes to the same fields,
  * and no prefix of a frame or filler is ever reported as an error or a
- * frame (the decoder is stateless and re-parses from the start).
+ * frame (the decoder is stateless and re-parses from the start). That
+ * last check is quadratic: it runs on the first frame of an input only,
+ * which the fuzzer can make any frame it likes.
  *
  * Must never define anything global but LLVMFuzzerTestOneInput: the same
  * file is linked with libFuzzer (make fuzz) and with tests/fuzz_replay.c.
@@ -76,6 +78,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	size_t off = 0;
+	int first = 1;
 
 	while (off < size) {
 		size_t left = size - off, used = 99999;
@@ -90,7 +93,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case WIRE_SKIP:
 			check(used > 0 && used <= want, "used out of range");
 			check(why == NULL, "why set without an error");
-			check_prefixes(data + off, used);
+			if (first)
+				check_prefixes(data + off, used);
+			first = 0;
 			if (st == WIRE_OK)
 				check_round_trip(&f);
 			off += used;

@@ -338,7 +338,8 @@ plan(struct elector *e, uint64_t now)
 
 		if (i != e->self && v->heard) {
 			d = earliest(d, v->last_heard_ms + e->t.down_after_ms, now);
-			d = earliest(d, v->last_heard_ms + e->t.lease_ms, now);
+			d = earliest(d, e->peers[i].vouch_ms + e->t.lease_ms,
+			    now);
 		}
 	}
 	e->next_deadline_ms = d;
@@ -398,7 +399,9 @@ enter(struct elector *e, uint64_t now, struct elector_out *out)
 			e->quorum_ref_ms = heard;
 		e->quorum_ref_ms += gap;
 		/* Frames queued while we slept arrive now: none vouches. */
-		e->quarantine_until_ms = now + e->t.hb_interval_ms;
+		for (size_t i = 0; i < e->n; i++)
+			e->peers[i].quarantine_until_ms = now +
+			    e->t.hb_interval_ms;
 		e->stats.pauses++;
 		out_event(out, ELECTOR_EV_PAUSE, e->epoch, ELECTOR_NONE, gap);
 	}
@@ -611,6 +614,15 @@ elector_on_frame(struct elector *e, const struct wire_frame *f, uint64_t now,
 		return -1;
 	}
 	v = &e->peers[x].view;
+	/*
+	 * After a gap in a peer's stream (a partition, a slow link) TCP may
+	 * hand over a backlog of old frames at once: they prove it lived,
+	 * but only frames from one interval later vouch for a lease.
+	 */
+	if (v->heard && now - v->last_heard_ms > e->t.pause_threshold_ms)
+		e->peers[x].quarantine_until_ms = now + e->t.hb_interval_ms;
+	if (now >= e->peers[x].quarantine_until_ms)
+		e->peers[x].vouch_ms = now;
 	v->heard = true;
 	v->last_heard_ms = now;
 	/*

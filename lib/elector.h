@@ -35,7 +35,9 @@
  *    whose follower sits quietly at a higher epoch stands again above it.
  *  - Pause detection (Sentinel's TILT): a gap between calls above
  *    pause_threshold_ms does not count as silence of the primary, and
- *    frames received in the first interval after it vouch for no lease.
+ *    frames received in the first interval after it vouch for no lease;
+ *    likewise for one peer after a gap that long in its stream (a TCP
+ *    backlog handed over when a partition heals).
  *  - Two primaries of one epoch (a voter lost its disk): the higher id
  *    yields at the first heartbeat of the other.
  *  - Local-server health: a node whose server stopped sits out (see

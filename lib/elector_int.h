@@ -11,6 +11,8 @@ struct elector_peer {
 	struct elector_peer_view view;
 	bool voted_for_me;            /* in the open candidacy */
 	uint64_t epoch_since_ms;      /* when its epoch last rose */
+	uint64_t vouch_ms;            /* last frame that counts for a lease; 0: none */
+	uint64_t quarantine_until_ms; /* frames before this do not vouch */
 };
 
 struct elector {
@@ -38,7 +40,6 @@ struct elector {
 	int lost_primary;             /* it, not deferred to until: */
 	uint64_t lost_primary_until_ms;
 	uint64_t visible_since_ms;    /* majority heard since; MAX: not now */
-	uint64_t quarantine_until_ms; /* after a pause: no frame vouches before */
 	uint64_t offset;
 
 	/* Silence of the primary counts from here; pauses shift it. */

@@ -112,11 +112,11 @@ elector_majority_heard_at(const struct elector *e)
 	if (need == 0)
 		return UINT64_MAX;
 	for (size_t i = 0; i < e->n; i++) {
-		const struct elector_peer_view *v = &e->peers[i].view;
+		const struct elector_peer *p = &e->peers[i];
 
-		if (i != e->self && v->heard && v->epoch <= e->epoch &&
-		    v->last_heard_ms >= e->quarantine_until_ms)
-			heard[k++] = v->last_heard_ms;
+		if (i != e->self && p->vouch_ms != 0 &&
+		    p->view.epoch <= e->epoch)
+			heard[k++] = p->vouch_ms;
 	}
 	if (k < need)
 		return 0;

@@ -1345,6 +1345,42 @@ START_TEST(replicas_back_their_own_primary_standing_again)
 }
 END_TEST
 
+START_TEST(frames_after_a_gap_in_a_peer_stream_do_not_renew_the_lease)
+{
+	struct unit u;
+	struct wire_frame f2, f3;
+	uint64_t t, e, end;
+
+	t = unit_make_primary(&u);
+	e = elector_epoch(u.el);
+	f2 = fr_hb(e, "n2", WIRE_ROLE_REPLICA, 0);
+	f3 = fr_hb(e, "n3", WIRE_ROLE_REPLICA, 0);
+	/* Past the new primary's hold, heard steadily: writable. */
+	for (end = t + 2 * DOWN_AFTER, t += HB; t < end; t += HB) {
+		unit_frame(&u, t, &f2);
+		unit_frame(&u, t, &f3);
+	}
+	ck_assert(elector_is_writable(u.el, t));
+	/* A partition: silence, so the lease runs out. */
+	t += 6 * HB;
+	unit_advance(&u, t);
+	ck_assert(!elector_is_writable(u.el, t));
+	/* The heal hands over old frames at once: they prove life... */
+	unit_frame(&u, t, &f2);
+	unit_frame(&u, t, &f3);
+	ck_assert(!elector_peer_is_down(u.el, 1, t));
+	/* ...but vouch for no lease until one interval has passed. */
+	ck_assert(!elector_is_writable(u.el, t));
+	unit_frame(&u, t + HB / 2, &f2);
+	unit_frame(&u, t + HB / 2, &f3);
+	ck_assert(!elector_is_writable(u.el, t + HB / 2));
+	unit_frame(&u, t + HB, &f2);
+	unit_frame(&u, t + HB, &f3);
+	ck_assert(elector_is_writable(u.el, t + HB));
+	elector_free(u.el);
+}
+END_TEST
+
 /* ================= two primaries in one epoch ================= */
 
 START_TEST(rival_primary_of_the_same_epoch_higher_id_yields)
@@ -1616,6 +1652,8 @@ static Suite *elector_suite(void)
 	TC("saves");
 	tcase_add_test(tc, announce_of_the_candidate_we_voted_for_costs_no_second_save);
 	tcase_add_test(tc, replicas_back_their_own_primary_standing_again);
+	TC("stale");
+	tcase_add_test(tc, frames_after_a_gap_in_a_peer_stream_do_not_renew_the_lease);
 	TC("rival");
 	tcase_add_test(tc, rival_primary_of_the_same_epoch_higher_id_yields);
 	TC("local");

@@ -11,6 +11,7 @@
  * any error is never half-applied, which is what lets SIGHUP and -t share
  * this code. Warnings (N=2, initial_role = primary...) never fail a load.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <libconfig.h>
 #include <stdarg.h>
@@ -538,6 +539,70 @@ syntax_error(struct loader *l)
 }
 
 /*
+ * libconfig 1.5 (Debian 12) reads an integer literal without an L suffix
+ * into 32 bits and silently wraps what does not fit: 4294967496 becomes
+ * 200. Scan the text for such literals first (outside strings and
+ * comments) and refuse them, so a typo never becomes a valid value.
+ */
+static void
+check_int_literals(struct loader *l, const char *t)
+{
+	char msg[CONFIG_MSG_MAX];
+	unsigned line = 1;
+
+	for (size_t i = 0; t[i] != '\0'; i++) {
+		size_t j, k;
+		uint64_t v;
+
+		if (t[i] == '\n')
+			line++;
+		else if (t[i] == '"') {
+			for (i++; t[i] != '\0' && t[i] != '"'; i++)
+				if (t[i] == '\\' && t[i + 1] != '\0')
+					i++;
+				else if (t[i] == '\n')
+					line++;
+			if (t[i] == '\0')
+				return;
+		} else if (t[i] == '#' || (t[i] == '/' && t[i + 1] == '/')) {
+			while (t[i + 1] != '\0' && t[i + 1] != '\n')
+				i++;
+		} else if (t[i] == '/' && t[i + 1] == '*') {
+			for (i += 2; t[i] != '\0' &&
+			    !(t[i] == '*' && t[i + 1] == '/'); i++)
+				if (t[i] == '\n')
+					line++;
+			if (t[i] == '\0')
+				return;
+			i++;
+		} else if (t[i] >= '0' && t[i] <= '9' && (i == 0 ||
+		    !(isalnum((unsigned char)t[i - 1]) || t[i - 1] == '_' ||
+		    t[i - 1] == '.'))) {
+			for (j = i; t[j] >= '0' && t[j] <= '9'; j++)
+				;
+			k = j;
+			/* Hex, floats and L-suffixed literals are fine. */
+			if (t[j] == 'x' || t[j] == 'X' || t[j] == '.' ||
+			    t[j] == 'e' || t[j] == 'E' || t[j] == 'L') {
+				while (isalnum((unsigned char)t[k]) || t[k] == '.')
+					k++;
+			} else if (num_parse_u64(t + i, j - i, &v) == -1 ||
+			    v > INT32_MAX) {
+				snprintf(msg, sizeof msg, "%s:%u: integer: %.*s "
+				    "does not fit in 32 bits and would be "
+				    "silently wrapped; write it as %.*sL", l->file,
+				    line, (int)(j - i), t + i, (int)(j - i),
+				    t + i);
+				l->errors++;
+				if (l->report != NULL)
+					l->report(l->ctx, true, msg);
+			}
+			i = k - 1;
+		}
+	}
+}
+
+/*
  * A config in memory has no directory to resolve an @include against and
  * must not read files behind its caller's back (fuzz/fuzz_config.c): any
  * "@include" is refused, even one libconfig would see as a comment.
@@ -552,7 +617,32 @@ read_string(struct loader *l)
 	}
 	if (config_read_string(&l->cf, l->text) != CONFIG_TRUE)
 		return syntax_error(l);
-	return 0;
+	check_int_literals(l, l->text);
+	return l->errors > 0 ? -1 : 0;
+}
+
+/* The literal scan over the file libconfig just read (top file only). */
+static int
+scan_file(struct loader *l, FILE *fp, off_t size)
+{
+	char *text;
+	size_t n;
+
+	if (size < 0 || (uint64_t)size > CONFIG_FILE_MAX) {
+		say(l, true, NULL, "file", "larger than %d bytes",
+		    CONFIG_FILE_MAX);
+		return -1;
+	}
+	if ((text = malloc((size_t)size + 1)) == NULL) {
+		say(l, true, NULL, "file", "out of memory");
+		return -1;
+	}
+	rewind(fp);
+	n = fread(text, 1, (size_t)size, fp);
+	text[n] = '\0';
+	check_int_literals(l, text);
+	free(text);
+	return l->errors > 0 ? -1 : 0;
 }
 
 static int
@@ -582,8 +672,13 @@ read_file(struct loader *l)
 	} else
 		l->incdir[0] = '\0';
 	rc = config_read(&l->cf, fp);
+	if (rc != CONFIG_TRUE) {
+		fclose(fp);
+		return syntax_error(l);
+	}
+	rc = scan_file(l, fp, st.st_size);
 	fclose(fp);
-	return rc == CONFIG_TRUE ? 0 : syntax_error(l);
+	return rc;
 }
 
 /* path: the file, or with text the label that names it in messages. */

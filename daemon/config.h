@@ -21,6 +21,7 @@
 #define CONFIG_SUN_PATH_MAX 107 /* bytes in a Unix socket path (sun_path - NUL) */
 #define CONFIG_NAME_MAX   64   /* bytes in a user or group name */
 #define CONFIG_UIDS_MAX   16   /* entries in control.write_uids / write_gids */
+#define CONFIG_FILE_MAX   (1024 * 1024) /* bytes in a config file */
 #define CONFIG_EXIT_INVALID 78 /* EX_CONFIG: what -t returns for a bad config */
 
 #define CONFIG_DEFAULT_PATH        "/etc/kevy-elect/kevy-electd.conf"

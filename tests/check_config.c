@@ -679,6 +679,22 @@ START_TEST(test_syntax)
 }
 END_TEST
 
+/* libconfig 1.5 would wrap these to 32 bits: 4294967496 reads as 200. */
+START_TEST(test_int_literal_overflow)
+{
+	struct config c;
+
+	ck_assert_int_eq(load(BASE "hb_interval_ms = 4294967496;\n", &c), 1);
+	ASSERT_ERROR(7, "integer", "does not fit in 32 bits");
+	ck_assert_int_eq(load(BASE "# 99999999999 in a comment is fine\n"
+	    "log_level = \"info\"; /* 99999999999 */\n", &c), 0);
+	/* With the L suffix the value is read whole, then range-checked. */
+	ck_assert_int_eq(load(BASE "hb_interval_ms = 4294967496L;\n", &c), 1);
+	ck_assert_int_eq(rep.errors, 1);
+	ck_assert_ptr_null(strstr(rep.msg[0], "32 bits"));
+}
+END_TEST
+
 START_TEST(test_unreadable)
 {
 	struct config c;
@@ -837,6 +853,7 @@ config_suite(void)
 	tcase_add_test(tc, test_too_many_members);
 	tcase_add_test(tc, test_node_id);
 	tcase_add_test(tc, test_syntax);
+	tcase_add_test(tc, test_int_literal_overflow);
 	tcase_add_test(tc, test_unreadable);
 	tcase_add_test(tc, test_include);
 	tcase_add_test(tc, test_all_errors_reported);

@@ -55,8 +55,17 @@
 #define NEMESIS_SETTLE_MS      1500   /* converged primary must stay */
 #define NEMESIS_CLOSE_MIN_MS   1000   /* closing fault held, at least */
 #define NEMESIS_CLOSE_MAX_MS   3000   /* (>= down_after + lease + hb) */
+/*
+ * The network is made whole again after at most this long (0: never
+ * forced). A TCP connection cut for t seconds retransmits with a doubling
+ * timeout, so after a heal it can stay silent for about t more seconds:
+ * uncapped, a long partition pushes convergence past NEMESIS_BOUND_MS for
+ * reasons of the kernel, not of the election. The soak runs uncapped.
+ */
+#define NEMESIS_NET_MAX_MS     3000
 #define NEMESIS_TIMES_MAX      4096   /* convergence times kept */
 #define NEMESIS_SEED_MAX_MS    3600000
+#define NEMESIS_FINDINGS_DIR   "/tmp/kevy-netns-findings"
 
 enum fault {
 	FAULT_PARTITION,      /* majority / minority */
@@ -101,6 +110,8 @@ struct nemesis {
 	enum netns_drop drop[NETNS_NODES_MAX * NETNS_NODES_MAX];
 	uint64_t restart_at[NETNS_NODES_MAX];   /* ms; 0: not pending */
 	uint64_t cont_at[NETNS_NODES_MAX];
+	uint64_t net_since;                     /* ms; 0: network whole */
+	uint64_t net_max;                       /* ms; 0: no age cap */
 	unsigned counts[FAULT_KINDS];
 	bool aim;                               /* closing: hit the primary */
 	bool broken;                            /* the harness itself failed */
@@ -252,10 +263,19 @@ shuffle(struct nemesis *m, size_t *v, size_t k)
 static void
 apply(struct nemesis *m)
 {
+	bool faulted = false;
+
 	if (netns_filter_apply(m->lab, m->drop) == -1) {
 		history_violate(m->h, "harness: nft failed to apply a filter");
 		m->broken = true;
 	}
+	for (size_t k = 0; k < m->n * m->n; k++)
+		faulted |= m->drop[k] != NETNS_PASS;
+	/* Since when the network has not been whole (for the age cap). */
+	if (!faulted)
+		m->net_since = 0;
+	else if (m->net_since == 0)
+		m->net_since = now_ms();
 }
 
 static void
@@ -521,13 +541,26 @@ inject(struct nemesis *m, uint64_t now, bool closing)
 	m->aim = false;
 }
 
-/* Due restarts and SIGCONTs up to `until`, then wake at `until`. */
+/*
+ * Due restarts, SIGCONTs and age-cap heals up to `until`, then wake at
+ * `until`.
+ */
 static void
 run_until(struct nemesis *m, uint64_t until)
 {
 	while (!interrupted && !m->broken) {
 		uint64_t next = until;
 		size_t who = SIZE_MAX;
+
+		if (m->net_max > 0 && m->net_since > 0 &&
+		    m->net_since + m->net_max < next) {
+			sleep_until(m->net_since + m->net_max);
+			if (interrupted)
+				return;
+			m->counts[FAULT_HEAL]++;
+			heal(m, "age cap");
+			continue;
+		}
 
 		for (size_t i = 0; i < m->n; i++) {
 			uint64_t t = m->restart_at[i] ? m->restart_at[i] :
@@ -606,12 +639,14 @@ keep_history(const struct netns_lab *lab, uint64_t seed,
 /* One seed; true when it passed. */
 static bool
 run_seed(struct netns_lab *lab, uint64_t seed, uint64_t seed_ms,
-    const char *regress, struct totals *tot, bool *lab_broken)
+    uint64_t net_max_ms, const char *regress, struct totals *tot,
+    bool *lab_broken)
 {
 	static const struct netns_timing t = { NEMESIS_HB_MS, NEMESIS_DOWN_MS,
 	    NEMESIS_ET_MS, NEMESIS_BACKOFF_MS, NEMESIS_JITTER_MS,
 	    NEMESIS_LEASE_MS };
-	struct nemesis m = { .lab = lab, .n = netns_lab_size(lab), .rng = seed };
+	struct nemesis m = { .lab = lab, .n = netns_lab_size(lab), .rng = seed,
+	    .net_max = net_max_ms };
 	const char *ids[NETNS_NODES_MAX];
 	char path[NETNS_PATH_MAX + 32], state[1024];
 	uint64_t at, t0, end;
@@ -737,9 +772,15 @@ run_seed(struct netns_lab *lab, uint64_t seed, uint64_t seed_ms,
 		tot->findings++;
 	}
 	fflush(stdout);
-	if (nviol > 0 || finding[0] != '\0' ||
-	    getenv("KEVY_NETNS_KEEP") != NULL)
+	/*
+	 * Failures are kept in the tree as regression cases; a finding that
+	 * does not fail the run goes to /tmp (every `make check` would add
+	 * another copy of the same known issue to the tree).
+	 */
+	if (nviol > 0 || getenv("KEVY_NETNS_KEEP") != NULL)
 		keep_history(lab, seed, m.h, regress, finding);
+	else if (finding[0] != '\0')
+		keep_history(lab, seed, m.h, NEMESIS_FINDINGS_DIR, finding);
 	history_free(m.h);
 	history_for_exit = NULL;
 	return ok;
@@ -777,6 +818,7 @@ main(void)
 {
 	uint64_t seeds = NEMESIS_SEEDS, seed_ms = NEMESIS_SEED_MS, budget_s = 0;
 	uint64_t nodes = NEMESIS_NODES, seed, t_start;
+	uint64_t net_max = NEMESIS_NET_MAX_MS;
 	const char *regress = getenv("KEVY_NETNS_REGRESS");
 	struct totals *tot;
 	struct netns_lab *lab;
@@ -790,6 +832,7 @@ main(void)
 	(void)env_u64("KEVY_NETNS_SEED_MS", 1000, NEMESIS_SEED_MAX_MS, &seed_ms);
 	(void)env_u64("KEVY_NETNS_SECONDS", 1, 7 * 86400, &budget_s);
 	(void)env_u64("KEVY_NETNS_NODES", 3, NETNS_NODES_MAX, &nodes);
+	(void)env_u64("KEVY_NETNS_NET_MAX_MS", 0, NEMESIS_SEED_MAX_MS, &net_max);
 	if (!env_u64("KEVY_NETNS_SEED", 0, UINT64_MAX, &seed))
 		seed = (uint64_t)time(NULL) * 1000 + (uint64_t)getpid() % 1000;
 	if (regress == NULL || *regress == '\0')
@@ -815,9 +858,10 @@ main(void)
 		return 1;
 	printf("netns: %llu nodes, each in its own namespace on one bridge "
 	    "(10.77.x.0/24 inside the namespaces only); %s; fault phase "
-	    "%llu ms per seed, first seed %llu\n", (unsigned long long)nodes,
+	    "%llu ms per seed; partitions capped at %llu ms (0: uncapped); "
+	    "first seed %llu\n", (unsigned long long)nodes,
 	    budget_s ? "soak" : "short run", (unsigned long long)seed_ms,
-	    (unsigned long long)seed);
+	    (unsigned long long)net_max, (unsigned long long)seed);
 	t_start = now_ms();
 	for (uint64_t k = 0; !interrupted; k++, seed++) {
 		if (budget_s > 0) {
@@ -826,7 +870,8 @@ main(void)
 				break;
 		} else if (k >= seeds)
 			break;
-		if (run_seed(lab, seed, seed_ms, regress, tot, &lab_broken))
+		if (run_seed(lab, seed, seed_ms, net_max, regress, tot,
+		    &lab_broken))
 			tot->passed++;
 		else
 			tot->failed++;

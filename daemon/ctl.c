@@ -415,6 +415,14 @@ ctl_svc_client_gone(struct ctl *ctl)
  * renderer reads. The snapshot is zeroed once, at allocation.
  */
 const struct status *
+ctl_svc_watched(struct ctl *ctl)
+{
+	if (ctl->ops->watched != NULL)
+		return ctl->ops->watched(ctl->ctx);
+	return ctl_svc_snapshot(ctl);
+}
+
+const struct status *
 ctl_svc_snapshot(struct ctl *ctl)
 {
 	ctl->ops->status(ctl->ctx, ctl->snap);

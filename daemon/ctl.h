@@ -36,6 +36,12 @@ struct ctl_ops {
 	void (*status)(void *ctx, struct status *out);
 	void (*set_offset)(void *ctx, uint64_t offset);
 	void (*alive)(void *ctx);   /* the local server says it lives */
+	/*
+	 * Optional: the last snapshot taken, whose watched fields (role,
+	 * epoch, primary, quorum, fenced, local, down set) are current; the
+	 * cheap answer for the verbs that read only those.
+	 */
+	const struct status *(*watched)(void *ctx);
 };
 
 /*
@@ -101,6 +107,7 @@ void ctl_client_push(struct ctl_client *, const char *line, size_t len);
 struct ctl_client_list *ctl_svc_list(struct ctl *);
 void ctl_svc_client_gone(struct ctl *);          /* one left the list */
 const struct status *ctl_svc_snapshot(struct ctl *);
+const struct status *ctl_svc_watched(struct ctl *);
 void ctl_svc_set_offset(struct ctl *, uint64_t);
 void ctl_svc_alive(struct ctl *);
 char *ctl_svc_scratch(struct ctl *, size_t *cap); /* STATUS_JSON_MAX bytes */

@@ -135,21 +135,21 @@ static size_t
 h_role(struct ctl_client *c, char **argv, size_t argc, char *out, size_t cap)
 {
 	(void)argv, (void)argc;
-	return reply(out, cap, "%s", role_text(ctl_svc_snapshot(c->ctl)->role));
+	return reply(out, cap, "%s", role_text(ctl_svc_watched(c->ctl)->role));
 }
 
 static size_t
 h_epoch(struct ctl_client *c, char **argv, size_t argc, char *out, size_t cap)
 {
 	(void)argv, (void)argc;
-	return reply(out, cap, "%" PRIu64, ctl_svc_snapshot(c->ctl)->epoch);
+	return reply(out, cap, "%" PRIu64, ctl_svc_watched(c->ctl)->epoch);
 }
 
 static size_t
 h_primary(struct ctl_client *c, char **argv, size_t argc, char *out,
     size_t cap)
 {
-	const struct status *st = ctl_svc_snapshot(c->ctl);
+	const struct status *st = ctl_svc_watched(c->ctl);
 
 	(void)argv, (void)argc;
 	if (st->primary[0] == '\0')
@@ -185,14 +185,14 @@ static size_t
 h_down(struct ctl_client *c, char **argv, size_t argc, char *out, size_t cap)
 {
 	(void)argv, (void)argc;
-	return id_list(ctl_svc_snapshot(c->ctl), true, out, cap);
+	return id_list(ctl_svc_watched(c->ctl), true, out, cap);
 }
 
 static size_t
 h_peers(struct ctl_client *c, char **argv, size_t argc, char *out, size_t cap)
 {
 	(void)argv, (void)argc;
-	return id_list(ctl_svc_snapshot(c->ctl), false, out, cap);
+	return id_list(ctl_svc_watched(c->ctl), false, out, cap);
 }
 
 static size_t

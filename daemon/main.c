@@ -152,11 +152,19 @@ ctl_alive(void *ctx)
 	core_local_alive(ctx);
 }
 
+static const struct status *
+ctl_watched(void *ctx)
+{
+	const struct electd *d = ctx;
+
+	return d->published;
+}
+
 static int
 start(struct electd *d, char *err, size_t errlen)
 {
 	static const struct ctl_ops ops = { ctl_status, ctl_set_offset,
-	    ctl_alive };
+	    ctl_alive, ctl_watched };
 	struct ctl_config cc = {
 		.path = d->cfg->control_path,
 		.mode = d->cfg->control_mode,

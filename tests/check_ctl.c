@@ -71,7 +71,8 @@ fake_alive(void *ctx)
 	alive_calls++;
 }
 
-static const struct ctl_ops ops = { fake_status, fake_set_offset, fake_alive };
+static const struct ctl_ops ops = { fake_status, fake_set_offset, fake_alive,
+    NULL };
 
 static void
 set_peer(struct status_peer *p, const char *id, bool up, enum wire_role r,
@@ -853,6 +854,48 @@ START_TEST(test_emfile_pauses_listener)
 END_TEST
 
 /* Write verbs: root, the daemon's uid, listed uids or gids; else no. */
+static struct status watched_st;
+
+static const struct status *
+fake_watched(void *ctx)
+{
+	(void)ctx;
+	return &watched_st;
+}
+
+/* ROLE, EPOCH, PRIMARY, DOWN, PEERS read the cheap watched snapshot. */
+START_TEST(test_watched_snapshot)
+{
+	static const struct ctl_ops ops2 = { fake_status, fake_set_offset,
+	    fake_alive, fake_watched };
+	struct ctl_config cc = { .mode = 0600 };
+	char p2[300], err[256] = "", line[STATUS_JSON_MAX];
+	struct ctl *c2;
+	struct cl *c;
+	unsigned calls;
+
+	watched_st = fake;
+	watched_st.role = WIRE_ROLE_REPLICA;
+	watched_st.epoch = 9;
+	snprintf(p2, sizeof p2, "%s/ctl2.sock", dir);
+	cc.path = p2;
+	c2 = ctl_new(base, &cc, &ops2, NULL, err, sizeof err);
+	ck_assert_msg(c2 != NULL, "ctl_new: %s", err);
+	c = cl_open_at(p2, STATUS_JSON_MAX + 2);
+	calls = status_calls;
+	ask(c, "ROLE\n", "replica");
+	ask(c, "EPOCH\n", "9");
+	ck_assert_uint_eq(status_calls, calls);
+	/* STATUS is always fresh: the full snapshot, now. */
+	cl_say(c, "STATUS\n");
+	ck_assert(cl_line(c, line, sizeof line));
+	ck_assert_ptr_nonnull(strstr(line, " role=primary "));
+	ck_assert_uint_eq(status_calls, calls + 1);
+	cl_close(c);
+	ctl_free(c2);
+}
+END_TEST
+
 START_TEST(test_may_write)
 {
 	const uint32_t uids[] = { 1000, 1001 }, gids[] = { 50 };
@@ -886,6 +929,7 @@ ctl_suite(void)
 	tcase_add_checked_fixture(proto, setup, teardown);
 	tcase_set_timeout(proto, 60);
 	tcase_add_test(proto, test_every_verb);
+	tcase_add_test(proto, test_watched_snapshot);
 	tcase_add_test(proto, test_may_write);
 	tcase_add_test(proto, test_case_and_spacing);
 	tcase_add_test(proto, test_pipelined);

@@ -283,33 +283,45 @@ notify_socket(struct cluster_node *nd)
 	return 0;
 }
 
-/* Await a datagram containing what from node nd, or its death. */
-static int
-await_notify(struct cluster_node *nd, const char *what)
+/*
+ * Await a datagram containing what on fd from the process *pid, or its
+ * death (then *pid = 0); bounded by timeout_ms. 0 or -1. Shared with the
+ * namespace lab (tests/netns.c).
+ */
+int
+cluster_await_datagram(int fd, pid_t *pid, const char *what,
+    uint64_t timeout_ms)
 {
-	uint64_t end = cluster_now_us() + CLUSTER_START_MS * 1000ULL;
+	uint64_t end = cluster_now_us() + timeout_ms * 1000ULL;
 	char msg[1024];
 
 	while (cluster_now_us() < end) {
-		struct pollfd p = { nd->notify_fd, POLLIN, 0 };
+		struct pollfd p = { fd, POLLIN, 0 };
 		int left = (int)((end - cluster_now_us()) / 1000);
 		ssize_t n;
 
 		/* A short slice only to notice a daemon that died early. */
 		if (poll(&p, 1, left < 100 ? left : 100) > 0) {
-			n = recv(nd->notify_fd, msg, sizeof(msg) - 1, 0);
+			n = recv(fd, msg, sizeof(msg) - 1, 0);
 			if (n > 0) {
 				msg[n] = '\0';
 				if (strstr(msg, what) != NULL)
 					return 0;
 			}
 		}
-		if (waitpid(nd->pid, NULL, WNOHANG) == nd->pid) {
-			nd->pid = 0;
+		if (waitpid(*pid, NULL, WNOHANG) == *pid) {
+			*pid = 0;
 			return -1;
 		}
 	}
 	return -1;
+}
+
+static int
+await_notify(struct cluster_node *nd, const char *what)
+{
+	return cluster_await_datagram(nd->notify_fd, &nd->pid, what,
+	    CLUSTER_START_MS);
 }
 
 int

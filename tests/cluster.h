@@ -103,6 +103,10 @@ void cluster_on_line(struct cluster *, cluster_line_fn *, void *arg);
  */
 bool cluster_agreed_other(struct cluster *, void *arg);
 
+/* A datagram containing what on fd, or the death of *pid (then 0). */
+int cluster_await_datagram(int fd, pid_t *pid, const char *what,
+    uint64_t timeout_ms);
+
 /* A free TCP port on 127.0.0.1 (bound then released), 0 on failure. */
 uint16_t cluster_free_port(void);
 /* The value of key in a "k=v k=v" line into out ("" when absent). */

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cluster.h"
 #include "history.h"
 
 #define HISTORY_LINE_MAX   16384  /* bytes of one STATUS line */
@@ -188,27 +189,6 @@ check_instant(struct history *h, uint64_t at)
 	pthread_cond_broadcast(&h->cv);
 }
 
-static void
-field(const char *line, const char *key, char *out, size_t cap)
-{
-	size_t kl = strlen(key);
-	const char *p = line;
-
-	out[0] = '\0';
-	while ((p = strstr(p, key)) != NULL) {
-		if ((p == line || p[-1] == ' ') && p[kl] == '=') {
-			size_t n = strcspn(p + kl + 1, " \r\n");
-
-			if (n >= cap)
-				n = cap - 1;
-			memcpy(out, p + kl + 1, n);
-			out[n] = '\0';
-			return;
-		}
-		p += kl;
-	}
-}
-
 static bool
 parse_u64(const char *s, uint64_t *v)
 {
@@ -264,9 +244,9 @@ on_line(struct history *h, size_t i, const char *line)
 
 	h->lines++;
 	note(h, at, nd->id, "LINE", nd->gen, line);
-	field(line, "role", role, sizeof(role));
-	field(line, "fenced", fenced, sizeof(fenced));
-	field(line, "epoch", num, sizeof(num));
+	cluster_field(line, "role", role, sizeof(role));
+	cluster_field(line, "fenced", fenced, sizeof(fenced));
+	cluster_field(line, "epoch", num, sizeof(num));
 	if (!parse_u64(num, &epoch) || role[0] == '\0') {
 		snprintf(text, sizeof(text), "%s: unparsable STATUS line", nd->id);
 		violate_locked(h, at, text);
@@ -284,7 +264,7 @@ on_line(struct history *h, size_t i, const char *line)
 	nd->epoch = epoch;
 	nd->primary = strcmp(role, "primary") == 0;
 	nd->fenced = strcmp(fenced, "no") != 0;
-	field(line, "primary", nd->leader, sizeof(nd->leader));
+	cluster_field(line, "primary", nd->leader, sizeof(nd->leader));
 	if (nd->primary)
 		record_win(h, at, i, epoch);
 	/* Written before a SIGSTOP: true then, stale now. */

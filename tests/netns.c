@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cluster.h"
 #include "netns.h"
 
 #define NETNS_PREFIX     "kevy-"              /* of every name we make */
@@ -595,33 +596,12 @@ netns_lab_reset(struct netns_lab *l, const struct netns_timing *t)
 	return 0;
 }
 
-/* Await a datagram containing READY=1 from node nd, or its death. */
+/* READY=1 from node nd, or its death. */
 static int
 await_ready(struct netns_node *nd)
 {
-	uint64_t end = now_ms() + NETNS_START_MS;
-	char msg[1024];
-
-	while (now_ms() < end) {
-		struct pollfd p = { nd->notify_fd, POLLIN, 0 };
-		uint64_t left = end - now_ms();
-
-		/* A short slice only to notice a daemon that died early. */
-		if (poll(&p, 1, left < 100 ? (int)left : 100) > 0) {
-			ssize_t n = recv(nd->notify_fd, msg, sizeof(msg) - 1, 0);
-
-			if (n > 0) {
-				msg[n] = '\0';
-				if (strstr(msg, "READY=1") != NULL)
-					return 0;
-			}
-		}
-		if (waitpid(nd->pid, NULL, WNOHANG) == nd->pid) {
-			nd->pid = 0;
-			return -1;
-		}
-	}
-	return -1;
+	return cluster_await_datagram(nd->notify_fd, &nd->pid, "READY=1",
+	    NETNS_START_MS);
 }
 
 int

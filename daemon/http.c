@@ -137,6 +137,8 @@ static const struct {
 	  "Times this node stepped down as primary." },
 	{ "restands_total", offsetof(struct elector_stats, restands),
 	  "Times a primary stood again to lift its epoch." },
+	{ "rivals_yielded_total", offsetof(struct elector_stats, rivals_yielded),
+	  "Times this node yielded to a primary of its own epoch." },
 	{ "frames_ignored_total",
 	  offsetof(struct elector_stats, frames_ignored),
 	  "Valid frames ignored as stale or not for this node." },

@@ -1,12 +1,13 @@
 /*
  * ctl: the control socket's listener and admission. Binds the Unix socket
  * (refusing to start over a live daemon or over a file that is not a
- * socket), gives it its mode and group, accepts clients up to
- * CTL_CLIENTS_MAX and keeps the list of them; ctl_client.c runs each one.
+ * socket), gives it its mode and group, accepts clients in bounded
+ * batches (acceptor.c) up to its share of the descriptor budget (at most
+ * CTL_CLIENTS_MAX) and keeps the list of them; ctl_client.c runs each one.
  * It must never block the loop, never delete a file it did not create and
- * never accept past the cap: at the cap or when out of descriptors the
- * listener is disabled, and re-enabled when a client leaves or a timer
- * fires.
+ * never accept past the cap: at the cap the listener is disabled, and
+ * re-enabled when a client leaves; out of descriptors, the acceptor
+ * pauses itself for a moment.
  */
 #define _GNU_SOURCE /* struct ucred: who connected, and may it write */
 
@@ -23,16 +24,15 @@
 #include <unistd.h>
 
 #include <event2/event.h>
-#include <event2/listener.h>
 
+#include "acceptor.h"
 #include "ctl.h"
 #include "log.h"
 
 struct ctl {
 	struct event_base	*base;
-	struct evconnlistener	*listener;
-	struct event		*retry;      /* re-enable after EMFILE */
-	bool			 paused;
+	struct acceptor		*acc;
+	size_t			 clients_max;
 	bool			 freeing;    /* ctl_free: no resuming */
 	char			 path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	dev_t			 dev;        /* the socket file we made, so */
@@ -64,47 +64,27 @@ ctl_may_write(const struct ctl_perm *p, uid_t uid, gid_t gid)
 }
 
 static void
-listener_pause(struct ctl *ctl, const char *reason, bool retry)
+listener_pause(struct ctl *ctl, const char *reason)
 {
-	struct timeval tv = {
-		CTL_ACCEPT_RETRY_MS / 1000, (CTL_ACCEPT_RETRY_MS % 1000) * 1000
-	};
-
-	if (!ctl->paused) {
-		evconnlistener_disable(ctl->listener);
-		ctl->paused = true;
-		log_warnx("ctl listener paused reason=%s clients=%zu", reason,
-		    ctl->n_clients);
-	}
-	if (retry)
-		evtimer_add(ctl->retry, &tv);
+	if (acceptor_is_paused(ctl->acc))
+		return;
+	acceptor_pause(ctl->acc, 0);
+	log_warnx("ctl listener paused reason=%s clients=%zu", reason,
+	    ctl->n_clients);
 }
 
 static void
 listener_resume(struct ctl *ctl)
 {
-	if (!ctl->paused || ctl->freeing || ctl->n_clients >= CTL_CLIENTS_MAX)
+	if (!acceptor_is_paused(ctl->acc) || ctl->freeing ||
+	    ctl->n_clients >= ctl->clients_max)
 		return;
-	if (evconnlistener_enable(ctl->listener) == -1) {
-		log_warnx("ctl listener enable failed");
-		return;
-	}
-	ctl->paused = false;
-	evtimer_del(ctl->retry);
+	acceptor_resume(ctl->acc);
 	log_info("ctl listener resumed clients=%zu", ctl->n_clients);
 }
 
 static void
-on_retry(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	listener_resume(arg);
-}
-
-static void
-on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
-    int salen, void *arg)
+on_accept(int fd, const struct sockaddr *sa, socklen_t salen, void *arg)
 {
 	struct ctl *ctl = arg;
 	struct ucred cred = { .pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1 };
@@ -112,13 +92,12 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	uint64_t id;
 	bool may_write;
 
-	(void)l;
 	(void)sa;
 	(void)salen;
-	/* libevent may hand over a backlog in one go: the cap is hard. */
-	if (ctl->n_clients >= CTL_CLIENTS_MAX) {
+	/* A batch may hold more than the room left: the cap is hard. */
+	if (ctl->n_clients >= ctl->clients_max) {
 		close(fd);
-		listener_pause(ctl, "clients-max", false);
+		listener_pause(ctl, "clients-max");
 		return;
 	}
 	id = ++ctl->next_id;
@@ -137,26 +116,8 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	log_debug("ctl client %" PRIu64 " connect pid=%ld uid=%ld gid=%ld "
 	    "write=%s clients=%zu", id, (long)cred.pid, (long)cred.uid,
 	    (long)cred.gid, may_write ? "yes" : "no", ctl->n_clients);
-	if (ctl->n_clients >= CTL_CLIENTS_MAX)
-		listener_pause(ctl, "clients-max", false);
-}
-
-/* accept() failed for real: out of descriptors is the case that matters. */
-static void
-on_accept_error(struct evconnlistener *l, void *arg)
-{
-	struct ctl *ctl = arg;
-	int err = EVUTIL_SOCKET_ERROR();
-
-	(void)l;
-	errno = err;
-	if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
-		/* Else the readable listener would spin the loop at 100%. */
-		log_warn("ctl accept");
-		listener_pause(ctl, "no-descriptors", true);
-		return;
-	}
-	log_warn("ctl accept");
+	if (ctl->n_clients >= ctl->clients_max)
+		listener_pause(ctl, "clients-max");
 }
 
 /*
@@ -304,28 +265,29 @@ ctl_new(struct event_base *base, const struct ctl_config *cfg,
 
 	if ((ctl = calloc(1, sizeof *ctl)) == NULL ||
 	    (ctl->snap = calloc(1, sizeof *ctl->snap)) == NULL ||
-	    (ctl->scratch = malloc(STATUS_JSON_MAX)) == NULL ||
-	    (ctl->retry = evtimer_new(base, on_retry, ctl)) == NULL) {
+	    (ctl->scratch = malloc(STATUS_JSON_MAX)) == NULL) {
 		snprintf(err, errlen, "control socket: out of memory");
 		goto fail;
 	}
 	ctl->base = base;
+	ctl->clients_max = cfg->clients_max > 0 &&
+	    cfg->clients_max < CTL_CLIENTS_MAX ? cfg->clients_max :
+	    CTL_CLIENTS_MAX;
 	ctl->perm = cfg->perm;
 	ctl->ops = ops;
 	ctl->ctx = ctx;
 	TAILQ_INIT(&ctl->clients);
 	if ((fd = bind_socket(ctl, cfg, err, errlen)) == -1)
 		goto fail;
-	ctl->listener = evconnlistener_new(base, on_accept, ctl,
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, SOMAXCONN, fd);
-	if (ctl->listener == NULL) {
+	if (listen(fd, ACCEPTOR_BACKLOG) == -1 ||
+	    (ctl->acc = acceptor_new(base, fd, "ctl", on_accept, ctl)) ==
+	    NULL) {
 		snprintf(err, errlen, "%s: listen: %s", ctl->path,
 		    strerror(errno));
 		close(fd);
 		unlink_ours(ctl);
 		goto fail;
 	}
-	evconnlistener_set_error_cb(ctl->listener, on_accept_error);
 	log_info("ctl listening path=%s mode=%04o group=%s", ctl->path,
 	    (unsigned)cfg->mode, cfg->group != NULL && cfg->group[0] != '\0' ?
 	    cfg->group : "-");
@@ -333,8 +295,6 @@ ctl_new(struct event_base *base, const struct ctl_config *cfg,
 
 fail:
 	if (ctl != NULL) {
-		if (ctl->retry != NULL)
-			event_free(ctl->retry);
 		free(ctl->scratch);
 		free(ctl->snap);
 		free(ctl);
@@ -350,8 +310,7 @@ ctl_free(struct ctl *ctl)
 	ctl->freeing = true;
 	while (!TAILQ_EMPTY(&ctl->clients))
 		ctl_client_free(TAILQ_FIRST(&ctl->clients), "shutdown");
-	evconnlistener_free(ctl->listener);
-	event_free(ctl->retry);
+	acceptor_free(ctl->acc);
 	unlink_ours(ctl);
 	free(ctl->scratch);
 	free(ctl->snap);

@@ -20,7 +20,7 @@
 
 struct event_base;
 
-#define CTL_CLIENTS_MAX  4096   /* concurrent control clients */
+#define CTL_CLIENTS_MAX  4096   /* concurrent control clients, at most */
 #define CTL_OUT_HIGH     65536  /* reply bytes queued before we stop reading */
 #define CTL_WATCH_OUT_MAX 262144 /* bytes queued to a WATCH client: then drop */
 #define CTL_IN_HIGH      16384  /* bytes of unparsed input read per client */
@@ -62,6 +62,7 @@ struct ctl_config {
 	mode_t mode;
 	const char *group;        /* "" or NULL: leave the daemon's group */
 	struct ctl_perm perm;     /* copied: the lists must outlive the ctl */
+	size_t clients_max;       /* 0: CTL_CLIENTS_MAX; at most that */
 };
 
 /* May a client with these credentials write? (uid -1: unknown: no.) */

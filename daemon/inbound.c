@@ -1,21 +1,26 @@
 /*
  * inbound: admission on the election port and the connections peers dial
  * to us. A connection is read-only for us (but for the challenge of peer
- * authentication): bytes are decoded with wire_decode straight from the
- * input buffer, whole frames go to the core. It must never let one peer
- * cost more than a bounded buffer, a bounded rate and a bounded time
- * before it proves itself.
+ * authentication): each wakeup reads once into the connection's own
+ * fixed buffer, whole frames are decoded with wire_decode and go to the
+ * core. It must never let one peer cost more than a bounded buffer, a
+ * bounded rate and a bounded time before it proves itself, nor let many
+ * cost more than a bounded share of the descriptors (fdbudget.h).
  *
  * Connection states (changes through conn_set_state, which logs them):
  *   AUTH   authentication on: challenge sent, awaiting KEVYAUTH
  *   HELLO  awaiting the first valid frame, which fixes the sender
- *   FRAMES identified: frames must keep naming the same sender
+ *   FRAMES identified: frames must keep naming the same sender, and one
+ *          must arrive every INBOUND_IDLE_DOWN_AFTERS x down_after
  * AUTH and HELLO end at a deadline (AUTH_TIMEOUT_MS, hello timeout).
  *
- * Admission is capped at INBOUND_CONNS_MAX: at the cap a new connection
- * evicts the oldest one still in AUTH or HELLO (a real peer identifies
- * itself at once), else the listener pauses until a connection closes;
- * on EMFILE it pauses for INBOUND_RESUME_MS.
+ * Admission (acceptor.c) takes bounded batches per wakeup. It is capped at
+ * the descriptor budget's share (at most INBOUND_CONNS_MAX): at the cap a
+ * new connection evicts the oldest one still in AUTH or HELLO (a real peer
+ * identifies itself at once), else the listener pauses until a connection
+ * closes. A member holds at most INBOUND_PER_MEMBER_MAX connections: the
+ * newest wins. Sockets are closed the moment they are refused, evicted or
+ * done with: never later by a deferred callback.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -27,22 +32,21 @@
 #include <string.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
-#include <event2/listener.h>
 #include <event2/util.h>
 
+#include "acceptor.h"
 #include "auth.h"
 #include "electd.h"
 #include "inbound.h"
 #include "limit.h"
 #include "log.h"
 #include "srcaddr.h"
+#include "util.h"
 
 #define INBOUND_PEER_NAME_MAX 64  /* bytes in "addr:port" for logs */
-#define INBOUND_RESUME_MS     100 /* retry accepting after EMFILE */
 #define INBOUND_LOG_MAX       256 /* bytes of one warning before suppressed= */
 
 enum inbound_state {
@@ -56,36 +60,41 @@ enum inbound_why {
 	WHY_BAD_FRAME,
 	WHY_NOT_MEMBER,
 	WHY_SENDER_CHANGED,
-	WHY_EPOCH_JUMP,
 	WHY_SOURCE,
 	WHY_AUTH,
 	WHY_FLOOD,
 	WHY_HELLO_TIMEOUT,
+	WHY_IDLE,
 	WHY_EVICTED,
+	WHY_REPLACED,
 	WHY_COUNT
 };
 
 struct inbound_conn {
 	struct inbound_listener *lis;
-	struct bufferevent *bev;
-	struct event *deadline;       /* AUTH or HELLO ends */
+	int fd;
+	struct event *rd;             /* readable, persistent */
+	struct event *deadline;       /* AUTH or HELLO ends; FRAMES: idle check */
 	enum inbound_state state;
 	int member;                   /* sender fixed by auth or first frame */
+	uint64_t last_frame_ms;       /* the last valid frame (or accept) */
 	struct limit_bucket bucket;   /* frames per second */
 	char challenge[AUTH_HEX_LEN + 1];
 	char name[INBOUND_PEER_NAME_MAX];
+	size_t len;                   /* bytes buffered in in[] */
+	uint8_t in[INBOUND_READ_MAX];
 	TAILQ_ENTRY(inbound_conn) entry;
 };
 
 struct inbound_listener {
 	struct electd *d;
-	struct evconnlistener *lev;
-	struct event *resume;
-	bool paused;
+	struct acceptor *acc;
 	size_t n;
+	size_t cap;                   /* connections at once (fdbudget) */
 	unsigned per_member[ELECTOR_MEMBERS_MAX];
 	uint64_t frames_per_s;
 	uint64_t hello_ms;
+	uint64_t idle_ms;
 	bool check_sources;
 	struct srcaddr_set sources;
 	struct limit_log logs[WHY_COUNT];
@@ -102,6 +111,18 @@ unsigned
 inbound_count(const struct inbound_listener *lis, size_t member)
 {
 	return member < ELECTOR_MEMBERS_MAX ? lis->per_member[member] : 0;
+}
+
+size_t
+inbound_cap(const struct inbound_listener *lis)
+{
+	return lis->cap;
+}
+
+size_t
+inbound_open(const struct inbound_listener *lis)
+{
+	return lis->n;
 }
 
 static void ratelog(struct inbound_listener *, enum inbound_why,
@@ -126,26 +147,12 @@ ratelog(struct inbound_listener *lis, enum inbound_why why, const char *fmt,
 }
 
 static void
-pause_listener(struct inbound_listener *lis, uint64_t retry_ms)
+arm(struct event *ev, uint64_t ms)
 {
-	if (!lis->paused) {
-		evconnlistener_disable(lis->lev);
-		lis->paused = true;
-	}
-	if (retry_ms > 0) {
-		struct timeval tv = { 0, (suseconds_t)(retry_ms * 1000) };
+	struct timeval tv;
 
-		evtimer_add(lis->resume, &tv);
-	}
-}
-
-static void
-resume_listener(struct inbound_listener *lis)
-{
-	if (lis->paused && lis->n < INBOUND_CONNS_MAX) {
-		evconnlistener_enable(lis->lev);
-		lis->paused = false;
-	}
+	util_ms_to_tv(ms, &tv);
+	evtimer_add(ev, &tv);
 }
 
 static const char *
@@ -160,17 +167,12 @@ conn_set_state(struct inbound_conn *c, enum inbound_state s, const char *why)
 	log_debug("inbound %s peer=%s state=%s was=%s reason=%s", c->name,
 	    member_name(c), state_names[s], state_names[c->state], why);
 	c->state = s;
+	/* Identified: from now on the deadline is the idle check. */
 	if (s == INBOUND_FRAMES)
-		evtimer_del(c->deadline);
+		arm(c->deadline, c->lis->idle_ms);
 }
 
-static void
-conn_bind(struct inbound_conn *c, int member)
-{
-	c->member = member;
-	c->lis->per_member[member]++;
-}
-
+/* Close and free at once: the descriptor is back before we return. */
 static void
 conn_free(struct inbound_conn *c, const char *why)
 {
@@ -183,25 +185,57 @@ conn_free(struct inbound_conn *c, const char *why)
 	TAILQ_REMOVE(&lis->conns, c, entry);
 	lis->n--;
 	event_free(c->deadline);
-	bufferevent_free(c->bev);
+	event_free(c->rd);
+	close(c->fd);
 	free(c);
-	resume_listener(lis);
+	if (lis->n < lis->cap)
+		acceptor_resume(lis->acc);
+}
+
+/*
+ * A member holds at most INBOUND_PER_MEMBER_MAX connections: a peer that
+ * redials leaves its old one half-open, so the newest wins.
+ */
+static void
+conn_bind(struct inbound_conn *c, int member)
+{
+	struct inbound_listener *lis = c->lis;
+	struct inbound_conn *old;
+
+	if (lis->per_member[member] >= INBOUND_PER_MEMBER_MAX)
+		TAILQ_FOREACH(old, &lis->conns, entry)
+			if (old->member == member) {
+				lis->d->counters.member_replaced++;
+				ratelog(lis, WHY_REPLACED, "inbound %s peer=%s "
+				    "closed: replaced by %s (at most %d per "
+				    "member)", old->name, member_name(old),
+				    c->name, INBOUND_PER_MEMBER_MAX);
+				conn_free(old, "replaced");
+				break;
+			}
+	c->member = member;
+	lis->per_member[member]++;
+}
+
+static void
+conn_consume(struct inbound_conn *c, size_t used)
+{
+	c->len -= used;
+	memmove(c->in, c->in + used, c->len);
 }
 
 /* KEVYAUTH in the input: 0 bound, 1 wait for more, -1 c was freed. */
 static int
-conn_auth(struct inbound_conn *c, struct evbuffer *in)
+conn_auth(struct inbound_conn *c)
 {
 	struct electd *d = c->lis->d;
-	size_t len = evbuffer_get_length(in), used = 0;
-	size_t want = len < AUTH_MSG_MAX ? len : AUTH_MSG_MAX;
+	size_t used = 0, want = c->len < AUTH_MSG_MAX ? c->len : AUTH_MSG_MAX;
 	char id[WIRE_ID_MAX + 1], mac[AUTH_HEX_LEN + 1], esc[WIRE_ID_MAX * 4 + 1];
-	const uint8_t *p = evbuffer_pullup(in, (ev_ssize_t)want);
 	const char *why = NULL;
 	int x = -1;
 
 	id[0] = '\0';
-	switch (auth_decode_response(p, want, id, mac, &used)) {
+	switch (auth_decode_response(c->in, want, id, mac, &used)) {
 	case AUTH_NEED_MORE:
 		return 1;
 	case AUTH_ERROR:
@@ -224,7 +258,7 @@ conn_auth(struct inbound_conn *c, struct evbuffer *in)
 		conn_free(c, "auth-failed");
 		return -1;
 	}
-	evbuffer_drain(in, used);
+	conn_consume(c, used);
 	conn_bind(c, x);
 	conn_set_state(c, INBOUND_FRAMES, "authenticated");
 	return 0;
@@ -236,25 +270,20 @@ conn_drain(struct inbound_conn *c)
 {
 	struct inbound_listener *lis = c->lis;
 	struct electd *d = lis->d;
-	struct evbuffer *in = bufferevent_get_input(c->bev);
 	int r;
 
-	if (c->state == INBOUND_AUTH && (r = conn_auth(c, in)) != 0)
+	if (c->state == INBOUND_AUTH && (r = conn_auth(c)) != 0)
 		return r == -1 ? -1 : 0;
-	for (;;) {
-		size_t len = evbuffer_get_length(in), used = 0;
-		size_t want = len < WIRE_FRAME_MAX ? len : WIRE_FRAME_MAX;
+	while (c->len > 0) {
+		size_t used = 0;
+		size_t want = c->len < WIRE_FRAME_MAX ? c->len : WIRE_FRAME_MAX;
 		const char *why = NULL;
 		char esc[WIRE_ID_MAX * 4 + 1];
 		struct wire_frame f;
 		enum wire_status st;
-		const uint8_t *p;
 		int x;
 
-		if (len == 0)
-			return 0;
-		p = evbuffer_pullup(in, (ev_ssize_t)want);
-		st = wire_decode(p, want, &f, &used, &why);
+		st = wire_decode(c->in, want, &f, &used, &why);
 		if (st == WIRE_NEED_MORE) {
 			if (want < WIRE_FRAME_MAX)
 				return 0;
@@ -267,14 +296,15 @@ conn_drain(struct inbound_conn *c)
 			d->counters.decode_errors++;
 			ratelog(lis, WHY_BAD_FRAME, "inbound %s bad frame "
 			    "reason=\"%s\" bytes=%s", c->name, why,
-			    log_escape(bytes, sizeof(bytes), p,
+			    log_escape(bytes, sizeof(bytes), c->in,
 			    want < 16 ? want : 16));
 			conn_free(c, "bad-frame");
 			return -1;
 		}
 		/* Filler costs work too: it counts like a frame. */
-		if (!limit_bucket_take(&c->bucket, lis->frames_per_s,
-		    INBOUND_FRAMES_BURST, electd_now_ms())) {
+		if (!limit_bucket_take_backlog(&c->bucket, lis->frames_per_s,
+		    INBOUND_FRAMES_BURST, INBOUND_BACKLOG_CREDIT_MS,
+		    electd_now_ms())) {
 			d->counters.floods++;
 			ratelog(lis, WHY_FLOOD, "inbound %s peer=%s closed: over "
 			    "%" PRIu64 " frames per second", c->name,
@@ -282,7 +312,7 @@ conn_drain(struct inbound_conn *c)
 			conn_free(c, "flood");
 			return -1;
 		}
-		evbuffer_drain(in, used);
+		conn_consume(c, used);
 		if (st == WIRE_SKIP)
 			continue;
 		x = elector_member_find(d->el, f.id);
@@ -296,82 +326,93 @@ conn_drain(struct inbound_conn *c)
 			return -1;
 		}
 		if (core_on_frame(d, &f, &why) == -1) {
-			bool jump = strcmp(why, "epoch-jump") == 0;
-
-			if (jump)
-				ratelog(lis, WHY_EPOCH_JUMP, "inbound %s %s "
-				    "epoch=%" PRIu64 " refused: more than "
-				    "max_epoch_jump=%" PRIu64 " above ours "
-				    "(%" PRIu64 ")", c->name, log_escape(esc,
-				    sizeof(esc), f.id, strlen(f.id)), f.epoch,
-				    d->cfg->max_epoch_jump,
-				    elector_epoch(d->el));
-			else
-				ratelog(lis, WHY_NOT_MEMBER, "inbound %s frame "
-				    "from %s id=%s", c->name, x >= 0 ?
-				    "this node's own" : "non-member",
-				    log_escape(esc, sizeof(esc), f.id,
-				    strlen(f.id)));
+			ratelog(lis, WHY_NOT_MEMBER, "inbound %s frame from %s "
+			    "id=%s", c->name, x >= 0 ? "this node's own" :
+			    "non-member", log_escape(esc, sizeof(esc), f.id,
+			    strlen(f.id)));
 			conn_free(c, why);
 			return -1;
 		}
+		c->last_frame_ms = electd_now_ms();
 		if (c->member < 0) {
 			conn_bind(c, x);
 			conn_set_state(c, INBOUND_FRAMES, "first-frame");
 		}
 	}
+	return 0;
 }
 
-static void
-on_read(struct bufferevent *bev, void *arg)
+/* One read per wakeup: what is left, the loop reports again. -1: freed. */
+static int
+conn_read(struct inbound_conn *c)
 {
-	(void)bev;
-	conn_drain(arg);
-}
+	ssize_t n;
 
-static void
-on_event(struct bufferevent *bev, short what, void *arg)
-{
-	struct inbound_conn *c = arg;
-
-	(void)bev;
-	if (what & BEV_EVENT_EOF)
+	if (c->len == sizeof(c->in))
+		return conn_drain(c);	/* a frame longer than the buffer */
+	n = read(c->fd, c->in + c->len, sizeof(c->in) - c->len);
+	if (n == 0) {
 		conn_free(c, "eof");
-	else if (what & BEV_EVENT_ERROR)
-		conn_free(c, evutil_socket_error_to_string(
-		    EVUTIL_SOCKET_ERROR()));
+		return -1;
+	}
+	if (n == -1) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+			return 0;
+		conn_free(c, strerror(errno));
+		return -1;
+	}
+	c->len += (size_t)n;
+	return conn_drain(c);
+}
+
+static void
+on_read(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	conn_read(arg);
 }
 
 static void
 on_deadline(evutil_socket_t fd, short what, void *arg)
 {
 	struct inbound_conn *c = arg;
-	struct electd *d = c->lis->d;
+	struct inbound_listener *lis = c->lis;
+	struct electd *d = lis->d;
+	uint64_t now, quiet;
 
 	(void)fd;
 	(void)what;
 	if (c->state == INBOUND_AUTH) {
 		d->counters.auth_failures++;
-		ratelog(c->lis, WHY_AUTH, "inbound %s auth refused "
+		ratelog(lis, WHY_AUTH, "inbound %s auth refused "
 		    "reason=timeout after_ms=%d", c->name, AUTH_TIMEOUT_MS);
 		conn_free(c, "auth-timeout");
 		return;
 	}
-	d->counters.hello_timeouts++;
-	ratelog(c->lis, WHY_HELLO_TIMEOUT, "inbound %s closed: no valid frame "
-	    "within %" PRIu64 " ms", c->name, c->lis->hello_ms);
-	conn_free(c, "hello-timeout");
-}
-
-static void
-arm(struct event *ev, uint64_t ms)
-{
-	struct timeval tv = {
-		.tv_sec = (time_t)(ms / 1000),
-		.tv_usec = (suseconds_t)((ms % 1000) * 1000),
-	};
-
-	evtimer_add(ev, &tv);
+	if (c->state == INBOUND_HELLO) {
+		d->counters.hello_timeouts++;
+		ratelog(lis, WHY_HELLO_TIMEOUT, "inbound %s closed: no valid "
+		    "frame within %" PRIu64 " ms", c->name, lis->hello_ms);
+		conn_free(c, "hello-timeout");
+		return;
+	}
+	/*
+	 * After a pause of ours the frames may be waiting in the socket
+	 * with the timer already due: read them before calling it idle.
+	 */
+	if (conn_read(c) == -1)
+		return;
+	now = electd_now_ms();
+	quiet = now - c->last_frame_ms;
+	if (quiet < lis->idle_ms) {
+		arm(c->deadline, lis->idle_ms - quiet);
+		return;
+	}
+	d->counters.idle_timeouts++;
+	ratelog(lis, WHY_IDLE, "inbound %s peer=%s closed: no frame for %"
+	    PRIu64 " ms", c->name, member_name(c), quiet);
+	conn_free(c, "idle");
 }
 
 static void
@@ -401,16 +442,19 @@ evict_one(struct inbound_listener *lis)
 	TAILQ_FOREACH(c, &lis->conns, entry)
 		if (c->state != INBOUND_FRAMES) {
 			lis->d->counters.evictions++;
-			ratelog(lis, WHY_EVICTED, "inbound %s evicted: %d "
+			ratelog(lis, WHY_EVICTED, "inbound %s evicted: %zu "
 			    "connections, it has not identified itself",
-			    c->name, INBOUND_CONNS_MAX);
+			    c->name, lis->cap);
 			conn_free(c, "evicted");
 			return true;
 		}
 	return false;
 }
 
-/* Send the challenge and wait for the answer: 0, or -1 (not started). */
+/*
+ * Send the challenge and wait for the answer: 0, or -1 (not started). A
+ * fresh socket's send buffer is empty: 160 bytes fit, or the peer is gone.
+ */
 static int
 start_auth(struct inbound_conn *c)
 {
@@ -419,7 +463,7 @@ start_auth(struct inbound_conn *c)
 
 	if (auth_challenge_new(c->challenge) == -1 ||
 	    (len = auth_encode_challenge(c->challenge, buf, sizeof(buf))) == 0 ||
-	    bufferevent_write(c->bev, buf, len) == -1)
+	    write(c->fd, buf, len) != (ssize_t)len)
 		return -1;
 	c->state = INBOUND_AUTH;
 	arm(c->deadline, AUTH_TIMEOUT_MS < c->lis->hello_ms ? AUTH_TIMEOUT_MS :
@@ -428,89 +472,60 @@ start_auth(struct inbound_conn *c)
 }
 
 static void
-on_accept(struct evconnlistener *lev, evutil_socket_t fd,
-    struct sockaddr *sa, int salen, void *arg)
+on_accept(int fd, const struct sockaddr *sa, socklen_t salen, void *arg)
 {
 	struct inbound_listener *lis = arg;
 	struct inbound_conn *c;
 	char name[INBOUND_PEER_NAME_MAX];
 	int one = 1;
 
-	(void)lev;
 	(void)salen;
 	name_of(sa, name, sizeof(name));
 	if (lis->check_sources && !srcaddr_is_allowed(&lis->sources, sa)) {
 		lis->d->counters.sources_refused++;
 		ratelog(lis, WHY_SOURCE, "inbound %s refused: not a member's "
 		    "address (peer_source_check)", name);
-		evutil_closesocket(fd);
+		close(fd);
 		return;
 	}
-	if (lis->n >= INBOUND_CONNS_MAX && !evict_one(lis)) {
-		evutil_closesocket(fd);
-		pause_listener(lis, 0);
+	if (lis->n >= lis->cap && !evict_one(lis)) {
+		close(fd);
+		acceptor_pause(lis->acc, 0);
 		return;
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
-		evutil_closesocket(fd);
+		close(fd);
 		return;
 	}
 	c->lis = lis;
+	c->fd = fd;
 	c->member = -1;
 	c->state = INBOUND_HELLO;
+	c->last_frame_ms = electd_now_ms();
 	memcpy(c->name, name, sizeof(c->name));
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
-	c->bev = bufferevent_socket_new(lis->d->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (c->bev == NULL || (c->deadline = evtimer_new(lis->d->base,
-	    on_deadline, c)) == NULL) {
-		if (c->bev != NULL)
-			bufferevent_free(c->bev);
-		else
-			evutil_closesocket(fd);
+	if ((c->rd = event_new(lis->d->base, fd, EV_READ | EV_PERSIST, on_read,
+	    c)) == NULL || (c->deadline = evtimer_new(lis->d->base,
+	    on_deadline, c)) == NULL ||
+	    (lis->d->auth != NULL && start_auth(c) == -1) ||
+	    event_add(c->rd, NULL) == -1) {
+		log_warnx("inbound %s refused: cannot set it up", name);
+		if (c->rd != NULL)
+			event_free(c->rd);
+		if (c->deadline != NULL)
+			event_free(c->deadline);
+		close(fd);
 		free(c);
 		return;
 	}
-	limit_bucket_init(&c->bucket, INBOUND_FRAMES_BURST, electd_now_ms());
-	bufferevent_setcb(c->bev, on_read, NULL, on_event, c);
-	/* Never buffer more than a few frames from one peer. */
-	bufferevent_setwatermark(c->bev, EV_READ, 0, INBOUND_READ_MAX);
-	if (lis->d->auth != NULL && start_auth(c) == -1) {
-		log_warnx("inbound %s refused: cannot make a challenge", name);
-		event_free(c->deadline);
-		bufferevent_free(c->bev);
-		free(c);
-		return;
-	}
+	limit_bucket_init(&c->bucket, INBOUND_FRAMES_BURST, c->last_frame_ms);
 	if (c->state == INBOUND_HELLO)
 		arm(c->deadline, lis->hello_ms);
-	bufferevent_enable(c->bev, EV_READ);
 	TAILQ_INSERT_TAIL(&lis->conns, c, entry);
 	lis->n++;
 	log_debug("inbound %s accepted state=%s", c->name,
 	    state_names[c->state]);
-}
-
-static void
-on_accept_error(struct evconnlistener *lev, void *arg)
-{
-	struct inbound_listener *lis = arg;
-	int err = EVUTIL_SOCKET_ERROR();
-
-	(void)lev;
-	log_warnx("election listener accept: %s",
-	    evutil_socket_error_to_string(err));
-	/* Out of descriptors: stop accepting for a moment, not spin. */
-	if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM)
-		pause_listener(lis, INBOUND_RESUME_MS);
-}
-
-static void
-on_resume(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	resume_listener(arg);
 }
 
 /* peer_source_check: every member by IP literal, or no check at all. */
@@ -535,50 +550,34 @@ setup_sources(struct inbound_listener *lis)
 }
 
 struct inbound_listener *
-inbound_listen(struct electd *d, char *err, size_t errlen)
+inbound_listen(struct electd *d, size_t cap, char *err, size_t errlen)
 {
 	const struct config_hostport *hp = &d->cfg->listen;
 	const struct elector_timing *t = elector_timing(d->el);
-	struct evutil_addrinfo hints, *res = NULL;
 	struct inbound_listener *lis;
-	char port[8];
-	int rc;
+	int fd;
 
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = EVUTIL_AI_PASSIVE;
-	snprintf(port, sizeof(port), "%u", (unsigned)hp->port);
 	/* Before the loop runs: a blocking lookup stalls nothing. */
-	if ((rc = evutil_getaddrinfo(hp->host, port, &hints, &res)) != 0) {
-		snprintf(err, errlen, "listen %s:%s: %s", hp->host, port,
-		    evutil_gai_strerror(rc));
+	if ((fd = acceptor_bind_tcp(hp->host, hp->port, err, errlen)) == -1)
 		return NULL;
-	}
-	if ((lis = calloc(1, sizeof(*lis))) == NULL) {
-		evutil_freeaddrinfo(res);
+	if ((lis = calloc(1, sizeof(*lis))) == NULL ||
+	    (lis->acc = acceptor_new(d->base, fd, "election", on_accept,
+	    lis)) == NULL) {
+		free(lis);
+		close(fd);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
 	lis->d = d;
+	lis->cap = cap < INBOUND_CONNS_MAX ? cap : INBOUND_CONNS_MAX;
 	TAILQ_INIT(&lis->conns);
 	lis->frames_per_s = INBOUND_FRAMES_PER_S + 2 * 1000 / t->hb_interval_ms;
 	lis->hello_ms = INBOUND_HELLO_DOWN_AFTERS * t->down_after_ms;
+	lis->idle_ms = INBOUND_IDLE_DOWN_AFTERS * t->down_after_ms;
 	setup_sources(lis);
-	lis->lev = evconnlistener_new_bind(d->base, on_accept, lis,
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_REUSEABLE,
-	    SOMAXCONN, res->ai_addr, (int)res->ai_addrlen);
-	evutil_freeaddrinfo(res);
-	if (lis->lev == NULL) {
-		snprintf(err, errlen, "listen %s:%s: %s", hp->host, port,
-		    strerror(errno));
-		free(lis);
-		return NULL;
-	}
-	evconnlistener_set_error_cb(lis->lev, on_accept_error);
-	lis->resume = evtimer_new(d->base, on_resume, lis);
-	log_info("election listening on %s:%s auth=%s", hp->host, port,
-	    d->auth != NULL ? "on" : "off");
+	log_info("election listening on %s:%u auth=%s connections_max=%zu",
+	    hp->host, (unsigned)hp->port, d->auth != NULL ? "on" : "off",
+	    lis->cap);
 	return lis;
 }
 
@@ -592,11 +591,10 @@ inbound_free(struct inbound_listener *lis)
 	while ((c = TAILQ_FIRST(&lis->conns)) != NULL) {
 		TAILQ_REMOVE(&lis->conns, c, entry);
 		event_free(c->deadline);
-		bufferevent_free(c->bev);
+		event_free(c->rd);
+		close(c->fd);
 		free(c);
 	}
-	if (lis->resume != NULL)
-		event_free(lis->resume);
-	evconnlistener_free(lis->lev);
+	acceptor_free(lis->acc);
 	free(lis);
 }

@@ -3,8 +3,8 @@
  * We only read on them (spec: Transport), except for the one challenge
  * of peer authentication. Each connection decodes frames with
  * wire_decode; a bad frame, a sender that is not a member (or is us), a
- * sender that changes on one connection, an epoch beyond max_epoch_jump,
- * a flood, or no valid frame in time closes it. Every such close is
+ * sender that changes on one connection, a flood, or no valid frame in
+ * time closes it. Every such close is
  * counted (struct electd_counters) and logged at most once per
  * INBOUND_LOG_INTERVAL_MS per reason, with the number of lines skipped.
  */
@@ -16,17 +16,28 @@
 struct electd;
 struct inbound_listener;
 
-#define INBOUND_CONNS_MAX  1024  /* accepted election connections at once */
+/*
+ * Accepted election connections at once, at most: the descriptor budget
+ * (fdbudget.h) may allow fewer under a low RLIMIT_NOFILE.
+ */
+#define INBOUND_CONNS_MAX  1024
+/* Connections one member may hold at once: the newest wins. */
+#define INBOUND_PER_MEMBER_MAX 2
 #define INBOUND_READ_MAX   (4 * 1024) /* bytes buffered from one peer */
 #define INBOUND_LOG_INTERVAL_MS 1000 /* one warning per reason per this */
 /*
  * Frames (and filler) a connection may send per second: this plus twice
  * the heartbeat rate (2 x 1000 / hb_interval_ms), in bursts of up to
  * INBOUND_FRAMES_BURST. A real peer sends one HB per interval and a few
- * frames per election; over the limit the connection is closed.
+ * frames per election; over the limit the connection is closed. A
+ * backlog is not a flood: the burst covers the 256 frames the reference
+ * queues for an unreachable peer and sends at once on reconnect, and a
+ * quiet gap (our own pause: the peer's frames wait in the socket) earns
+ * the rate's worth of frames for up to INBOUND_BACKLOG_CREDIT_MS of it.
  */
 #define INBOUND_FRAMES_PER_S  100
-#define INBOUND_FRAMES_BURST  64
+#define INBOUND_FRAMES_BURST  (256 + 64)
+#define INBOUND_BACKLOG_CREDIT_MS 60000
 /*
  * A connection that has not sent a valid frame (or, with authentication,
  * a valid KEVYAUTH within AUTH_TIMEOUT_MS) after this many down_after_ms
@@ -34,11 +45,21 @@ struct inbound_listener;
  * long is counted down anyway, so nothing is lost by closing it.
  */
 #define INBOUND_HELLO_DOWN_AFTERS 2
+/*
+ * An identified connection with no valid frame for this many down_after_ms
+ * is closed: the peer counts as down by then anyway, and a live one that
+ * redials is let in at once. Bytes that are not frames keep nothing open.
+ */
+#define INBOUND_IDLE_DOWN_AFTERS 3
 
-struct inbound_listener *inbound_listen(struct electd *, char *err,
-    size_t errlen);
+/* Listen on the configured address, cap connections at cap. */
+struct inbound_listener *inbound_listen(struct electd *, size_t cap,
+    char *err, size_t errlen);
 void inbound_free(struct inbound_listener *);
 /* Connections currently open from member i (after its first frame). */
 unsigned inbound_count(const struct inbound_listener *, size_t member);
+/* Connections open now, and the cap on them. */
+size_t inbound_open(const struct inbound_listener *);
+size_t inbound_cap(const struct inbound_listener *);
 
 #endif

@@ -24,6 +24,15 @@ void limit_bucket_init(struct limit_bucket *, uint64_t burst, uint64_t now_ms);
 bool limit_bucket_take(struct limit_bucket *, uint64_t rate_per_s,
     uint64_t burst, uint64_t now_ms);
 
+/*
+ * The same, but a gap of g ms since the last take may fill the bucket
+ * beyond burst, up to rate_per_s x min(g, credit_ms) / 1000 tokens: what a
+ * sender at the allowed rate could have queued meanwhile (a backlog that
+ * TCP hands over at once after a pause) is not taken for a flood.
+ */
+bool limit_bucket_take_backlog(struct limit_bucket *, uint64_t rate_per_s,
+    uint64_t burst, uint64_t credit_ms, uint64_t now_ms);
+
 struct limit_log {
 	bool used;                /* a line was ever logged */
 	uint64_t last_ms;         /* when the last line was logged */

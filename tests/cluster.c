@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -341,6 +342,12 @@ cluster_start(struct cluster *c, size_t i)
 		setenv("NOTIFY_SOCKET", nd->notify, 1);
 		for (size_t k = 0; k < 4 && c->o.env[k] != NULL; k++)
 			putenv((char *)(uintptr_t)c->o.env[k]);
+		if (c->o.nofile[i] > 0) {
+			struct rlimit rl = { c->o.nofile[i], c->o.nofile[i] };
+
+			if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+				_exit(126);
+		}
 		execl(c->bin, c->bin, "-f", "-c", nd->conf, (char *)NULL);
 		fprintf(stderr, "exec %s: %s\n", c->bin, strerror(errno));
 		_exit(127);

@@ -33,6 +33,8 @@ struct cluster_opts {
 	 * "%u" in them is replaced by the node number (1..n). */
 	const char *extra_conf[CLUSTER_NODES_MAX];
 	const char *env[4];          /* "NAME=value" for every daemon, or NULL */
+	/* RLIMIT_NOFILE (soft and hard) for node i; 0: inherited. */
+	uint64_t nofile[CLUSTER_NODES_MAX];
 };
 
 /* What the latest STATUS line of a node said. */

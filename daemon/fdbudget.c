@@ -1,0 +1,73 @@
+/*
+ * fdbudget: connection caps from RLIMIT_NOFILE (fdbudget.h).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "fdbudget.h"
+
+static size_t
+clamp(uint64_t v, size_t lo, size_t hi)
+{
+	return v < lo ? lo : v > hi ? hi : (size_t)v;
+}
+
+static uint64_t
+wanted(size_t n_members, const struct fdbudget *max)
+{
+	return FDBUDGET_RESERVED + n_members + max->inbound + max->ctl +
+	    max->http;
+}
+
+int
+fdbudget_split(uint64_t limit, size_t n_members, const struct fdbudget *max,
+    struct fdbudget *b, uint64_t *need)
+{
+	uint64_t reserve = FDBUDGET_RESERVED + n_members, avail;
+
+	*need = reserve + FDBUDGET_INBOUND_MIN + FDBUDGET_CTL_MIN +
+	    FDBUDGET_HTTP_MIN;
+	if (limit < *need)
+		return -1;
+	avail = limit - reserve;
+	b->limit = limit;
+	b->inbound = clamp(avail / 2, FDBUDGET_INBOUND_MIN, max->inbound);
+	b->ctl = clamp(avail / 4, FDBUDGET_CTL_MIN, max->ctl);
+	b->http = clamp(avail - b->inbound - b->ctl, FDBUDGET_HTTP_MIN,
+	    max->http);
+	return 0;
+}
+
+int
+fdbudget_init(size_t n_members, const struct fdbudget *max,
+    struct fdbudget *b, char *err, size_t errlen)
+{
+	struct rlimit rl;
+	uint64_t want = wanted(n_members, max), need;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1) {
+		snprintf(err, errlen, "getrlimit RLIMIT_NOFILE: %s",
+		    strerror(errno));
+		return -1;
+	}
+	/* Raising the soft limit up to the hard one needs no privilege. */
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
+		struct rlimit up = rl;
+
+		up.rlim_cur = rl.rlim_max == RLIM_INFINITY ||
+		    rl.rlim_max > want ? want : rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &up) == 0)
+			rl = up;
+	}
+	if (fdbudget_split(rl.rlim_cur == RLIM_INFINITY ? want :
+	    (uint64_t)rl.rlim_cur, n_members, max, b, &need) == -1) {
+		snprintf(err, errlen, "RLIMIT_NOFILE %" PRIu64 " is too low: "
+		    "%zu members need at least %" PRIu64 " descriptors",
+		    (uint64_t)rl.rlim_cur, n_members, need);
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,13 @@
+/*
+ * util: the small helpers every module of daemon/ would otherwise copy.
+ */
+#ifndef UTIL_H
+#define UTIL_H
+
+#include <stdint.h>
+#include <sys/time.h>
+
+/* A duration in milliseconds as the timeval libevent wants. */
+void util_ms_to_tv(uint64_t ms, struct timeval *tv);
+
+#endif

@@ -22,7 +22,6 @@
 #define CONFIG_NAME_MAX   64   /* bytes in a user or group name */
 #define CONFIG_UIDS_MAX   16   /* entries in control.write_uids / write_gids */
 #define CONFIG_FILE_MAX   (1024 * 1024) /* bytes in a config file */
-#define CONFIG_EXIT_INVALID 78 /* EX_CONFIG: what -t returns for a bad config */
 
 #define CONFIG_DEFAULT_PATH        "/etc/kevy-elect/kevy-electd.conf"
 #define CONFIG_DEFAULT_STATE_DIR   "/var/lib/kevy-elect"

@@ -327,32 +327,42 @@ on_timeout(evutil_socket_t fd, short what, void *arg)
 	/* Its exit arrives as SIGCHLD; the next run starts from there. */
 }
 
+int
+hook_check_path(const char *path, char *err, size_t errlen)
+{
+	struct stat sb;
+
+	if (strlen(path) > CONFIG_PATH_MAX) {
+		snprintf(err, errlen, "notify_exec: path too long");
+		return -1;
+	}
+	if (stat(path, &sb) == -1) {
+		snprintf(err, errlen, "notify_exec %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		snprintf(err, errlen, "notify_exec %s: not a regular file",
+		    path);
+		return -1;
+	}
+	/* The effective ids are the ones execve will be judged by. */
+	if (faccessat(AT_FDCWD, path, X_OK, AT_EACCESS) == -1) {
+		snprintf(err, errlen, "notify_exec %s: not executable: %s",
+		    path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 struct hook *
 hook_new(struct event_base *base, const char *path, uint64_t timeout_ms,
     char *err, size_t errlen)
 {
 	struct hook *h;
-	struct stat sb;
 
-	if (strlen(path) > CONFIG_PATH_MAX) {
-		snprintf(err, errlen, "notify_exec: path too long");
+	if (hook_check_path(path, err, errlen) == -1)
 		return NULL;
-	}
-	if (stat(path, &sb) == -1) {
-		snprintf(err, errlen, "notify_exec %s: %s", path,
-		    strerror(errno));
-		return NULL;
-	}
-	if (!S_ISREG(sb.st_mode)) {
-		snprintf(err, errlen, "notify_exec %s: not a regular file",
-		    path);
-		return NULL;
-	}
-	if (access(path, X_OK) == -1) {
-		snprintf(err, errlen, "notify_exec %s: not executable: %s",
-		    path, strerror(errno));
-		return NULL;
-	}
 	if ((h = calloc(1, sizeof(*h))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;

@@ -33,7 +33,13 @@ struct hook_stats {
 	uint64_t dropped;       /* queue overflow */
 };
 
-/* NULL with err on failure (e.g. path not executable). */
+/*
+ * Can notify_exec run? An existing regular file the effective user may
+ * execute. 0, or -1 with a sentence naming the path in err. hook_new and
+ * the start checks (preflight.c, also behind -t) both ask this.
+ */
+int hook_check_path(const char *path, char *err, size_t errlen);
+/* NULL with err on failure (hook_check_path's, or out of memory). */
 struct hook *hook_new(struct event_base *, const char *path,
     uint64_t timeout_ms, char *err, size_t errlen);
 /* Kill a running child (logged) and drop what is queued. */

@@ -1,7 +1,13 @@
 /*
  * kevy-electd: wires the modules together. Parse flags, load the config,
- * create the state directory, bind the control socket and the election
- * port, start the elector, run the loop until SIGTERM/SIGINT.
+ * run the start's file checks (preflight.c, shared with -t), bind the
+ * control socket and the election port, start the elector, run the loop
+ * until SIGTERM/SIGINT.
+ *
+ * The exit status tells a supervisor whether to try again: EXIT_CONFIG
+ * when the configuration or a file it names is wrong (a restart cannot
+ * help; the units' RestartPreventExitStatus= lists it), EXIT_RUNTIME for
+ * what a restart may fix (an address in use, out of memory).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,25 +30,44 @@
 #include "hook.h"
 #include "http.h"
 #include "inbound.h"
+#include "keygen.h"
 #include "link.h"
 #include "log.h"
 #include "notify.h"
+#include "preflight.h"
 #include "reload.h"
 
 #define KEVY_ELECTD_VERSION "0.1.0"
+#define EXIT_RUNTIME 1            /* a start or run failed; a restart may help */
 #define EXIT_USAGE 64             /* EX_USAGE */
+#define EXIT_CONFIG 78            /* EX_CONFIG: config or a file it names */
 
 static void
 usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: kevy-electd [-ft] [-c file]\n"
+	    "       kevy-electd --gen-key file\n"
 	    "  -c file    configuration (default %s)\n"
-	    "  -t         check the configuration and exit: 0 valid, %d invalid\n"
+	    "  -t         check the configuration and every file a start\n"
+	    "             checks (auth_key_file, notify_exec, state_dir and\n"
+	    "             its elect.meta, control.path), as this user, without\n"
+	    "             binding or writing anything; then exit\n"
 	    "  -f         stay in the foreground, log to stderr\n"
+	    "  --gen-key file\n"
+	    "             write a new random peer key for auth_key_file to\n"
+	    "             file (mode 0600, never over an existing file; \"-\":\n"
+	    "             standard output) and exit\n"
 	    "  --version  print the version and exit\n"
-	    "  --help     print this help and exit\n",
-	    CONFIG_DEFAULT_PATH, CONFIG_EXIT_INVALID);
+	    "  --help     print this help and exit\n"
+	    "exit status:\n"
+	    "  0   clean shutdown; -t found no problem; --gen-key wrote the key\n"
+	    "  %d   a failure a restart may fix (address in use, out of\n"
+	    "      memory...); --gen-key could not write the key\n"
+	    "  %d  usage error\n"
+	    "  %d  the configuration or a file it names is wrong (from -t, or\n"
+	    "      refused at start): restarting cannot help\n",
+	    CONFIG_DEFAULT_PATH, EXIT_RUNTIME, EXIT_USAGE, EXIT_CONFIG);
 }
 
 static void
@@ -51,6 +76,17 @@ report(void *ctx, bool is_error, const char *msg)
 	(void)ctx;
 	fprintf(stderr, "kevy-electd: %s: %s\n", is_error ? "error" : "warning",
 	    msg);
+}
+
+/* At start the same sentences go to the log. */
+static void
+report_log(void *ctx, bool is_error, const char *msg)
+{
+	(void)ctx;
+	if (is_error)
+		log_error("%s", msg);
+	else
+		log_warnx("%s", msg);
 }
 
 static void
@@ -64,25 +100,6 @@ raise_fd_limit(void)
 		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
 			log_warn("setrlimit RLIMIT_NOFILE");
 	}
-}
-
-static int
-make_state_dir(const char *dir, char *err, size_t errlen)
-{
-	struct stat sb;
-
-	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
-		snprintf(err, errlen, "state_dir %s: %s", dir, strerror(errno));
-		return -1;
-	}
-	if (stat(dir, &sb) == -1 || !S_ISDIR(sb.st_mode)) {
-		snprintf(err, errlen, "state_dir %s: not a directory", dir);
-		return -1;
-	}
-	if (sb.st_mode & 0022)
-		log_warnx("state_dir %s is writable by others (mode %03o)",
-		    dir, (unsigned)(sb.st_mode & 0777));
-	return 0;
 }
 
 static void
@@ -178,20 +195,10 @@ start(struct electd *d, char *err, size_t errlen)
 		},
 	};
 
-	if (make_state_dir(d->cfg->state_dir, err, errlen) == -1)
-		return -1;
-	/* A bad key file fails the start: never run open by mistake. */
-	if (d->cfg->auth_key_file[0] != '\0') {
-		if ((d->auth = calloc(1, sizeof(*d->auth))) == NULL) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
-		if (auth_key_load(d->cfg->auth_key_file, geteuid(), d->auth,
-		    err, errlen) == -1)
-			return -1;
+	/* state_dir, the key (d->auth) and the hook passed preflight. */
+	if (d->auth != NULL)
 		log_info("peer authentication on key_file=%s",
 		    d->cfg->auth_key_file);
-	}
 	if ((d->base = event_base_new()) == NULL ||
 	    (d->dns = evdns_base_new(d->base,
 	    EVDNS_BASE_INITIALIZE_NAMESERVERS |
@@ -269,16 +276,51 @@ daemonize(void)
 	return 0;
 }
 
+/* --gen-key FILE. */
+static int
+gen_key(const char *file)
+{
+	char err[CONFIG_PATH_MAX + 512];
+
+	if (keygen_write(file, err, sizeof(err)) == -1) {
+		fprintf(stderr, "kevy-electd: error: --gen-key: %s\n", err);
+		return EXIT_RUNTIME;
+	}
+	if (strcmp(file, KEYGEN_STDOUT) != 0)
+		printf("%s: new peer key written, mode %04o, owner uid %lu; "
+		    "every node needs this same key, owned by the user its "
+		    "daemon runs as\n", file, KEYGEN_MODE,
+		    (unsigned long)geteuid());
+	return 0;
+}
+
+/* -t: the loaded config, then everything a start would check. */
+static int
+check_config(const struct config *cfg, const char *path)
+{
+	int errors = preflight_run(cfg, PREFLIGHT_CHECK, NULL, report, NULL);
+
+	if (errors > 0) {
+		fprintf(stderr, "kevy-electd: %s: %d problem%s: a start would "
+		    "be refused (exit %d)\n", path, errors,
+		    errors == 1 ? "" : "s", EXIT_CONFIG);
+		return EXIT_CONFIG;
+	}
+	printf("%s: configuration valid\n", path);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
+		{ "gen-key", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *path = CONFIG_DEFAULT_PATH;
-	bool check_only = false, foreground = false;
+	const char *path = CONFIG_DEFAULT_PATH, *key_file = NULL;
+	bool check_only = false, foreground = false, path_given = false;
 	struct event *sigs[3], *watchdog;
 	struct electd d;
 	char err[CONFIG_PATH_MAX + 512];
@@ -286,33 +328,52 @@ main(int argc, char **argv)
 
 	while ((ch = getopt_long(argc, argv, "c:tf", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'c': path = optarg; break;
+		case 'c': path = optarg; path_given = true; break;
 		case 't': check_only = true; break;
 		case 'f': foreground = true; break;
+		case 'k': key_file = optarg; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("kevy-electd %s\n", KEVY_ELECTD_VERSION); return 0;
 		default: usage(stderr); return EXIT_USAGE;
 		}
 	}
-	if (optind != argc) {
+	if (optind != argc ||
+	    (key_file != NULL && (check_only || foreground || path_given))) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+	if (key_file != NULL)
+		return gen_key(key_file);
 	memset(&d, 0, sizeof(d));
-	if ((d.cfg = calloc(1, sizeof(*d.cfg))) == NULL)
-		return 1;
+	if ((d.cfg = calloc(1, sizeof(*d.cfg))) == NULL) {
+		fprintf(stderr, "kevy-electd: error: out of memory\n");
+		return EXIT_RUNTIME;
+	}
 	if (config_load(path, d.cfg, report, NULL) != 0) {
 		free(d.cfg);
-		return CONFIG_EXIT_INVALID;
+		return EXIT_CONFIG;
 	}
 	if (check_only) {
-		printf("%s: configuration valid\n", path);
+		rc = check_config(d.cfg, path);
 		free(d.cfg);
-		return 0;
+		return rc;
 	}
 	log_init(d.cfg->log_level, !foreground);
 	signal(SIGPIPE, SIG_IGN);
 	raise_fd_limit();
+	if (d.cfg->auth_key_file[0] != '\0' &&
+	    (d.auth = calloc(1, sizeof(*d.auth))) == NULL) {
+		log_error("out of memory");
+		free(d.cfg);
+		return EXIT_RUNTIME;
+	}
+	/* Before daemonize: even without -f, a refusal reaches our caller. */
+	if (preflight_run(d.cfg, PREFLIGHT_START, d.auth, report_log,
+	    NULL) > 0) {
+		stop(&d);
+		free(d.cfg);
+		return EXIT_CONFIG;
+	}
 	/* stderr stays open: under a supervisor it is the log. */
 	if (!foreground && daemonize() == -1)
 		fatal("daemonize");
@@ -320,7 +381,7 @@ main(int argc, char **argv)
 		log_error("%s", err);
 		stop(&d);
 		free(d.cfg);
-		return 1;
+		return EXIT_RUNTIME;
 	}
 	sigs[0] = evsignal_new(d.base, SIGTERM, on_stop, &d);
 	sigs[1] = evsignal_new(d.base, SIGINT, on_stop, &d);
@@ -338,7 +399,7 @@ main(int argc, char **argv)
 	watchdog = start_watchdog(&d);
 	if (event_base_dispatch(d.base) == -1) {
 		log_error("event loop failed");
-		rc = 1;
+		rc = EXIT_RUNTIME;
 	}
 	notify_send("STOPPING=1");
 	if (watchdog != NULL)

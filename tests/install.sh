@@ -79,6 +79,11 @@ check "template ExecStart has BINDIR and SYSCONFDIR, %i.conf" grep -qx \
 # shellcheck disable=SC2086
 check "no default path left in the installed units" \
     sh -c '! grep -n "/usr/local/bin\|/etc/kevy-elect/" "$@"' sh $units
+# 78 (a refused config or file) and 64 (bad flags) never fix themselves.
+for u in $units; do
+	check "${u##*/}: RestartPreventExitStatus=64 78" \
+	    grep -qx "RestartPreventExitStatus=64 78" "$u"
+done
 check "installed binary: --version" \
     sh -c '"$1" --version | grep -q "^kevy-electd [0-9]"' sh "$bin"
 check "installed binary: -t -c on the installed config" \

@@ -1,0 +1,232 @@
+/*
+ * preflight: the start's file checks, shared with -t (see preflight.h).
+ * Each check calls the very function the start relies on (auth_key_load,
+ * hook_check_path, metafile_load) rather than a copy of its rules, so the
+ * two answers cannot drift apart. All problems are reported, not just the
+ * first, like config errors.
+ *
+ * Access is judged with the effective ids (faccessat AT_EACCESS), the
+ * ones the running daemon has: -t must run as the daemon's user to give
+ * the daemon's answer. Directories a service manager creates at each
+ * start (StateDirectory=, RuntimeDirectory=) may be missing when -t runs:
+ * that is a warning there and an error only in a real start.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "auth.h"
+#include "hook.h"
+#include "metafile.h"
+#include "preflight.h"
+
+#define PREFLIGHT_MSG_MAX (3 * CONFIG_PATH_MAX) /* bytes in one report */
+#define PREFLIGHT_ERR_MAX (2 * CONFIG_PATH_MAX) /* bytes from a module */
+#define STATE_DIR_MODE 0700 /* a state_dir the start creates */
+
+struct preflight {
+	const struct config *cfg;
+	enum preflight_mode mode;
+	config_report_fn *report;
+	void *ctx;
+	int errors;
+};
+
+static void say(struct preflight *, bool, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+say(struct preflight *p, bool is_error, const char *fmt, ...)
+{
+	char msg[PREFLIGHT_MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (is_error)
+		p->errors++;
+	if (p->report != NULL)
+		p->report(p->ctx, is_error, msg);
+}
+
+/* The directory holding path ("/" for "/x"); path is absolute. */
+static void
+parent_of(const char *path, char *out, size_t cap)
+{
+	char *slash;
+
+	snprintf(out, cap, "%s", path);
+	for (size_t n = strlen(out); n > 1 && out[n - 1] == '/'; n--)
+		out[n - 1] = '\0';
+	if ((slash = strrchr(out, '/')) == NULL)
+		snprintf(out, cap, ".");
+	else
+		slash[slash == out] = '\0';
+}
+
+static bool
+may_write_in(const char *dir)
+{
+	return faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) == 0;
+}
+
+/* state_dir missing in -t: could the start create it? */
+static void
+check_state_parent(struct preflight *p, const char *dir)
+{
+	char parent[CONFIG_PATH_MAX + 1];
+	int e;
+
+	parent_of(dir, parent, sizeof parent);
+	if (may_write_in(parent))
+		return;
+	e = errno;
+	say(p, false, "state_dir %s does not exist and uid %lu cannot "
+	    "create it (%s: %s): a start fails unless the service manager "
+	    "makes it first (the units' StateDirectory= does)", dir,
+	    (unsigned long)geteuid(), parent, strerror(e));
+}
+
+/* state_dir (created in a start, as it always was), then elect.meta. */
+static void
+check_state(struct preflight *p)
+{
+	const char *dir = p->cfg->state_dir;
+	char err[PREFLIGHT_ERR_MAX];
+	struct elector_saved saved;
+	struct stat sb;
+	bool found;
+	int e;
+
+	if (p->mode == PREFLIGHT_START && mkdir(dir, STATE_DIR_MODE) == -1 &&
+	    errno != EEXIST) {
+		say(p, true, "state_dir %s: cannot create it: %s", dir,
+		    strerror(errno));
+		return;
+	}
+	if (stat(dir, &sb) == -1) {
+		if (errno == ENOENT && p->mode == PREFLIGHT_CHECK)
+			check_state_parent(p, dir);
+		else
+			say(p, true, "state_dir %s: %s", dir, strerror(errno));
+		return;
+	}
+	if (!S_ISDIR(sb.st_mode)) {
+		say(p, true, "state_dir %s: not a directory", dir);
+		return;
+	}
+	if (sb.st_mode & 0022)
+		say(p, false, "state_dir %s is writable by others (mode %03o)",
+		    dir, (unsigned)(sb.st_mode & 0777));
+	if (!may_write_in(dir)) {
+		e = errno;
+		say(p, false, "state_dir %s: uid %lu may not write in it (%s): "
+		    "no vote can be saved, so this node will neither vote nor "
+		    "stand", dir, (unsigned long)geteuid(), strerror(e));
+	}
+	/* Only a missing file is a fresh node (metafile.h): never guess. */
+	if (metafile_load(dir, &saved, &found, err, sizeof err) == -1)
+		say(p, true, "state_dir: %s: this node's saved epoch and vote "
+		    "cannot be read; the daemon will not start over it (a "
+		    "fresh start could vote twice in one epoch): see "
+		    "kevy-electd(8), FILES", err);
+}
+
+static void
+check_auth(struct preflight *p, struct auth_key *key)
+{
+	const char *path = p->cfg->auth_key_file;
+	char err[PREFLIGHT_ERR_MAX];
+	struct auth_key scratch;
+	struct stat sb;
+
+	if (path[0] == '\0')
+		return;
+	if (key == NULL)
+		key = &scratch;
+	/* The start's own loader, with the start's owner: one set of rules. */
+	if (auth_key_load(path, geteuid(), key, err, sizeof err) == -1) {
+		if (stat(path, &sb) == -1 && errno == ENOENT)
+			say(p, true, "%s (kevy-electd --gen-key %s writes a new "
+			    "one)", err, path);
+		else
+			say(p, true, "%s", err);
+	}
+	explicit_bzero(&scratch, sizeof scratch);
+}
+
+static void
+check_hook(struct preflight *p)
+{
+	char err[PREFLIGHT_ERR_MAX];
+
+	if (p->cfg->notify_exec[0] != '\0' &&
+	    hook_check_path(p->cfg->notify_exec, err, sizeof err) == -1)
+		say(p, true, "%s", err);
+}
+
+/*
+ * What ctl_new would refuse before it binds: an unknown group, a path
+ * taken by something that is not a socket, a directory it cannot create
+ * the socket in. A socket already there is fine: a stale one is
+ * replaced, and a live one is a daemon still running (-t on a running
+ * node must pass) or one still stopping, which a retry outlasts.
+ */
+static void
+check_control(struct preflight *p)
+{
+	const char *path = p->cfg->control_path;
+	char dir[CONFIG_SUN_PATH_MAX + 1];
+	struct stat sb;
+	int e;
+
+	if (p->cfg->control_group[0] != '\0' &&
+	    getgrnam(p->cfg->control_group) == NULL)
+		say(p, true, "control.group %s: no such group",
+		    p->cfg->control_group);
+	if (lstat(path, &sb) == 0 && !S_ISSOCK(sb.st_mode)) {
+		say(p, true, "control.path %s exists and is not a socket; the "
+		    "daemon will not replace it", path);
+		return;
+	}
+	parent_of(path, dir, sizeof dir);
+	if (stat(dir, &sb) == -1) {
+		if (errno == ENOENT && p->mode == PREFLIGHT_CHECK)
+			say(p, false, "control.path %s: directory %s does not "
+			    "exist yet: a start fails unless it is made first "
+			    "(the units' RuntimeDirectory= does)", path, dir);
+		else
+			say(p, true, "control.path %s: directory %s: %s", path,
+			    dir, strerror(errno));
+		return;
+	}
+	if (!S_ISDIR(sb.st_mode))
+		say(p, true, "control.path %s: %s is not a directory", path,
+		    dir);
+	else if (!may_write_in(dir)) {
+		e = errno;
+		say(p, true, "control.path %s: uid %lu may not create the "
+		    "socket in %s: %s", path, (unsigned long)geteuid(), dir,
+		    strerror(e));
+	}
+}
+
+int
+preflight_run(const struct config *cfg, enum preflight_mode mode,
+    struct auth_key *key, config_report_fn *report, void *ctx)
+{
+	struct preflight p = { .cfg = cfg, .mode = mode, .report = report,
+	    .ctx = ctx };
+
+	check_state(&p);
+	check_auth(&p, key);
+	check_hook(&p);
+	check_control(&p);
+	return p.errors;
+}

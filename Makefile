@@ -10,7 +10,7 @@
 #   make fuzz         libFuzzer targets of fuzz/ (clang), FUZZ_SECONDS each
 #                     (default 60); make fuzz-long: 600 s each (docs/fuzzing.md)
 #   make bench        failover, idle cost, control socket vs Redis, WATCH
-#                     fan-out; rewrites docs/benchmarks.md tables and
+#                     fan-out, connection churn; rewrites docs/benchmarks.md tables and
 #                     docs/img/*.png (BENCH_* counts below; about 10 min)
 #   make install      binary, example config (never overwritten), systemd
 #                     units, sysusers/tmpfiles snippets, man pages; honours
@@ -151,6 +151,8 @@ BENCH_CTL_SECONDS   ?= 2
 BENCH_CTL_ROUNDS    ?= 3
 BENCH_FANOUT_SUBS   ?= 1000
 BENCH_FANOUT_REPS   ?= 10
+BENCH_CHURN_SECONDS ?= 5
+BENCH_CHURN_THREADS ?= 1 2 4
 .PHONY: bench
 bench: deps
 	@sh mk/deps.sh $(BENCH_DEB_PKGS)
@@ -162,6 +164,8 @@ bench: deps
 	 BENCH_CTL_ROUNDS=$(BENCH_CTL_ROUNDS) \
 	 BENCH_FANOUT_SUBS=$(BENCH_FANOUT_SUBS) \
 	 BENCH_FANOUT_REPS=$(BENCH_FANOUT_REPS) \
+	 BENCH_CHURN_SECONDS=$(BENCH_CHURN_SECONDS) \
+	 BENCH_CHURN_THREADS="$(BENCH_CHURN_THREADS)" \
 	 sh bench/run.sh $(BUILD) $(BUILD)/bench/results
 	@sh bench/report.sh $(BUILD)/bench/results docs/benchmarks.md docs/img
 

@@ -149,6 +149,25 @@ T="$TMP/tables.md"
 	grep '^rep ' "$f" || true
 	echo '```'
 	echo
+	echo "### Connection churn at the primary's election port (bench/churn)"
+	echo
+	echo "Three daemons, fast timings (hb 50, down_after 500). T threads"
+	echo "connect to the primary's election port and reset each connection"
+	echo "at once (SO_LINGER 0), as fast as they can, for the window; the"
+	echo "primary's control socket is pinged in a loop meanwhile. Moved ="
+	echo "any node changed epoch or primary, or counted a peer down."
+	echo
+	echo "| auth | threads | connections/s | moved | worst PING ms | max descriptors |"
+	echo "|---|---|---|---|---|---|"
+	for a in noauth auth; do
+		f="$R/churn-$a.txt"
+		[ -f "$f" ] || continue
+		grep '^RESULT' "$f" | while read -r line; do
+			echo "$line" > "$TMP/churn-line"
+			echo "| $(get "$TMP/churn-line" auth) | $(get "$TMP/churn-line" threads) | **$(get "$TMP/churn-line" conns_per_s)** | **$(get "$TMP/churn-line" moved)** | $(get "$TMP/churn-line" ping_max_ms) | $(get "$TMP/churn-line" max_fds) |"
+		done
+	done
+	echo
 	echo "<!-- bench:end -->"
 } > "$T"
 

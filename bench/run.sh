@@ -14,6 +14,8 @@
 #   BENCH_CTL_ROUNDS     rounds of all control-socket runs       (3)
 #   BENCH_FANOUT_SUBS    WATCH subscribers                       (1000)
 #   BENCH_FANOUT_REPS    fan-out repetitions                     (10)
+#   BENCH_CHURN_SECONDS  window of each connection-churn run     (5)
+#   BENCH_CHURN_THREADS  attacker thread counts                  (1 2 4)
 set -eu
 B=${1:-build}
 R=${2:-$B/bench/results}
@@ -25,6 +27,8 @@ CTL_SECS=${BENCH_CTL_SECONDS:-2}
 CTL_ROUNDS=${BENCH_CTL_ROUNDS:-3}
 FAN_SUBS=${BENCH_FANOUT_SUBS:-1000}
 FAN_REPS=${BENCH_FANOUT_REPS:-10}
+CHURN_SECS=${BENCH_CHURN_SECONDS:-5}
+CHURN_THREADS=${BENCH_CHURN_THREADS:-1 2 4}
 FAST="50 500 300 100 400"
 DEFAULT="200 5000 3000 1000 4000"
 
@@ -147,6 +151,15 @@ cp "$TMP/hold.out" "$R/hold.txt"
 say "WATCH fan-out: $FAN_SUBS subscribers, $FAN_REPS repetitions"
 "$B/bench/fanout" "$FAN_SUBS" "$FAN_REPS" > "$R/fanout.txt"
 grep '^RESULT' "$R/fanout.txt" >&2
+
+# 5. Connection churn at the primary's election port, auth off and on.
+for a in noauth auth; do
+	say "churn: $a, threads $CHURN_THREADS, ${CHURN_SECS} s each"
+	# shellcheck disable=SC2086
+	"$B/bench/churn" "$CHURN_SECS" $a $CHURN_THREADS > "$R/churn-$a.txt" ||
+	    say "churn: $a: FAILED"
+	grep '^RESULT' "$R/churn-$a.txt" >&2 || true
+done
 
 echo "load_end=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$R/load.txt"
 say "results in $R"

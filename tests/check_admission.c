@@ -9,19 +9,17 @@
  */
 #define _GNU_SOURCE
 #include <check.h>
-#include <dirent.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <pthread.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "churn.h"
 #include "cluster.h"
 #include "fdbudget.h"
 #include "inbound.h"
@@ -133,71 +131,6 @@ hbs(struct fixture *fx, size_t at, size_t as, char *buf, size_t cap,
 
 /* ---- 1. connect/reset churn ---- */
 
-struct churn {
-	uint16_t port;
-	uint64_t end_us;
-	atomic_ullong done;          /* connections made and reset */
-	atomic_bool stop;
-	pid_t pid;                   /* fd sampler: the target daemon */
-	atomic_ullong max_fds;
-};
-
-static void *
-churn_loop(void *arg)
-{
-	struct churn *ch = arg;
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	struct linger rst = { 1, 0 };
-
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	sin.sin_port = htons(ch->port);
-	while (!atomic_load(&ch->stop) && cluster_now_us() < ch->end_us) {
-		int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-		if (fd < 0)
-			continue;
-		if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0)
-			atomic_fetch_add(&ch->done, 1);
-		/* An RST, not a FIN: no TIME_WAIT on our side to run out. */
-		setsockopt(fd, SOL_SOCKET, SO_LINGER, &rst, sizeof(rst));
-		close(fd);
-	}
-	return NULL;
-}
-
-static unsigned long long
-count_fds(pid_t pid)
-{
-	char path[64];
-	unsigned long long n = 0;
-	struct dirent *e;
-	DIR *d;
-
-	snprintf(path, sizeof(path), "/proc/%ld/fd", (long)pid);
-	if ((d = opendir(path)) == NULL)
-		return 0;
-	while ((e = readdir(d)) != NULL)
-		n += e->d_name[0] != '.';
-	closedir(d);
-	return n;
-}
-
-/* A gauge, not a synchronisation: the highest count seen is kept. */
-static void *
-fd_sampler(void *arg)
-{
-	struct churn *ch = arg;
-
-	while (!atomic_load(&ch->stop)) {
-		unsigned long long n = count_fds(ch->pid);
-
-		if (n > atomic_load(&ch->max_fds))
-			atomic_store(&ch->max_fds, n);
-		poll(NULL, 0, 5);
-	}
-	return NULL;
-}
-
 struct steady {
 	int primary;
 	uint64_t epoch;
@@ -222,10 +155,9 @@ disturbed(struct cluster *c, void *arg)
 START_TEST(churn_keeps_heartbeats_flowing)
 {
 	struct fixture fx;
-	struct churn ch = { 0 };
+	struct churn *ch;
 	struct steady st;
-	pthread_t t[CHURN_THREADS], sampler;
-	unsigned long long cap;
+	unsigned long long cap, done, max_fds;
 	char pong[64];
 
 	start_with(&fx, 0, 0);
@@ -233,31 +165,22 @@ START_TEST(churn_keeps_heartbeats_flowing)
 	st.primary = cluster_primary(fx.c);
 	st.epoch = cluster_view(fx.c, (size_t)st.primary)->epoch;
 	/* The primary is the target: a stall there is a failover. */
-	ch.port = rawpeer_election_port(fx.c, (size_t)st.primary);
-	ch.pid = cluster_pid(fx.c, (size_t)st.primary);
-	ch.end_us = cluster_now_us() + (uint64_t)CHURN_MS * 1000;
-	ck_assert_int_eq(pthread_create(&sampler, NULL, fd_sampler, &ch), 0);
-	for (int k = 0; k < CHURN_THREADS; k++)
-		ck_assert_int_eq(pthread_create(&t[k], NULL, churn_loop, &ch),
-		    0);
+	ch = churn_start(cluster_election_port(fx.c, (size_t)st.primary),
+	    CHURN_THREADS, CHURN_MS, cluster_pid(fx.c, (size_t)st.primary));
+	ck_assert_ptr_nonnull(ch);
 	/* Every WATCH line during the churn is checked; none may differ. */
 	ck_assert_msg(!cluster_wait(fx.c, disturbed, &st, CHURN_MS),
 	    "the cluster moved under churn (logs in %s)", cluster_dir(fx.c));
-	atomic_store(&ch.stop, true);
-	for (int k = 0; k < CHURN_THREADS; k++)
-		pthread_join(t[k], NULL);
-	pthread_join(sampler, NULL);
+	churn_stop(ch, &done, &max_fds);
 	fprintf(stderr, "churn: %llu connections reset in %d ms, target "
-	    "max %llu descriptors\n", atomic_load(&ch.done), CHURN_MS,
-	    atomic_load(&ch.max_fds));
-	ck_assert_uint_le(atomic_load(&ch.max_fds), INBOUND_CONNS_MAX +
-	    FDBUDGET_RESERVED);
+	    "max %llu descriptors\n", done, CHURN_MS, max_fds);
+	ck_assert_uint_gt(done, 0);
+	ck_assert_uint_le(max_fds, INBOUND_CONNS_MAX + FDBUDGET_RESERVED);
 	cap = rawpeer_metric(fx.http[st.primary], "inbound_connections_max");
 	ck_assert_uint_ge(cap, FDBUDGET_INBOUND_MIN);
 	ck_assert_uint_le(cap, INBOUND_CONNS_MAX);
-	ck_assert_uint_gt(atomic_load(&ch.done), 0);
 	/* The cap, plus the reserve: never up to the rlimit. */
-	ck_assert_uint_le(atomic_load(&ch.max_fds), cap + FDBUDGET_RESERVED);
+	ck_assert_uint_le(max_fds, cap + FDBUDGET_RESERVED);
 	ck_assert_int_eq(cluster_request(fx.c, (size_t)st.primary, "PING",
 	    pong, sizeof(pong)), 0);
 	ck_assert_str_eq(pong, "PONG");
@@ -281,7 +204,7 @@ START_TEST(quiet_identified_connection_is_closed)
 	p = await_primary(fx.c);
 	at = replica_of(p);
 	as = third_of(p);
-	fd = rawpeer_connect(rawpeer_election_port(fx.c, at));
+	fd = rawpeer_connect(cluster_election_port(fx.c, at));
 	ck_assert_int_ge(fd, 0);
 	len = hbs(&fx, at, as, buf, sizeof(buf), 1);
 	ck_assert_int_eq(send(fd, buf, len, MSG_NOSIGNAL), (ssize_t)len);
@@ -317,7 +240,7 @@ START_TEST(member_keeps_only_its_newest_connections)
 	as = third_of(p);
 	len = hbs(&fx, at, as, buf, sizeof(buf), 1);
 	for (int k = 0; k < FAKE_CONNS; k++) {
-		fd[k] = rawpeer_connect(rawpeer_election_port(fx.c, at));
+		fd[k] = rawpeer_connect(cluster_election_port(fx.c, at));
 		ck_assert_int_ge(fd[k], 0);
 		ck_assert_int_eq(send(fd[k], buf, len, MSG_NOSIGNAL),
 		    (ssize_t)len);
@@ -361,7 +284,7 @@ START_TEST(queued_backlog_in_one_write_is_not_a_flood)
 	as = third_of(p);
 	len = hbs(&fx, at, as, buf, sizeof(buf), BACKLOG_FRAMES);
 	before = hbs_received(&fx, at);
-	fd = rawpeer_connect(rawpeer_election_port(fx.c, at));
+	fd = rawpeer_connect(cluster_election_port(fx.c, at));
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(send(fd, buf, len, MSG_NOSIGNAL), (ssize_t)len);
 	/* Await every queued frame counted as received. */
@@ -425,7 +348,7 @@ START_TEST(low_descriptor_limit_keeps_serving)
 	ck_assert_uint_lt(cap, LOW_NOFILE);
 	/* Idle strangers past the cap: the oldest give way. */
 	for (int k = 0; k < LOW_IDLE_CONNS; k++)
-		fd[k] = rawpeer_connect(rawpeer_election_port(fx.c, 0));
+		fd[k] = rawpeer_connect(cluster_election_port(fx.c, 0));
 	ck_assert_int_eq(cluster_request(fx.c, 0, "PING", pong, sizeof(pong)),
 	    0);
 	ck_assert_str_eq(pong, "PONG");

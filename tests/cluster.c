@@ -34,6 +34,7 @@ struct cluster_node {
 	char sock[CLUSTER_PATH_MAX];
 	char notify[CLUSTER_PATH_MAX];
 	char log[CLUSTER_PATH_MAX];
+	uint16_t election_port;
 	int notify_fd;
 	pid_t pid;
 	bool stopped;
@@ -117,6 +118,7 @@ write_configs(struct cluster *c)
 	for (size_t i = 0; i < o->n; i++) {
 		eport[i] = cluster_free_port();
 		cport[i] = (uint16_t)(20000 + i);
+		c->nodes[i].election_port = eport[i];
 		if (eport[i] == 0)
 			return -1;
 	}
@@ -235,6 +237,10 @@ cluster_free(struct cluster *c)
 }
 
 const char *cluster_dir(const struct cluster *c) { return c->dir; }
+uint16_t cluster_election_port(const struct cluster *c, size_t i)
+{
+	return c->nodes[i].election_port;
+}
 const char *cluster_id(const struct cluster *c, size_t i) { return c->nodes[i].id; }
 const char *cluster_config_path(const struct cluster *c, size_t i) { return c->nodes[i].conf; }
 const char *cluster_socket_path(const struct cluster *c, size_t i) { return c->nodes[i].sock; }

@@ -61,6 +61,8 @@ const char *cluster_id(const struct cluster *, size_t i);
 const char *cluster_config_path(const struct cluster *, size_t i);
 const char *cluster_socket_path(const struct cluster *, size_t i);
 pid_t cluster_pid(const struct cluster *, size_t i);
+/* Node i's election port on 127.0.0.1. */
+uint16_t cluster_election_port(const struct cluster *, size_t i);
 
 /* Start node i, await READY=1, open its WATCH stream. 0 or -1. */
 int cluster_start(struct cluster *, size_t i);

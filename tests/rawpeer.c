@@ -18,25 +18,6 @@
 
 #define RAWPEER_METRICS_MAX 65536 /* bytes of a /metrics answer kept */
 
-uint16_t
-rawpeer_election_port(struct cluster *c, size_t i)
-{
-	char line[512], want[64];
-	FILE *f = fopen(cluster_config_path(c, 0), "r");
-	unsigned port = 0;
-	const char *p;
-
-	ck_assert_ptr_nonnull(f);
-	snprintf(want, sizeof(want), "id = \"%s\"; election = \"127.0.0.1:",
-	    cluster_id(c, i));
-	while (fgets(line, sizeof(line), f) != NULL)
-		if ((p = strstr(line, want)) != NULL)
-			port = (unsigned)strtoul(p + strlen(want), NULL, 10);
-	fclose(f);
-	ck_assert_uint_gt(port, 0);
-	return (uint16_t)port;
-}
-
 int
 rawpeer_connect(uint16_t port)
 {

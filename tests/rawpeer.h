@@ -1,6 +1,6 @@
 /*
- * rawpeer: a hand-made peer for the hostile tests. It reads a node's
- * election port from the cluster's config, dials it, writes RESP frames
+ * rawpeer: a hand-made peer for the hostile tests. It dials a node's
+ * election port (cluster_election_port), writes RESP frames
  * built by hand, waits (on poll, never a sleep) for the daemon to close
  * the connection, and reads counters off a node's /metrics.
  */
@@ -15,8 +15,6 @@ struct cluster;
 
 #define RAWPEER_WAIT_MS 15000   /* bound on one /metrics answer */
 
-/* Node i's election port, from the members list of node 1's config. */
-uint16_t rawpeer_election_port(struct cluster *, size_t i);
 /* A blocking TCP connection to 127.0.0.1:port, or -1. */
 int rawpeer_connect(uint16_t port);
 /* Did the peer close fd within ms? Whatever it sent before is read. */

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,7 @@
 #include "config.h"
 #include "ctl.h"
 #include "electd.h"
+#include "fdbudget.h"
 #include "hook.h"
 #include "http.h"
 #include "inbound.h"
@@ -87,19 +89,6 @@ report_log(void *ctx, bool is_error, const char *msg)
 		log_error("%s", msg);
 	else
 		log_warnx("%s", msg);
-}
-
-static void
-raise_fd_limit(void)
-{
-	struct rlimit rl;
-
-	/* Control clients and peers need descriptors: take what we may. */
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
-			log_warn("setrlimit RLIMIT_NOFILE");
-	}
 }
 
 static void
@@ -182,10 +171,13 @@ start(struct electd *d, char *err, size_t errlen)
 {
 	static const struct ctl_ops ops = { ctl_status, ctl_set_offset,
 	    ctl_alive, ctl_watched };
+	static const struct fdbudget fd_max = { .inbound = INBOUND_CONNS_MAX,
+	    .ctl = CTL_CLIENTS_MAX, .http = HTTP_CONNS_MAX };
 	struct ctl_config cc = {
 		.path = d->cfg->control_path,
 		.mode = d->cfg->control_mode,
 		.group = d->cfg->control_group,
+		.clients_max = 0,	/* set from the budget below */
 		.perm = {
 			.self_uid = geteuid(),
 			.uids = d->cfg->write_uids,
@@ -206,14 +198,22 @@ start(struct electd *d, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot create the event loop");
 		return -1;
 	}
+	/* Caps from RLIMIT_NOFILE before anything takes a descriptor. */
+	if (fdbudget_init(d->cfg->n_members, &fd_max, &d->fds, err,
+	    errlen) == -1)
+		return -1;
+	log_info("descriptors limit=%" PRIu64 " election=%zu control=%zu "
+	    "http=%zu", d->fds.limit, d->fds.inbound, d->fds.ctl, d->fds.http);
 	if (core_start(d, err, errlen) == -1)
 		return -1;
 	if (d->cfg->notify_exec[0] != '\0' && (d->hook = hook_new(d->base,
 	    d->cfg->notify_exec, d->cfg->notify_timeout_ms, err, errlen)) == NULL)
 		return -1;
+	cc.clients_max = d->fds.ctl;
 	if ((d->ctl = ctl_new(d->base, &cc, &ops, d, err, errlen)) == NULL)
 		return -1;
-	if ((d->inbound = inbound_listen(d, err, errlen)) == NULL)
+	if ((d->inbound = inbound_listen(d, d->fds.inbound, err, errlen)) ==
+	    NULL)
 		return -1;
 	if (d->cfg->http_enabled && (d->http = http_new(d, err, errlen)) == NULL)
 		return -1;
@@ -360,7 +360,6 @@ main(int argc, char **argv)
 	}
 	log_init(d.cfg->log_level, !foreground);
 	signal(SIGPIPE, SIG_IGN);
-	raise_fd_limit();
 	if (d.cfg->auth_key_file[0] != '\0' &&
 	    (d.auth = calloc(1, sizeof(*d.auth))) == NULL) {
 		log_error("out of memory");

@@ -7,7 +7,13 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "ctl.h"
 #include "fdbudget.h"
+#include "http.h"
+#include "inbound.h"
+
+static const struct fdbudget maxima = { .inbound = INBOUND_CONNS_MAX,
+    .ctl = CTL_CLIENTS_MAX, .http = HTTP_CONNS_MAX };
 
 static size_t
 clamp(uint64_t v, size_t lo, size_t hi)
@@ -22,14 +28,20 @@ wanted(size_t n_members, const struct fdbudget *max)
 	    max->http;
 }
 
+uint64_t
+fdbudget_need(size_t n_members)
+{
+	return FDBUDGET_RESERVED + n_members + FDBUDGET_INBOUND_MIN +
+	    FDBUDGET_CTL_MIN + FDBUDGET_HTTP_MIN;
+}
+
 int
 fdbudget_split(uint64_t limit, size_t n_members, const struct fdbudget *max,
     struct fdbudget *b, uint64_t *need)
 {
 	uint64_t reserve = FDBUDGET_RESERVED + n_members, avail;
 
-	*need = reserve + FDBUDGET_INBOUND_MIN + FDBUDGET_CTL_MIN +
-	    FDBUDGET_HTTP_MIN;
+	*need = fdbudget_need(n_members);
 	if (limit < *need)
 		return -1;
 	avail = limit - reserve;
@@ -42,11 +54,11 @@ fdbudget_split(uint64_t limit, size_t n_members, const struct fdbudget *max,
 }
 
 int
-fdbudget_init(size_t n_members, const struct fdbudget *max,
-    struct fdbudget *b, char *err, size_t errlen)
+fdbudget_init(size_t n_members, struct fdbudget *b, char *err,
+    size_t errlen)
 {
 	struct rlimit rl;
-	uint64_t want = wanted(n_members, max), need;
+	uint64_t want = wanted(n_members, &maxima), need;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1) {
 		snprintf(err, errlen, "getrlimit RLIMIT_NOFILE: %s",
@@ -63,7 +75,7 @@ fdbudget_init(size_t n_members, const struct fdbudget *max,
 			rl = up;
 	}
 	if (fdbudget_split(rl.rlim_cur == RLIM_INFINITY ? want :
-	    (uint64_t)rl.rlim_cur, n_members, max, b, &need) == -1) {
+	    (uint64_t)rl.rlim_cur, n_members, &maxima, b, &need) == -1) {
 		snprintf(err, errlen, "RLIMIT_NOFILE %" PRIu64 " is too low: "
 		    "%zu members need at least %" PRIu64 " descriptors",
 		    (uint64_t)rl.rlim_cur, n_members, need);

@@ -40,11 +40,15 @@ struct fdbudget {
 int fdbudget_split(uint64_t limit, size_t n_members,
     const struct fdbudget *max, struct fdbudget *, uint64_t *need);
 
+/* The least RLIMIT_NOFILE a cluster of n_members can run under. */
+uint64_t fdbudget_need(size_t n_members);
+
 /*
  * Raise the soft RLIMIT_NOFILE towards the hard one as far as the caps
- * can use, then split what is in force. 0, or -1 with a sentence in err.
+ * (INBOUND_CONNS_MAX, CTL_CLIENTS_MAX, HTTP_CONNS_MAX) can use, then split
+ * what is in force. 0, or -1 with a sentence in err.
  */
-int fdbudget_init(size_t n_members, const struct fdbudget *max,
-    struct fdbudget *, char *err, size_t errlen);
+int fdbudget_init(size_t n_members, struct fdbudget *, char *err,
+    size_t errlen);
 
 #endif

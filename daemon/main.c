@@ -171,8 +171,6 @@ start(struct electd *d, char *err, size_t errlen)
 {
 	static const struct ctl_ops ops = { ctl_status, ctl_set_offset,
 	    ctl_alive, ctl_watched };
-	static const struct fdbudget fd_max = { .inbound = INBOUND_CONNS_MAX,
-	    .ctl = CTL_CLIENTS_MAX, .http = HTTP_CONNS_MAX };
 	struct ctl_config cc = {
 		.path = d->cfg->control_path,
 		.mode = d->cfg->control_mode,
@@ -199,8 +197,7 @@ start(struct electd *d, char *err, size_t errlen)
 		return -1;
 	}
 	/* Caps from RLIMIT_NOFILE before anything takes a descriptor. */
-	if (fdbudget_init(d->cfg->n_members, &fd_max, &d->fds, err,
-	    errlen) == -1)
+	if (fdbudget_init(d->cfg->n_members, &d->fds, err, errlen) == -1)
 		return -1;
 	log_info("descriptors limit=%" PRIu64 " election=%zu control=%zu "
 	    "http=%zu", d->fds.limit, d->fds.inbound, d->fds.ctl, d->fds.http);

@@ -17,10 +17,12 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "auth.h"
+#include "fdbudget.h"
 #include "hook.h"
 #include "metafile.h"
 #include "preflight.h"
@@ -217,6 +219,23 @@ check_control(struct preflight *p)
 	}
 }
 
+/* The hard RLIMIT_NOFILE (what the start may raise to) must hold the
+ * descriptor reserve and the minimum caps (fdbudget.h). */
+static void
+check_descriptors(struct preflight *p)
+{
+	uint64_t need = fdbudget_need(p->cfg->n_members);
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_max == RLIM_INFINITY ||
+	    (uint64_t)rl.rlim_max >= need)
+		return;
+	say(p, true, "RLIMIT_NOFILE (hard) is %lu: %zu members need at "
+	    "least %lu descriptors (raise LimitNOFILE= or ulimit -n)",
+	    (unsigned long)rl.rlim_max, p->cfg->n_members,
+	    (unsigned long)need);
+}
+
 int
 preflight_run(const struct config *cfg, enum preflight_mode mode,
     struct auth_key *key, config_report_fn *report, void *ctx)
@@ -228,5 +247,6 @@ preflight_run(const struct config *cfg, enum preflight_mode mode,
 	check_auth(&p, key);
 	check_hook(&p);
 	check_control(&p);
+	check_descriptors(&p);
 	return p.errors;
 }

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <arpa/inet.h>
@@ -43,6 +44,8 @@
 
 /* A key the loader takes: 40 bytes and a newline. */
 #define GOOD_KEY "0123456789abcdef0123456789abcdef-kevy-ok\n"
+
+#define LOW_NOFILE 24 /* descriptors: under any cluster's reserve */
 
 static char bin[PATH_MAX];
 static char base[64];          /* main's directory; every test's under it */
@@ -390,6 +393,24 @@ START_TEST(check_accepts_a_valid_setup)
 }
 END_TEST
 
+/*
+ * A hard RLIMIT_NOFILE below the descriptor reserve and the minimum caps
+ * (fdbudget.h): a restart cannot fix it, so -t and a start say 78.
+ */
+START_TEST(descriptor_limit_too_low_is_a_config_error)
+{
+	struct rlimit rl = { LOW_NOFILE, LOW_NOFILE };
+
+	write_conf(NULL);
+	/* This test's own process (Check forks one per test) passes it on. */
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	EXPECT_EXIT(EXIT_CONFIG, "-t", "-c", conf);
+	EXPECT_OUT("RLIMIT_NOFILE");
+	EXPECT_EXIT(EXIT_CONFIG, "-f", "-c", conf);
+	EXPECT_OUT("RLIMIT_NOFILE");
+}
+END_TEST
+
 /* A fresh node: no state_dir yet. -t passes and creates nothing. */
 START_TEST(check_creates_nothing)
 {
@@ -578,6 +599,7 @@ startup_suite(void)
 	tcase_add_test(check, check_reports_every_problem);
 	tcase_add_test(check, check_accepts_a_valid_setup);
 	tcase_add_test(check, check_creates_nothing);
+	tcase_add_test(check, descriptor_limit_too_low_is_a_config_error);
 	tcase_set_timeout(check, 60);
 	suite_add_tcase(s, check);
 

@@ -2,11 +2,15 @@
  * link: one outbound connection per peer. States: RESOLVING -> CONNECTING
  * -> [AUTH ->] UP, and BACKOFF after any failure, back to RESOLVING when
  * the backoff timer fires. Every change goes through link_set_state(),
- * which logs it. We only write on this connection; what the peer writes
- * is its authentication challenge (AUTH, when a key is configured) and
- * else discarded.
+ * which logs it (debug); link_fail() and link_stable() write the info
+ * lines of the backoff policy (link.h). We only write on this connection;
+ * what the peer writes is its authentication challenge (AUTH, when a key
+ * is configured), kept until whole however it is segmented, and else
+ * discarded. One timer serves every state: connect timeout, challenge
+ * timeout, stability period (UP), retry (BACKOFF).
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -25,21 +29,28 @@
 #include "link.h"
 #include "log.h"
 
+/* Bytes buffered from the acceptor: its challenge; it sends nothing else. */
+#define LINK_READ_MAX AUTH_MSG_MAX
+#define LINK_REASON_MAX 64  /* bytes of a failure reason in a log line */
+
 struct link {
 	struct electd *d;
 	size_t member;
 	const char *id;
 	enum link_state state;
 	struct bufferevent *bev;
-	struct event *timer;          /* connect timeout, or backoff */
+	struct event *timer;          /* timeout, stability, or retry */
 	struct evdns_getaddrinfo_request *req;
 	uint64_t backoff_ms;          /* next delay before jitter */
-	const char *last_error;
+	uint64_t logged_ms;           /* delay of the last step logged; 0: none */
+	uint64_t failed;              /* attempts failed since last stable */
+	bool stable;                  /* UP for the stability period */
 };
 
 static void link_connect(struct link *);
 static void link_fail(struct link *, const char *why);
 static uint64_t link_timeout_ms(const struct link *);
+static void on_read(struct bufferevent *, void *);
 
 const char *
 link_state_name(enum link_state s)
@@ -63,21 +74,11 @@ link_state(const struct link *l)
 static void
 link_set_state(struct link *l, enum link_state s, const char *why)
 {
-	enum log_level lvl = LOG_LEVEL_DEBUG;
-
 	if (l->state == s)
 		return;
-	/* Up and losing up are worth an info line; retries are debug. */
-	if (s == LINK_UP || l->state == LINK_UP)
-		lvl = LOG_LEVEL_INFO;
-	if (lvl == LOG_LEVEL_INFO)
-		log_info("peer %s link=%s was=%s%s%s", l->id,
-		    link_state_name(s), link_state_name(l->state),
-		    why ? " reason=" : "", why ? why : "");
-	else
-		log_debug("peer %s link=%s was=%s%s%s", l->id,
-		    link_state_name(s), link_state_name(l->state),
-		    why ? " reason=" : "", why ? why : "");
+	/* Per attempt: debug only. The policy's lines are in link_fail. */
+	log_debug("peer %s link=%s was=%s%s%s", l->id, link_state_name(s),
+	    link_state_name(l->state), why ? " reason=" : "", why ? why : "");
 	l->state = s;
 }
 
@@ -106,40 +107,122 @@ drop_connection(struct link *l)
 	evtimer_del(l->timer);
 }
 
-/* Any failure: close, then retry after a capped, jittered, growing delay. */
-static void
-link_fail(struct link *l, const char *why)
+/* Connect failures: a restarted peer must hear us within 2 heartbeats. */
+static uint64_t
+connect_cap_ms(const struct link *l)
 {
-	uint64_t cap = 2 * elector_timing(l->d->el)->hb_interval_ms, wait;
+	uint64_t cap = 2 * elector_timing(l->d->el)->hb_interval_ms;
 
-	drop_connection(l);
-	l->last_error = why;
-	link_set_state(l, LINK_BACKOFF, why);
-	/* Half to full delay: peers that fail together retry apart. */
-	/* A restarted peer must hear us within a couple of heartbeats. */
 	if (cap > LINK_BACKOFF_MAX_MS)
 		cap = LINK_BACKOFF_MAX_MS;
 	if (cap < LINK_BACKOFF_MIN_MS)
 		cap = LINK_BACKOFF_MIN_MS;
-	wait = l->backoff_ms / 2 + electd_random(l->d, l->backoff_ms / 2 + 1);
-	l->backoff_ms *= 2;
+	return cap;
+}
+
+/* "Connection refused" -> "connection-refused": one key=value token. */
+static const char *
+reason_token(const char *why, char *buf, size_t cap)
+{
+	size_t i = 0;
+
+	for (; why[i] != '\0' && i + 1 < cap; i++) {
+		char c = why[i];
+
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
+			c = '-';
+		buf[i] = c;
+	}
+	buf[i] = '\0';
+	return buf;
+}
+
+/*
+ * Any failure: close, then retry after a jittered delay that doubles up
+ * to a cap, the longer one if the peer took the connection and then
+ * dropped it before the link was stable: that peer refuses us (link.h).
+ */
+static void
+link_fail(struct link *l, const char *reason)
+{
+	enum link_state was = l->state;
+	bool refused = was == LINK_AUTH || (was == LINK_UP && !l->stable);
+	uint64_t cap = refused ? LINK_BACKOFF_REFUSED_MAX_MS : connect_cap_ms(l);
+	uint64_t delay, wait;
+	char buf[LINK_REASON_MAX];
+	const char *why = reason_token(reason, buf, sizeof(buf));
+
+	drop_connection(l);
+	link_set_state(l, LINK_BACKOFF, why);
+	l->stable = false;
+	/* A refusal followed by a closed port: the peer restarts, come back. */
 	if (l->backoff_ms > cap)
 		l->backoff_ms = cap;
+	delay = l->backoff_ms;
+	/* Half to full delay: peers that fail together retry apart. */
+	wait = delay / 2 + electd_random(l->d, delay / 2 + 1);
+	l->backoff_ms = 2 * delay < cap ? 2 * delay : cap;
+	l->failed++;
+	/* One line per step; at the cap, silence until something changes. */
+	if (delay != l->logged_ms) {
+		log_info("peer %s link=backoff was=%s reason=%s%s failed=%"
+		    PRIu64 " retry_ms=%" PRIu64 "%s", l->id,
+		    link_state_name(was), why, refused ? " refused=yes" : "",
+		    l->failed, wait, delay == cap ? " capped=yes" : "");
+		l->logged_ms = delay;
+	}
 	arm(l, wait);
 }
 
-/* The link is usable: its first frame is a fresh heartbeat. */
+/*
+ * Up for the stability period: the peer accepted us. The one line that
+ * says so, and the backoff starts over.
+ */
+static void
+link_stable(struct link *l)
+{
+	log_info("peer %s link=up failed=%" PRIu64, l->id, l->failed);
+	l->stable = true;
+	l->failed = 0;
+	l->logged_ms = 0;
+	l->backoff_ms = LINK_BACKOFF_MIN_MS;
+}
+
+/* down_after, within the stability bounds (link.h). */
+static uint64_t
+link_stable_ms(const struct link *l)
+{
+	uint64_t ms = elector_timing(l->d->el)->down_after_ms;
+
+	if (ms < LINK_STABLE_MIN_MS)
+		ms = LINK_STABLE_MIN_MS;
+	if (ms > LINK_STABLE_MAX_MS)
+		ms = LINK_STABLE_MAX_MS;
+	return ms;
+}
+
+/*
+ * The link is usable: its first frame is a fresh heartbeat. Accepted
+ * only once it stays up link_stable_ms (the dialer sees no ack).
+ */
 static void
 link_up(struct link *l)
 {
 	evtimer_del(l->timer);
-	l->backoff_ms = LINK_BACKOFF_MIN_MS;
+	l->stable = false;
 	link_set_state(l, LINK_UP, NULL);
+	arm(l, link_stable_ms(l));
 	core_link_up(l->d, l->member);
 }
 
-/* The acceptor's KEVYCHALL: answer it, then frames may flow. */
-static void
+/*
+ * The acceptor's KEVYCHALL: answer it, then frames may flow. 1: not all
+ * here yet (kept in the buffer), 0: answered and up, -1: failed (the
+ * bufferevent is gone).
+ */
+static int
 answer_challenge(struct link *l, struct evbuffer *in)
 {
 	size_t len = evbuffer_get_length(in), used = 0, n;
@@ -150,10 +233,10 @@ answer_challenge(struct link *l, struct evbuffer *in)
 	switch (auth_decode_challenge(evbuffer_pullup(in, (ev_ssize_t)want),
 	    want, chall, &used)) {
 	case AUTH_NEED_MORE:
-		return;
+		return 1;
 	case AUTH_ERROR:
 		link_fail(l, "bad-challenge");
-		return;
+		return -1;
 	case AUTH_OK:
 		break;
 	}
@@ -164,9 +247,10 @@ answer_challenge(struct link *l, struct evbuffer *in)
 	    sizeof(buf))) == 0 ||
 	    bufferevent_write(l->bev, buf, n) == -1) {
 		link_fail(l, "auth-answer-failed");
-		return;
+		return -1;
 	}
 	link_up(l);
+	return 0;
 }
 
 static void
@@ -175,12 +259,19 @@ on_read(struct bufferevent *bev, void *arg)
 	struct link *l = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
 
-	if (l->state == LINK_AUTH) {
-		answer_challenge(l, in);
-		if (l->bev != bev)
-			return;	/* failed: bev is gone */
+	switch (l->state) {
+	case LINK_AUTH:
+		/* A partial challenge stays buffered until its end arrives. */
+		if (answer_challenge(l, in) != 0)
+			return;
+		break;
+	case LINK_UP:
+		break;
+	default:
+		/* Read before the connect was seen complete: keep it. */
+		return;
 	}
-	/* Else peers never write on our outbound link: discard, bounded. */
+	/* Peers never write after the challenge: discard, bounded. */
 	evbuffer_drain(in, evbuffer_get_length(in));
 }
 
@@ -204,13 +295,15 @@ on_event(struct bufferevent *bev, short what, void *arg)
 		 * it once data sits unacknowledged for down_after, and redial.
 		 */
 		setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &uto, sizeof(uto));
-		if (l->d->auth == NULL) {
+		if (l->d->auth == NULL)
 			link_up(l);
-			return;
+		else {
+			/* No frame before we answered the acceptor's challenge. */
+			link_set_state(l, LINK_AUTH, NULL);
+			arm(l, AUTH_TIMEOUT_MS);
 		}
-		/* No frame before we answered the acceptor's challenge. */
-		link_set_state(l, LINK_AUTH, NULL);
-		arm(l, AUTH_TIMEOUT_MS);
+		if (evbuffer_get_length(bufferevent_get_input(bev)) > 0)
+			on_read(bev, l);
 		return;
 	}
 	if (what & BEV_EVENT_TIMEOUT)
@@ -248,6 +341,7 @@ start_connect(struct link *l, const struct sockaddr *sa, socklen_t len)
 		return;
 	}
 	bufferevent_setcb(l->bev, on_read, NULL, on_event, l);
+	bufferevent_setwatermark(l->bev, EV_READ, 0, LINK_READ_MAX);
 	/* A peer that takes no bytes for down_after is as good as dead. */
 	wto.tv_sec = (time_t)(ms / 1000);
 	wto.tv_usec = (suseconds_t)((ms % 1000) * 1000);
@@ -307,6 +401,8 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 		link_fail(l, "connect-timeout");
 	else if (l->state == LINK_AUTH)
 		link_fail(l, "auth-timeout");
+	else if (l->state == LINK_UP && !l->stable)
+		link_stable(l);
 }
 
 struct link *

@@ -1,12 +1,32 @@
 /*
  * link: the one outbound TCP connection to a peer, on which this node
  * writes all its frames to that peer (spec: Transport). Non-blocking
- * connect with a timeout, capped and jittered reconnect backoff, host
- * names resolved without blocking the loop, bounded output. A frame sent
- * while the link is down is dropped, never queued: a link that comes back
- * starts with a fresh heartbeat, not a replay of stale state. With peer
- * authentication the link is not up before it answered the acceptor's
- * challenge (AUTH_TIMEOUT_MS at most): frames meanwhile are dropped too.
+ * connect with a timeout, host names resolved without blocking the loop,
+ * bounded output. A frame sent while the link is down is dropped, never
+ * queued: a link that comes back starts with a fresh heartbeat, not a
+ * replay of stale state. With peer authentication the link is not up
+ * before it answered the acceptor's challenge (AUTH_TIMEOUT_MS at most;
+ * the challenge may arrive in any number of pieces): frames meanwhile
+ * are dropped too.
+ *
+ * Reconnects wait a jittered delay (half to full) that doubles on each
+ * failure, up to a cap that depends on how the attempt failed:
+ *  - the TCP connect failed (refused, timed out, no address): the peer is
+ *    down or restarting; cap 2 x hb_interval_ms within LINK_BACKOFF_MIN_MS
+ *    ..LINK_BACKOFF_MAX_MS, so a restarted peer hears us within a couple
+ *    of heartbeats. Such a failure also brings a longer delay back down.
+ *  - the peer took the connection, then closed it during the handshake or
+ *    before the link was stable: it refuses us (another auth key, auth on
+ *    one side only, our frames refused); cap LINK_BACKOFF_REFUSED_MAX_MS,
+ *    so such a peer is retried every 5 to 10 s, not 50 times a second.
+ * The dialer never sees the acceptor accept KEVYAUTH (the protocol has no
+ * ack), so only a link that stayed up for the stability period (below)
+ * counts as accepted: its backoff starts over from LINK_BACKOFF_MIN_MS.
+ *
+ * Logging: one info line per backoff step (the delay changed: reason,
+ * attempts failed, next wait), none while it stays at its cap; one when
+ * the link becomes stable (with the attempts that failed before). Every
+ * state change is a debug line.
  */
 #ifndef LINK_H
 #define LINK_H
@@ -20,14 +40,31 @@ struct link;
 #define LINK_CONNECT_TIMEOUT_MS 2000   /* connect / unacked-data timeout: */
 #define LINK_CONNECT_TIMEOUT_MIN_MS 100 /* down_after, within these bounds */
 #define LINK_BACKOFF_MIN_MS     25     /* first reconnect delay */
-#define LINK_BACKOFF_MAX_MS     1000   /* reconnect delay cap: 2 x hb_interval, at most this */
+#define LINK_BACKOFF_MAX_MS     1000   /* connect failures: 2 x hb_interval, at most this */
+/*
+ * Delay cap for a peer that refuses us (closed during the handshake or
+ * before the link was stable). Retrying a misconfigured peer faster
+ * gains nothing; at most this long after a fix (the peer's restart
+ * brings our delay back down at once) the link is up again, and this is
+ * short against the minutes an operator takes to notice and fix it.
+ */
+#define LINK_BACKOFF_REFUSED_MAX_MS 10000
+/*
+ * A link up this long counts as accepted and its backoff starts over:
+ * down_after_ms, within these bounds. A peer refuses a bad KEVYAUTH or
+ * first frame one round trip after it; down_after_ms is the longest
+ * round trip we wait for anyway (connect timeout, TCP_USER_TIMEOUT), and
+ * a peer lost after it is treated as a restart, redialled at once.
+ */
+#define LINK_STABLE_MIN_MS      100
+#define LINK_STABLE_MAX_MS      2000
 #define LINK_OUT_MAX            65536  /* bytes queued to a peer: then drop */
 
 enum link_state {
 	LINK_RESOLVING = 1,   /* waiting for the name service */
 	LINK_CONNECTING,      /* connect() in flight */
 	LINK_AUTH,            /* connected, awaiting the peer's challenge */
-	LINK_UP,              /* frames flow */
+	LINK_UP,              /* frames flow (stable after LINK_STABLE_*) */
 	LINK_BACKOFF,         /* waiting to retry */
 };
 

@@ -151,6 +151,45 @@ START_TEST(messages_round_trip_and_bad_ones_are_refused)
 }
 END_TEST
 
+/*
+ * A message followed by more bytes (the next frame, in the same read):
+ * AUTH_OK with used at the message's end, whatever follows; a prefix cut
+ * anywhere waits. The links and the listener rely on both.
+ */
+START_TEST(decoders_stop_at_the_end_of_one_message)
+{
+	char chall[AUTH_HEX_LEN + 1], got[AUTH_HEX_LEN + 1];
+	char id[WIRE_ID_MAX + 1], mac[AUTH_HEX_LEN + 1];
+	static const char *const tails[] = { "*5\r\n$2\r\nHB\r\n", "x",
+	    "*2\r\n$9\r\nKEVYCHALL\r\n", "\r\n" };
+	uint8_t buf[2 * AUTH_MSG_MAX];
+	size_t n, used;
+
+	ck_assert_int_eq(auth_challenge_new(chall), 0);
+	for (size_t t = 0; t < sizeof(tails) / sizeof(tails[0]); t++) {
+		size_t tl = strlen(tails[t]);
+
+		n = auth_encode_challenge(chall, buf, sizeof buf);
+		memcpy(buf + n, tails[t], tl);
+		used = 0;
+		ck_assert_int_eq(auth_decode_challenge(buf, n + tl, got, &used),
+		    AUTH_OK);
+		ck_assert_uint_eq(used, n);
+		ck_assert_str_eq(got, chall);
+		n = auth_encode_response("n2", chall, buf, sizeof buf);
+		memcpy(buf + n, tails[t], tl);
+		used = 0;
+		ck_assert_int_eq(auth_decode_response(buf, n + tl, id, mac,
+		    &used), AUTH_OK);
+		ck_assert_uint_eq(used, n);
+		ck_assert_str_eq(id, "n2");
+		for (size_t i = 0; i < n; i++)
+			ck_assert_int_eq(auth_decode_response(buf, i, id, mac,
+			    &used), AUTH_NEED_MORE);
+	}
+}
+END_TEST
+
 static char key_dir[64];
 
 static void
@@ -306,6 +345,7 @@ auth_suite(void)
 	tcase_add_test(tc, response_is_hmac_of_context_challenge_and_ids);
 	tcase_add_test(tc, challenges_are_fresh_hex);
 	tcase_add_test(tc, messages_round_trip_and_bad_ones_are_refused);
+	tcase_add_test(tc, decoders_stop_at_the_end_of_one_message);
 	tcase_add_test(tc, key_file_checks_mode_owner_and_length);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("limit");

@@ -20,9 +20,13 @@
 #include "electd.h"
 #include "hook.h"
 #include "inbound.h"
+#include "limit.h"
 #include "link.h"
 #include "log.h"
 #include "notify.h"
+
+/* ms between two warnings about held frames, as for inbound refusals. */
+#define CORE_HELD_LOG_INTERVAL_MS INBOUND_LOG_INTERVAL_MS
 
 uint64_t
 electd_now_us(void)
@@ -73,6 +77,11 @@ log_event(struct electd *d, const struct elector_event *ev)
 		log_warnx("elector event=%s gap_ms=%" PRIu64 ": this node was "
 		    "stopped or starved; re-learning peers before acting",
 		    name, ev->detail);
+		break;
+	case ELECTOR_EV_EPOCH_RAISED:
+		log_info("epoch raised from=%" PRIu64 " to=%" PRIu64 " peer=%s "
+		    "reason=confirmed-claim", ev->detail, ev->epoch,
+		    member_id(d, ev->peer));
 		break;
 	case ELECTOR_EV_TIMEOUT:
 		log_info("elector event=%s epoch=%" PRIu64 " backoff_ms=%" PRIu64,
@@ -203,24 +212,51 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 	apply(d, &out);
 }
 
+/* A held frame: one warning per CORE_HELD_LOG_INTERVAL_MS at most. */
+static void
+log_held(struct electd *d, const struct wire_frame *f)
+{
+	char esc[WIRE_ID_MAX * 4 + 1];
+	uint64_t skipped;
+
+	if (!limit_log_allow(&d->held_log, electd_now_ms(),
+	    CORE_HELD_LOG_INTERVAL_MS, &skipped))
+		return;
+	log_warnx("peer %s frame=%s epoch=%" PRIu64 " held: more than "
+	    "max_epoch_jump=%" PRIu64 " above ours=%" PRIu64 "; a claim "
+	    "kept up for %d x down_after raises ours%s suppressed=%" PRIu64,
+	    log_escape(esc, sizeof(esc), f->id, strlen(f->id)),
+	    wire_verb_name(f->verb), f->epoch, d->cfg->max_epoch_jump,
+	    elector_epoch(d->el),
+	    ELECTOR_EPOCH_CONFIRM_DOWN_AFTERS,
+	    d->auth != NULL ? " (authenticated: at once)" : "", skipped);
+}
+
 int
 core_on_frame(struct electd *d, const struct wire_frame *f, const char **why)
 {
-	uint64_t refused = elector_stats(d->el)->epochs_refused;
 	struct elector_out out;
-	int rc;
+	enum elector_verdict v;
 
 	d->counters.frames_in[f->verb]++;
-	rc = elector_on_frame(d->el, f, electd_now_ms(), &out);
-	if (rc == -1 && elector_stats(d->el)->epochs_refused != refused) {
+	v = elector_on_frame(d->el, f, electd_now_ms(), &out);
+	switch (v) {
+	case ELECTOR_FRAME_APPLIED:
+		break;
+	case ELECTOR_FRAME_HELD:
+		/* Not applied, but maybe a real peer's: the connection stays. */
 		d->counters.epochs_refused++;
-		*why = "epoch-jump";
-	} else if (rc == -1) {
+		log_held(d, f);
+		break;
+	case ELECTOR_FRAME_NOT_MEMBER:
+	case ELECTOR_FRAME_FROM_SELF:
 		d->counters.rejected_senders++;
 		*why = "not-a-member";
+		break;
 	}
 	apply(d, &out);
-	return rc;
+	return v == ELECTOR_FRAME_NOT_MEMBER || v == ELECTOR_FRAME_FROM_SELF ?
+	    -1 : 0;
 }
 
 void
@@ -373,6 +409,8 @@ core_start(struct electd *d, char *err, size_t errlen)
 		return -1;
 	}
 	config_to_elector(d->cfg, members, &ec);
+	/* Only key holders get a frame in: their epoch claims are real. */
+	ec.peers_authenticated = d->auth != NULL;
 	seed(d, &ec.seed);
 	d->el = elector_new(&ec, &store, found ? &saved : NULL, now, err,
 	    errlen);

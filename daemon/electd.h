@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "elector.h"
+#include "limit.h"
 #include "metafile.h"
 #include "status.h"
 #include "wire.h"
@@ -36,7 +37,8 @@ struct electd_counters {
 	uint64_t frames_silenced;    /* not sent: local server down */
 	/* Inbound connections closed or refused, by reason (inbound.c). */
 	uint64_t sender_changes;     /* a second sender id on one connection */
-	uint64_t epochs_refused;     /* epoch beyond max_epoch_jump */
+	uint64_t epochs_refused;     /* frames held: epoch beyond
+	                                max_epoch_jump (connection kept) */
 	uint64_t sources_refused;    /* peer_source_check: not a member's IP */
 	uint64_t auth_failures;      /* no, wrong or late KEVYAUTH */
 	uint64_t floods;             /* over INBOUND_FRAMES_PER_S */
@@ -57,6 +59,7 @@ struct electd {
 	struct http *http;             /* NULL unless http_listen is set */
 	struct hook *hook;            /* notify_exec runner; NULL: none */
 	struct auth_key *auth;        /* peer key; NULL: authentication off */
+	struct limit_log held_log;    /* core.c: warnings about held frames */
 	struct status *published;     /* last snapshot WATCH saw */
 	struct status *scratch;       /* the next one, built in place */
 	uint64_t start_ms;
@@ -79,7 +82,8 @@ int core_start(struct electd *, char *err, size_t errlen);
 void core_stop(struct electd *);
 /*
  * A decoded frame from an inbound connection; -1: close that connection,
- * *why saying why ("not-a-member" or "epoch-jump"; counted here).
+ * *why saying why ("not-a-member"; counted here). A frame held for its
+ * epoch (docs/elector.md) returns 0: its connection stays.
  */
 int core_on_frame(struct electd *, const struct wire_frame *,
     const char **why);

@@ -139,6 +139,8 @@ static const struct {
 	  "Times a primary stood again to lift its epoch." },
 	{ "rivals_yielded_total", offsetof(struct elector_stats, rivals_yielded),
 	  "Times this node yielded to a primary of its own epoch." },
+	{ "epochs_raised_total", offsetof(struct elector_stats, epochs_raised),
+	  "Times this node raised its epoch on a peer's confirmed claim." },
 	{ "frames_ignored_total",
 	  offsetof(struct elector_stats, frames_ignored),
 	  "Valid frames ignored as stale or not for this node." },
@@ -226,9 +228,9 @@ serve_metrics(struct http *h, struct evbuffer *b, const char **ctype)
 	    "this node.", c->rejected_senders);
 	counter(b, "sender_changes_total", "Inbound connections closed: a "
 	    "second sender id on one connection.", c->sender_changes);
-	counter(b, "epochs_refused_total", "Frames refused: epoch more than "
-	    "max_epoch_jump above ours (the connection was closed).",
-	    c->epochs_refused);
+	counter(b, "epochs_refused_total", "Frames held: epoch more than "
+	    "max_epoch_jump above ours (not applied, connection kept; a claim "
+	    "kept up raises our epoch).", c->epochs_refused);
 	counter(b, "sources_refused_total", "Election connections refused by "
 	    "peer_source_check.", c->sources_refused);
 	counter(b, "auth_failures_total", "Election connections closed: no, "

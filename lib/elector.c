@@ -212,23 +212,61 @@ stand_time(const struct elector *e)
 	return t;
 }
 
+/* A candidacy takes the highest epoch seen plus one. */
+static uint64_t
+top_epoch(const struct elector *e)
+{
+	uint64_t top = e->epoch;
+
+	for (size_t i = 0; i < e->n; i++)
+		if (i != e->self && e->peers[i].view.epoch > top)
+			top = e->peers[i].view.epoch;
+	return top;
+}
+
+/*
+ * Would a majority, ourselves included, take the OFFER of our candidacy
+ * (top + 1)? A live peer more than max_epoch_jump below it would hold it:
+ * its vote cannot come, and each failed candidacy would lift our epoch
+ * one further from it, outrunning its walk when the jump is small. So a
+ * replica waits: our heartbeats, a claim beyond or at the edge of its
+ * reach, walk it up by a jump per window. A primary standing again
+ * (edge_ok) may leave peers at the edge one epoch beyond reach: it wins
+ * with the others, and its frames then walk those up.
+ */
+static bool
+reach_quorum(const struct elector *e, uint64_t now, bool edge_ok)
+{
+	uint64_t top = top_epoch(e), jump = e->max_epoch_jump;
+	size_t n = 1;
+
+	if (jump == 0)
+		return true;
+	for (size_t i = 0; i < e->n; i++) {
+		uint64_t d = top - e->peers[i].view.epoch;
+
+		if (i != e->self && elector_peer_alive(e, i, now) &&
+		    (d < jump || (edge_ok && d == jump)))
+			n++;
+	}
+	return n >= e->quorum;
+}
+
 static bool
 may_stand(const struct elector *e, uint64_t now)
 {
 	return e->role == WIRE_ROLE_REPLICA && !sits_out(e) &&
 	    now >= e->backoff_until_ms && primary_is_down(e, now) &&
-	    now >= settled_time(e) && am_best(e, now);
+	    now >= settled_time(e) && am_best(e, now) &&
+	    reach_quorum(e, now, false);
 }
 
 static void
 stand(struct elector *e, uint64_t now, struct elector_out *out)
 {
 	struct wire_frame f;
-	uint64_t top = e->epoch;
+	uint64_t top = top_epoch(e);
 
-	for (size_t i = 0; i < e->n; i++)
-		if (i != e->self && e->peers[i].view.epoch > top)
-			top = e->peers[i].view.epoch;
 	if (top == UINT64_MAX)
 		return;		/* no epoch left to stand in */
 	if (save(e, top + 1, (int)e->self, out) == -1) {
@@ -290,7 +328,8 @@ should_restand(const struct elector *e, uint64_t now)
 	uint64_t t = restand_time(e);
 
 	return e->role == WIRE_ROLE_PRIMARY && !sits_out(e) && t != 0 &&
-	    now >= t && elector_is_writable(e, now);
+	    now >= t && elector_is_writable(e, now) &&
+	    reach_quorum(e, now, true);
 }
 
 static bool
@@ -585,14 +624,102 @@ on_announce(struct elector *e, int p, const struct wire_frame *f,
 	follow(e, p, f->addr, now, out);
 }
 
+/* Within max_epoch_jump of ours (or no limit): a frame we may apply. */
 static bool
-epoch_is_sane(const struct elector *e, uint64_t epoch)
+epoch_is_near(const struct elector *e, uint64_t epoch)
 {
 	return e->max_epoch_jump == 0 || epoch <= e->epoch ||
 	    epoch - e->epoch <= e->max_epoch_jump;
 }
 
-int
+static uint64_t
+confirm_ms(const struct elector *e)
+{
+	return ELECTOR_EPOCH_CONFIRM_DOWN_AFTERS * e->t.down_after_ms;
+}
+
+/*
+ * Take a raised epoch on x's confirmed claim: saved first (no vote in
+ * it), and a primary or candidate steps down, since someone at the higher
+ * epoch may be primary. Every claim window restarts, so however many ids
+ * claim, the epoch moves at most one step per window.
+ */
+static int
+raise_epoch(struct elector *e, int x, uint64_t to, uint64_t now,
+    struct elector_out *out)
+{
+	uint64_t from = e->epoch;
+
+	if (save(e, to, ELECTOR_NONE, out) == -1) {
+		/* Cannot follow, but must not keep authority either. */
+		step_down(e, now, out);
+		return -1;
+	}
+	e->epoch = to;
+	e->stats.epochs_raised++;
+	out_event(out, ELECTOR_EV_EPOCH_RAISED, to, x, from);
+	step_down(e, now, out);
+	for (size_t i = 0; i < e->n; i++)
+		if (e->peers[i].view.claim_epoch != 0)
+			e->peers[i].view.claim_since_ms = now;
+	return 0;
+}
+
+/*
+ * x sent a frame at epoch, at least max_epoch_jump above ours: record the
+ * claim, and raise our epoch once it is confirmed. A forged frame sent
+ * once goes stale (no follow-up within down_after); a real peer repeats
+ * its epoch in every heartbeat. Without authentication a confirmed claim
+ * moves us by at most max_epoch_jump, so a forger that keeps claiming
+ * 2^64-1 moves us that much per window and no more. Returns whether our
+ * epoch was raised.
+ */
+static bool
+claim(struct elector *e, int x, uint64_t epoch, uint64_t now,
+    struct elector_out *out)
+{
+	struct elector_peer_view *v = &e->peers[x].view;
+	uint64_t to;
+
+	if (v->claim_epoch == 0 || now - v->claim_last_ms > e->t.down_after_ms)
+		v->claim_since_ms = now;
+	v->claim_epoch = epoch;
+	v->claim_last_ms = now;
+	if (!e->peers_authenticated && now - v->claim_since_ms < confirm_ms(e))
+		return false;
+	/*
+	 * Beyond reach (held), both targets stay below the claim, so the
+	 * frame is then applied as what it is, a frame from a higher epoch
+	 * (an HB of a primary or an ANNOUNCE is followed, an OFFER may get
+	 * our vote). At the edge of reach (applied already) the claim itself
+	 * is one jump up. No overflow: epoch >= ours + jump.
+	 */
+	if (epoch - e->epoch == e->max_epoch_jump)
+		to = epoch;
+	else
+		to = e->peers_authenticated ? epoch - 1 :
+		    e->epoch + e->max_epoch_jump;
+	return raise_epoch(e, x, to, now, out) == 0;
+}
+
+/*
+ * Exactly max_epoch_jump above us: we still apply its frames, but an
+ * OFFER one epoch higher from it would be held. A replica without a live
+ * primary that sat there would never move (no frame is beyond reach)
+ * while that peer, waiting for its vote (reach_quorum), never stands; so
+ * such frames count as a claim too. A replica that follows a live primary
+ * leaves it alone: raising would withdraw its vouch for that primary's
+ * lease, and the primary stands again above the peer instead.
+ */
+static bool
+claims_at_edge(const struct elector *e, uint64_t epoch, uint64_t now)
+{
+	return e->max_epoch_jump != 0 && e->role == WIRE_ROLE_REPLICA &&
+	    (e->primary == ELECTOR_NONE || primary_is_down(e, now)) &&
+	    epoch > e->epoch && epoch - e->epoch == e->max_epoch_jump;
+}
+
+enum elector_verdict
 elector_on_frame(struct elector *e, const struct wire_frame *f, uint64_t now,
     struct elector_out *out)
 {
@@ -605,15 +732,21 @@ elector_on_frame(struct elector *e, const struct wire_frame *f, uint64_t now,
 	x = elector_member_find(e, f->id);
 	if (x == ELECTOR_NONE || (size_t)x == e->self) {
 		leave(e, now, epoch0, role0, out);
-		return -1;
-	}
-	/* Forged or corrupt: following it would use up the epoch space. */
-	if (!epoch_is_sane(e, f->epoch)) {
-		e->stats.epochs_refused++;
-		leave(e, now, epoch0, role0, out);
-		return -1;
+		return x == ELECTOR_NONE ? ELECTOR_FRAME_NOT_MEMBER :
+		    ELECTOR_FRAME_FROM_SELF;
 	}
 	v = &e->peers[x].view;
+	/*
+	 * Forged, or a real peer far ahead: following it at once would let
+	 * one forged frame use up the epoch space; refusing it for good
+	 * would cut us off from a cluster that really is there. Hold it.
+	 */
+	if (!epoch_is_near(e, f->epoch) && (!claim(e, x, f->epoch, now, out) ||
+	    !epoch_is_near(e, f->epoch))) {
+		e->stats.frames_held++;
+		leave(e, now, epoch0, role0, out);
+		return ELECTOR_FRAME_HELD;
+	}
 	/*
 	 * After a gap in a peer's stream (a partition, a slow link) TCP may
 	 * hand over a backlog of old frames at once: they prove it lived,
@@ -652,9 +785,14 @@ elector_on_frame(struct elector *e, const struct wire_frame *f, uint64_t now,
 		on_announce(e, x, f, now, out);
 		break;
 	}
+	/* Else a frame within reach ends the sender's claim, forged or not. */
+	if (claims_at_edge(e, f->epoch, now))
+		claim(e, x, f->epoch, now, out);
+	else
+		v->claim_epoch = 0;
 	step(e, now, out);
 	leave(e, now, epoch0, role0, out);
-	return 0;
+	return ELECTOR_FRAME_APPLIED;
 }
 
 void
@@ -750,6 +888,7 @@ elector_new(const struct elector_config *c, const struct elector_store *s,
 	e->local_ok = true;
 	e->want_primary = c->want_primary;
 	e->max_epoch_jump = c->max_epoch_jump;
+	e->peers_authenticated = c->peers_authenticated;
 	e->store = *s;
 	e->rng = c->seed;
 	e->voted_for = ELECTOR_NONE;

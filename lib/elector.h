@@ -1,9 +1,10 @@
 /*
- * elector: the kevy quorum election of shared/spec/election-protocol.md as a
- * pure state machine. Time comes in as now_ms (any monotonic millisecond
- * clock), frames come in decoded, randomness comes from a caller's seed,
- * persistence goes out through an injected save function, and frames to
- * send go out as data in a struct elector_out. No I/O, no globals, no
+ * elector: the kevy quorum election (the wire contract shared with the
+ * Rust reference, docs/elector.md) as a pure state machine. Time comes in
+ * as now_ms (any monotonic millisecond clock), frames come in decoded,
+ * randomness comes from a caller's seed, persistence goes out through an
+ * injected save function, and frames to send go out as data in a struct
+ * elector_out. No I/O, no globals, no
  * clock or random reads: the same inputs give the same outputs.
  *
  * The caller must call elector_tick() at elector_next_deadline() (or
@@ -43,8 +44,16 @@
  *  - Local-server health: a node whose server stopped sits out (see
  *    elector_set_local()).
  *  - Restart clamp (spec 10): every node starts as a replica.
- *  - Epoch sanity: a frame more than max_epoch_jump epochs ahead of ours
- *    is refused, so a forged epoch near 2^64 cannot end all elections.
+ *  - Epoch claims: a frame more than max_epoch_jump (L) epochs ahead of
+ *    ours is held, not applied: it only records its sender's claim. A
+ *    claim kept up, without a gap over down_after, for the confirmation
+ *    window W (ELECTOR_EPOCH_CONFIRM_DOWN_AFTERS x down_after), or at
+ *    once when peers are authenticated, raises our epoch by at most L
+ *    (to just below the claim when authenticated): a forged epoch near
+ *    2^64 moves a node at most L per W while it is kept up, and a node
+ *    far below its peers walks up to them without a restart. A replica
+ *    without a live primary also walks to a peer exactly L above it, and
+ *    a replica does not stand while a majority would hold its OFFER.
  */
 #ifndef ELECTOR_H
 #define ELECTOR_H
@@ -80,6 +89,14 @@ struct elector_timing {
 #define ELECTOR_TIMING_MAX_MS            3600000 /* one hour, any timing */
 /* Epochs a frame may run ahead of ours; 0: unlimited (docs/elector.md). */
 #define ELECTOR_MAX_EPOCH_JUMP_DEFAULT   1000000
+/*
+ * A peer's claim of an epoch beyond max_epoch_jump is confirmed once kept
+ * up for this many down_after periods (the confirmation window W): long
+ * enough that a one-shot forgery goes stale first (a real peer repeats
+ * its epoch every hb_interval), short enough to follow an honest cluster
+ * within seconds.
+ */
+#define ELECTOR_EPOCH_CONFIRM_DOWN_AFTERS 2
 
 /* Reference defaults, lease and pause threshold left to derive. */
 void elector_timing_defaults(struct elector_timing *);
@@ -106,7 +123,9 @@ struct elector_config {
 	bool never_stand;             /* votes, never stands (or members[self]) */
 	bool want_primary;            /* initial_role = primary: clamped, kept */
 	uint64_t seed;                /* jitter randomness */
-	uint64_t max_epoch_jump;      /* refuse frames above epoch + this; 0: off */
+	uint64_t max_epoch_jump;      /* hold frames above epoch + this; 0: off */
+	bool peers_authenticated;     /* frames come from key holders only:
+	                                 epoch claims are confirmed at once */
 };
 
 /* What elect.meta held at start; NULL for a fresh node. */
@@ -144,6 +163,7 @@ enum elector_event_kind {
 	ELECTOR_EV_PRIMARY_LOST,  /* peer: primary that stopped claiming */
 	ELECTOR_EV_LOCAL_DOWN,    /* the local server stopped: sitting out */
 	ELECTOR_EV_LOCAL_UP,      /* the local server is back */
+	ELECTOR_EV_EPOCH_RAISED,  /* epoch: new; peer: claimant; detail: old */
 };
 
 struct elector_event {
@@ -166,6 +186,10 @@ struct elector_peer_view {
 	uint64_t epoch;           /* its last HB's, or higher if a later frame said */
 	enum wire_role role;      /* from its last HB */
 	uint64_t offset;          /* from its last HB or OFFER */
+	/* Held frames: its claim of an epoch beyond max_epoch_jump. */
+	uint64_t claim_epoch;     /* the last held frame's; 0: no claim */
+	uint64_t claim_since_ms;  /* confirmation window start */
+	uint64_t claim_last_ms;   /* last held frame */
 };
 
 struct elector_stats {
@@ -181,7 +205,8 @@ struct elector_stats {
 	uint64_t restands;        /* primary stood again to lift its epoch */
 	uint64_t rivals_yielded;  /* yielded to a primary of the same epoch */
 	uint64_t frames_ignored;  /* valid but stale or not for us */
-	uint64_t epochs_refused;  /* frames beyond epoch + max_epoch_jump */
+	uint64_t frames_held;     /* frames beyond epoch + max_epoch_jump */
+	uint64_t epochs_raised;   /* raises on a confirmed claim */
 };
 
 struct elector;
@@ -197,14 +222,31 @@ struct elector *elector_new(const struct elector_config *,
 void elector_free(struct elector *);
 
 /*
- * A decoded frame arrived. Returns -1 when the frame names a sender that
- * is not another member, or carries an epoch more than max_epoch_jump
- * above ours (counted in epochs_refused); the caller closes that
- * connection. A refused frame changes nothing, not even the peer's view.
- * Else 0, whether the frame changed anything or was ignored as stale.
+ * What elector_on_frame() did with a frame. Only NOT_MEMBER and FROM_SELF
+ * say that the connection carrying it is not a member's: close it. A held
+ * frame may be a real peer's at an epoch we cannot confirm yet; its
+ * connection stays, so its next frames can confirm the claim.
  */
-int elector_on_frame(struct elector *, const struct wire_frame *,
-    uint64_t now_ms, struct elector_out *);
+enum elector_verdict {
+	ELECTOR_FRAME_APPLIED = 0, /* taken, or ignored as stale */
+	ELECTOR_FRAME_HELD,        /* epoch beyond max_epoch_jump: only its
+	                              claim was recorded (maybe raising ours) */
+	ELECTOR_FRAME_NOT_MEMBER,  /* its sender id is no member */
+	ELECTOR_FRAME_FROM_SELF,   /* its sender id is this node's */
+};
+
+/*
+ * A decoded frame arrived. A frame more than max_epoch_jump above our
+ * epoch is HELD (counted in frames_held): no role, vote, view or liveness
+ * changes, only its sender's claim is recorded. A claim its sender keeps
+ * up for the confirmation window (at once when peers_authenticated)
+ * first saves and takes a raised epoch (at most max_epoch_jump higher
+ * unless authenticated; a primary or candidate steps down); if the frame
+ * is then within reach it is applied in the same call (APPLIED).
+ * NOT_MEMBER and FROM_SELF frames change nothing.
+ */
+enum elector_verdict elector_on_frame(struct elector *,
+    const struct wire_frame *, uint64_t now_ms, struct elector_out *);
 
 /* Timers: heartbeats, election timeout, candidacy, lease, abdication. */
 void elector_tick(struct elector *, uint64_t now_ms, struct elector_out *);

@@ -27,6 +27,7 @@ struct elector {
 	bool local_ok;                /* the local server is alive */
 	bool want_primary;
 	uint64_t max_epoch_jump;      /* 0: unlimited */
+	bool peers_authenticated;     /* claims confirmed at once */
 	struct elector_store store;
 	uint64_t rng;
 

@@ -177,6 +177,7 @@ elector_event_name(enum elector_event_kind k)
 	case ELECTOR_EV_PRIMARY_LOST: return "primary-lost";
 	case ELECTOR_EV_LOCAL_DOWN: return "local-down";
 	case ELECTOR_EV_LOCAL_UP: return "local-up";
+	case ELECTOR_EV_EPOCH_RAISED: return "epoch-raised";
 	}
 	return "unknown";
 }

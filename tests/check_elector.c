@@ -40,9 +40,11 @@ struct unit {
 	size_t n_verb[WIRE_ANNOUNCE + 1];
 	int last_to[WIRE_ANNOUNCE + 1];
 	uint64_t last_epoch[WIRE_ANNOUNCE + 1];
-	size_t n_ev[ELECTOR_EV_LOCAL_UP + 1];
-	uint64_t ev_at[ELECTOR_EV_LOCAL_UP + 1];
-	uint64_t ev_detail[ELECTOR_EV_LOCAL_UP + 1];
+	size_t n_ev[ELECTOR_EV_EPOCH_RAISED + 1];
+	uint64_t ev_at[ELECTOR_EV_EPOCH_RAISED + 1];
+	uint64_t ev_detail[ELECTOR_EV_EPOCH_RAISED + 1];
+	uint64_t ev_epoch[ELECTOR_EV_EPOCH_RAISED + 1];
+	uint64_t epoch_at_save;         /* the elector's epoch during a save */
 	size_t hb_to[SIM_NODES_MAX];   /* heartbeats per peer */
 	uint64_t hb_last[SIM_NODES_MAX];
 	bool hb_gap_bad;                /* two heartbeats to a peer not HB apart */
@@ -56,6 +58,7 @@ static int unit_save(void *ctx, uint64_t epoch, const char *vote)
 		return -1;
 	u->saves++;
 	u->s_epoch = epoch;
+	u->epoch_at_save = elector_epoch(u->el);
 	snprintf(u->s_vote, sizeof u->s_vote, "%s", vote ? vote : "-");
 	return 0;
 }
@@ -86,12 +89,13 @@ static void unit_collect(struct unit *u, const struct elector_out *o)
 		u->n_ev[o->event[i].kind]++;
 		u->ev_at[o->event[i].kind] = u->now;
 		u->ev_detail[o->event[i].kind] = o->event[i].detail;
+		u->ev_epoch[o->event[i].kind] = o->event[i].epoch;
 	}
 }
 
 static void unit_init_jump(struct unit *u, size_t n, size_t self,
     uint64_t offset, const struct elector_saved *sv, bool never_stand,
-    uint64_t max_epoch_jump)
+    uint64_t max_epoch_jump, bool authenticated)
 {
 	struct elector_config c;
 	struct elector_store st = { .save = unit_save, .ctx = u };
@@ -110,6 +114,7 @@ static void unit_init_jump(struct unit *u, size_t n, size_t self,
 	c.never_stand = never_stand;
 	c.seed = 42;
 	c.max_epoch_jump = max_epoch_jump;
+	c.peers_authenticated = authenticated;
 	u->el = elector_new(&c, &st, sv, 0, err, sizeof err);
 	ck_assert_msg(u->el != NULL, "elector_new: %s", err);
 	elector_set_offset(u->el, offset);
@@ -118,7 +123,7 @@ static void unit_init_jump(struct unit *u, size_t n, size_t self,
 static void unit_init_opt(struct unit *u, size_t n, size_t self,
     uint64_t offset, const struct elector_saved *sv, bool never_stand)
 {
-	unit_init_jump(u, n, self, offset, sv, never_stand, 0);
+	unit_init_jump(u, n, self, offset, sv, never_stand, 0, false);
 }
 
 static void unit_init(struct unit *u, size_t n, size_t self, uint64_t offset,
@@ -150,7 +155,18 @@ static void unit_frame(struct unit *u, uint64_t t, const struct wire_frame *f)
 	struct elector_out o;
 
 	unit_advance(u, t);
-	ck_assert_int_eq(elector_on_frame(u->el, f, t, &o), 0);
+	ck_assert_int_eq(elector_on_frame(u->el, f, t, &o),
+	    ELECTOR_FRAME_APPLIED);
+	unit_collect(u, &o);
+}
+
+/* A frame that must be held (epoch beyond max_epoch_jump). */
+static void unit_held(struct unit *u, uint64_t t, const struct wire_frame *f)
+{
+	struct elector_out o;
+
+	unit_advance(u, t);
+	ck_assert_int_eq(elector_on_frame(u->el, f, t, &o), ELECTOR_FRAME_HELD);
 	unit_collect(u, &o);
 }
 
@@ -199,12 +215,12 @@ static struct wire_frame fr_announce(uint64_t e, const char *id)
  * and n3 heartbeat, n1 stands once the cold-start grace is over, n2
  * accepts. Returns the time of the win.
  */
-static uint64_t unit_make_primary(struct unit *u)
+static uint64_t unit_make_primary_jump(struct unit *u, uint64_t jump)
 {
 	uint64_t t = 10;
 	struct wire_frame f;
 
-	unit_init(u, 3, 0, 100, NULL);
+	unit_init_jump(u, 3, 0, 100, NULL, false, jump, false);
 	for (; t < 3000 && u->n_verb[WIRE_OFFER] == 0; t += HB) {
 		f = fr_hb(1, "n2", WIRE_ROLE_REPLICA, 0);
 		unit_frame(u, t, &f);
@@ -217,6 +233,11 @@ static uint64_t unit_make_primary(struct unit *u)
 	ck_assert_int_eq(elector_role(u->el), WIRE_ROLE_PRIMARY);
 	ck_assert_uint_eq(u->n_verb[WIRE_ANNOUNCE], 1);
 	return u->now;
+}
+
+static uint64_t unit_make_primary(struct unit *u)
+{
+	return unit_make_primary_jump(u, 0);
 }
 
 /* ---- cluster helpers ---- */
@@ -395,41 +416,51 @@ START_TEST(frame_from_a_non_member_is_refused)
 	struct elector_out o;
 
 	unit_init(&u, 3, 0, 0, NULL);
-	ck_assert_int_eq(elector_on_frame(u.el, &f, 10, &o), -1);
+	ck_assert_int_eq(elector_on_frame(u.el, &f, 10, &o),
+	    ELECTOR_FRAME_NOT_MEMBER);
 	ck_assert_int_eq(elector_primary(u.el), ELECTOR_NONE);
 	f = fr_hb(1, "n1", WIRE_ROLE_PRIMARY, 0);	/* my own id */
-	ck_assert_int_eq(elector_on_frame(u.el, &f, 11, &o), -1);
+	ck_assert_int_eq(elector_on_frame(u.el, &f, 11, &o),
+	    ELECTOR_FRAME_FROM_SELF);
+	ck_assert_int_eq(elector_primary(u.el), ELECTOR_NONE);
 	elector_free(u.el);
 }
 END_TEST
 
+/* ---- epoch claims: frames beyond max_epoch_jump ---- */
+
+#define JUMP    1000                 /* max_epoch_jump in these tests */
+#define CONFIRM (ELECTOR_EPOCH_CONFIRM_DOWN_AFTERS * DOWN_AFTER)
+
 /*
- * Epoch sanity: a member's frame far ahead of our epoch is refused whole
- * (its view is not even touched); within the jump it is followed.
+ * Epoch sanity: a member's frame far ahead of our epoch is held (only its
+ * claim is recorded, the connection stays); within the jump it is
+ * followed, and the jump is measured from the epoch we are at now.
  */
-START_TEST(epoch_beyond_max_jump_is_refused_within_is_followed)
+START_TEST(epoch_beyond_max_jump_is_held_within_is_followed)
 {
 	struct unit u;
 	struct wire_frame f = fr_hb(UINT64_MAX, "n2", WIRE_ROLE_PRIMARY, 0);
 	struct elector_peer_view v;
-	struct elector_out o;
 
-	unit_init_jump(&u, 3, 0, 0, NULL, false, ELECTOR_MAX_EPOCH_JUMP_DEFAULT);
-	ck_assert_int_eq(elector_on_frame(u.el, &f, 10, &o), -1);
+	unit_init_jump(&u, 3, 0, 0, NULL, false,
+	    ELECTOR_MAX_EPOCH_JUMP_DEFAULT, false);
+	unit_held(&u, 10, &f);
 	ck_assert_uint_eq(elector_epoch(u.el), 1);
 	ck_assert_int_eq(elector_primary(u.el), ELECTOR_NONE);
-	ck_assert_uint_eq(elector_stats(u.el)->epochs_refused, 1);
+	ck_assert_uint_eq(elector_stats(u.el)->frames_held, 1);
 	ck_assert_uint_eq(u.saves, 0);
 	elector_peer(u.el, 1, &v);
 	ck_assert(!v.heard);
 	ck_assert_uint_eq(v.epoch, 0);
+	ck_assert_uint_eq(v.claim_epoch, UINT64_MAX);
 	/* Every verb is held to it, OFFER and ANNOUNCE included. */
 	f = fr_offer(1 + ELECTOR_MAX_EPOCH_JUMP_DEFAULT + 1, "n3", 5);
-	ck_assert_int_eq(elector_on_frame(u.el, &f, 11, &o), -1);
-	ck_assert_uint_eq(o.n_send, 0);
+	unit_held(&u, 11, &f);
+	ck_assert_uint_eq(u.n_verb[WIRE_ACCEPT], 0);
 	f = fr_announce(1 + ELECTOR_MAX_EPOCH_JUMP_DEFAULT + 1, "n3");
-	ck_assert_int_eq(elector_on_frame(u.el, &f, 12, &o), -1);
-	ck_assert_uint_eq(elector_stats(u.el)->epochs_refused, 3);
+	unit_held(&u, 12, &f);
+	ck_assert_uint_eq(elector_stats(u.el)->frames_held, 3);
 	ck_assert_int_eq(elector_primary(u.el), ELECTOR_NONE);
 	/* Exactly the jump: followed, and later elections still have room. */
 	f = fr_hb(1 + ELECTOR_MAX_EPOCH_JUMP_DEFAULT, "n2", WIRE_ROLE_PRIMARY, 0);
@@ -437,12 +468,16 @@ START_TEST(epoch_beyond_max_jump_is_refused_within_is_followed)
 	ck_assert_uint_eq(elector_epoch(u.el), 1 + ELECTOR_MAX_EPOCH_JUMP_DEFAULT);
 	ck_assert_int_eq(elector_primary(u.el), 1);
 	ck_assert_uint_eq(u.s_epoch, 1 + ELECTOR_MAX_EPOCH_JUMP_DEFAULT);
+	/* n2's frame within reach ended its claim. */
+	elector_peer(u.el, 1, &v);
+	ck_assert_uint_eq(v.claim_epoch, 0);
 	/* The jump is measured from the epoch we are at now. */
 	f = fr_hb(1 + 2 * ELECTOR_MAX_EPOCH_JUMP_DEFAULT, "n3",
 	    WIRE_ROLE_PRIMARY, 0);
 	unit_frame(&u, 14, &f);
 	ck_assert_int_eq(elector_primary(u.el), 2);
-	ck_assert_uint_eq(elector_stats(u.el)->epochs_refused, 3);
+	ck_assert_uint_eq(elector_stats(u.el)->frames_held, 3);
+	ck_assert_uint_eq(elector_stats(u.el)->epochs_raised, 0);
 	elector_free(u.el);
 }
 END_TEST
@@ -456,8 +491,387 @@ START_TEST(epoch_jump_zero_means_unlimited)
 	unit_init(&u, 3, 0, 0, NULL);
 	unit_frame(&u, 10, &f);
 	ck_assert_uint_eq(elector_epoch(u.el), UINT64_MAX);
-	ck_assert_uint_eq(elector_stats(u.el)->epochs_refused, 0);
+	ck_assert_uint_eq(elector_stats(u.el)->frames_held, 0);
 	elector_free(u.el);
+}
+END_TEST
+
+/*
+ * A held frame of any verb, from a member, changes nothing a peer's frame
+ * could change: role, epoch, vote, primary, the sender's view and
+ * liveness, the lease; nothing is saved or sent in its name.
+ */
+START_TEST(held_frame_changes_nothing_but_the_claim)
+{
+	struct unit u;
+	struct wire_frame f[5];
+	struct elector_peer_view before, v;
+	uint64_t won = unit_make_primary_jump(&u, JUMP), e = elector_epoch(u.el);
+	uint64_t t = won + 1, voted = elector_voted_epoch(u.el);
+	int saves = u.saves;
+	size_t offers = u.n_verb[WIRE_OFFER], accepts = u.n_verb[WIRE_ACCEPT];
+	size_t announces = u.n_verb[WIRE_ANNOUNCE];
+
+	f[0] = fr_hb(e + JUMP + 1, "n3", WIRE_ROLE_PRIMARY, 999);
+	f[1] = fr_offer(e + JUMP + 1, "n3", 999);
+	f[2] = fr_accept(e + JUMP + 1, "n3");
+	f[3] = fr_announce(e + JUMP + 1, "n3");
+	f[4] = fr_hb(UINT64_MAX, "n3", WIRE_ROLE_CANDIDATE, 999);
+	elector_peer(u.el, 2, &before);
+	for (size_t i = 0; i < 5; i++, t += 10) {
+		unit_held(&u, t, &f[i]);
+		ck_assert_int_eq(elector_role(u.el), WIRE_ROLE_PRIMARY);
+		ck_assert_int_eq(elector_primary(u.el), 0);
+		ck_assert_uint_eq(elector_epoch(u.el), e);
+		ck_assert_uint_eq(elector_voted_epoch(u.el), voted);
+		ck_assert_int_eq(u.saves, saves);
+		ck_assert_uint_eq(u.n_verb[WIRE_OFFER], offers);
+		ck_assert_uint_eq(u.n_verb[WIRE_ACCEPT], accepts);
+		ck_assert_uint_eq(u.n_verb[WIRE_ANNOUNCE], announces);
+		elector_peer(u.el, 2, &v);
+		ck_assert(v.heard == before.heard);
+		ck_assert_uint_eq(v.last_heard_ms, before.last_heard_ms);
+		ck_assert_uint_eq(v.epoch, before.epoch);
+		ck_assert_int_eq(v.role, before.role);
+		ck_assert_uint_eq(v.offset, before.offset);
+		ck_assert_uint_eq(v.claim_epoch, f[i].epoch);
+		ck_assert_uint_eq(v.claim_since_ms, won + 1);
+		ck_assert_uint_eq(v.claim_last_ms, t);
+	}
+	ck_assert_uint_eq(elector_stats(u.el)->frames_held, 5);
+	ck_assert_uint_eq(u.n_ev[ELECTOR_EV_STEP_DOWN], 0);
+	/*
+	 * Held frames are not heard: with n2 heard at 'won' and nothing else,
+	 * n3's held stream keeps neither quorum nor the lease alive.
+	 */
+	unit_advance(&u, won + DOWN_AFTER + 1);
+	ck_assert(!elector_has_quorum(u.el, u.now));
+	ck_assert(!elector_is_writable(u.el, u.now));
+	elector_free(u.el);
+}
+END_TEST
+
+/*
+ * A forgery sent once, or repeated with gaps longer than down_after, goes
+ * stale and never raises the epoch, however long we wait.
+ */
+START_TEST(one_shot_claim_goes_stale_and_never_raises)
+{
+	struct unit u;
+	struct wire_frame f = fr_announce(1 + JUMP + 7, "n2");
+	struct elector_peer_view v;
+	uint64_t t;
+
+	unit_init_jump(&u, 3, 0, 0, NULL, false, JUMP, false);
+	unit_held(&u, 10, &f);
+	/* n1 follows n3 meanwhile; the claim just sits there. */
+	for (t = 20; t < 10 * CONFIRM; t += HB) {
+		struct wire_frame h = fr_hb(1, "n3", WIRE_ROLE_PRIMARY, 0);
+
+		unit_frame(&u, t, &h);
+	}
+	ck_assert_uint_eq(elector_epoch(u.el), 1);
+	/* The same claim again, long after: a new window, not a raise. */
+	unit_held(&u, t, &f);
+	elector_peer(u.el, 1, &v);
+	ck_assert_uint_eq(v.claim_since_ms, t);
+	/* Repeated, but each time just over down_after apart: never. */
+	for (int k = 0; k < 20; k++) {
+		t += DOWN_AFTER + 1;
+		unit_held(&u, t, &f);
+	}
+	ck_assert_uint_ge(t - 10, 10 * CONFIRM);
+	ck_assert_uint_eq(elector_epoch(u.el), 1);
+	ck_assert_uint_eq(elector_stats(u.el)->epochs_raised, 0);
+	ck_assert_uint_eq(u.n_ev[ELECTOR_EV_EPOCH_RAISED], 0);
+	ck_assert_uint_eq(u.saves, 0);
+	ck_assert_int_eq(elector_primary(u.el), 2);
+	elector_free(u.el);
+}
+END_TEST
+
+/*
+ * A claim kept up (a real peer far ahead heartbeats every interval) is
+ * held for the confirmation window, then raises our epoch by exactly the
+ * jump; the frame, now within reach, is applied in the same call.
+ */
+START_TEST(sustained_claim_raises_by_at_most_the_jump_then_applies)
+{
+	struct unit u;
+	uint64_t claim = 1 + JUMP + 5, t0 = 10, t;
+	struct wire_frame f = fr_hb(claim, "n2", WIRE_ROLE_PRIMARY, 0);
+	struct elector_out o;
+
+	unit_init_jump(&u, 3, 0, 0, NULL, false, JUMP, false);
+	for (t = t0; t < t0 + CONFIRM; t += HB) {
+		unit_held(&u, t, &f);
+		ck_assert_uint_eq(elector_epoch(u.el), 1);
+	}
+	ck_assert_uint_eq(t, t0 + CONFIRM);
+	unit_advance(&u, t);
+	ck_assert_int_eq(elector_on_frame(u.el, &f, t, &o),
+	    ELECTOR_FRAME_APPLIED);
+	unit_collect(&u, &o);
+	ck_assert_uint_eq(u.n_ev[ELECTOR_EV_EPOCH_RAISED], 1);
+	ck_assert_uint_eq(u.ev_epoch[ELECTOR_EV_EPOCH_RAISED], 1 + JUMP);
+	ck_assert_uint_eq(u.ev_detail[ELECTOR_EV_EPOCH_RAISED], 1);
+	ck_assert_uint_eq(elector_stats(u.el)->epochs_raised, 1);
+	/* Raised by the jump, saved without a vote; then the HB followed. */
+	ck_assert_int_eq(u.saves, 2);
+	ck_assert_uint_eq(elector_epoch(u.el), claim);
+	ck_assert_int_eq(elector_primary(u.el), 1);
+	ck_assert_str_eq(u.s_vote, "-");
+	/* From now on n2's frames simply apply. */
+	f = fr_hb(claim, "n2", WIRE_ROLE_PRIMARY, 0);
+	unit_frame(&u, t + HB, &f);
+	ck_assert_uint_eq(elector_stats(u.el)->frames_held, CONFIRM / HB);
+	elector_free(u.el);
+}
+END_TEST
+
+/* An epoch rise means someone else may be primary: a primary steps down. */
+START_TEST(primary_steps_down_when_a_confirmed_claim_raises_its_epoch)
+{
+	struct unit u;
+	uint64_t won = unit_make_primary_jump(&u, JUMP), e = elector_epoch(u.el);
+	uint64_t t;
+	struct wire_frame h, c = fr_hb(e + JUMP + 100, "n3", WIRE_ROLE_REPLICA, 0);
+
+	for (t = won + HB; t <= won + HB + CONFIRM; t += HB) {
+		h = fr_hb(e, "n2", WIRE_ROLE_REPLICA, 0);
+		unit_frame(&u, t, &h);
+		if (t < won + HB + CONFIRM) {
+			unit_held(&u, t, &c);
+			ck_assert_int_eq(elector_role(u.el), WIRE_ROLE_PRIMARY);
+		} else {
+			unit_frame(&u, t, &c);	/* confirmed, then applied */
+		}
+	}
+	ck_assert_uint_eq(u.n_ev[ELECTOR_EV_EPOCH_RAISED], 1);
+	ck_assert_uint_eq(u.n_ev[ELECTOR_EV_STEP_DOWN], 1);
+	ck_assert_int_eq(elector_role(u.el), WIRE_ROLE_REPLICA);
+	ck_assert_int_eq(elector_primary(u.el), ELECTOR_NONE);
+	ck_assert(!elector_is_writable(u.el, u.now));
+	ck_assert_uint_eq(elector_epoch(u.el), e + JUMP);
+	ck_assert_uint_eq(u.s_epoch, e + JUMP);
+	ck_assert_str_eq(u.s_vote, "-");
+	/* Its next heartbeat tells the cluster at once. */
+	ck_assert_uint_eq(u.last_epoch[WIRE_HB], e + JUMP);
+	elector_free(u.el);
+}
+END_TEST
+
+/* Authenticated peers: a claim is real, followed at once. */
+START_TEST(authenticated_claim_is_followed_at_once)
+{
+	struct unit u;
+	uint64_t claim = 5000000;
+	struct wire_frame f = fr_hb(claim, "n2", WIRE_ROLE_PRIMARY, 0);
+
+	unit_init_jump(&u, 3, 0, 0, NULL, false, JUMP, true);
+	unit_frame(&u, 10, &f);
+	ck_assert_uint_eq(elector_epoch(u.el), claim);
+	ck_assert_int_eq(elector_primary(u.el), 1);
+	ck_assert_uint_eq(u.n_ev[ELECTOR_EV_EPOCH_RAISED], 1);
+	/* Raised to just below the claim, so the HB applied as a higher one. */
+	ck_assert_uint_eq(u.ev_epoch[ELECTOR_EV_EPOCH_RAISED], claim - 1);
+	ck_assert_int_eq(u.saves, 2);
+	ck_assert_uint_eq(elector_stats(u.el)->frames_held, 0);
+	/* Even a replica following another primary follows the claim. */
+	f = fr_announce(claim + 10 * JUMP, "n3");
+	unit_frame(&u, 20, &f);
+	ck_assert_uint_eq(elector_epoch(u.el), claim + 10 * JUMP);
+	ck_assert_int_eq(elector_primary(u.el), 2);
+	elector_free(u.el);
+}
+END_TEST
+
+/*
+ * A forger that keeps claiming 2^64-1, under two member ids at once,
+ * moves the node by at most one jump per window: after k windows by at
+ * most k x jump (and the windows restart for every claimant on a raise).
+ */
+START_TEST(claim_at_2_64_kept_up_raises_at_most_one_jump_per_window)
+{
+	struct unit u;
+	struct wire_frame a = fr_announce(UINT64_MAX, "n2");
+	struct wire_frame b = fr_hb(UINT64_MAX, "n3", WIRE_ROLE_PRIMARY, 0);
+	uint64_t t0 = 10, t, k;
+
+	unit_init_jump(&u, 3, 0, 0, NULL, false, JUMP, false);
+	for (t = t0; t < t0 + 20 * CONFIRM; t += HB / 2) {
+		unit_held(&u, t, (t / (HB / 2)) % 2 ? &a : &b);
+		k = (t - t0) / CONFIRM;
+		ck_assert_uint_le(elector_epoch(u.el) - 1, k * JUMP);
+		ck_assert_int_eq(elector_primary(u.el), ELECTOR_NONE);
+	}
+	/* It did move (one jump per window), and never further. */
+	ck_assert_uint_eq(elector_stats(u.el)->epochs_raised, 19);
+	ck_assert_uint_eq(elector_epoch(u.el), 1 + 19 * JUMP);
+	ck_assert_int_eq(elector_voted_epoch(u.el), 0);
+	elector_free(u.el);
+}
+END_TEST
+
+/*
+ * The raise is saved before it takes effect: when the save fails nothing
+ * is raised (a candidate still steps down); when the disk is back the
+ * next frame of the kept-up claim raises.
+ */
+START_TEST(raise_is_saved_first_and_a_failed_save_raises_nothing)
+{
+	struct unit u;
+	struct wire_frame f = fr_hb(1 + 3 * JUMP, "n2", WIRE_ROLE_REPLICA, 0);
+	uint64_t t;
+
+	unit_init_jump(&u, 3, 0, 0, NULL, false, JUMP, false);
+	u.fail = true;
+	for (t = 10; t <= 10 + CONFIRM + 2 * HB; t += HB)
+		unit_held(&u, t, &f);
+	ck_assert_uint_eq(elector_epoch(u.el), 1);
+	ck_assert_uint_eq(u.n_ev[ELECTOR_EV_SAVE_FAILED], 3);
+	ck_assert_uint_eq(u.ev_epoch[ELECTOR_EV_SAVE_FAILED], 1 + JUMP);
+	ck_assert_uint_eq(u.n_ev[ELECTOR_EV_EPOCH_RAISED], 0);
+	ck_assert(elector_save_is_failing(u.el));
+	u.fail = false;
+	unit_held(&u, t, &f);	/* still beyond reach after one jump */
+	ck_assert_uint_eq(u.n_ev[ELECTOR_EV_EPOCH_RAISED], 1);
+	ck_assert_int_eq(u.saves, 1);
+	ck_assert_uint_eq(u.s_epoch, 1 + JUMP);
+	ck_assert_str_eq(u.s_vote, "-");
+	/* The save saw the old epoch: it came first. */
+	ck_assert_uint_eq(u.epoch_at_save, 1);
+	ck_assert_uint_eq(elector_epoch(u.el), 1 + JUMP);
+	elector_free(u.el);
+}
+END_TEST
+
+/*
+ * At the edge of reach (exactly the jump above us) frames still apply,
+ * but the peer's OFFER one epoch higher would be held: a replica without
+ * a live primary takes that as a claim and walks up after the window; a
+ * replica that follows a live primary does not (its primary stands again
+ * above the peer instead).
+ */
+START_TEST(edge_of_reach_claim_walks_a_replica_without_a_live_primary)
+{
+	struct unit u;
+	struct wire_frame f = fr_hb(1 + JUMP, "n2", WIRE_ROLE_REPLICA, 0);
+	struct wire_frame p = fr_hb(1, "n3", WIRE_ROLE_PRIMARY, 0);
+	uint64_t t;
+
+	/* Following n3, alive: n2 at the edge changes nothing. */
+	unit_init_jump(&u, 3, 0, 0, NULL, true, JUMP, false);
+	for (t = 10; t <= 10 + 3 * CONFIRM; t += HB) {
+		unit_frame(&u, t, &p);
+		unit_frame(&u, t, &f);
+	}
+	ck_assert_uint_eq(elector_epoch(u.el), 1);
+	ck_assert_int_eq(elector_primary(u.el), 2);
+	ck_assert_uint_eq(u.n_ev[ELECTOR_EV_EPOCH_RAISED], 0);
+	elector_free(u.el);
+
+	/* No primary (a witness, say): one window, then up to n2's epoch. */
+	unit_init_jump(&u, 3, 0, 0, NULL, true, JUMP, false);
+	for (t = 10; t < 10 + CONFIRM; t += HB) {
+		unit_frame(&u, t, &f);
+		ck_assert_uint_eq(elector_epoch(u.el), 1);
+	}
+	unit_frame(&u, t, &f);
+	ck_assert_uint_eq(elector_epoch(u.el), 1 + JUMP);
+	ck_assert_uint_eq(u.n_ev[ELECTOR_EV_EPOCH_RAISED], 1);
+	ck_assert_uint_eq(u.s_epoch, 1 + JUMP);
+	ck_assert_uint_eq(elector_stats(u.el)->frames_held, 0);
+	elector_free(u.el);
+}
+END_TEST
+
+/*
+ * A replica does not stand while a majority would hold its OFFER (more
+ * than the jump above them): the candidacy could not win, and each one
+ * would lift it further from them. Once they walked up, it stands.
+ */
+START_TEST(no_candidacy_while_a_majority_would_hold_the_offer)
+{
+	struct unit u;
+	struct elector_saved sv = { .epoch = 1 + JUMP, .has_vote = false };
+	struct wire_frame f;
+	uint64_t t;
+
+	unit_init_jump(&u, 3, 0, 100, &sv, false, JUMP, false);
+	for (t = 10; t < 10 + 4 * DOWN_AFTER; t += HB) {
+		f = fr_hb(1, "n2", WIRE_ROLE_REPLICA, 0);
+		unit_frame(&u, t, &f);
+		f = fr_hb(1, "n3", WIRE_ROLE_REPLICA, 0);
+		unit_frame(&u, t, &f);
+	}
+	ck_assert(elector_has_quorum(u.el, u.now));
+	ck_assert_uint_eq(u.n_ev[ELECTOR_EV_CANDIDACY], 0);
+	ck_assert_uint_eq(u.n_verb[WIRE_OFFER], 0);
+	ck_assert_uint_eq(elector_epoch(u.el), 1 + JUMP);
+	/* n2 walked up to us (its raise): now an OFFER reaches a majority. */
+	for (; u.n_verb[WIRE_OFFER] == 0 && t < 10 + 8 * DOWN_AFTER; t += HB) {
+		f = fr_hb(1 + JUMP, "n2", WIRE_ROLE_REPLICA, 0);
+		unit_frame(&u, t, &f);
+		f = fr_hb(1, "n3", WIRE_ROLE_REPLICA, 0);
+		unit_frame(&u, t, &f);
+	}
+	ck_assert_uint_eq(u.n_ev[ELECTOR_EV_CANDIDACY], 1);
+	ck_assert_uint_eq(u.last_epoch[WIRE_OFFER], 2 + JUMP);
+	elector_free(u.el);
+}
+END_TEST
+
+/*
+ * The issue's cluster, simulated: a forged ANNOUNCE at epoch + the whole
+ * jump, naming the real primary, sent once to one replica. Before claims
+ * the third node refused the others' frames for good; now it walks up
+ * after one window and the cluster agrees again, safely, at one epoch.
+ */
+START_TEST(forged_announce_within_the_jump_heals_without_a_restart)
+{
+	struct sim_config c;
+	struct sim *s;
+	struct wire_frame f;
+	int p, r;
+	uint64_t e;
+
+	memset(&c, 0, sizeof c);
+	c.n = 3;
+	c.seed = 9;
+	c.delay_min_ms = 1;
+	c.delay_max_ms = 5;
+	c.max_epoch_jump = ELECTOR_MAX_EPOCH_JUMP_DEFAULT;
+	s = cluster_cfg(&c);
+	ck_assert(sim_run_until_pred(s, pred_agreed, NULL, ELECT_BOUND));
+	p = sim_agreed_primary(s);
+	r = (p + 1) % 3;
+	e = elector_epoch(sim_elector(s, (size_t)p));
+	f = fr_announce(e + ELECTOR_MAX_EPOCH_JUMP_DEFAULT,
+	    elector_member(sim_elector(s, 0), (size_t)p)->id);
+	ck_assert_int_eq(sim_inject(s, (size_t)r, &f), ELECTOR_FRAME_APPLIED);
+	ck_assert_uint_eq(elector_epoch(sim_elector(s, (size_t)r)),
+	    e + ELECTOR_MAX_EPOCH_JUMP_DEFAULT);
+	/* Let the primary re-stand above its follower, then all agree. */
+	sim_run_for(s, DOWN_AFTER);
+	ck_assert(sim_run_until_pred(s, pred_agreed, NULL, sim_now(s) +
+	    ELECT_BOUND + 2 * CONFIRM));
+	for (size_t i = 0; i < 3; i++) {
+		ck_assert_uint_gt(elector_epoch(sim_elector(s, i)),
+		    e + ELECTOR_MAX_EPOCH_JUMP_DEFAULT);
+		ck_assert(elector_has_quorum(sim_elector(s, i), sim_now(s)));
+	}
+	/* The third node did hold their frames, then walked up. */
+	ck_assert_uint_ge(elector_stats(sim_elector(s, (size_t)(p + 2) % 3))->
+	    frames_held, 1);
+	ck_assert_uint_eq(elector_stats(sim_elector(s, (size_t)(p + 2) % 3))->
+	    epochs_raised, 1);
+	/* Without a failover: the primary stood again and stayed. */
+	ck_assert_int_eq(sim_agreed_primary(s), p);
+	sim_run_for(s, 3000);
+	ck_assert_int_ge(sim_agreed_primary(s), 0);
+	assert_safe(s);
+	sim_free(s);
 }
 END_TEST
 
@@ -1603,8 +2017,19 @@ static Suite *elector_suite(void)
 	tcase_add_test(tc, quorum_size_is_half_plus_one_for_n_1_to_7);
 	tcase_add_test(tc, has_quorum_counts_self_plus_peers_heard_within_down_after);
 	tcase_add_test(tc, frame_from_a_non_member_is_refused);
-	tcase_add_test(tc, epoch_beyond_max_jump_is_refused_within_is_followed);
+	tcase_add_test(tc, epoch_beyond_max_jump_is_held_within_is_followed);
 	tcase_add_test(tc, epoch_jump_zero_means_unlimited);
+	TC("epoch_claims");
+	tcase_add_test(tc, held_frame_changes_nothing_but_the_claim);
+	tcase_add_test(tc, one_shot_claim_goes_stale_and_never_raises);
+	tcase_add_test(tc, sustained_claim_raises_by_at_most_the_jump_then_applies);
+	tcase_add_test(tc, primary_steps_down_when_a_confirmed_claim_raises_its_epoch);
+	tcase_add_test(tc, authenticated_claim_is_followed_at_once);
+	tcase_add_test(tc, claim_at_2_64_kept_up_raises_at_most_one_jump_per_window);
+	tcase_add_test(tc, raise_is_saved_first_and_a_failed_save_raises_nothing);
+	tcase_add_test(tc, edge_of_reach_claim_walks_a_replica_without_a_live_primary);
+	tcase_add_test(tc, no_candidacy_while_a_majority_would_hold_the_offer);
+	tcase_add_test(tc, forged_announce_within_the_jump_heals_without_a_restart);
 	TC("heartbeat");
 	tcase_add_test(tc, heartbeat_every_interval_to_each_peer_at_exact_times);
 	tcase_add_test(tc, unit_heartbeats_at_start_then_every_interval);

@@ -3,10 +3,23 @@
  * cluster. Per seed: a random cluster (1..7 members, random offsets, some
  * never-stand witnesses but never all), a bounded phase of random faults
  * (kills, restarts with or without the disk, pauses, symmetric and one-way
- * partitions, delay, loss, failing saves, offset changes) with every safety
- * rule checked after every step (tests/sim.c), then everything healed and
- * liveness asserted: one writable primary that every node follows, at one
- * epoch, within LIVE_BOUND, and stable after that.
+ * partitions, delay, loss, failing saves, offset changes, forged frames)
+ * with every safety rule checked after every step (tests/sim.c), then
+ * everything healed and liveness asserted: one writable primary that every
+ * node follows, at one epoch, within LIVE_BOUND plus the walk allowance
+ * (below), and stable after that.
+ *
+ * Epoch claims (docs/elector.md): each seed draws max_epoch_jump L, either
+ * the default or a handful of epochs (so that honest nodes, after a
+ * partition, also end up beyond each other's reach and walk), and
+ * sometimes authenticated peers. Without authentication a forger sends a
+ * frame naming a random member (any verb) to a random node, at an epoch
+ * within L or beyond it (up to 2^64-1), once or kept up for seconds. Its
+ * epoch is always above the target's: a frame at or below it would vouch
+ * for the named member's liveness, and without authentication nothing can
+ * tell that from the real member (that is what auth_key_file is for); the
+ * property is that no forgery above our epoch breaks safety or, once it
+ * stops, liveness.
  *
  * A seed is the whole run: KEVY_PROP_SEED=s replays one verbosely. The
  * default run is PROP_SEEDS_DEFAULT seeds; KEVY_PROP_SEEDS and
@@ -39,6 +52,26 @@
 #define DOWN_AFTER  500
 #define ROUND       (300 + 100 + 400)
 #define LIVE_BOUND  (DOWN_AFTER + 10 * ROUND)
+/*
+ * Walk allowance: a node k x L epochs below the others needs k
+ * confirmation windows (W plus a heartbeat or two) to reach them, and may
+ * depose a primary at each step; the bound grows by one window per L of
+ * epoch spread among the nodes at the heal.
+ */
+#define CONFIRM_MS  (ELECTOR_EPOCH_CONFIRM_DOWN_AFTERS * DOWN_AFTER)
+#define WALK_STEP   (CONFIRM_MS + 2 * HB)
+#define JUMP_SMALL_MIN 1      /* a small max_epoch_jump: this.. */
+#define JUMP_SMALL_MAX 8      /* ..to this */
+#define FORGE_MS_MAX   4000   /* a kept-up forgery lasts at most this */
+#define FORGE_GAP_MAX  (4 * HB) /* ms between two of its frames, at most */
+
+/* A forger posing as a member, sending to one node. */
+struct forger {
+	bool active;
+	size_t to;
+	struct wire_frame f;      /* its epoch is the claim */
+	uint64_t period, until;
+};
 
 /* The schedule's own PRNG (splitmix64), apart from the simulator's. */
 static uint64_t rnd(uint64_t *x)
@@ -144,6 +177,109 @@ static void fault(struct sim *s, uint64_t *r, const bool *data,
 	}
 }
 
+/* A forged frame of any verb naming member x, at epoch. */
+static void forge_frame(uint64_t *r, size_t x, uint64_t epoch,
+    struct wire_frame *f)
+{
+	static const enum wire_role roles[] = { WIRE_ROLE_PRIMARY,
+	    WIRE_ROLE_REPLICA, WIRE_ROLE_CANDIDATE };
+
+	memset(f, 0, sizeof *f);
+	f->verb = (enum wire_verb)(WIRE_HB + (int)rnd_below(r, 4));
+	f->epoch = epoch;
+	snprintf(f->id, sizeof f->id, "n%zu", x + 1);	/* the sim's ids */
+	if (f->verb == WIRE_HB)
+		f->role = roles[rnd_below(r, 3)];
+	if (f->verb == WIRE_HB || f->verb == WIRE_OFFER)
+		f->offset = 1000 + rnd_below(r, 6);
+	if (f->verb == WIRE_ANNOUNCE)
+		snprintf(f->addr, sizeof f->addr, "10.9.9.9:%u",
+		    (unsigned)(1 + rnd_below(r, 65535)));
+}
+
+/*
+ * Hand the forger's frame to its target, at the claimed epoch or, once the
+ * target has caught up with that, just above the target's (never at or
+ * below it: see the top of the file).
+ */
+static void forge_send(struct sim *s, struct forger *fg)
+{
+	struct wire_frame f = fg->f;
+	uint64_t ours;
+
+	if (!sim_is_up(s, fg->to) || sim_is_paused(s, fg->to))
+		return;
+	ours = elector_epoch(sim_elector(s, fg->to));
+	if (ours == UINT64_MAX)
+		return;
+	if (f.epoch <= ours)
+		f.epoch = ours + 1;
+	sim_inject(s, fg->to, &f);
+}
+
+/*
+ * A new forgery: a random member's id, to a random node, within L or
+ * beyond it (up to 2^64-1), once or kept up for a while.
+ */
+static void forge(struct sim *s, uint64_t *r, uint64_t jump,
+    struct forger *fg)
+{
+	size_t n = sim_n(s), to = rnd_below(r, n), x = rnd_below(r, n);
+	uint64_t ours, e;
+
+	if (!sim_is_up(s, to))
+		return;
+	ours = elector_epoch(sim_elector(s, to));
+	switch (rnd_below(r, 4)) {
+	case 0:
+		e = ours + 1 + rnd_below(r, jump);	/* within reach */
+		break;
+	case 1:
+		e = UINT64_MAX;
+		break;
+	default:
+		e = ours + jump + 1 + rnd_below(r, 3 * jump);
+		break;
+	}
+	fg->to = to;
+	forge_frame(r, x, e, &fg->f);
+	fg->active = rnd_below(r, 2) == 0;
+	fg->period = HB + rnd_below(r, FORGE_GAP_MAX - HB + 1);
+	fg->until = sim_now(s) + 500 + rnd_below(r, FORGE_MS_MAX - 500 + 1);
+	forge_send(s, fg);
+}
+
+/* Run for d ms, the forger (if any) sending every period meanwhile. */
+static void run_forging(struct sim *s, struct forger *fg, uint64_t d)
+{
+	uint64_t end = sim_now(s) + d;
+
+	while (fg->active && sim_now(s) + fg->period <= end &&
+	    sim_now(s) + fg->period <= fg->until && sim_ok(s)) {
+		sim_run_for(s, fg->period);
+		forge_send(s, fg);
+	}
+	if (sim_now(s) >= fg->until)
+		fg->active = false;
+	sim_run_until(s, end);
+}
+
+/* Every node's epoch spread: what the slowest walk must cover. */
+static uint64_t walk_allowance(struct sim *s, uint64_t jump, bool auth)
+{
+	uint64_t lo = UINT64_MAX, hi = 0;
+
+	if (jump == 0 || auth)
+		return 0;
+	for (size_t i = 0; i < sim_n(s); i++) {
+		uint64_t e = elector_epoch(sim_elector(s, i));
+
+		lo = e < lo ? e : lo;
+		hi = e > hi ? e : hi;
+	}
+	return (hi - lo) / jump * WALK_STEP;
+}
+
 /* Everything back: all up, unpaused, links clean, disks working. */
 static void heal(struct sim *s)
 {
@@ -184,6 +320,9 @@ static int run_seed(uint64_t seed, bool verbose)
 	struct sim_config c;
 	struct sim *s;
 	uint64_t r = seed ^ 0x6b657679ULL, healed, e, offset[SIM_NODES_MAX];
+	/* The forger's own stream: the other faults stay as they were. */
+	uint64_t rf = seed ^ 0x666f726765ULL, walk, live;
+	struct forger fg = { .active = false };
 	bool data[SIM_NODES_MAX], any = false;
 	int p, rc = -1;
 
@@ -202,19 +341,34 @@ static int run_seed(uint64_t seed, bool verbose)
 		c.never_stand[rnd_below(&r, c.n)] = false;
 	for (size_t i = 0; i < c.n; i++)
 		data[i] = !c.never_stand[i];
+	c.max_epoch_jump = rnd_below(&rf, 2) == 0 ?
+	    ELECTOR_MAX_EPOCH_JUMP_DEFAULT :
+	    JUMP_SMALL_MIN + rnd_below(&rf, JUMP_SMALL_MAX - JUMP_SMALL_MIN + 1);
+	c.peers_authenticated = rnd_below(&rf, 4) == 0;
 	s = sim_new(&c);
-	if (verbose)
-		fprintf(stderr, "seed %" PRIu64 ": n=%zu delay=1..%" PRIu64 "\n",
-		    seed, c.n, c.delay_max_ms);
+	if (verbose) {
+		fprintf(stderr, "seed %" PRIu64 ": n=%zu delay=1..%" PRIu64
+		    " max_epoch_jump=%" PRIu64 " auth=%d never_stand=", seed,
+		    c.n, c.delay_max_ms, c.max_epoch_jump,
+		    c.peers_authenticated);
+		for (size_t i = 0; i < c.n; i++)
+			fprintf(stderr, "%s%d", i ? "," : "", c.never_stand[i]);
+		fprintf(stderr, "\n");
+	}
 
 	while (sim_now(s) < FAULT_MS && sim_ok(s)) {
-		sim_run_for(s, 1 + rnd_below(&r, FAULT_GAP_MAX));
+		run_forging(s, &fg, 1 + rnd_below(&r, FAULT_GAP_MAX));
 		fault(s, &r, data, offset);
+		/* A forger gets no frame past authentication. */
+		if (!c.peers_authenticated && rnd_below(&rf, 6) == 0)
+			forge(s, &rf, c.max_epoch_jump, &fg);
 	}
 	if (!sim_ok(s))
 		goto out;		/* the checker printed the details */
 	heal(s);
 	healed = sim_now(s);
+	walk = walk_allowance(s, c.max_epoch_jump, c.peers_authenticated);
+	live = LIVE_BOUND + walk;
 	/*
 	 * A node whose timers went stale while cut off may stand in the first
 	 * interval after the heal (it is refused, and the primary re-stands
@@ -224,13 +378,13 @@ static int run_seed(uint64_t seed, bool verbose)
 	    elector_timing(sim_elector(s, 0))->down_after_ms);
 	if (!sim_ok(s))
 		goto out;
-	if (!sim_run_until_pred(s, pred_agreed, NULL, healed + LIVE_BOUND) ||
+	if (!sim_run_until_pred(s, pred_agreed, NULL, healed + live) ||
 	    !sim_ok(s)) {
 		if (sim_ok(s)) {
 			fprintf(stderr, "property: seed %" PRIu64 ": no agreed"
-			    " primary %d ms after healing at t=%" PRIu64
-			    " (%s)\n", seed, LIVE_BOUND, healed,
-			    why_not_agreed(s));
+			    " primary %" PRIu64 " ms (walk %" PRIu64 ") after "
+			    "healing at t=%" PRIu64 " (%s)\n", seed, live, walk,
+			    healed, why_not_agreed(s));
 			dump_nodes(s);
 			sim_trace_print(s, SIM_TAIL_LINES);
 		}

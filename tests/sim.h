@@ -35,6 +35,8 @@ struct sim_config {
 	uint64_t offset[SIM_NODES_MAX];
 	uint64_t delay_min_ms;            /* every link at start */
 	uint64_t delay_max_ms;
+	uint64_t max_epoch_jump;          /* elector_config's; 0: unlimited */
+	bool peers_authenticated;         /* elector_config's */
 	bool keep_trace;                  /* keep every record (sim_trace) */
 	bool verbose;                     /* print every record as it happens */
 };
@@ -108,6 +110,14 @@ void sim_pause(struct sim *, size_t node, uint64_t d_ms);
 void sim_resume(struct sim *, size_t node);
 void sim_set_offset(struct sim *, size_t node, uint64_t offset);
 void sim_store_fail(struct sim *, size_t node, bool fail);
+/*
+ * A forger's frame (f->id names the member it poses as) handed to node
+ * now, as if on a connection of its own; dropped when the node is down
+ * or paused. Returns the elector's verdict, or -1 when dropped. Safety
+ * stays checked: only frames that no rule can tell from the real
+ * member's, without authentication, break it (tests/check_property.c).
+ */
+int sim_inject(struct sim *, size_t node, const struct wire_frame *f);
 /* The node's local server up or down (elector_set_local); kept across restarts. */
 void sim_set_local(struct sim *, size_t node, bool ok);
 

@@ -73,6 +73,11 @@ replay_cmds = $(foreach t,$(FUZZ_TARGETS),\
 
 .PHONY: all deps check check-asan check-valgrind soak demo clean \
         install uninstall
+# Objects reached only through pattern rules (check_T.o, bench and tool
+# objects, fuzz objects) are intermediate: make would delete them after a
+# build and remake them, with every link above them, on the next one. Keep
+# every target: a make with nothing changed runs no command.
+.SECONDARY:
 all: deps
 	@$(MAKE) --no-print-directory build-all
 
@@ -243,11 +248,6 @@ fuzz: deps
 fuzz-long:
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=600
 fuzz-build: $(FUZZ_BIN)
-# Objects reached only through pattern rules: keep them, or every make
-# rebuilds them.
-.SECONDARY: $(FUZZ_TARGETS:%=$(FUZZ_DIR)/obj/fuzz/fuzz_%.o) \
-            $(foreach t,$(FUZZ_TARGETS),$(call fuzz_objs,$(t))) \
-            $(FUZZ_TARGETS:%=$(BUILD)/replay/fuzz_%.o)
 
 $(FUZZ_DIR)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -318,4 +318,4 @@ uninstall:
 	done
 	@echo "uninstall: kept $(CONF_DEST) (remove it yourself)"
 
--include $(shell find $(BUILD) build-asan -name '*.d' 2>/dev/null)
+-include $(shell find $(sort $(BUILD) build-asan $(FUZZ_DIR)) -name '*.d' 2>/dev/null)

@@ -3,11 +3,16 @@
 # Usage: deps.sh pkg... (Debian package names). Says what it does; when
 # not root, prints the exact command and fails instead.
 set -eu
+# One dpkg-query for all of them: every plain `make` runs this, so with
+# everything present it must stay silent and cheap (no apt, no network).
+installed=$(dpkg-query -W -f='${Package} ${Status}\n' "$@" 2>/dev/null |
+    awk '$4 == "installed" { print $1 }') || true
 missing=""
 for p in "$@"; do
-	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
-		missing="$missing $p"
-	fi
+	case " $(echo $installed) " in
+	*" $p "*) ;;
+	*) missing="$missing $p" ;;
+	esac
 done
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then

@@ -234,7 +234,7 @@ FUZZ_CFLAGS   = $(CSTD) $(WARN) -Wno-unknown-warning-option \
                 -Wno-format-nonliteral -O1 -g -Ilib -Idaemon -MMD -MP \
                 $(call pc_cflags,libconfig)
 FUZZ_SRC_wire     = lib/wire.c lib/num.c
-FUZZ_SRC_ctl_line = daemon/ctl_parse.c
+FUZZ_SRC_ctl_line = lib/ctl_parse.c
 FUZZ_SRC_config   = daemon/config.c daemon/config_schema.c daemon/log.c \
                     lib/elector_timing.c lib/num.c lib/wire.c
 FUZZ_BIN      = $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)

@@ -1,5 +1,6 @@
 /*
- * fdbudget: connection caps from RLIMIT_NOFILE (fdbudget.h).
+ * fdbudget: connection caps from RLIMIT_NOFILE (fdbudget.h): reads and
+ * raises the limit, then lib/fdbudget_split.c divides it.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -15,42 +16,11 @@
 static const struct fdbudget maxima = { .inbound = INBOUND_CONNS_MAX,
     .ctl = CTL_CLIENTS_MAX, .http = HTTP_CONNS_MAX };
 
-static size_t
-clamp(uint64_t v, size_t lo, size_t hi)
-{
-	return v < lo ? lo : v > hi ? hi : (size_t)v;
-}
-
 static uint64_t
 wanted(size_t n_members, const struct fdbudget *max)
 {
 	return FDBUDGET_RESERVED + n_members + max->inbound + max->ctl +
 	    max->http;
-}
-
-uint64_t
-fdbudget_need(size_t n_members)
-{
-	return FDBUDGET_RESERVED + n_members + FDBUDGET_INBOUND_MIN +
-	    FDBUDGET_CTL_MIN + FDBUDGET_HTTP_MIN;
-}
-
-int
-fdbudget_split(uint64_t limit, size_t n_members, const struct fdbudget *max,
-    struct fdbudget *b, uint64_t *need)
-{
-	uint64_t reserve = FDBUDGET_RESERVED + n_members, avail;
-
-	*need = fdbudget_need(n_members);
-	if (limit < *need)
-		return -1;
-	avail = limit - reserve;
-	b->limit = limit;
-	b->inbound = clamp(avail / 2, FDBUDGET_INBOUND_MIN, max->inbound);
-	b->ctl = clamp(avail / 4, FDBUDGET_CTL_MIN, max->ctl);
-	b->http = clamp(avail - b->inbound - b->ctl, FDBUDGET_HTTP_MIN,
-	    max->http);
-	return 0;
 }
 
 int

@@ -1,5 +1,5 @@
 /*
- * fuzz_ctl_line: daemon/ctl_parse over hostile bytes, first the whole
+ * fuzz_ctl_line: lib/ctl_parse over hostile bytes, first the whole
  * input as one line, then split on "\n" (a trailing "\r" removed) the way
  * evbuffer_readln(EVBUFFER_EOL_CRLF) hands lines to ctl_client.c.
  *

@@ -1,5 +1,5 @@
 /*
- * Check suite for daemon/ctl_parse: one control request line into tokens.
+ * Check suite for lib/ctl_parse: one control request line into tokens.
  * Every parse runs on a heap copy of exactly the given length, so ASan
  * flags a read past len; the line must come out unchanged.
  */

@@ -1,5 +1,5 @@
 /*
- * Check suite for daemon/status: the STATUS, STATUS JSON and PEER
+ * Check suite for lib/status: the STATUS, STATUS JSON and PEER
  * renderings are an interface (the kevy server and operators' scripts
  * parse them), so they are compared byte for byte, the JSON is run
  * through a small validator, and the worst case must fit the documented

@@ -57,7 +57,10 @@ DMN_MAIN   = $(wildcard daemon/main.c)
 DAEMON     = $(if $(DMN_MAIN),$(BUILD)/kevy-electd)
 TEST_SRC   = $(wildcard tests/check_*.c)
 TEST_BIN   = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
-TEST_HELP  = $(filter-out $(TEST_SRC) tests/fuzz_replay.c,$(wildcard tests/*.c))
+# Helpers: the simulator (tests/sim.c) and the multi-process harness
+# (tests/harness/), shared with bench/ and tools/demo.
+TEST_HELP  = $(filter-out $(TEST_SRC) tests/fuzz_replay.c,\
+             $(wildcard tests/*.c tests/harness/*.c))
 TEST_HOBJ  = $(TEST_HELP:%.c=$(BUILD)/%.o)
 TEST_A     = $(BUILD)/libtesthelp.a
 # Shell tests (POSIX sh), run by make check after the test programs.
@@ -97,7 +100,8 @@ $(BUILD)/daemon/%.o: daemon/%.c
 
 $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Itests $(call pc_cflags,check) -c $< -o $@
+	$(CC) $(ALL_CFLAGS) -Itests -Itests/harness $(call pc_cflags,check) \
+	    -c $< -o $@
 
 $(LIB_A): $(LIB_OBJ)
 	@rm -f $@
@@ -129,14 +133,14 @@ $(BUILD)/tests/fuzz_replay_%: $(BUILD)/replay/fuzz_%.o \
 
 $(BUILD)/tools/%.o: tools/%.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Itests -c $< -o $@
+	$(CC) $(ALL_CFLAGS) -Itests/harness -c $< -o $@
 
 $(BUILD)/tools/demo: $(BUILD)/tools/demo.o $(TEST_A)
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $^
 
 $(BUILD)/bench/%.o: bench/%.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Itests -c $< -o $@
+	$(CC) $(ALL_CFLAGS) -Itests/harness -c $< -o $@
 
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(TEST_A)
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $^

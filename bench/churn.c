@@ -2,7 +2,7 @@
  * churn: the connection churn a daemon survives. Starts three daemons on
  * loopback (fast timings: hb 50, down_after 500), with or without peer
  * authentication, waits until they agree and nobody is down, then aims a
- * connect-and-reset attacker of T threads (tests/churn.c) at the
+ * connect-and-reset attacker of T threads (tests/harness/churn.c) at the
  * primary's election port for a window, while it pings the primary's
  * control socket in a loop and checks every WATCH line. Reported per
  * thread count: connections reset per second, whether the cluster moved

@@ -1,7 +1,7 @@
 /*
  * check_hook: the notify hook. First the module alone on an event loop
  * of the test's own (which changes run, queue overflow, timeout, failures,
- * shutdown), then real kevy-electd processes through tests/cluster.c:
+ * shutdown), then real kevy-electd processes through tests/harness/cluster.c:
  * each survivor of a failover runs the hook once per role or primary
  * change it published on WATCH, in that order, with argv and environment
  * agreeing; runs never overlap; a slow hook is killed while the daemon

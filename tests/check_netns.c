@@ -1,13 +1,13 @@
 /*
  * check_netns: partition tests across network namespaces. Each kevy-electd
  * runs in a namespace of its own with its own address on a shared bridge
- * (tests/netns.c); a nemesis injects, per seed, a random schedule of
+ * (tests/harness/netns.c); a nemesis injects, per seed, a random schedule of
  * faults with random gaps: majority/minority partitions, bridge-shaped
  * partitions, one-way cuts, heals, SIGKILL + restart, SIGSTOP/SIGCONT.
- * tests/history.c records every node's WATCH stream and checks the safety
- * rules over the whole history; after the final heal exactly one writable
- * primary must emerge that every node follows, within NEMESIS_BOUND_MS,
- * and stay.
+ * tests/harness/history.c records every node's WATCH stream and checks
+ * the safety rules over the whole history; after the final heal exactly
+ * one writable primary must emerge that every node follows, within
+ * NEMESIS_BOUND_MS, and stay.
  *
  * Needs root, iproute2 and nftables; otherwise it says SKIP and succeeds.
  * Short by default (make check); KEVY_NETNS_SECONDS turns it into a soak
@@ -29,7 +29,7 @@
 #include "history.h"
 #include "netns.h"
 
-/* Fast timings, as tests/cluster.c: hb 50, down_after 500, ... */
+/* Fast timings, as tests/harness/cluster.c: hb 50, down_after 500, ... */
 #define NEMESIS_HB_MS          50
 #define NEMESIS_DOWN_MS        500
 #define NEMESIS_ET_MS          300

@@ -60,7 +60,7 @@ now_ms(void)
 	return cluster_now_us() / 1000;
 }
 
-/* As tests/cluster.c: build/tests/x -> build/kevy-electd. */
+/* As tests/harness/cluster.c: build/tests/x -> build/kevy-electd. */
 static void
 find_binary(void)
 {

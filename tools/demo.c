@@ -3,7 +3,7 @@
  * loopback elect a primary; the demo kills it with SIGKILL, prints every
  * WATCH line as the survivors fail over, with timings, restarts the old
  * primary as a replica, then stops everything and removes every file.
- * It uses the same harness as the integration tests (tests/cluster.c).
+ * It uses the same harness as the integration tests (tests/harness/cluster.c).
  */
 #define _GNU_SOURCE
 #include <inttypes.h>

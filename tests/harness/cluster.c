@@ -293,7 +293,7 @@ notify_socket(struct cluster_node *nd)
 /*
  * Await a datagram containing what on fd from the process *pid, or its
  * death (then *pid = 0); bounded by timeout_ms. 0 or -1. Shared with the
- * namespace lab (tests/netns.c).
+ * namespace lab (tests/harness/netns.c).
  */
 int
 cluster_await_datagram(int fd, pid_t *pid, const char *what,

@@ -65,14 +65,14 @@ TEST_HOBJ  = $(TEST_HELP:%.c=$(BUILD)/%.o)
 TEST_A     = $(BUILD)/libtesthelp.a
 # Shell tests (POSIX sh), run by make check after the test programs.
 TEST_SH    = $(wildcard tests/*.sh)
-# Fuzz targets (fuzz/fuzz_T.c, seeds in tests/corpus/T/): the test command
+# Fuzz targets (fuzz/fuzz_T.c, seeds in fuzz/corpus/T/): the test command
 # replays each seed corpus through the target built with $(CC) and
 # tests/fuzz_replay.c; make fuzz runs them under libFuzzer.
 FUZZ_TARGETS ?= $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
 REPLAY_BIN = $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz_replay_%)
 # $(call replay_cmds,builddir,prefix): one run-tests.sh command per target.
 replay_cmds = $(foreach t,$(FUZZ_TARGETS),\
-              "$(2)$(1)/tests/fuzz_replay_$(t) tests/corpus/$(t)")
+              "$(2)$(1)/tests/fuzz_replay_$(t) fuzz/corpus/$(t)")
 
 .PHONY: all deps check check-asan check-valgrind soak demo clean \
         install uninstall
@@ -225,7 +225,7 @@ soak-netns: all
 
 # libFuzzer (clang only; make check never needs it). Everything goes under
 # $(FUZZ_DIR): objects, fuzz_T binaries, the working corpus copied from
-# tests/corpus/T (the repo is never written), findings and logs. Each
+# fuzz/corpus/T (the repo is never written), findings and logs. Each
 # target links only the modules it tests (FUZZ_SRC_T), instrumented.
 FUZZ_DEB_PKGS = clang libclang-rt-14-dev
 FUZZ_CC      ?= clang

@@ -2,7 +2,7 @@
 # Run libFuzzer targets built by `make fuzz`, one after the other.
 # Usage: fuzz.sh DIR SECONDS TARGET...
 #   DIR/fuzz_TARGET        the libFuzzer binary
-#   tests/corpus/TARGET    the seed corpus (read only: copied, never written)
+#   fuzz/corpus/TARGET     the seed corpus (read only: copied, never written)
 #   DIR/corpus/TARGET      the working corpus (seeds + what the run found)
 #   DIR/findings/TARGET/   crash-*, leak-*, timeout-*, oom-* reproducers
 #   DIR/TARGET.log         the full libFuzzer output
@@ -18,7 +18,7 @@ bad=""
 for t in "$@"; do
 	bin=$dir/fuzz_$t corpus=$dir/corpus/$t findings=$dir/findings/$t
 	mkdir -p "$corpus" "$findings"
-	cp tests/corpus/"$t"/* "$corpus"/ 2>/dev/null
+	cp fuzz/corpus/"$t"/* "$corpus"/ 2>/dev/null
 	echo "== fuzz $t: ${secs}s, corpus $corpus ($(ls "$corpus" | wc -l) files)"
 	# -max_len above every cap (WIRE_FRAME_MAX, CTL_LINE_MAX) so the caps
 	# themselves get exercised; a run over 10 s or 512 MB is a finding.

@@ -182,11 +182,15 @@ demo: all
 	@$(MAKE) --no-print-directory $(BUILD)/tools/demo
 	@$(BUILD)/tools/demo
 
+# A failing partition test keeps its raw history here, never in the tree
+# (docs/findings.md holds what the past ones taught).
+netns_keep = KEVY_NETNS_FAILURES=$(abspath $(1))/netns-failures
+
 # Every test binary runs; the first failure fails the target, after all ran.
 check: all
 	@$(netns_deps)
-	@sh mk/run-tests.sh $(TEST_BIN) $(call replay_cmds,$(BUILD)) \
-	    $(foreach t,$(TEST_SH),"sh $(t)")
+	@$(call netns_keep,$(BUILD)) sh mk/run-tests.sh $(TEST_BIN) \
+	    $(call replay_cmds,$(BUILD)) $(foreach t,$(TEST_SH),"sh $(t)")
 
 ASAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \
              -fno-sanitize-recover=all
@@ -195,8 +199,8 @@ check-asan: deps
 	    SAN="$(ASAN_FLAGS)" build-all
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	 sh mk/run-tests.sh $(TEST_BIN:$(BUILD)/%=build-asan/%) \
-	    $(call replay_cmds,build-asan)
+	 $(call netns_keep,build-asan) sh mk/run-tests.sh \
+	    $(TEST_BIN:$(BUILD)/%=build-asan/%) $(call replay_cmds,build-asan)
 
 # valgrind memcheck over every test program, in one process per program so
 # leaks at exit are seen; the property test runs fewer seeds (it is slow).
@@ -204,7 +208,8 @@ VALGRIND = valgrind -q --error-exitcode=99 --leak-check=full \
            --errors-for-leak-kinds=definite,indirect --track-fds=no
 check-valgrind: all
 	@sh mk/deps.sh valgrind
-	@CK_FORK=no KEVY_PROP_SEEDS=50 sh mk/run-tests.sh \
+	@CK_FORK=no KEVY_PROP_SEEDS=50 $(call netns_keep,$(BUILD)) \
+	 sh mk/run-tests.sh \
 	    $(foreach t,$(TEST_BIN),"$(VALGRIND) $(t)") \
 	    $(call replay_cmds,$(BUILD),$(VALGRIND) )
 
@@ -221,7 +226,8 @@ netns_deps = if [ "$$(id -u)" -eq 0 ]; then sh mk/deps.sh $(NETNS_DEB_PKGS) \
 soak-netns: all
 	@$(netns_deps)
 	KEVY_NETNS_SECONDS=$(SOAK_SECONDS) KEVY_NETNS_SEED_MS=30000 \
-	    KEVY_NETNS_NET_MAX_MS=0 KEVY_NETNS_STRICT=1 $(BUILD)/tests/check_netns
+	    KEVY_NETNS_NET_MAX_MS=0 KEVY_NETNS_STRICT=1 \
+	    $(call netns_keep,$(BUILD)) $(BUILD)/tests/check_netns
 
 # libFuzzer (clang only; make check never needs it). Everything goes under
 # $(FUZZ_DIR): objects, fuzz_T binaries, the working corpus copied from

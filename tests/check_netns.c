@@ -12,7 +12,8 @@
  * Needs root, iproute2 and nftables; otherwise it says SKIP and succeeds.
  * Short by default (make check); KEVY_NETNS_SECONDS turns it into a soak
  * (make soak-netns). A failing seed's whole history is kept under
- * tests/regress/ (KEVY_NETNS_REGRESS). The last line is
+ * KEVY_NETNS_FAILURES (make: $(BUILD)/netns-failures; never the source
+ * tree). The last line is
  * "netns: N passed, M failed".
  */
 #define _GNU_SOURCE
@@ -65,7 +66,7 @@
 #define NEMESIS_NET_MAX_MS     3000
 #define NEMESIS_TIMES_MAX      4096   /* convergence times kept */
 #define NEMESIS_SEED_MAX_MS    3600000
-#define NEMESIS_FINDINGS_DIR   "/tmp/kevy-netns-findings"
+#define NEMESIS_KEEP_DIR       "/tmp/kevy-netns-failures" /* no env */
 
 enum fault {
 	FAULT_PARTITION,      /* majority / minority */
@@ -588,16 +589,16 @@ cmp_double(const void *a, const void *b)
 
 static void
 keep_history(const struct netns_lab *lab, uint64_t seed,
-    struct history *h, const char *regress, const char *finding)
+    struct history *h, const char *keep_dir, const char *finding)
 {
 	char dest[512];
 	FILE *f;
 	pid_t pid;
 
 	history_flush(h);
-	snprintf(dest, sizeof(dest), "%s/netns-seed-%llu-%ld", regress,
+	snprintf(dest, sizeof(dest), "%s/netns-seed-%llu-%ld", keep_dir,
 	    (unsigned long long)seed, (long)time(NULL));
-	(void)mkdir(regress, 0755);
+	(void)mkdir(keep_dir, 0755);
 	if ((pid = fork()) == 0) {
 		execl("/bin/cp", "cp", "-a", netns_lab_dir(lab), dest,
 		    (char *)NULL);
@@ -639,7 +640,7 @@ keep_history(const struct netns_lab *lab, uint64_t seed,
 /* One seed; true when it passed. */
 static bool
 run_seed(struct netns_lab *lab, uint64_t seed, uint64_t seed_ms,
-    uint64_t net_max_ms, const char *regress, struct totals *tot,
+    uint64_t net_max_ms, const char *keep_dir, struct totals *tot,
     bool *lab_broken)
 {
 	static const struct netns_timing t = { NEMESIS_HB_MS, NEMESIS_DOWN_MS,
@@ -773,14 +774,13 @@ run_seed(struct netns_lab *lab, uint64_t seed, uint64_t seed_ms,
 	}
 	fflush(stdout);
 	/*
-	 * Failures are kept in the tree as regression cases; a finding that
-	 * does not fail the run goes to /tmp (every `make check` would add
-	 * another copy of the same known issue to the tree).
+	 * Raw histories go to the build directory (or /tmp), never to the
+	 * source tree: what a failure teaches is written up in
+	 * docs/findings.md and pinned by a unit test.
 	 */
-	if (nviol > 0 || getenv("KEVY_NETNS_KEEP") != NULL)
-		keep_history(lab, seed, m.h, regress, finding);
-	else if (finding[0] != '\0')
-		keep_history(lab, seed, m.h, NEMESIS_FINDINGS_DIR, finding);
+	if (nviol > 0 || finding[0] != '\0' ||
+	    getenv("KEVY_NETNS_KEEP") != NULL)
+		keep_history(lab, seed, m.h, keep_dir, finding);
 	history_free(m.h);
 	history_for_exit = NULL;
 	return ok;
@@ -819,7 +819,7 @@ main(void)
 	uint64_t seeds = NEMESIS_SEEDS, seed_ms = NEMESIS_SEED_MS, budget_s = 0;
 	uint64_t nodes = NEMESIS_NODES, seed, t_start;
 	uint64_t net_max = NEMESIS_NET_MAX_MS;
-	const char *regress = getenv("KEVY_NETNS_REGRESS");
+	const char *keep_dir = getenv("KEVY_NETNS_FAILURES");
 	struct totals *tot;
 	struct netns_lab *lab;
 	struct sigaction sa;
@@ -835,8 +835,8 @@ main(void)
 	(void)env_u64("KEVY_NETNS_NET_MAX_MS", 0, NEMESIS_SEED_MAX_MS, &net_max);
 	if (!env_u64("KEVY_NETNS_SEED", 0, UINT64_MAX, &seed))
 		seed = (uint64_t)time(NULL) * 1000 + (uint64_t)getpid() % 1000;
-	if (regress == NULL || *regress == '\0')
-		regress = "tests/regress";
+	if (keep_dir == NULL || *keep_dir == '\0')
+		keep_dir = NEMESIS_KEEP_DIR;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -870,7 +870,7 @@ main(void)
 				break;
 		} else if (k >= seeds)
 			break;
-		if (run_seed(lab, seed, seed_ms, net_max, regress, tot,
+		if (run_seed(lab, seed, seed_ms, net_max, keep_dir, tot,
 		    &lab_broken))
 			tot->passed++;
 		else

@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "elector.h"
+#include "fdbudget.h"
 #include "limit.h"
 #include "metafile.h"
 #include "status.h"
@@ -44,6 +45,8 @@ struct electd_counters {
 	uint64_t floods;             /* over INBOUND_FRAMES_PER_S */
 	uint64_t hello_timeouts;     /* no valid frame in time */
 	uint64_t evictions;          /* at the cap, for a newer connection */
+	uint64_t idle_timeouts;      /* identified, but no frame for long */
+	uint64_t member_replaced;    /* a member's oldest, for its newest */
 };
 
 struct electd {
@@ -69,6 +72,7 @@ struct electd {
 	bool local_ok;                /* the local server pushed in time */
 	bool silent;                  /* stepped down for it: no peer frames */
 	struct electd_counters counters;
+	struct fdbudget fds;          /* connection caps from RLIMIT_NOFILE */
 };
 
 /* Monotonic clock, the elector's time base. */

@@ -21,6 +21,7 @@
 #include "ctl.h"
 #include "electd.h"
 #include "http.h"
+#include "inbound.h"
 #include "log.h"
 
 #define HTTP_PREFIX "kevy_electd_"
@@ -242,7 +243,18 @@ serve_metrics(struct http *h, struct evbuffer *b, const char **ctype)
 	counter(b, "inbound_evictions_total", "Unidentified election "
 	    "connections closed at the connection cap for a newer one.",
 	    c->evictions);
+	counter(b, "inbound_idle_timeouts_total", "Identified election "
+	    "connections closed: no frame for INBOUND_IDLE_DOWN_AFTERS x "
+	    "down_after.", c->idle_timeouts);
+	counter(b, "inbound_replaced_total", "Election connections closed: "
+	    "their member opened a newer one past INBOUND_PER_MEMBER_MAX.",
+	    c->member_replaced);
 
+	gauge(b, "inbound_connections", "Election connections open now.",
+	    h->d->inbound != NULL ? inbound_open(h->d->inbound) : 0);
+	gauge(b, "inbound_connections_max", "Election connections allowed at "
+	    "once (the descriptor budget's share).",
+	    h->d->inbound != NULL ? inbound_cap(h->d->inbound) : 0);
 	gauge(b, "control_clients", "Connected control-socket clients.",
 	    h->d->ctl != NULL ? ctl_clients(h->d->ctl) : 0);
 	gauge(b, "control_watchers", "Control-socket clients in WATCH.",

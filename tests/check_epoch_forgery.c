@@ -152,38 +152,6 @@ START_TEST(one_forged_announce_within_the_jump_heals_without_a_restart)
 }
 END_TEST
 
-/* The key file as check_hostile.c writes it: 0600, in its own dir. */
-static char key_dir[64];
-
-static const char *
-make_key(void)
-{
-	static char conf[256];
-	char path[128];
-	int fd;
-
-	snprintf(key_dir, sizeof(key_dir), "/tmp/kevy-key.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(key_dir));
-	snprintf(path, sizeof(path), "%s/key", key_dir);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(write(fd, "0123456789abcdef0123456789abcdef-kevy\n",
-	    38), 38);
-	close(fd);
-	snprintf(conf, sizeof(conf), "auth_key_file = \"%s\";\n", path);
-	return conf;
-}
-
-static void
-remove_key(void)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), "%s/key", key_dir);
-	unlink(path);
-	rmdir(key_dir);
-}
-
 START_TEST(with_authentication_the_same_forgery_changes_nothing)
 {
 	struct fixture fx;
@@ -191,7 +159,7 @@ START_TEST(with_authentication_the_same_forgery_changes_nothing)
 	int p, fd;
 	size_t r;
 
-	start(&fx, make_key());
+	start(&fx, rawpeer_key_make(0600));
 	p = cluster_primary(fx.c);
 	r = (size_t)(p + 1) % 3;
 	e = cluster_view(fx.c, (size_t)p)->epoch;
@@ -209,7 +177,7 @@ START_TEST(with_authentication_the_same_forgery_changes_nothing)
 	ck_assert_uint_eq(rawpeer_metric(fx.http[r], "epochs_raised_total"), 0);
 	ck_assert_uint_le(cluster_max_unfenced(fx.c), 1);
 	cluster_free(fx.c);
-	remove_key();
+	rawpeer_key_remove();
 }
 END_TEST
 

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "cluster.h"
+#include "rawpeer.h"
 
 #define WAIT_MS     15000 /* bound on any one wait */
 #define CLOSE_MS    5000  /* a refused connection is closed within */
@@ -33,41 +34,6 @@
 #define NOBODY      65534 /* an unprivileged uid and gid */
 
 /* ---- raw clients ---- */
-
-/* Node i's election port, from the members list of node 1's config. */
-static uint16_t
-election_port(struct cluster *c, size_t i)
-{
-	char line[512], want[64];
-	FILE *f = fopen(cluster_config_path(c, 0), "r");
-	unsigned port = 0;
-	const char *p;
-
-	ck_assert_ptr_nonnull(f);
-	snprintf(want, sizeof(want), "id = \"%s\"; election = \"127.0.0.1:",
-	    cluster_id(c, i));
-	while (fgets(line, sizeof(line), f) != NULL)
-		if ((p = strstr(line, want)) != NULL)
-			port = (unsigned)strtoul(p + strlen(want), NULL, 10);
-	fclose(f);
-	ck_assert_uint_gt(port, 0);
-	return (uint16_t)port;
-}
-
-static int
-tcp_connect(uint16_t port)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	sin.sin_port = htons(port);
-	if (fd >= 0 && connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0)
-		return fd;
-	if (fd >= 0)
-		close(fd);
-	return -1;
-}
 
 static int
 unix_connect(const char *path)
@@ -99,26 +65,6 @@ spray(int fd, const void *buf, size_t len)
 	(void)send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 }
 
-/* Did the peer close fd within ms? Whatever it sent before is read. */
-static bool
-await_closed(int fd, int ms)
-{
-	uint64_t end = cluster_now_us() + (uint64_t)ms * 1000;
-	char buf[4096];
-
-	while (cluster_now_us() < end) {
-		struct pollfd p = { fd, POLLIN, 0 };
-		ssize_t n;
-
-		if (poll(&p, 1, (int)((end - cluster_now_us()) / 1000) + 1) <= 0)
-			continue;
-		n = read(fd, buf, sizeof(buf));
-		if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN))
-			return true;
-	}
-	return false;
-}
-
 /* Read until buf holds a whole RESP message of 2 or 3 bulks (or ms). */
 static size_t
 read_some(int fd, char *buf, size_t cap, size_t want, int ms)
@@ -140,37 +86,15 @@ read_some(int fd, char *buf, size_t cap, size_t want, int ms)
 	return len;
 }
 
-/* A RESP array of the given strings into buf; its length. */
-static size_t
-resp(char *buf, size_t cap, size_t argc, const char *const *argv)
-{
-	size_t len = (size_t)snprintf(buf, cap, "*%zu\r\n", argc);
-
-	for (size_t i = 0; i < argc; i++)
-		len += (size_t)snprintf(buf + len, cap - len, "$%zu\r\n%s\r\n",
-		    strlen(argv[i]), argv[i]);
-	ck_assert_uint_lt(len, cap);
-	return len;
-}
-
-static size_t
-hb(char *buf, size_t cap, const char *epoch, const char *id,
-    const char *role)
-{
-	const char *v[] = { "HB", epoch, id, role, "0" };
-
-	return resp(buf, cap, 5, v);
-}
-
 /* Connect to node i's election port, send bytes, expect a close. */
 static void
 send_expect_close(struct cluster *c, size_t i, const char *bytes, size_t len)
 {
-	int fd = tcp_connect(election_port(c, i));
+	int fd = rawpeer_connect(cluster_election_port(c, i));
 
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(send(fd, bytes, len, MSG_NOSIGNAL), (ssize_t)len);
-	ck_assert_msg(await_closed(fd, CLOSE_MS), "node %zu kept a hostile "
+	ck_assert_msg(rawpeer_await_closed(fd, CLOSE_MS), "node %zu kept a hostile "
 	    "connection open after %.40s", i + 1, bytes);
 	close(fd);
 }
@@ -192,35 +116,6 @@ state_of(struct cluster *c, size_t i, char *out, size_t cap)
 	request(c, i, "EPOCH", e, sizeof(e));
 	request(c, i, "PRIMARY", p, sizeof(p));
 	snprintf(out, cap, "epoch=%s primary=%s", e, p);
-}
-
-/* A counter of node i's /metrics (its http_listen is on port). */
-static unsigned long long
-metric(uint16_t port, const char *name)
-{
-	static char body[65536];
-	char want[128];
-	const char *p;
-	size_t len = 0;
-	int fd = tcp_connect(port);
-
-	ck_assert_int_ge(fd, 0);
-	dprintf(fd, "GET /metrics HTTP/1.0\r\nHost: x\r\n\r\n");
-	while (len + 1 < sizeof(body)) {
-		struct pollfd pf = { fd, POLLIN, 0 };
-		ssize_t n;
-
-		if (poll(&pf, 1, WAIT_MS) <= 0 ||
-		    (n = read(fd, body + len, sizeof(body) - 1 - len)) <= 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	body[len] = '\0';
-	snprintf(want, sizeof(want), "\nkevy_electd_%s ", name);
-	p = strstr(body, want);
-	ck_assert_msg(p != NULL, "no %s in /metrics", name);
-	return strtoull(p + strlen(want), NULL, 10);
 }
 
 /* ---- clusters ---- */
@@ -308,40 +203,40 @@ START_TEST(forged_senders_never_move_a_replica)
 	{
 		const char *v[] = { "ANNOUNCE", "9", "evil", "127.0.0.1:1" };
 
-		len = resp(buf, sizeof(buf), 4, v);
+		len = rawpeer_resp(buf, sizeof(buf), 4, v);
 		send_expect_close(fx.c, r, buf, len);
 	}
 	send_expect_close(fx.c, r, LIT("ANNOUNCE 9 evil 127.0.0.1:1\r\n"));
-	len = hb(buf, sizeof(buf), "12", "zz", "primary");
+	len = rawpeer_hb(buf, sizeof(buf), "12", "zz", "primary");
 	send_expect_close(fx.c, r, buf, len);
 	state_of(fx.c, r, after, sizeof(after));
 	ck_assert_str_eq(after, before);
-	ck_assert_uint_ge(metric(fx.http[r], "rejected_senders_total"), 2);
-	ck_assert_uint_ge(metric(fx.http[r], "decode_errors_total"), 1);
+	ck_assert_uint_ge(rawpeer_metric(fx.http[r], "rejected_senders_total"), 2);
+	ck_assert_uint_ge(rawpeer_metric(fx.http[r], "decode_errors_total"), 1);
 
 	/* A frame claiming the node's own id. */
 	snprintf(epoch, sizeof(epoch), "%llu",
 	    (unsigned long long)cluster_view(fx.c, r)->epoch + 1);
-	len = hb(buf, sizeof(buf), epoch, id_self, "primary");
+	len = rawpeer_hb(buf, sizeof(buf), epoch, id_self, "primary");
 	send_expect_close(fx.c, r, buf, len);
 	state_of(fx.c, r, after, sizeof(after));
 	ck_assert_str_eq(after, before);
-	ck_assert_uint_ge(metric(fx.http[r], "rejected_senders_total"), 3);
+	ck_assert_uint_ge(rawpeer_metric(fx.http[r], "rejected_senders_total"), 3);
 
 	/* A sender that changes mid-stream: the second frame closes it. */
-	fd = tcp_connect(election_port(fx.c, r));
+	fd = rawpeer_connect(cluster_election_port(fx.c, r));
 	ck_assert_int_ge(fd, 0);
 	snprintf(epoch, sizeof(epoch), "%llu",
 	    (unsigned long long)cluster_view(fx.c, r)->epoch);
-	len = hb(buf, sizeof(buf), epoch, id_other, "replica");
+	len = rawpeer_hb(buf, sizeof(buf), epoch, id_other, "replica");
 	ck_assert_int_eq(send(fd, buf, len, MSG_NOSIGNAL), (ssize_t)len);
-	ck_assert(!await_closed(fd, 200));	/* one sender is fine */
-	len = hb(buf, sizeof(buf), epoch, cluster_id(fx.c, (size_t)p),
+	ck_assert(!rawpeer_await_closed(fd, 200));	/* one sender is fine */
+	len = rawpeer_hb(buf, sizeof(buf), epoch, cluster_id(fx.c, (size_t)p),
 	    "replica");
 	ck_assert_int_eq(send(fd, buf, len, MSG_NOSIGNAL), (ssize_t)len);
-	ck_assert(await_closed(fd, CLOSE_MS));
+	ck_assert(rawpeer_await_closed(fd, CLOSE_MS));
 	close(fd);
-	ck_assert_uint_eq(metric(fx.http[r], "sender_changes_total"), 1);
+	ck_assert_uint_eq(rawpeer_metric(fx.http[r], "sender_changes_total"), 1);
 	state_of(fx.c, r, after, sizeof(after));
 	ck_assert_str_eq(after, before);
 	ck_assert_int_eq(cluster_primary(fx.c), p);
@@ -368,26 +263,26 @@ START_TEST(epoch_near_2_64_is_refused_and_elections_go_on)
 	 * keeps talking and is followed once its claim is confirmed; this
 	 * one-shot claim goes stale).
 	 */
-	len = hb(buf, sizeof(buf), "18446744073709551615",
+	len = rawpeer_hb(buf, sizeof(buf), "18446744073709551615",
 	    cluster_id(fx.c, (size_t)(p + 2) % 3), "primary");
-	fd[0] = tcp_connect(election_port(fx.c, r));
+	fd[0] = rawpeer_connect(cluster_election_port(fx.c, r));
 	ck_assert_int_ge(fd[0], 0);
 	ck_assert_int_eq(send(fd[0], buf, len, MSG_NOSIGNAL), (ssize_t)len);
 	{
 		const char *v[] = { "ANNOUNCE", "18446744073709551615",
 		    cluster_id(fx.c, (size_t)p), "127.0.0.1:1" };
 
-		len = resp(buf, sizeof(buf), 4, v);
+		len = rawpeer_resp(buf, sizeof(buf), 4, v);
 	}
-	fd[1] = tcp_connect(election_port(fx.c, r));
+	fd[1] = rawpeer_connect(cluster_election_port(fx.c, r));
 	ck_assert_int_ge(fd[1], 0);
 	ck_assert_int_eq(send(fd[1], buf, len, MSG_NOSIGNAL), (ssize_t)len);
-	ck_assert(!await_closed(fd[0], 200));
-	ck_assert(!await_closed(fd[1], 200));
+	ck_assert(!rawpeer_await_closed(fd[0], 200));
+	ck_assert(!rawpeer_await_closed(fd[1], 200));
 	state_of(fx.c, r, after, sizeof(after));
 	ck_assert_str_eq(after, before);
-	ck_assert_uint_eq(metric(fx.http[r], "epochs_refused_total"), 2);
-	ck_assert_uint_eq(metric(fx.http[r], "epochs_raised_total"), 0);
+	ck_assert_uint_eq(rawpeer_metric(fx.http[r], "epochs_refused_total"), 2);
+	ck_assert_uint_eq(rawpeer_metric(fx.http[r], "epochs_raised_total"), 0);
 	close(fd[0]);
 	close(fd[1]);
 	/* Elections still have epochs to use; 2^64-1 was never adopted. */
@@ -506,7 +401,7 @@ START_TEST(flood_of_both_sockets_changes_no_epoch)
 	snprintf(epoch, sizeof(epoch), "%llu", (unsigned long long)st.epoch);
 	for (size_t i = 0; i < 3; i++)
 		for (size_t k = 0; k < FLOOD_IDLE; k++) {
-			idle[i][k] = tcp_connect(election_port(fx.c, i));
+			idle[i][k] = rawpeer_connect(cluster_election_port(fx.c, i));
 			idle[i][FLOOD_IDLE + k] =
 			    unix_connect(cluster_socket_path(fx.c, i));
 			ck_assert_int_ge(idle[i][k], 0);
@@ -520,10 +415,10 @@ START_TEST(flood_of_both_sockets_changes_no_epoch)
 			size_t x = (size_t)p == i ? (i + 1) % 3 :
 			    (i + 1) % 3 == (size_t)p ? (i + 2) % 3 :
 			    (i + 1) % 3;
-			int fd = tcp_connect(election_port(fx.c, i));
+			int fd = rawpeer_connect(cluster_election_port(fx.c, i));
 
 			flen = 0;
-			len = hb(buf, sizeof(buf), epoch, cluster_id(fx.c, x),
+			len = rawpeer_hb(buf, sizeof(buf), epoch, cluster_id(fx.c, x),
 			    "replica");
 			while (flen + len < sizeof(frames)) {
 				memcpy(frames + flen, buf, len);
@@ -535,7 +430,7 @@ START_TEST(flood_of_both_sockets_changes_no_epoch)
 				close(fd);
 			}
 			/* Garbage on the election port. */
-			if ((fd = tcp_connect(election_port(fx.c, i))) >= 0) {
+			if ((fd = rawpeer_connect(cluster_election_port(fx.c, i))) >= 0) {
 				spray(fd, LIT("*5\r\n$2\r\nXX\r\n\x01\x02garbage"));
 				close(fd);
 			}
@@ -563,9 +458,9 @@ START_TEST(flood_of_both_sockets_changes_no_epoch)
 		ck_assert_str_eq(reply, "PONG");
 		request(fx.c, i, "EPOCH", reply, sizeof(reply));
 		ck_assert_uint_eq(strtoull(reply, NULL, 10), st.epoch);
-		floods += metric(fx.http[i], "inbound_floods_total");
-		bad += metric(fx.http[i], "decode_errors_total");
-		hello += metric(fx.http[i], "hello_timeouts_total");
+		floods += rawpeer_metric(fx.http[i], "inbound_floods_total");
+		bad += rawpeer_metric(fx.http[i], "decode_errors_total");
+		hello += rawpeer_metric(fx.http[i], "hello_timeouts_total");
 	}
 	request(fx.c, (size_t)p, "ROLE", reply, sizeof(reply));
 	ck_assert_str_eq(reply, "primary");
@@ -581,38 +476,6 @@ END_TEST
 
 /* ---- 2. peer authentication ---- */
 
-static char key_dir[64];
-
-static const char *
-make_key(mode_t mode)
-{
-	static char conf[256];
-	char path[128];
-	int fd;
-
-	snprintf(key_dir, sizeof(key_dir), "/tmp/kevy-key.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(key_dir));
-	snprintf(path, sizeof(path), "%s/key", key_dir);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(write(fd, "0123456789abcdef0123456789abcdef-kevy\n",
-	    38), 38);
-	ck_assert_int_eq(fchmod(fd, mode), 0);
-	close(fd);
-	snprintf(conf, sizeof(conf), "auth_key_file = \"%s\";\n", path);
-	return conf;
-}
-
-static void
-remove_key(void)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), "%s/key", key_dir);
-	unlink(path);
-	rmdir(key_dir);
-}
-
 START_TEST(auth_cluster_elects_fails_over_and_refuses_outsiders)
 {
 	struct fixture fx;
@@ -620,7 +483,7 @@ START_TEST(auth_cluster_elects_fails_over_and_refuses_outsiders)
 	size_t r, len;
 	int p, fd;
 
-	start(&fx, 3, make_key(0600));
+	start(&fx, 3, rawpeer_key_make(0600));
 	p = await_primary(fx.c);
 	r = (size_t)(p + 1) % 3;
 	state_of(fx.c, r, before, sizeof(before));
@@ -630,11 +493,11 @@ START_TEST(auth_cluster_elects_fails_over_and_refuses_outsiders)
 	 */
 	snprintf(epoch, sizeof(epoch), "%llu",
 	    (unsigned long long)cluster_view(fx.c, r)->epoch + 5);
-	len = hb(buf, sizeof(buf), epoch, cluster_id(fx.c, (size_t)(p + 2) % 3),
+	len = rawpeer_hb(buf, sizeof(buf), epoch, cluster_id(fx.c, (size_t)(p + 2) % 3),
 	    "primary");
 	send_expect_close(fx.c, r, buf, len);
 	/* Reading the challenge and answering with a wrong MAC: refused. */
-	fd = tcp_connect(election_port(fx.c, r));
+	fd = rawpeer_connect(cluster_election_port(fx.c, r));
 	ck_assert_int_ge(fd, 0);
 	ck_assert_uint_ge(read_some(fd, chall, sizeof(chall), 90, WAIT_MS), 90);
 	ck_assert_msg(strncmp(chall, "*2\r\n$9\r\nKEVYCHALL\r\n$64\r\n", 24) == 0,
@@ -645,20 +508,20 @@ START_TEST(auth_cluster_elects_fails_over_and_refuses_outsiders)
 		    "00000000000000000000000000000000"
 		    "00000000000000000000000000000000" };
 
-		len = resp(buf, sizeof(buf), 3, v);
+		len = rawpeer_resp(buf, sizeof(buf), 3, v);
 	}
-	len += hb(buf + len, sizeof(buf) - len, epoch,
+	len += rawpeer_hb(buf + len, sizeof(buf) - len, epoch,
 	    cluster_id(fx.c, (size_t)(p + 2) % 3), "primary");
 	ck_assert_int_eq(send(fd, buf, len, MSG_NOSIGNAL), (ssize_t)len);
-	ck_assert(await_closed(fd, CLOSE_MS));
+	ck_assert(rawpeer_await_closed(fd, CLOSE_MS));
 	close(fd);
 	state_of(fx.c, r, after, sizeof(after));
 	ck_assert_str_eq(after, before);
-	ck_assert_uint_ge(metric(fx.http[r], "auth_failures_total"), 2);
+	ck_assert_uint_ge(rawpeer_metric(fx.http[r], "auth_failures_total"), 2);
 	/* Authenticated peers elect again when the primary dies. */
 	failover(fx.c, p);
 	cluster_free(fx.c);
-	remove_key();
+	rawpeer_key_remove();
 }
 END_TEST
 
@@ -670,7 +533,7 @@ START_TEST(auth_key_file_mode_0644_fails_startup)
 	bool said = false;
 	FILE *f;
 
-	o.extra_conf[0] = make_key(0644);
+	o.extra_conf[0] = rawpeer_key_make(0644);
 	c = cluster_new(&o);
 	ck_assert_ptr_nonnull(c);
 	ck_assert_int_eq(cluster_start(c, 0), -1);
@@ -682,7 +545,7 @@ START_TEST(auth_key_file_mode_0644_fails_startup)
 	fclose(f);
 	ck_assert_msg(said, "no clear message in %s", cluster_log_path(c, 0));
 	cluster_free(c);
-	remove_key();
+	rawpeer_key_remove();
 }
 END_TEST
 

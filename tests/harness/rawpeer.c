@@ -5,12 +5,14 @@
 #define _GNU_SOURCE
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cluster.h"
@@ -111,4 +113,38 @@ rawpeer_metric(uint16_t port, const char *name)
 	p = strstr(body, want);
 	ck_assert_msg(p != NULL, "no %s in /metrics", name);
 	return strtoull(p + strlen(want), NULL, 10);
+}
+
+#define RAWPEER_KEY "0123456789abcdef0123456789abcdef-kevy\n"
+
+static char key_dir[64];
+
+const char *
+rawpeer_key_make(mode_t mode)
+{
+	static char conf[256];
+	char path[128];
+	int fd;
+
+	snprintf(key_dir, sizeof(key_dir), "/tmp/kevy-key.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(key_dir));
+	snprintf(path, sizeof(path), "%s/key", key_dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, RAWPEER_KEY, strlen(RAWPEER_KEY)),
+	    (ssize_t)strlen(RAWPEER_KEY));
+	ck_assert_int_eq(fchmod(fd, mode), 0);
+	close(fd);
+	snprintf(conf, sizeof(conf), "auth_key_file = \"%s\";\n", path);
+	return conf;
+}
+
+void
+rawpeer_key_remove(void)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/key", key_dir);
+	unlink(path);
+	rmdir(key_dir);
 }

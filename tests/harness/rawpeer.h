@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct cluster;
 
@@ -33,5 +34,13 @@ size_t rawpeer_hb(char *buf, size_t cap, const char *epoch, const char *id,
  * kevy_electd_ prefix.
  */
 unsigned long long rawpeer_metric(uint16_t port, const char *name);
+
+/*
+ * A peer key file with the given mode in a fresh directory under /tmp;
+ * the "auth_key_file = ...;" config line that names it (static storage).
+ * rawpeer_key_remove deletes both.
+ */
+const char *rawpeer_key_make(mode_t mode);
+void rawpeer_key_remove(void);
 
 #endif

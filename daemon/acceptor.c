@@ -19,7 +19,7 @@
 #include "acceptor.h"
 #include "limit.h"
 #include "log.h"
-#include "electd.h" /* electd_now_ms */
+#include "clock.h"
 #include "util.h"
 
 #define ACCEPTOR_NAME_MAX 32  /* bytes of the name used in logs */
@@ -47,7 +47,7 @@ log_accept_error(struct acceptor *a, int err)
 {
 	uint64_t skipped;
 
-	if (limit_log_allow(&a->errlog, electd_now_ms(), ACCEPTOR_LOG_INTERVAL_MS,
+	if (limit_log_allow(&a->errlog, clock_now_ms(), ACCEPTOR_LOG_INTERVAL_MS,
 	    &skipped))
 		log_warnx("%s accept failed reason=\"%s\" suppressed=%" PRIu64,
 		    a->name, strerror(err), skipped);

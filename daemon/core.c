@@ -17,6 +17,7 @@
 #include <event2/event.h>
 
 #include "ctl.h"
+#include "clock.h"
 #include "electd.h"
 #include "hook.h"
 #include "inbound.h"
@@ -24,34 +25,10 @@
 #include "link.h"
 #include "log.h"
 #include "notify.h"
+#include "util.h"
 
 /* ms between two warnings about held frames, as for inbound refusals. */
 #define CORE_HELD_LOG_INTERVAL_MS INBOUND_LOG_INTERVAL_MS
-
-uint64_t
-electd_now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
-uint64_t
-electd_now_ms(void)
-{
-	return electd_now_us() / 1000;
-}
-
-uint64_t
-electd_random(struct electd *d, uint64_t bound)
-{
-	uint64_t z = (d->rng += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return (z ^ (z >> 31)) % bound;
-}
 
 static const char *
 member_id(const struct electd *d, int i)
@@ -128,15 +105,15 @@ log_transition(const struct status *old,
 	    strcmp(old->primary, st->primary) != 0)
 		log_info("transition role=%s epoch=%" PRIu64 " primary=%s "
 		    "was_role=%s was_epoch=%" PRIu64 " was_primary=%s",
-		    wire_role_name(st->role), st->epoch,
+		    wire_role_label(st->role), st->epoch,
 		    st->primary[0] ? st->primary : "none",
-		    wire_role_name(old->role), old->epoch,
+		    wire_role_label(old->role), old->epoch,
 		    old->primary[0] ? old->primary : "none");
 	if (old->quorum != st->quorum)
 		log_info("quorum=%s", st->quorum ? "yes" : "no");
 	if (old->fenced != st->fenced)
 		log_info("fenced=%s role=%s epoch=%" PRIu64,
-		    st->fenced ? "yes" : "no", wire_role_name(st->role),
+		    st->fenced ? "yes" : "no", wire_role_label(st->role),
 		    st->epoch);
 	for (size_t i = 0; i < st->n_peers; i++)
 		if (old->peers[i].up != st->peers[i].up)
@@ -148,15 +125,13 @@ log_transition(const struct status *old,
 static void
 after(struct electd *d)
 {
-	uint64_t now_us = electd_now_us();
+	uint64_t now_us = clock_now_us();
 	uint64_t due_us = elector_next_deadline(d->el) * 1000;
 	uint64_t wait_us = due_us > now_us ? due_us - now_us : 0;
-	struct timeval tv = {
-		.tv_sec = (time_t)(wait_us / 1000000),
-		.tv_usec = (suseconds_t)(wait_us % 1000000),
-	};
+	struct timeval tv;
 	struct status *st = d->scratch;
 
+	util_us_to_tv(wait_us, &tv);
 	evtimer_add(d->timer, &tv);
 	core_status(d, st);
 	if (status_watch_differs(d->published, st)) {
@@ -166,7 +141,7 @@ after(struct electd *d)
 		if (d->published->role != st->role ||
 		    d->published->epoch != st->epoch ||
 		    strcmp(d->published->primary, st->primary) != 0) {
-			d->changed_ms = electd_now_ms();
+			d->changed_ms = clock_now_ms();
 			core_notify_status(st);
 		}
 		st->since_change_ms = 0;
@@ -184,7 +159,7 @@ core_notify_status(const struct status *st)
 	char msg[NOTIFY_MSG_MAX];
 
 	snprintf(msg, sizeof(msg), "STATUS=role=%s epoch=%" PRIu64
-	    " primary=%s", wire_role_name(st->role), st->epoch,
+	    " primary=%s", wire_role_label(st->role), st->epoch,
 	    st->primary[0] ? st->primary : "none");
 	if (notify_send(msg) == -1)
 		log_warn("notify STATUS");
@@ -208,7 +183,7 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	elector_tick(d->el, electd_now_ms(), &out);
+	elector_tick(d->el, clock_now_ms(), &out);
 	apply(d, &out);
 }
 
@@ -219,7 +194,7 @@ log_held(struct electd *d, const struct wire_frame *f)
 	char esc[WIRE_ID_MAX * 4 + 1];
 	uint64_t skipped;
 
-	if (!limit_log_allow(&d->held_log, electd_now_ms(),
+	if (!limit_log_allow(&d->held_log, clock_now_ms(),
 	    CORE_HELD_LOG_INTERVAL_MS, &skipped))
 		return;
 	log_warnx("peer %s frame=%s epoch=%" PRIu64 " held: more than "
@@ -239,7 +214,7 @@ core_on_frame(struct electd *d, const struct wire_frame *f, const char **why)
 	enum elector_verdict v;
 
 	d->counters.frames_in[f->verb]++;
-	v = elector_on_frame(d->el, f, electd_now_ms(), &out);
+	v = elector_on_frame(d->el, f, clock_now_ms(), &out);
 	switch (v) {
 	case ELECTOR_FRAME_APPLIED:
 		break;
@@ -272,7 +247,7 @@ set_local(struct electd *d, bool ok)
 	struct elector_out out;
 
 	d->local_ok = ok;
-	elector_set_local(d->el, ok, electd_now_ms(), &out);
+	elector_set_local(d->el, ok, clock_now_ms(), &out);
 	apply(d, &out);
 }
 
@@ -280,13 +255,11 @@ void
 core_local_alive(struct electd *d)
 {
 	uint64_t ms = d->cfg->local_health_timeout_ms;
-	struct timeval tv = {
-		.tv_sec = (time_t)(ms / 1000),
-		.tv_usec = (suseconds_t)((ms % 1000) * 1000),
-	};
+	struct timeval tv;
 
 	if (ms == 0)
 		return;
+	util_ms_to_tv(ms, &tv);
 	evtimer_add(d->health_timer, &tv);
 	if (d->local_ok)
 		return;
@@ -327,7 +300,7 @@ core_link_up(struct electd *d, size_t member)
 void
 core_status(struct electd *d, struct status *st)
 {
-	uint64_t now = electd_now_ms();
+	uint64_t now = clock_now_ms();
 	int p = elector_primary(d->el);
 	size_t self = elector_self(d->el);
 
@@ -384,7 +357,7 @@ seed(struct electd *d, uint64_t *elector_seed)
 
 	/* Real randomness for jitter; the clock only if the kernel fails us. */
 	if (getrandom(r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r)) {
-		r[0] = electd_now_us() ^ (uint64_t)getpid() << 32;
+		r[0] = clock_now_us() ^ (uint64_t)getpid() << 32;
 		r[1] = r[0] * 0x9e3779b97f4a7c15ULL;
 	}
 	*elector_seed = r[0];
@@ -399,7 +372,7 @@ core_start(struct electd *d, char *err, size_t errlen)
 	struct elector_store store = { metafile_store_save, &d->store };
 	struct elector_saved saved;
 	bool found;
-	uint64_t now = electd_now_ms();
+	uint64_t now = clock_now_ms();
 
 	d->store.dir = d->cfg->state_dir;
 	if (metafile_load(d->cfg->state_dir, &saved, &found, err, errlen) == -1)

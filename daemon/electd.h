@@ -75,12 +75,6 @@ struct electd {
 	struct fdbudget fds;          /* connection caps from RLIMIT_NOFILE */
 };
 
-/* Monotonic clock, the elector's time base. */
-uint64_t electd_now_ms(void);
-uint64_t electd_now_us(void);
-/* Uniform in [0, bound), bound > 0: for jitter only. */
-uint64_t electd_random(struct electd *, uint64_t bound);
-
 /* core.c: the elector inside the event loop. */
 int core_start(struct electd *, char *err, size_t errlen);
 void core_stop(struct electd *);

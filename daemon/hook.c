@@ -27,7 +27,9 @@
 #include <event2/event.h>
 
 #include "config.h"
+#include "clock.h"
 #include "hook.h"
+#include "util.h"
 #include "log.h"
 #include "wire.h"
 
@@ -67,23 +69,6 @@ struct hook {
 	bool timed_out;
 	struct hook_stats stats;
 };
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static const char *
-role_name(enum wire_role r)
-{
-	const char *name = wire_role_name(r);
-
-	return name != NULL ? name : "unknown";
-}
 
 static const char *
 or_none(const char *s)
@@ -163,8 +148,8 @@ spawn(struct hook *h)
 	snprintf(epoch, sizeof(epoch), "%" PRIu64, ev->epoch);
 	argv[0] = h->path;
 	argv[1] = (char *)ev->event;
-	argv[2] = (char *)role_name(ev->role);
-	argv[3] = (char *)role_name(ev->old_role);
+	argv[2] = (char *)wire_role_label(ev->role);
+	argv[3] = (char *)wire_role_label(ev->old_role);
 	argv[4] = epoch;
 	argv[5] = (char *)or_none(ev->primary);
 	argv[6] = (char *)or_none(ev->primary_addr);
@@ -214,27 +199,25 @@ static void
 start_next(struct hook *h)
 {
 	while (h->pid <= 0 && h->queued > 0) {
-		struct timeval tv = {
-			.tv_sec = (time_t)(h->timeout_ms / 1000),
-			.tv_usec = (suseconds_t)(h->timeout_ms % 1000 * 1000),
-		};
+		struct timeval tv;
 
 		h->cur = h->queue[h->head];
 		h->head = (h->head + 1) % HOOK_QUEUE_MAX;
 		h->queued--;
 		h->run = ++h->stats.runs;
 		h->timed_out = false;
-		h->started_ms = now_ms();
+		h->started_ms = clock_now_ms();
 		if (spawn(h) == -1) {
 			h->stats.failures++;
 			continue;
 		}
 		log_info("hook run=%" PRIu64 " event=%s role=%s old_role=%s "
 		    "epoch=%" PRIu64 " primary=%s pid=%ld", h->run, h->cur.event,
-		    role_name(h->cur.role), role_name(h->cur.old_role),
+		    wire_role_label(h->cur.role), wire_role_label(h->cur.old_role),
 		    h->cur.epoch, or_none(h->cur.primary), (long)h->pid);
 		/* The deadline counts from now, not from the loop's cached time. */
 		event_base_update_cache_time(h->base);
+		util_ms_to_tv(h->timeout_ms, &tv);
 		evtimer_add(h->timer, &tv);
 	}
 }
@@ -243,7 +226,7 @@ start_next(struct hook *h)
 static void
 finished(struct hook *h, int ws)
 {
-	uint64_t elapsed = now_ms() - h->started_ms;
+	uint64_t elapsed = clock_now_ms() - h->started_ms;
 
 	evtimer_del(h->timer);
 	if (h->timed_out)

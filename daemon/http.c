@@ -54,14 +54,6 @@ reason(int code)
 	}
 }
 
-static const char *
-role_name(enum wire_role r)
-{
-	const char *s = wire_role_name(r);
-
-	return s != NULL ? s : "unknown";
-}
-
 /*
  * {key="value"}: the exposition format escapes \, " and newline in label
  * values. Ids are printable words already; escape anyway, they are config.
@@ -180,7 +172,7 @@ serve_metrics(struct http *h, struct evbuffer *b, const char **ctype)
 	    "others.");
 	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
 		sample(b, "role", label(l, sizeof(l), "role",
-		    role_name(roles[i])), st->role == roles[i]);
+		    wire_role_label(roles[i])), st->role == roles[i]);
 	gauge(b, "epoch", "Current election epoch.", st->epoch);
 	gauge(b, "voted_epoch", "Epoch of the last vote cast; 0 if never.",
 	    st->voted_epoch);
@@ -275,7 +267,7 @@ serve_health(struct http *h, struct evbuffer *b, const char **ctype)
 {
 	*ctype = HTTP_CT_TEXT;
 	evbuffer_add_printf(b, "ok role=%s epoch=%" PRIu64 "\n",
-	    role_name(h->st->role), h->st->epoch);
+	    wire_role_label(h->st->role), h->st->epoch);
 	return 200;
 }
 
@@ -292,7 +284,7 @@ serve_primary(struct http *h, struct evbuffer *b, const char **ctype)
 		return 200;
 	}
 	evbuffer_add_printf(b, "not writable: role=%s%s\n",
-	    role_name(st->role), st->fenced ? " fenced=yes" : "");
+	    wire_role_label(st->role), st->fenced ? " fenced=yes" : "");
 	return 503;
 }
 
@@ -305,7 +297,7 @@ serve_replica(struct http *h, struct evbuffer *b, const char **ctype)
 	*ctype = HTTP_CT_TEXT;
 	if (st->role != WIRE_ROLE_REPLICA)
 		evbuffer_add_printf(b, "not a replica: role=%s\n",
-		    role_name(st->role));
+		    wire_role_label(st->role));
 	else if (st->primary[0] == '\0')
 		evbuffer_add_printf(b, "not a replica: no primary known\n");
 	else if (!st->quorum)

@@ -39,6 +39,7 @@
 
 #include "acceptor.h"
 #include "auth.h"
+#include "clock.h"
 #include "electd.h"
 #include "inbound.h"
 #include "limit.h"
@@ -137,7 +138,7 @@ ratelog(struct inbound_listener *lis, enum inbound_why why, const char *fmt,
 	uint64_t skipped;
 	va_list ap;
 
-	if (!limit_log_allow(&lis->logs[why], electd_now_ms(),
+	if (!limit_log_allow(&lis->logs[why], clock_now_ms(),
 	    INBOUND_LOG_INTERVAL_MS, &skipped))
 		return;
 	va_start(ap, fmt);
@@ -304,7 +305,7 @@ conn_drain(struct inbound_conn *c)
 		/* Filler costs work too: it counts like a frame. */
 		if (!limit_bucket_take_backlog(&c->bucket, lis->frames_per_s,
 		    INBOUND_FRAMES_BURST, INBOUND_BACKLOG_CREDIT_MS,
-		    electd_now_ms())) {
+		    clock_now_ms())) {
 			d->counters.floods++;
 			ratelog(lis, WHY_FLOOD, "inbound %s peer=%s closed: over "
 			    "%" PRIu64 " frames per second", c->name,
@@ -333,7 +334,7 @@ conn_drain(struct inbound_conn *c)
 			conn_free(c, why);
 			return -1;
 		}
-		c->last_frame_ms = electd_now_ms();
+		c->last_frame_ms = clock_now_ms();
 		if (c->member < 0) {
 			conn_bind(c, x);
 			conn_set_state(c, INBOUND_FRAMES, "first-frame");
@@ -403,7 +404,7 @@ on_deadline(evutil_socket_t fd, short what, void *arg)
 	 */
 	if (conn_read(c) == -1)
 		return;
-	now = electd_now_ms();
+	now = clock_now_ms();
 	quiet = now - c->last_frame_ms;
 	if (quiet < lis->idle_ms) {
 		arm(c->deadline, lis->idle_ms - quiet);
@@ -501,7 +502,7 @@ on_accept(int fd, const struct sockaddr *sa, socklen_t salen, void *arg)
 	c->fd = fd;
 	c->member = -1;
 	c->state = INBOUND_HELLO;
-	c->last_frame_ms = electd_now_ms();
+	c->last_frame_ms = clock_now_ms();
 	memcpy(c->name, name, sizeof(c->name));
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));

@@ -26,7 +26,10 @@
 
 #include "auth.h"
 #include "electd.h"
+#include "clock.h"
 #include "link.h"
+#include "rng.h"
+#include "util.h"
 #include "log.h"
 
 /* Bytes buffered from the acceptor: its challenge; it sends nothing else. */
@@ -85,11 +88,9 @@ link_set_state(struct link *l, enum link_state s, const char *why)
 static void
 arm(struct link *l, uint64_t ms)
 {
-	struct timeval tv = {
-		.tv_sec = (time_t)(ms / 1000),
-		.tv_usec = (suseconds_t)((ms % 1000) * 1000),
-	};
+	struct timeval tv;
 
+	util_ms_to_tv(ms, &tv);
 	evtimer_add(l->timer, &tv);
 }
 
@@ -162,7 +163,7 @@ link_fail(struct link *l, const char *reason)
 		l->backoff_ms = cap;
 	delay = l->backoff_ms;
 	/* Half to full delay: peers that fail together retry apart. */
-	wait = delay / 2 + electd_random(l->d, delay / 2 + 1);
+	wait = delay / 2 + rng_below(&l->d->rng, delay / 2 + 1);
 	l->backoff_ms = 2 * delay < cap ? 2 * delay : cap;
 	l->failed++;
 	/* One line per step; at the cap, silence until something changes. */
@@ -343,8 +344,7 @@ start_connect(struct link *l, const struct sockaddr *sa, socklen_t len)
 	bufferevent_setcb(l->bev, on_read, NULL, on_event, l);
 	bufferevent_setwatermark(l->bev, EV_READ, 0, LINK_READ_MAX);
 	/* A peer that takes no bytes for down_after is as good as dead. */
-	wto.tv_sec = (time_t)(ms / 1000);
-	wto.tv_usec = (suseconds_t)((ms % 1000) * 1000);
+	util_ms_to_tv(ms, &wto);
 	bufferevent_set_timeouts(l->bev, NULL, &wto);
 	bufferevent_enable(l->bev, EV_READ | EV_WRITE);
 	link_set_state(l, LINK_CONNECTING, NULL);

@@ -38,6 +38,7 @@
 #include "notify.h"
 #include "preflight.h"
 #include "reload.h"
+#include "util.h"
 
 #define KEVY_ELECTD_VERSION "0.1.0"
 #define EXIT_RUNTIME 1            /* a start or run failed; a restart may help */
@@ -117,14 +118,12 @@ static struct event *
 start_watchdog(struct electd *d)
 {
 	uint64_t usec = notify_watchdog_usec() / 2;
-	struct timeval tv = {
-		.tv_sec = (time_t)(usec / 1000000),
-		.tv_usec = (suseconds_t)(usec % 1000000),
-	};
+	struct timeval tv;
 	struct event *ev;
 
 	if (usec == 0)
 		return NULL;
+	util_us_to_tv(usec, &tv);
 	if ((ev = event_new(d->base, -1, EV_PERSIST, on_watchdog, d)) == NULL ||
 	    event_add(ev, &tv) == -1)
 		fatalx("cannot arm the watchdog timer");

@@ -15,22 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "errbuf.h"
 #include "meta.h"
-
-static void metafile_error(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-metafile_error(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static int
 metafile_path(char *buf, size_t cap, const char *dir, const char *name,
@@ -39,7 +25,7 @@ metafile_path(char *buf, size_t cap, const char *dir, const char *name,
 	int n = snprintf(buf, cap, "%s/%s", dir, name);
 
 	if (n < 0 || (size_t)n >= cap) {
-		metafile_error(err, errlen, "%s/%s: path too long", dir, name);
+		errbuf_set(err, errlen, "%s/%s: path too long", dir, name);
 		return -1;
 	}
 	return 0;
@@ -83,29 +69,29 @@ metafile_load(const char *dir, struct elector_saved *out, bool *found,
 	if (fd == -1 && errno == ENOENT)
 		return 0;
 	if (fd == -1) {
-		metafile_error(err, errlen, "%s: %s", path, strerror(errno));
+		errbuf_set(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
 	if (fstat(fd, &st) == -1) {
-		metafile_error(err, errlen, "%s: %s", path, strerror(errno));
+		errbuf_set(err, errlen, "%s: %s", path, strerror(errno));
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		metafile_error(err, errlen, "%s: not a regular file", path);
+		errbuf_set(err, errlen, "%s: not a regular file", path);
 		goto out;
 	}
 	/* Read one byte past the cap: the size may change under us. */
 	if (metafile_read(fd, buf, sizeof buf, &len) == -1) {
-		metafile_error(err, errlen, "%s: %s", path, strerror(errno));
+		errbuf_set(err, errlen, "%s: %s", path, strerror(errno));
 		goto out;
 	}
 	if (len > META_FILE_MAX) {
-		metafile_error(err, errlen, "%s: over the limit of %d bytes",
+		errbuf_set(err, errlen, "%s: over the limit of %d bytes",
 		    path, META_FILE_MAX);
 		goto out;
 	}
 	if (meta_parse(buf, len, out, why, sizeof why) == -1) {
-		metafile_error(err, errlen, "%s: %s", path, why);
+		errbuf_set(err, errlen, "%s: %s", path, why);
 		goto out;
 	}
 	*found = true;
@@ -140,11 +126,11 @@ metafile_sync_dir(const char *dir, char *err, size_t errlen)
 
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd == -1) {
-		metafile_error(err, errlen, "%s: %s", dir, strerror(errno));
+		errbuf_set(err, errlen, "%s: %s", dir, strerror(errno));
 		return -1;
 	}
 	if (fsync(fd) == -1) {
-		metafile_error(err, errlen, "%s: fsync: %s", dir,
+		errbuf_set(err, errlen, "%s: fsync: %s", dir,
 		    strerror(errno));
 		close(fd);
 		return -1;
@@ -164,7 +150,7 @@ metafile_save(const char *dir, uint64_t epoch, const char *vote,
 
 	len = meta_format(epoch, vote, buf, sizeof buf);
 	if (len == 0) {
-		metafile_error(err, errlen, "%s/%s: vote is not a valid node id",
+		errbuf_set(err, errlen, "%s/%s: vote is not a valid node id",
 		    dir, METAFILE_NAME);
 		return -1;
 	}
@@ -176,7 +162,7 @@ metafile_save(const char *dir, uint64_t epoch, const char *vote,
 
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, METAFILE_MODE);
 	if (fd == -1) {
-		metafile_error(err, errlen, "%s: %s", tmp, strerror(errno));
+		errbuf_set(err, errlen, "%s: %s", tmp, strerror(errno));
 		return -1;
 	}
 	/* A stale temp file keeps its old mode through O_TRUNC; the umask
@@ -207,7 +193,7 @@ fail_closed:
 	saved_errno = errno;
 	/* The old elect.meta was never touched: only the temp file goes. */
 	unlink(tmp);
-	metafile_error(err, errlen, "%s: %s: %s", tmp, what,
+	errbuf_set(err, errlen, "%s: %s: %s", tmp, what,
 	    strerror(saved_errno));
 	return -1;
 }

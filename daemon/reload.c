@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "electd.h"
 #include "log.h"
 #include "notify.h"
@@ -57,7 +58,7 @@ reload_config(struct electd *d)
 
 	/* systemd's reload protocol: RELOADING=1 now, READY=1 when done. */
 	snprintf(msg, sizeof(msg), "RELOADING=1\nMONOTONIC_USEC=%llu",
-	    (unsigned long long)electd_now_us());
+	    (unsigned long long)clock_now_us());
 	notify_send(msg);
 	fresh = calloc(1, sizeof(*fresh));
 	if (fresh == NULL) {

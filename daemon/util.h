@@ -7,7 +7,8 @@
 #include <stdint.h>
 #include <sys/time.h>
 
-/* A duration in milliseconds as the timeval libevent wants. */
+/* A duration in milliseconds (microseconds) as libevent's timeval. */
 void util_ms_to_tv(uint64_t ms, struct timeval *tv);
+void util_us_to_tv(uint64_t us, struct timeval *tv);
 
 #endif

@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "elector_int.h"
+#include "errbuf.h"
+#include "rng.h"
 
 static void
 out_send(struct elector_out *out, int to, const struct wire_frame *f)
@@ -33,17 +35,6 @@ out_event(struct elector_out *out, enum elector_event_kind kind,
 		ev->peer = peer;
 		ev->detail = detail;
 	}
-}
-
-static uint64_t
-rng_next(struct elector *e)
-{
-	/* splitmix64: the caller's seed is the only source of randomness. */
-	uint64_t z = (e->rng += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
 }
 
 /* Out of the race: configured never to stand, or its server is down. */
@@ -398,7 +389,7 @@ step(struct elector *e, uint64_t now, struct elector_out *out)
 		uint64_t wait = e->t.backoff_ms;
 
 		if (e->t.backoff_jitter_ms > 0)
-			wait += rng_next(e) % e->t.backoff_jitter_ms;
+			wait += rng_next(&e->rng) % e->t.backoff_jitter_ms;
 		e->backoff_until_ms = now + wait;
 		e->stats.elections_failed++;
 		out_event(out, ELECTOR_EV_TIMEOUT, e->epoch, ELECTOR_NONE, wait);
@@ -828,32 +819,24 @@ elector_local_ok(const struct elector *e)
 }
 
 static int
-config_error(char *err, size_t errlen, const char *msg)
-{
-	if (errlen > 0)
-		snprintf(err, errlen, "%s", msg);
-	return -1;
-}
-
-static int
 config_check(const struct elector_config *c, char *err, size_t errlen)
 {
 	if (c->n_members == 0 || c->n_members > ELECTOR_MEMBERS_MAX)
-		return config_error(err, errlen, "members: need 1 to 256");
+		return errbuf_set(err, errlen, "members: need 1 to 256");
 	if (c->self >= c->n_members)
-		return config_error(err, errlen, "self is not a member");
+		return errbuf_set(err, errlen, "self is not a member");
 	for (size_t i = 0; i < c->n_members; i++) {
 		const struct elector_member *m = &c->members[i];
 
 		if (!wire_id_is_valid(m->id, strnlen(m->id, sizeof(m->id))))
-			return config_error(err, errlen, "members: bad node id");
+			return errbuf_set(err, errlen, "members: bad node id");
 		/* elect.meta writes "voted -" for no vote. */
 		if (strcmp(m->id, "-") == 0)
-			return config_error(err, errlen,
+			return errbuf_set(err, errlen,
 			    "members: node id \"-\" is reserved");
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(c->members[j].id, m->id) == 0)
-				return config_error(err, errlen,
+				return errbuf_set(err, errlen,
 				    "members: duplicate node id");
 	}
 	return 0;
@@ -871,7 +854,7 @@ elector_new(const struct elector_config *c, const struct elector_store *s,
 	    (e->members = calloc(c->n_members, sizeof(*e->members))) == NULL ||
 	    (e->peers = calloc(c->n_members, sizeof(*e->peers))) == NULL) {
 		elector_free(e);
-		config_error(err, errlen, "out of memory");
+		errbuf_set(err, errlen, "out of memory");
 		return NULL;
 	}
 	e->t = c->timing;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "elector.h"
+#include "errbuf.h"
 
 void
 elector_timing_defaults(struct elector_timing *t)
@@ -19,14 +20,6 @@ elector_timing_defaults(struct elector_timing *t)
 	t->pause_threshold_ms = 0;
 }
 
-static int
-bad(char *err, size_t errlen, const char *msg)
-{
-	if (errlen > 0)
-		snprintf(err, errlen, "%s", msg);
-	return -1;
-}
-
 int
 elector_timing_check(struct elector_timing *t, char *err, size_t errlen)
 {
@@ -37,15 +30,15 @@ elector_timing_check(struct elector_timing *t, char *err, size_t errlen)
 	    t->election_timeout_ms > max || t->backoff_ms > max ||
 	    t->backoff_jitter_ms > max || t->lease_ms > max ||
 	    t->pause_threshold_ms > max)
-		return bad(err, errlen, "every timing must be 1 ms to one hour "
+		return errbuf_set(err, errlen, "every timing must be 1 ms to one hour "
 		    "(hb_interval_ms must not be 0)");
 	/* Room for a lease of 2 intervals and its 2-interval safety margin. */
 	if (t->down_after_ms < 4 * hb)
-		return bad(err, errlen, "down_after_ms must be at least "
+		return errbuf_set(err, errlen, "down_after_ms must be at least "
 		    "4 x hb_interval_ms, or one late heartbeat marks a live "
 		    "peer down");
 	if (t->election_timeout_ms < hb)
-		return bad(err, errlen, "election_timeout_ms must be at least "
+		return errbuf_set(err, errlen, "election_timeout_ms must be at least "
 		    "hb_interval_ms, or a candidacy gives up before one round "
 		    "trip");
 	if (t->lease_ms == 0) {
@@ -55,17 +48,17 @@ elector_timing_check(struct elector_timing *t, char *err, size_t errlen)
 			t->lease_ms = t->down_after_ms - 2 * hb;
 	}
 	if (t->lease_ms < 2 * hb)
-		return bad(err, errlen, "lease_ms must be at least "
+		return errbuf_set(err, errlen, "lease_ms must be at least "
 		    "2 x hb_interval_ms, or a primary fences itself between "
 		    "two heartbeats");
 	if (t->lease_ms + 2 * hb > t->down_after_ms)
-		return bad(err, errlen, "lease_ms + 2 x hb_interval_ms must not "
+		return errbuf_set(err, errlen, "lease_ms + 2 x hb_interval_ms must not "
 		    "exceed down_after_ms, or an old primary may still be "
 		    "unfenced when a replica starts a candidacy");
 	if (t->pause_threshold_ms == 0)
 		t->pause_threshold_ms = 2 * hb;
 	if (t->pause_threshold_ms < 2 * hb)
-		return bad(err, errlen, "pause_threshold_ms must be at least "
+		return errbuf_set(err, errlen, "pause_threshold_ms must be at least "
 		    "2 x hb_interval_ms, or ordinary scheduling delays count "
 		    "as pauses");
 	return 0;

@@ -4,6 +4,7 @@
  * reads past len, never trusts a NUL, and never echoes file bytes in its
  * errors (they may be anything, and end up in logs).
  */
+#include "errbuf.h"
 #include "meta.h"
 
 #include <stdarg.h>
@@ -15,21 +16,6 @@
 
 #define META_KEY_EPOCH "epoch"
 #define META_KEY_VOTED "voted"
-
-static void meta_error(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-meta_error(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* A vote that reads back as itself: a valid id that is not "-". */
 static bool
@@ -83,20 +69,20 @@ meta_parse(const char *buf, size_t len, struct elector_saved *out,
 	size_t len1, len2, vlen;
 
 	if (len == 0) {
-		meta_error(err, errlen, "empty file");
+		errbuf_set(err, errlen, "empty file");
 		return -1;
 	}
 	if (len > META_FILE_MAX) {
-		meta_error(err, errlen, "%zu bytes, over the limit of %d",
+		errbuf_set(err, errlen, "%zu bytes, over the limit of %d",
 		    len, META_FILE_MAX);
 		return -1;
 	}
 	if (memchr(buf, '\0', len) != NULL) {
-		meta_error(err, errlen, "contains a NUL byte");
+		errbuf_set(err, errlen, "contains a NUL byte");
 		return -1;
 	}
 	if (memchr(buf, '\r', len) != NULL) {
-		meta_error(err, errlen,
+		errbuf_set(err, errlen,
 		    "contains a carriage return (CRLF line ends are refused)");
 		return -1;
 	}
@@ -105,17 +91,17 @@ meta_parse(const char *buf, size_t len, struct elector_saved *out,
 	len1 = nl != NULL ? (size_t)(nl - buf) : len;
 	memset(&s, 0, sizeof s);
 	if (!meta_split(buf, len1, META_KEY_EPOCH, &val, &vlen)) {
-		meta_error(err, errlen, "line 1: expected \"epoch <n>\"");
+		errbuf_set(err, errlen, "line 1: expected \"epoch <n>\"");
 		return -1;
 	}
 	if (num_parse_u64(val, vlen, &s.epoch) == -1) {
-		meta_error(err, errlen,
+		errbuf_set(err, errlen,
 		    "line 1: epoch is not a decimal number in 0..2^64-1");
 		return -1;
 	}
 
 	if (nl == NULL || len1 + 1 == len) {
-		meta_error(err, errlen, "line 2: missing \"voted <id|->\"");
+		errbuf_set(err, errlen, "line 2: missing \"voted <id|->\"");
 		return -1;
 	}
 	line2 = nl + 1;
@@ -124,13 +110,13 @@ meta_parse(const char *buf, size_t len, struct elector_saved *out,
 	if (nl != NULL) {
 		/* Only the optional final newline may follow line 2. */
 		if ((size_t)(nl - line2) + 1 != len2) {
-			meta_error(err, errlen, "extra data after line 2");
+			errbuf_set(err, errlen, "extra data after line 2");
 			return -1;
 		}
 		len2--;
 	}
 	if (!meta_split(line2, len2, META_KEY_VOTED, &val, &vlen)) {
-		meta_error(err, errlen, "line 2: expected \"voted <id|->\"");
+		errbuf_set(err, errlen, "line 2: expected \"voted <id|->\"");
 		return -1;
 	}
 	if (vlen == strlen(META_NO_VOTE) &&
@@ -142,7 +128,7 @@ meta_parse(const char *buf, size_t len, struct elector_saved *out,
 		memcpy(s.vote, val, vlen);
 		s.vote[vlen] = '\0';
 	} else {
-		meta_error(err, errlen, "line 2: vote is neither \"-\" nor a "
+		errbuf_set(err, errlen, "line 2: vote is neither \"-\" nor a "
 		    "node id (1..%d printable bytes, no space)", WIRE_ID_MAX);
 		return -1;
 	}

@@ -115,14 +115,6 @@ json_bool(bool b)
 	return b ? "true" : "false";
 }
 
-static const char *
-role_name(enum wire_role r)
-{
-	const char *n = wire_role_name(r);
-
-	return n != NULL ? n : "unknown";
-}
-
 /* The link state is daemon text, not a peer's: keep a tame subset. */
 static void
 link_text(const char *link, char *dst)
@@ -244,7 +236,7 @@ status_format(const struct status *st, char *buf, size_t cap)
 	put(&o, "node_id=");
 	put_token(&o, st->node_id, WIRE_ID_MAX);
 	put(&o, " role=");
-	put(&o, role_name(st->role));
+	put(&o, wire_role_label(st->role));
 	put(&o, " epoch=");
 	put_u64(&o, st->epoch);
 	put(&o, " primary=");
@@ -331,7 +323,7 @@ status_format_json(const struct status *st, char *buf, size_t cap)
 	put(&o, "{\"node_id\":");
 	put_json_str(&o, st->node_id, WIRE_ID_MAX);
 	put(&o, ",\"role\":");
-	put_json_str(&o, role_name(st->role), 16);
+	put_json_str(&o, wire_role_label(st->role), 16);
 	put(&o, ",\"epoch\":");
 	put_u64(&o, st->epoch);
 	put(&o, ",\"primary\":");
@@ -399,7 +391,7 @@ status_format_peer(const struct status_peer *p, char *buf, size_t cap)
 	put(&o, " epoch=");
 	put_u64(&o, p->epoch);
 	put(&o, " role=");
-	put(&o, role_name(p->role));
+	put(&o, wire_role_label(p->role));
 	put(&o, " offset=");
 	put_u64(&o, p->offset);
 	link_text(p->link, link);

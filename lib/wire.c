@@ -143,6 +143,14 @@ wire_role_name(enum wire_role r)
 	return roles[r];
 }
 
+const char *
+wire_role_label(enum wire_role r)
+{
+	const char *name = wire_role_name(r);
+
+	return name != NULL ? name : "unknown";
+}
+
 /* Where the decoder stands: buf[0..len) as given, pos the next byte. */
 struct cursor {
 	const uint8_t	*buf;

@@ -82,5 +82,7 @@ bool wire_id_is_valid(const char *s, size_t len);
  * NULL for a value outside the enum. */
 const char *wire_verb_name(enum wire_verb);
 const char *wire_role_name(enum wire_role);
+/* The same for text meant for people: never NULL ("unknown"). */
+const char *wire_role_label(enum wire_role);
 
 #endif

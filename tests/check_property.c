@@ -35,6 +35,7 @@
 
 #include "elector.h"
 #include "num.h"
+#include "rng.h"
 #include "sim.h"
 
 #define PROP_SEEDS_DEFAULT 5000 /* seeds in a plain `make check` */
@@ -73,19 +74,10 @@ struct forger {
 	uint64_t period, until;
 };
 
-/* The schedule's own PRNG (splitmix64), apart from the simulator's. */
-static uint64_t rnd(uint64_t *x)
-{
-	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
+/* The schedule's own PRNG (lib/rng.c), apart from the simulator's. */
 static uint64_t rnd_below(uint64_t *x, uint64_t n)
 {
-	return n ? rnd(x) % n : 0;
+	return n ? rng_below(x, n) : 0;
 }
 
 static void dump_nodes(struct sim *s)

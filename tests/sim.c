@@ -25,6 +25,7 @@
  * the documented cost of losing a disk, not a bug, and (a)/(b) exempt two
  * primaries of one tainted epoch.
  */
+#include "rng.h"
 #include "sim.h"
 
 #include <inttypes.h>
@@ -111,23 +112,14 @@ struct sim {
 	void *hook_arg;
 };
 
-/* ---- PRNG: splitmix64 seeds xoshiro256**, never rand() ---- */
-
-static uint64_t splitmix64(uint64_t *x)
-{
-	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
+/* ---- PRNG: splitmix64 (lib/rng.c) seeds xoshiro256**, never rand() ---- */
 
 static uint64_t rotl(uint64_t x, int k)
 {
 	return (x << k) | (x >> (64 - k));
 }
 
-static uint64_t rng_next(struct sim *s)
+static uint64_t sim_next(struct sim *s)
 {
 	uint64_t *r = s->rng;
 	uint64_t out = rotl(r[1] * 5, 7) * 9, t = r[1] << 17;
@@ -145,12 +137,12 @@ static uint64_t rng_range(struct sim *s, uint64_t lo, uint64_t hi)
 {
 	if (hi <= lo)
 		return lo;
-	return lo + rng_next(s) % (hi - lo + 1);
+	return lo + sim_next(s) % (hi - lo + 1);
 }
 
 static double rng_unit(struct sim *s)
 {
-	return (double)(rng_next(s) >> 11) / 9007199254740992.0;
+	return (double)(sim_next(s) >> 11) / 9007199254740992.0;
 }
 
 /* ---- small containers ---- */
@@ -696,7 +688,7 @@ static void node_start(struct sim *s, size_t i, const struct elector_saved *sv)
 	struct elector_config c = {
 		.members = s->members, .n_members = s->cfg.n, .self = i,
 		.timing = s->cfg.timing, .never_stand = s->cfg.never_stand[i],
-		.want_primary = s->cfg.want_primary[i], .seed = rng_next(s),
+		.want_primary = s->cfg.want_primary[i], .seed = sim_next(s),
 		.max_epoch_jump = s->cfg.max_epoch_jump,
 		.peers_authenticated = s->cfg.peers_authenticated,
 	};
@@ -747,7 +739,7 @@ struct sim *sim_new(const struct sim_config *cfg)
 		s->cfg.delay_max_ms = s->cfg.delay_min_ms;
 	x = cfg->seed;
 	for (int k = 0; k < 4; k++)
-		s->rng[k] = splitmix64(&x);
+		s->rng[k] = rng_next(&x);
 	for (size_t i = 0; i < s->cfg.n; i++) {
 		if (cfg->ids[i] != NULL)
 			snprintf(s->members[i].id, sizeof s->members[i].id,

@@ -714,18 +714,30 @@ enum elector_verdict
 elector_on_frame(struct elector *e, const struct wire_frame *f, uint64_t now,
     struct elector_out *out)
 {
-	uint64_t epoch0 = e->epoch;
-	enum wire_role role0 = e->role;
-	struct elector_peer_view *v;
-	int x;
+	int x = elector_member_find(e, f->id);
 
-	now = enter(e, now, out);
-	x = elector_member_find(e, f->id);
 	if (x == ELECTOR_NONE || (size_t)x == e->self) {
+		uint64_t epoch0 = e->epoch;
+		enum wire_role role0 = e->role;
+
+		/* Nothing changes; time moves on as in any call. */
+		now = enter(e, now, out);
 		leave(e, now, epoch0, role0, out);
 		return x == ELECTOR_NONE ? ELECTOR_FRAME_NOT_MEMBER :
 		    ELECTOR_FRAME_FROM_SELF;
 	}
+	return elector_on_member_frame(e, (size_t)x, f, now, out);
+}
+
+enum elector_verdict
+elector_on_member_frame(struct elector *e, size_t x,
+    const struct wire_frame *f, uint64_t now, struct elector_out *out)
+{
+	uint64_t epoch0 = e->epoch;
+	enum wire_role role0 = e->role;
+	struct elector_peer_view *v;
+
+	now = enter(e, now, out);
 	v = &e->peers[x].view;
 	/*
 	 * Forged, or a real peer far ahead: following it at once would let

@@ -247,6 +247,13 @@ enum elector_verdict {
  */
 enum elector_verdict elector_on_frame(struct elector *,
     const struct wire_frame *, uint64_t now_ms, struct elector_out *);
+/*
+ * The same for a caller that already knows the sender: member is the
+ * index of f->id, another member than self (the daemon binds each
+ * connection to its sender before it hands over a frame).
+ */
+enum elector_verdict elector_on_member_frame(struct elector *, size_t member,
+    const struct wire_frame *, uint64_t now_ms, struct elector_out *);
 
 /* Timers: heartbeats, election timeout, candidacy, lease, abdication. */
 void elector_tick(struct elector *, uint64_t now_ms, struct elector_out *);

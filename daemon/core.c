@@ -1,9 +1,9 @@
 /*
- * core: the pure elector inside the event loop. It feeds the elector
- * frames and the clock, routes what comes out (frames to links, events to
- * the log), arms the one timer at the elector's next deadline, and pushes
- * a STATUS line to WATCH clients in the same loop iteration as any change.
- * It never sleeps and never polls.
+ * core: the elector inside the event loop (core.h). Every entry point
+ * makes one elector call, then apply(): frames out to the links, the
+ * timer re-armed at the elector's next deadline, and one change record
+ * published through the pipeline (change.h) in the same loop iteration.
+ * It never sleeps and never polls; no subscriber may call back into it.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -11,24 +11,31 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
 
-#include "ctl.h"
+#include "change.h"
 #include "clock.h"
+#include "core.h"
 #include "electd.h"
-#include "hook.h"
 #include "inbound.h"
 #include "limit.h"
 #include "link.h"
 #include "log.h"
-#include "notify.h"
+#include "rng.h"
 #include "util.h"
 
 /* ms between two warnings about held frames, as for inbound refusals. */
 #define CORE_HELD_LOG_INTERVAL_MS INBOUND_LOG_INTERVAL_MS
+
+/* A subscriber calling back in would publish inside a publish. */
+static void
+enter_core(const struct electd *d)
+{
+	if (change_is_publishing(&d->changes))
+		fatalx("core entered from a change subscriber");
+}
 
 static const char *
 member_id(const struct electd *d, int i)
@@ -39,39 +46,6 @@ member_id(const struct electd *d, int i)
 }
 
 static void
-log_event(struct electd *d, const struct elector_event *ev)
-{
-	const char *name = elector_event_name(ev->kind);
-
-	switch (ev->kind) {
-	case ELECTOR_EV_SAVE_FAILED:
-		log_error("elector event=%s epoch=%" PRIu64 " vote=%s "
-		    "error=\"%s\": the frame that needed it was not sent",
-		    name, ev->epoch, member_id(d, ev->peer),
-		    d->store.last_error);
-		break;
-	case ELECTOR_EV_PAUSE:
-		log_warnx("elector event=%s gap_ms=%" PRIu64 ": this node was "
-		    "stopped or starved; re-learning peers before acting",
-		    name, ev->detail);
-		break;
-	case ELECTOR_EV_EPOCH_RAISED:
-		log_info("epoch raised from=%" PRIu64 " to=%" PRIu64 " peer=%s "
-		    "reason=confirmed-claim", ev->detail, ev->epoch,
-		    member_id(d, ev->peer));
-		break;
-	case ELECTOR_EV_TIMEOUT:
-		log_info("elector event=%s epoch=%" PRIu64 " backoff_ms=%" PRIu64,
-		    name, ev->epoch, ev->detail);
-		break;
-	default:
-		log_info("elector event=%s epoch=%" PRIu64 " peer=%s", name,
-		    ev->epoch, member_id(d, ev->peer));
-		break;
-	}
-}
-
-static void
 send_frame(struct electd *d, const struct elector_send *s)
 {
 	uint8_t buf[WIRE_FRAME_MAX];
@@ -79,7 +53,7 @@ send_frame(struct electd *d, const struct elector_send *s)
 
 	/* Silent: every member, reference nodes too, sees us DOWN. */
 	if (d->silent) {
-		d->counters.frames_silenced++;
+		d->stats.frames_silenced++;
 		return;
 	}
 	len = wire_encode(&s->frame, buf, sizeof(buf));
@@ -92,87 +66,49 @@ send_frame(struct electd *d, const struct elector_send *s)
 		if (d->links[i] == NULL ||
 		    (s->to != ELECTOR_BROADCAST && (size_t)s->to != i))
 			continue;
-		d->counters.frames_out[s->frame.verb]++;
-		link_send(d->links[i], buf, len);
+		d->stats.frames_out[s->frame.verb]++;
+		if (!link_send(d->links[i], buf, len))
+			d->stats.frames_dropped++;
 	}
 }
 
+/*
+ * Re-arm the timer, then publish what this call changed: one record with
+ * the snapshot WATCH saw last, the new one and the elector's events.
+ */
 static void
-log_transition(const struct status *old,
-    const struct status *st)
+apply(struct electd *d, const struct elector_out *out)
 {
-	if (old->role != st->role || old->epoch != st->epoch ||
-	    strcmp(old->primary, st->primary) != 0)
-		log_info("transition role=%s epoch=%" PRIu64 " primary=%s "
-		    "was_role=%s was_epoch=%" PRIu64 " was_primary=%s",
-		    wire_role_label(st->role), st->epoch,
-		    st->primary[0] ? st->primary : "none",
-		    wire_role_label(old->role), old->epoch,
-		    old->primary[0] ? old->primary : "none");
-	if (old->quorum != st->quorum)
-		log_info("quorum=%s", st->quorum ? "yes" : "no");
-	if (old->fenced != st->fenced)
-		log_info("fenced=%s role=%s epoch=%" PRIu64,
-		    st->fenced ? "yes" : "no", wire_role_label(st->role),
-		    st->epoch);
-	for (size_t i = 0; i < st->n_peers; i++)
-		if (old->peers[i].up != st->peers[i].up)
-			log_info("peer %s state=%s", st->peers[i].id,
-			    st->peers[i].up ? "up" : "down");
-}
-
-/* Re-arm the timer and tell WATCH clients about any change, at once. */
-static void
-after(struct electd *d)
-{
-	uint64_t now_us = clock_now_us();
-	uint64_t due_us = elector_next_deadline(d->el) * 1000;
-	uint64_t wait_us = due_us > now_us ? due_us - now_us : 0;
-	struct timeval tv;
+	uint64_t now_us, due_us, wait_us;
 	struct status *st = d->scratch;
+	struct timeval tv;
+	struct change ch;
 
+	for (size_t i = 0; i < out->n_send; i++)
+		send_frame(d, &out->send[i]);
+	now_us = clock_now_us();
+	due_us = elector_next_deadline(d->el) * 1000;
+	wait_us = due_us > now_us ? due_us - now_us : 0;
 	util_us_to_tv(wait_us, &tv);
 	evtimer_add(d->timer, &tv);
 	core_status(d, st);
-	if (status_watch_differs(d->published, st)) {
-		log_transition(d->published, st);
-		if (d->hook != NULL)
-			hook_on_change(d->hook, d->published, st);
-		if (d->published->role != st->role ||
-		    d->published->epoch != st->epoch ||
-		    strcmp(d->published->primary, st->primary) != 0) {
-			d->changed_ms = clock_now_ms();
-			core_notify_status(st);
-		}
+	ch.was = d->published;
+	ch.now = st;
+	ch.events = out->event;
+	ch.n_events = out->n_event;
+	ch.watched = status_watch_differs(d->published, st);
+	ch.moved = ch.watched && change_is_move(d->published, st);
+	if (ch.moved)
+		d->changed_ms = clock_now_ms();
+	if (ch.watched)
 		st->since_change_ms = 0;
-		if (d->ctl != NULL)
-			ctl_publish(d->ctl, st);
+	if (ch.watched || ch.n_events > 0)
+		change_publish(&d->changes, &ch);
+	if (ch.watched) {
 		/* The snapshot becomes the published one; reuse the old. */
 		d->scratch = d->published;
 		d->published = st;
 	}
-}
-
-void
-core_notify_status(const struct status *st)
-{
-	char msg[NOTIFY_MSG_MAX];
-
-	snprintf(msg, sizeof(msg), "STATUS=role=%s epoch=%" PRIu64
-	    " primary=%s", wire_role_label(st->role), st->epoch,
-	    st->primary[0] ? st->primary : "none");
-	if (notify_send(msg) == -1)
-		log_warn("notify STATUS");
-}
-
-static void
-apply(struct electd *d, const struct elector_out *out)
-{
-	for (size_t i = 0; i < out->n_event; i++)
-		log_event(d, &out->event[i]);
-	for (size_t i = 0; i < out->n_send; i++)
-		send_frame(d, &out->send[i]);
-	after(d);
 }
 
 static void
@@ -207,36 +143,28 @@ log_held(struct electd *d, const struct wire_frame *f)
 	    d->auth != NULL ? " (authenticated: at once)" : "", skipped);
 }
 
-int
-core_on_frame(struct electd *d, const struct wire_frame *f, const char **why)
+enum elector_verdict
+core_on_frame(struct electd *d, size_t member, const struct wire_frame *f)
 {
 	struct elector_out out;
 	enum elector_verdict v;
 
-	d->counters.frames_in[f->verb]++;
-	v = elector_on_frame(d->el, f, clock_now_ms(), &out);
-	switch (v) {
-	case ELECTOR_FRAME_APPLIED:
-		break;
-	case ELECTOR_FRAME_HELD:
-		/* Not applied, but maybe a real peer's: the connection stays. */
-		d->counters.epochs_refused++;
+	enter_core(d);
+	d->stats.frames_in[f->verb]++;
+	v = elector_on_member_frame(d->el, member, f, clock_now_ms(), &out);
+	/* Not applied, but maybe a real peer's: the connection stays. */
+	if (v == ELECTOR_FRAME_HELD) {
+		d->stats.frames_held++;
 		log_held(d, f);
-		break;
-	case ELECTOR_FRAME_NOT_MEMBER:
-	case ELECTOR_FRAME_FROM_SELF:
-		d->counters.rejected_senders++;
-		*why = "not-a-member";
-		break;
 	}
 	apply(d, &out);
-	return v == ELECTOR_FRAME_NOT_MEMBER || v == ELECTOR_FRAME_FROM_SELF ?
-	    -1 : 0;
+	return v;
 }
 
 void
 core_set_offset(struct electd *d, uint64_t offset)
 {
+	enter_core(d);
 	elector_set_offset(d->el, offset);
 	core_local_alive(d);
 }
@@ -257,6 +185,7 @@ core_local_alive(struct electd *d)
 	uint64_t ms = d->cfg->local_health_timeout_ms;
 	struct timeval tv;
 
+	enter_core(d);
 	if (ms == 0)
 		return;
 	util_ms_to_tv(ms, &tv);
@@ -291,6 +220,7 @@ core_link_up(struct electd *d, size_t member)
 {
 	struct elector_send s = { .to = (int)member };
 
+	enter_core(d);
 	if (d->silent)
 		return;
 	elector_heartbeat(d->el, &s.frame);
@@ -358,7 +288,7 @@ seed(struct electd *d, uint64_t *elector_seed)
 	/* Real randomness for jitter; the clock only if the kernel fails us. */
 	if (getrandom(r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r)) {
 		r[0] = clock_now_us() ^ (uint64_t)getpid() << 32;
-		r[1] = r[0] * 0x9e3779b97f4a7c15ULL;
+		r[1] = rng_next(&r[0]);
 	}
 	*elector_seed = r[0];
 	d->rng = r[1];
@@ -420,7 +350,11 @@ core_start(struct electd *d, char *err, size_t errlen)
 		elector_set_local(d->el, false, now, &(struct elector_out){ 0 });
 		core_status(d, d->published);
 	}
-	after(d);
+	{
+		struct elector_out none = { 0 };
+
+		apply(d, &none);	/* arms the first deadline */
+	}
 	return 0;
 }
 
@@ -437,4 +371,22 @@ core_stop(struct electd *d)
 	free(d->published);
 	free(d->scratch);
 	d->published = d->scratch = NULL;
+}
+
+const struct status *
+core_published(const struct electd *d)
+{
+	return d->published;
+}
+
+const struct core_stats *
+core_stats(const struct electd *d)
+{
+	return &d->stats;
+}
+
+const struct elector_stats *
+core_elector_stats(const struct electd *d)
+{
+	return elector_stats(d->el);
 }

@@ -1,7 +1,9 @@
 /*
- * electd: the one struct that holds a running daemon, passed explicitly
- * to every module of daemon/. main.c builds it; core.c drives the elector
- * inside it; link.c, inbound.c and ctl.c are its connections.
+ * electd: the one struct that holds a running daemon. main.c builds it
+ * and wires the modules together; core.c owns the elector inside it.
+ * The connection modules (inbound.c, link.c, ctl.c, http.c) do not reach
+ * into it: each gets its own config and an ops table at creation, and
+ * offers its counters through an accessor.
  */
 #ifndef ELECTD_H
 #define ELECTD_H
@@ -10,7 +12,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "change.h"
+#include "changelog.h"
 #include "config.h"
+#include "core.h"
 #include "elector.h"
 #include "fdbudget.h"
 #include "limit.h"
@@ -27,27 +32,6 @@ struct ctl;
 struct http;
 struct hook;
 struct auth_key;
-
-/* Frame counters by verb (index enum wire_verb), for STATUS and metrics. */
-struct electd_counters {
-	uint64_t frames_in[WIRE_ANNOUNCE + 1];
-	uint64_t frames_out[WIRE_ANNOUNCE + 1];
-	uint64_t frames_dropped;     /* link down or output full */
-	uint64_t decode_errors;
-	uint64_t rejected_senders;   /* frames naming a non-member or us */
-	uint64_t frames_silenced;    /* not sent: local server down */
-	/* Inbound connections closed or refused, by reason (inbound.c). */
-	uint64_t sender_changes;     /* a second sender id on one connection */
-	uint64_t epochs_refused;     /* frames held: epoch beyond
-	                                max_epoch_jump (connection kept) */
-	uint64_t sources_refused;    /* peer_source_check: not a member's IP */
-	uint64_t auth_failures;      /* no, wrong or late KEVYAUTH */
-	uint64_t floods;             /* over INBOUND_FRAMES_PER_S */
-	uint64_t hello_timeouts;     /* no valid frame in time */
-	uint64_t evictions;          /* at the cap, for a newer connection */
-	uint64_t idle_timeouts;      /* identified, but no frame for long */
-	uint64_t member_replaced;    /* a member's oldest, for its newest */
-};
 
 struct electd {
 	struct event_base *base;
@@ -71,27 +55,10 @@ struct electd {
 	struct event *health_timer;   /* local server silent past its timeout */
 	bool local_ok;                /* the local server pushed in time */
 	bool silent;                  /* stepped down for it: no peer frames */
-	struct electd_counters counters;
+	struct core_stats stats;      /* core.c's counters */
+	struct change_bus changes;    /* the change pipeline's subscribers */
+	struct changelog changelog;   /* its log subscriber's context */
 	struct fdbudget fds;          /* connection caps from RLIMIT_NOFILE */
 };
-
-/* core.c: the elector inside the event loop. */
-int core_start(struct electd *, char *err, size_t errlen);
-void core_stop(struct electd *);
-/*
- * A decoded frame from an inbound connection; -1: close that connection,
- * *why saying why ("not-a-member"; counted here). A frame held for its
- * epoch (docs/elector.md) returns 0: its connection stays.
- */
-int core_on_frame(struct electd *, const struct wire_frame *,
-    const char **why);
-void core_set_offset(struct electd *, uint64_t offset);
-/* The local server pushed OFFSET or ALIVE: it lives (health gating). */
-void core_local_alive(struct electd *);
-void core_status(struct electd *, struct status *);
-/* Tell the service manager role, epoch and primary (STATUS=). */
-void core_notify_status(const struct status *);
-/* A link just came up: its first frame is a fresh heartbeat. */
-void core_link_up(struct electd *, size_t member);
 
 #endif

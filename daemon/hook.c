@@ -27,6 +27,7 @@
 #include <event2/event.h>
 
 #include "config.h"
+#include "change.h"
 #include "clock.h"
 #include "hook.h"
 #include "util.h"
@@ -393,9 +394,10 @@ hook_free(struct hook *h)
 }
 
 void
-hook_on_change(struct hook *h, const struct status *old,
-    const struct status *st)
+hook_on_change(void *ctx, const struct change *ch)
 {
+	struct hook *h = ctx;
+	const struct status *old = ch->was, *st = ch->now;
 	struct hook_event *ev;
 
 	if (old->role == st->role && strcmp(old->primary, st->primary) == 0)

@@ -44,9 +44,9 @@ struct hook *hook_new(struct event_base *, const char *path,
     uint64_t timeout_ms, char *err, size_t errlen);
 /* Kill a running child (logged) and drop what is queued. */
 void hook_free(struct hook *);
-/* A change from old to st: queues a run if role or primary changed. */
-void hook_on_change(struct hook *, const struct status *old,
-    const struct status *st);
+struct change;
+/* change_fn (ctx: the hook): queues a run if role or primary changed. */
+void hook_on_change(void *ctx, const struct change *);
 const struct hook_stats *hook_stats(const struct hook *);
 size_t hook_pending(const struct hook *);  /* queued + running */
 

@@ -19,6 +19,7 @@
 #include <event2/listener.h>
 
 #include "ctl.h"
+#include "core.h"
 #include "electd.h"
 #include "http.h"
 #include "inbound.h"
@@ -161,8 +162,11 @@ serve_metrics(struct http *h, struct evbuffer *b, const char **ctype)
 	static const enum wire_role roles[] = { WIRE_ROLE_PRIMARY,
 	    WIRE_ROLE_REPLICA, WIRE_ROLE_CANDIDATE };
 	const struct status *st = h->st;
-	const struct electd_counters *c = &h->d->counters;
-	const struct elector_stats *es = elector_stats(h->d->el);
+	static const struct inbound_stats no_inbound;
+	const struct core_stats *c = core_stats(h->d);
+	const struct inbound_stats *in = h->d->inbound != NULL ?
+	    inbound_stats(h->d->inbound) : &no_inbound;
+	const struct elector_stats *es = core_elector_stats(h->d);
 	char l[HTTP_LABELS_MAX];
 
 	*ctype = HTTP_CT_METRICS;
@@ -216,31 +220,31 @@ serve_metrics(struct http *h, struct evbuffer *b, const char **ctype)
 	counter(b, "frames_dropped_total", "Frames not sent: link down or "
 	    "output full.", c->frames_dropped);
 	counter(b, "decode_errors_total", "Malformed frames (the connection "
-	    "was closed).", c->decode_errors);
+	    "was closed).", in->decode_errors);
 	counter(b, "rejected_senders_total", "Frames naming a non-member or "
-	    "this node.", c->rejected_senders);
+	    "this node.", in->rejected_senders);
 	counter(b, "sender_changes_total", "Inbound connections closed: a "
-	    "second sender id on one connection.", c->sender_changes);
+	    "second sender id on one connection.", in->sender_changes);
 	counter(b, "epochs_refused_total", "Frames held: epoch more than "
 	    "max_epoch_jump above ours (not applied, connection kept; a claim "
-	    "kept up raises our epoch).", c->epochs_refused);
+	    "kept up raises our epoch).", c->frames_held);
 	counter(b, "sources_refused_total", "Election connections refused by "
-	    "peer_source_check.", c->sources_refused);
+	    "peer_source_check.", in->sources_refused);
 	counter(b, "auth_failures_total", "Election connections closed: no, "
-	    "wrong or late authentication.", c->auth_failures);
+	    "wrong or late authentication.", in->auth_failures);
 	counter(b, "inbound_floods_total", "Election connections closed: "
-	    "over the frames-per-second limit.", c->floods);
+	    "over the frames-per-second limit.", in->floods);
 	counter(b, "hello_timeouts_total", "Election connections closed: no "
-	    "valid frame in time.", c->hello_timeouts);
+	    "valid frame in time.", in->hello_timeouts);
 	counter(b, "inbound_evictions_total", "Unidentified election "
 	    "connections closed at the connection cap for a newer one.",
-	    c->evictions);
+	    in->evictions);
 	counter(b, "inbound_idle_timeouts_total", "Identified election "
 	    "connections closed: no frame for INBOUND_IDLE_DOWN_AFTERS x "
-	    "down_after.", c->idle_timeouts);
+	    "down_after.", in->idle_timeouts);
 	counter(b, "inbound_replaced_total", "Election connections closed: "
 	    "their member opened a newer one past INBOUND_PER_MEMBER_MAX.",
-	    c->member_replaced);
+	    in->member_replaced);
 
 	gauge(b, "inbound_connections", "Election connections open now.",
 	    h->d->inbound != NULL ? inbound_open(h->d->inbound) : 0);

@@ -40,7 +40,7 @@
 #include "acceptor.h"
 #include "auth.h"
 #include "clock.h"
-#include "electd.h"
+#include "config.h"
 #include "inbound.h"
 #include "limit.h"
 #include "log.h"
@@ -88,7 +88,10 @@ struct inbound_conn {
 };
 
 struct inbound_listener {
-	struct electd *d;
+	struct inbound_config cfg;
+	const struct inbound_ops *ops;
+	void *ctx;
+	struct inbound_stats stats;
 	struct acceptor *acc;
 	size_t n;
 	size_t cap;                   /* connections at once (fdbudget) */
@@ -159,7 +162,7 @@ arm(struct event *ev, uint64_t ms)
 static const char *
 member_name(const struct inbound_conn *c)
 {
-	return c->member >= 0 ? c->lis->d->cfg->members[c->member].id : "-";
+	return c->member >= 0 ? c->lis->cfg.cfg->members[c->member].id : "-";
 }
 
 static void
@@ -193,6 +196,18 @@ conn_free(struct inbound_conn *c, const char *why)
 		acceptor_resume(lis->acc);
 }
 
+/* The member a frame or KEVYAUTH names: -1 for a stranger or ourselves. */
+static int
+member_of(const struct inbound_listener *lis, const char *id)
+{
+	const struct config *cfg = lis->cfg.cfg;
+
+	for (size_t i = 0; i < cfg->n_members; i++)
+		if (strcmp(cfg->members[i].id, id) == 0)
+			return i == cfg->self ? -1 : (int)i;
+	return -1;
+}
+
 /*
  * A member holds at most INBOUND_PER_MEMBER_MAX connections: a peer that
  * redials leaves its old one half-open, so the newest wins.
@@ -206,7 +221,7 @@ conn_bind(struct inbound_conn *c, int member)
 	if (lis->per_member[member] >= INBOUND_PER_MEMBER_MAX)
 		TAILQ_FOREACH(old, &lis->conns, entry)
 			if (old->member == member) {
-				lis->d->counters.member_replaced++;
+				lis->stats.member_replaced++;
 				ratelog(lis, WHY_REPLACED, "inbound %s peer=%s "
 				    "closed: replaced by %s (at most %d per "
 				    "member)", old->name, member_name(old),
@@ -229,7 +244,7 @@ conn_consume(struct inbound_conn *c, size_t used)
 static int
 conn_auth(struct inbound_conn *c)
 {
-	struct electd *d = c->lis->d;
+	struct inbound_listener *lis = c->lis;
 	size_t used = 0, want = c->len < AUTH_MSG_MAX ? c->len : AUTH_MSG_MAX;
 	char id[WIRE_ID_MAX + 1], mac[AUTH_HEX_LEN + 1], esc[WIRE_ID_MAX * 4 + 1];
 	const char *why = NULL;
@@ -243,17 +258,16 @@ conn_auth(struct inbound_conn *c)
 		why = "not-kevyauth";
 		break;
 	case AUTH_OK:
-		x = elector_member_find(d->el, id);
-		if (x < 0 || (size_t)x == elector_self(d->el))
+		if ((x = member_of(lis, id)) < 0)
 			why = "unknown-id";
-		else if (!auth_response_is_valid(d->auth, c->challenge, id,
-		    d->cfg->node_id, mac, strlen(mac)))
+		else if (!auth_response_is_valid(lis->cfg.auth, c->challenge,
+		    id, lis->cfg.cfg->node_id, mac, strlen(mac)))
 			why = "bad-mac";
 		break;
 	}
 	if (why != NULL) {
-		d->counters.auth_failures++;
-		ratelog(c->lis, WHY_AUTH, "inbound %s auth refused reason=%s "
+		lis->stats.auth_failures++;
+		ratelog(lis, WHY_AUTH, "inbound %s auth refused reason=%s "
 		    "id=%s", c->name, why, id[0] == '\0' ? "-" :
 		    log_escape(esc, sizeof(esc), id, strlen(id)));
 		conn_free(c, "auth-failed");
@@ -270,7 +284,6 @@ static int
 conn_drain(struct inbound_conn *c)
 {
 	struct inbound_listener *lis = c->lis;
-	struct electd *d = lis->d;
 	int r;
 
 	if (c->state == INBOUND_AUTH && (r = conn_auth(c)) != 0)
@@ -294,7 +307,7 @@ conn_drain(struct inbound_conn *c)
 		if (st == WIRE_ERROR) {
 			char bytes[64];
 
-			d->counters.decode_errors++;
+			lis->stats.decode_errors++;
 			ratelog(lis, WHY_BAD_FRAME, "inbound %s bad frame "
 			    "reason=\"%s\" bytes=%s", c->name, why,
 			    log_escape(bytes, sizeof(bytes), c->in,
@@ -306,7 +319,7 @@ conn_drain(struct inbound_conn *c)
 		if (!limit_bucket_take_backlog(&c->bucket, lis->frames_per_s,
 		    INBOUND_FRAMES_BURST, INBOUND_BACKLOG_CREDIT_MS,
 		    clock_now_ms())) {
-			d->counters.floods++;
+			lis->stats.floods++;
 			ratelog(lis, WHY_FLOOD, "inbound %s peer=%s closed: over "
 			    "%" PRIu64 " frames per second", c->name,
 			    member_name(c), lis->frames_per_s);
@@ -316,29 +329,34 @@ conn_drain(struct inbound_conn *c)
 		conn_consume(c, used);
 		if (st == WIRE_SKIP)
 			continue;
-		x = elector_member_find(d->el, f.id);
 		/* The sender of one connection never changes. */
-		if (c->member >= 0 && x != c->member) {
-			d->counters.sender_changes++;
+		if (c->member >= 0 && strcmp(f.id, member_name(c)) != 0) {
+			lis->stats.sender_changes++;
 			ratelog(lis, WHY_SENDER_CHANGED, "inbound %s sender "
 			    "changed from %s to %s", c->name, member_name(c),
 			    log_escape(esc, sizeof(esc), f.id, strlen(f.id)));
 			conn_free(c, "sender-changed");
 			return -1;
 		}
-		if (core_on_frame(d, &f, &why) == -1) {
-			ratelog(lis, WHY_NOT_MEMBER, "inbound %s frame from %s "
-			    "id=%s", c->name, x >= 0 ? "this node's own" :
-			    "non-member", log_escape(esc, sizeof(esc), f.id,
-			    strlen(f.id)));
-			conn_free(c, why);
-			return -1;
-		}
-		c->last_frame_ms = clock_now_ms();
+		/* Bound to its sender before the frame is applied. */
 		if (c->member < 0) {
+			if ((x = member_of(lis, f.id)) < 0) {
+				lis->stats.rejected_senders++;
+				ratelog(lis, WHY_NOT_MEMBER, "inbound %s frame "
+				    "from %s id=%s", c->name,
+				    strcmp(f.id, lis->cfg.cfg->node_id) == 0 ?
+				    "this node's own" : "non-member",
+				    log_escape(esc, sizeof(esc), f.id,
+				    strlen(f.id)));
+				conn_free(c, "not-a-member");
+				return -1;
+			}
 			conn_bind(c, x);
 			conn_set_state(c, INBOUND_FRAMES, "first-frame");
 		}
+		/* Held frames are a maybe-real peer's: the connection stays. */
+		lis->ops->frame(lis->ctx, (size_t)c->member, &f);
+		c->last_frame_ms = clock_now_ms();
 	}
 	return 0;
 }
@@ -379,20 +397,19 @@ on_deadline(evutil_socket_t fd, short what, void *arg)
 {
 	struct inbound_conn *c = arg;
 	struct inbound_listener *lis = c->lis;
-	struct electd *d = lis->d;
 	uint64_t now, quiet;
 
 	(void)fd;
 	(void)what;
 	if (c->state == INBOUND_AUTH) {
-		d->counters.auth_failures++;
+		lis->stats.auth_failures++;
 		ratelog(lis, WHY_AUTH, "inbound %s auth refused "
 		    "reason=timeout after_ms=%d", c->name, AUTH_TIMEOUT_MS);
 		conn_free(c, "auth-timeout");
 		return;
 	}
 	if (c->state == INBOUND_HELLO) {
-		d->counters.hello_timeouts++;
+		lis->stats.hello_timeouts++;
 		ratelog(lis, WHY_HELLO_TIMEOUT, "inbound %s closed: no valid "
 		    "frame within %" PRIu64 " ms", c->name, lis->hello_ms);
 		conn_free(c, "hello-timeout");
@@ -410,7 +427,7 @@ on_deadline(evutil_socket_t fd, short what, void *arg)
 		arm(c->deadline, lis->idle_ms - quiet);
 		return;
 	}
-	d->counters.idle_timeouts++;
+	lis->stats.idle_timeouts++;
 	ratelog(lis, WHY_IDLE, "inbound %s peer=%s closed: no frame for %"
 	    PRIu64 " ms", c->name, member_name(c), quiet);
 	conn_free(c, "idle");
@@ -442,7 +459,7 @@ evict_one(struct inbound_listener *lis)
 
 	TAILQ_FOREACH(c, &lis->conns, entry)
 		if (c->state != INBOUND_FRAMES) {
-			lis->d->counters.evictions++;
+			lis->stats.evictions++;
 			ratelog(lis, WHY_EVICTED, "inbound %s evicted: %zu "
 			    "connections, it has not identified itself",
 			    c->name, lis->cap);
@@ -483,7 +500,7 @@ on_accept(int fd, const struct sockaddr *sa, socklen_t salen, void *arg)
 	(void)salen;
 	name_of(sa, name, sizeof(name));
 	if (lis->check_sources && !srcaddr_is_allowed(&lis->sources, sa)) {
-		lis->d->counters.sources_refused++;
+		lis->stats.sources_refused++;
 		ratelog(lis, WHY_SOURCE, "inbound %s refused: not a member's "
 		    "address (peer_source_check)", name);
 		close(fd);
@@ -506,10 +523,10 @@ on_accept(int fd, const struct sockaddr *sa, socklen_t salen, void *arg)
 	memcpy(c->name, name, sizeof(c->name));
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
-	if ((c->rd = event_new(lis->d->base, fd, EV_READ | EV_PERSIST, on_read,
-	    c)) == NULL || (c->deadline = evtimer_new(lis->d->base,
+	if ((c->rd = event_new(lis->cfg.base, fd, EV_READ | EV_PERSIST, on_read,
+	    c)) == NULL || (c->deadline = evtimer_new(lis->cfg.base,
 	    on_deadline, c)) == NULL ||
-	    (lis->d->auth != NULL && start_auth(c) == -1) ||
+	    (lis->cfg.auth != NULL && start_auth(c) == -1) ||
 	    event_add(c->rd, NULL) == -1) {
 		log_warnx("inbound %s refused: cannot set it up", name);
 		if (c->rd != NULL)
@@ -533,7 +550,7 @@ on_accept(int fd, const struct sockaddr *sa, socklen_t salen, void *arg)
 static void
 setup_sources(struct inbound_listener *lis)
 {
-	const struct config *cfg = lis->d->cfg;
+	const struct config *cfg = lis->cfg.cfg;
 
 	if (!cfg->peer_source_check)
 		return;
@@ -551,10 +568,10 @@ setup_sources(struct inbound_listener *lis)
 }
 
 struct inbound_listener *
-inbound_listen(struct electd *d, size_t cap, char *err, size_t errlen)
+inbound_listen(const struct inbound_config *cfg, const struct inbound_ops *ops,
+    void *ctx, char *err, size_t errlen)
 {
-	const struct config_hostport *hp = &d->cfg->listen;
-	const struct elector_timing *t = elector_timing(d->el);
+	const struct config_hostport *hp = &cfg->cfg->listen;
 	struct inbound_listener *lis;
 	int fd;
 
@@ -562,24 +579,33 @@ inbound_listen(struct electd *d, size_t cap, char *err, size_t errlen)
 	if ((fd = acceptor_bind_tcp(hp->host, hp->port, err, errlen)) == -1)
 		return NULL;
 	if ((lis = calloc(1, sizeof(*lis))) == NULL ||
-	    (lis->acc = acceptor_new(d->base, fd, "election", on_accept,
+	    (lis->acc = acceptor_new(cfg->base, fd, "election", on_accept,
 	    lis)) == NULL) {
 		free(lis);
 		close(fd);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	lis->d = d;
-	lis->cap = cap < INBOUND_CONNS_MAX ? cap : INBOUND_CONNS_MAX;
+	lis->cfg = *cfg;
+	lis->ops = ops;
+	lis->ctx = ctx;
+	lis->cap = cfg->cap < INBOUND_CONNS_MAX ? cfg->cap : INBOUND_CONNS_MAX;
 	TAILQ_INIT(&lis->conns);
-	lis->frames_per_s = INBOUND_FRAMES_PER_S + 2 * 1000 / t->hb_interval_ms;
-	lis->hello_ms = INBOUND_HELLO_DOWN_AFTERS * t->down_after_ms;
-	lis->idle_ms = INBOUND_IDLE_DOWN_AFTERS * t->down_after_ms;
+	lis->frames_per_s = INBOUND_FRAMES_PER_S + 2 * 1000 /
+	    cfg->hb_interval_ms;
+	lis->hello_ms = INBOUND_HELLO_DOWN_AFTERS * cfg->down_after_ms;
+	lis->idle_ms = INBOUND_IDLE_DOWN_AFTERS * cfg->down_after_ms;
 	setup_sources(lis);
 	log_info("election listening on %s:%u auth=%s connections_max=%zu",
-	    hp->host, (unsigned)hp->port, d->auth != NULL ? "on" : "off",
+	    hp->host, (unsigned)hp->port, cfg->auth != NULL ? "on" : "off",
 	    lis->cap);
 	return lis;
+}
+
+const struct inbound_stats *
+inbound_stats(const struct inbound_listener *lis)
+{
+	return &lis->stats;
 }
 
 void

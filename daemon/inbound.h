@@ -13,7 +13,14 @@
 
 #include <stddef.h>
 
-struct electd;
+#include <stdint.h>
+
+#include "elector.h"
+#include "wire.h"
+
+struct auth_key;
+struct config;
+struct event_base;
 struct inbound_listener;
 
 /*
@@ -52,9 +59,46 @@ struct inbound_listener;
  */
 #define INBOUND_IDLE_DOWN_AFTERS 3
 
-/* Listen on the configured address, cap connections at cap. */
-struct inbound_listener *inbound_listen(struct electd *, size_t cap,
-    char *err, size_t errlen);
+/* What the listener needs, copied at creation. */
+struct inbound_config {
+	struct event_base *base;
+	const struct config *cfg;     /* listen, members, self, node_id,
+	                                 peer_source_check; outlives it */
+	const struct auth_key *auth;  /* NULL: authentication off */
+	uint64_t hb_interval_ms;      /* for the frame rate limit */
+	uint64_t down_after_ms;       /* for the hello and idle timeouts */
+	size_t cap;                   /* connections at once (fdbudget) */
+};
+
+/* Its one way into the core. */
+struct inbound_ops {
+	/*
+	 * A decoded frame from member: the connection is bound to it (its
+	 * id checked, the first frame fixed it). The verdict is only
+	 * informative: a held frame keeps its connection.
+	 */
+	enum elector_verdict (*frame)(void *ctx, size_t member,
+	    const struct wire_frame *);
+};
+
+/* Connections closed or refused, by reason; /metrics reads them. */
+struct inbound_stats {
+	uint64_t decode_errors;      /* a frame that does not decode */
+	uint64_t rejected_senders;   /* frames naming a non-member or us */
+	uint64_t sender_changes;     /* a second sender id on one connection */
+	uint64_t sources_refused;    /* peer_source_check: not a member's IP */
+	uint64_t auth_failures;      /* no, wrong or late KEVYAUTH */
+	uint64_t floods;             /* over the frames-per-second limit */
+	uint64_t hello_timeouts;     /* no valid frame in time */
+	uint64_t evictions;          /* at the cap, for a newer connection */
+	uint64_t idle_timeouts;      /* identified, but no frame for long */
+	uint64_t member_replaced;    /* a member's oldest, for its newest */
+};
+
+/* Listen on cfg->cfg->listen; frames go to ops with ctx. */
+struct inbound_listener *inbound_listen(const struct inbound_config *,
+    const struct inbound_ops *, void *ctx, char *err, size_t errlen);
+const struct inbound_stats *inbound_stats(const struct inbound_listener *);
 void inbound_free(struct inbound_listener *);
 /* Connections currently open from member i (after its first frame). */
 unsigned inbound_count(const struct inbound_listener *, size_t member);

@@ -25,7 +25,7 @@
 #include <event2/util.h>
 
 #include "auth.h"
-#include "electd.h"
+#include "config.h"
 #include "clock.h"
 #include "link.h"
 #include "rng.h"
@@ -37,7 +37,10 @@
 #define LINK_REASON_MAX 64  /* bytes of a failure reason in a log line */
 
 struct link {
-	struct electd *d;
+	struct link_config cfg;
+	const struct link_ops *ops;
+	void *ctx;
+	uint64_t rng;                 /* jitter */
 	size_t member;
 	const char *id;
 	enum link_state state;
@@ -112,7 +115,7 @@ drop_connection(struct link *l)
 static uint64_t
 connect_cap_ms(const struct link *l)
 {
-	uint64_t cap = 2 * elector_timing(l->d->el)->hb_interval_ms;
+	uint64_t cap = 2 * l->cfg.hb_interval_ms;
 
 	if (cap > LINK_BACKOFF_MAX_MS)
 		cap = LINK_BACKOFF_MAX_MS;
@@ -163,7 +166,7 @@ link_fail(struct link *l, const char *reason)
 		l->backoff_ms = cap;
 	delay = l->backoff_ms;
 	/* Half to full delay: peers that fail together retry apart. */
-	wait = delay / 2 + rng_below(&l->d->rng, delay / 2 + 1);
+	wait = delay / 2 + rng_below(&l->rng, delay / 2 + 1);
 	l->backoff_ms = 2 * delay < cap ? 2 * delay : cap;
 	l->failed++;
 	/* One line per step; at the cap, silence until something changes. */
@@ -195,7 +198,7 @@ link_stable(struct link *l)
 static uint64_t
 link_stable_ms(const struct link *l)
 {
-	uint64_t ms = elector_timing(l->d->el)->down_after_ms;
+	uint64_t ms = l->cfg.down_after_ms;
 
 	if (ms < LINK_STABLE_MIN_MS)
 		ms = LINK_STABLE_MIN_MS;
@@ -215,7 +218,7 @@ link_up(struct link *l)
 	l->stable = false;
 	link_set_state(l, LINK_UP, NULL);
 	arm(l, link_stable_ms(l));
-	core_link_up(l->d, l->member);
+	l->ops->up(l->ctx, l->member);
 }
 
 /*
@@ -242,9 +245,9 @@ answer_challenge(struct link *l, struct evbuffer *in)
 		break;
 	}
 	evbuffer_drain(in, used);
-	if (auth_response(l->d->auth, chall, l->d->cfg->node_id, l->id,
+	if (auth_response(l->cfg.auth, chall, l->cfg.cfg->node_id, l->id,
 	    mac) == -1 ||
-	    (n = auth_encode_response(l->d->cfg->node_id, mac, buf,
+	    (n = auth_encode_response(l->cfg.cfg->node_id, mac, buf,
 	    sizeof(buf))) == 0 ||
 	    bufferevent_write(l->bev, buf, n) == -1) {
 		link_fail(l, "auth-answer-failed");
@@ -296,7 +299,7 @@ on_event(struct bufferevent *bev, short what, void *arg)
 		 * it once data sits unacknowledged for down_after, and redial.
 		 */
 		setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &uto, sizeof(uto));
-		if (l->d->auth == NULL)
+		if (l->cfg.auth == NULL)
 			link_up(l);
 		else {
 			/* No frame before we answered the acceptor's challenge. */
@@ -320,7 +323,7 @@ on_event(struct bufferevent *bev, short what, void *arg)
 static uint64_t
 link_timeout_ms(const struct link *l)
 {
-	uint64_t ms = elector_timing(l->d->el)->down_after_ms;
+	uint64_t ms = l->cfg.down_after_ms;
 
 	if (ms < LINK_CONNECT_TIMEOUT_MIN_MS)
 		ms = LINK_CONNECT_TIMEOUT_MIN_MS;
@@ -333,9 +336,9 @@ static void
 start_connect(struct link *l, const struct sockaddr *sa, socklen_t len)
 {
 	struct timeval wto;
-	uint64_t ms = elector_timing(l->d->el)->down_after_ms;
+	uint64_t ms = l->cfg.down_after_ms;
 
-	l->bev = bufferevent_socket_new(l->d->base, -1,
+	l->bev = bufferevent_socket_new(l->cfg.base, -1,
 	    BEV_OPT_CLOSE_ON_FREE);
 	if (l->bev == NULL) {
 		link_fail(l, "bufferevent-failed");
@@ -372,7 +375,7 @@ on_resolved(int result, struct evutil_addrinfo *res, void *arg)
 static void
 link_connect(struct link *l)
 {
-	const struct config_hostport *hp = &l->d->cfg->members[l->member].election;
+	const struct config_hostport *hp = &l->cfg.cfg->members[l->member].election;
 	struct evutil_addrinfo hints;
 	char port[8];
 
@@ -384,7 +387,7 @@ link_connect(struct link *l)
 	snprintf(port, sizeof(port), "%u", (unsigned)hp->port);
 	link_set_state(l, LINK_RESOLVING, NULL);
 	/* Literal addresses answer at once; names go to evdns, never block. */
-	l->req = evdns_getaddrinfo(l->d->dns, hp->host, port, &hints,
+	l->req = evdns_getaddrinfo(l->cfg.dns, hp->host, port, &hints,
 	    on_resolved, l);
 }
 
@@ -406,18 +409,21 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 }
 
 struct link *
-link_new(struct electd *d, size_t member)
+link_new(const struct link_config *cfg, const struct link_ops *ops, void *ctx)
 {
 	struct link *l;
 
 	if ((l = calloc(1, sizeof(*l))) == NULL)
 		return NULL;
-	l->d = d;
-	l->member = member;
-	l->id = d->cfg->members[member].id;
+	l->cfg = *cfg;
+	l->ops = ops;
+	l->ctx = ctx;
+	l->rng = cfg->seed;
+	l->member = cfg->member;
+	l->id = cfg->cfg->members[cfg->member].id;
 	l->backoff_ms = LINK_BACKOFF_MIN_MS;
 	l->state = LINK_BACKOFF;
-	if ((l->timer = evtimer_new(d->base, on_timer, l)) == NULL) {
+	if ((l->timer = evtimer_new(cfg->base, on_timer, l)) == NULL) {
 		free(l);
 		return NULL;
 	}
@@ -435,20 +441,16 @@ link_free(struct link *l)
 	free(l);
 }
 
-void
+bool
 link_send(struct link *l, const uint8_t *buf, size_t len)
 {
 	struct evbuffer *out;
 
-	if (l->state != LINK_UP) {
-		l->d->counters.frames_dropped++;
-		return;
-	}
+	if (l->state != LINK_UP)
+		return false;
 	out = bufferevent_get_output(l->bev);
 	/* A peer that stopped reading must not grow our memory. */
-	if (evbuffer_get_length(out) + len > LINK_OUT_MAX) {
-		l->d->counters.frames_dropped++;
-		return;
-	}
-	evbuffer_add(out, buf, len);
+	if (evbuffer_get_length(out) + len > LINK_OUT_MAX)
+		return false;
+	return evbuffer_add(out, buf, len) == 0;
 }

@@ -31,10 +31,14 @@
 #ifndef LINK_H
 #define LINK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-struct electd;
+struct auth_key;
+struct config;
+struct event_base;
+struct evdns_base;
 struct link;
 
 #define LINK_CONNECT_TIMEOUT_MS 2000   /* connect / unacked-data timeout: */
@@ -68,10 +72,30 @@ enum link_state {
 	LINK_BACKOFF,         /* waiting to retry */
 };
 
-struct link *link_new(struct electd *, size_t member);
+/* What a link needs, copied at creation. */
+struct link_config {
+	struct event_base *base;
+	struct evdns_base *dns;       /* names resolve without blocking */
+	const struct config *cfg;     /* members' ids and addresses, node_id;
+	                                 outlives the link */
+	size_t member;                /* the peer: an index in cfg->members */
+	const struct auth_key *auth;  /* NULL: authentication off */
+	uint64_t hb_interval_ms;      /* connect-failure backoff cap */
+	uint64_t down_after_ms;       /* timeouts, stability */
+	uint64_t seed;                /* of the jitter's PRNG */
+};
+
+/* Its one way into the core. */
+struct link_ops {
+	/* The link is usable: its first frame should be a fresh heartbeat. */
+	void (*up)(void *ctx, size_t member);
+};
+
+struct link *link_new(const struct link_config *, const struct link_ops *,
+    void *ctx);
 void link_free(struct link *);
-/* Queue bytes of one frame; dropped (and counted) unless the link is up. */
-void link_send(struct link *, const uint8_t *buf, size_t len);
+/* Queue bytes of one frame: false (dropped) unless the link is up. */
+bool link_send(struct link *, const uint8_t *buf, size_t len);
 enum link_state link_state(const struct link *);
 const char *link_state_name(enum link_state);
 

@@ -25,7 +25,10 @@
 #include <event2/event.h>
 
 #include "auth.h"
+#include "change.h"
+#include "changelog.h"
 #include "config.h"
+#include "core.h"
 #include "ctl.h"
 #include "electd.h"
 #include "fdbudget.h"
@@ -38,6 +41,7 @@
 #include "notify.h"
 #include "preflight.h"
 #include "reload.h"
+#include "rng.h"
 #include "util.h"
 
 #define KEVY_ELECTD_VERSION "0.1.0"
@@ -51,6 +55,7 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: kevy-electd [-ft] [-c file]\n"
 	    "       kevy-electd --gen-key file\n"
+	    "       kevy-electd --dump-config md|man\n"
 	    "  -c file    configuration (default %s)\n"
 	    "  -t         check the configuration and every file a start\n"
 	    "             checks (auth_key_file, notify_exec, state_dir and\n"
@@ -61,6 +66,10 @@ usage(FILE *f)
 	    "             write a new random peer key for auth_key_file to\n"
 	    "             file (mode 0600, never over an existing file; \"-\":\n"
 	    "             standard output) and exit\n"
+	    "  --dump-config md|man\n"
+	    "             print the key reference of the configuration, made\n"
+	    "             from the schema, as docs/configuration.md (md) or\n"
+	    "             kevy-electd.conf(5) (man) hold it, and exit\n"
 	    "  --version  print the version and exit\n"
 	    "  --help     print this help and exit\n"
 	    "exit status:\n"
@@ -160,9 +169,72 @@ ctl_alive(void *ctx)
 static const struct status *
 ctl_watched(void *ctx)
 {
-	const struct electd *d = ctx;
+	return core_published(ctx);
+}
 
-	return d->published;
+static enum elector_verdict
+peer_frame(void *ctx, size_t member, const struct wire_frame *f)
+{
+	return core_on_frame(ctx, member, f);
+}
+
+static void
+peer_link_up(void *ctx, size_t member)
+{
+	core_link_up(ctx, member);
+}
+
+/* WATCH clients: a STATUS line whenever a field they show changed. */
+static void
+watch_on_change(void *ctx, const struct change *ch)
+{
+	if (ch->watched && ctx != NULL)
+		ctl_publish(ctx, ch->now);
+}
+
+/*
+ * The change pipeline's subscribers, in the order they hear a change:
+ * the log first (the record of what happened), then the notify hook,
+ * the service manager, WATCH clients.
+ */
+static int
+subscribe(struct electd *d)
+{
+	d->changelog.el = d->el;
+	d->changelog.store = &d->store;
+	if (change_subscribe(&d->changes, "log", changelog_on_change,
+	    &d->changelog) == -1 ||
+	    (d->hook != NULL && change_subscribe(&d->changes, "hook",
+	    hook_on_change, d->hook) == -1) ||
+	    change_subscribe(&d->changes, "notify", notify_on_change,
+	    NULL) == -1 ||
+	    change_subscribe(&d->changes, "watch", watch_on_change,
+	    d->ctl) == -1)
+		return -1;
+	return 0;
+}
+
+/* Outbound links to every other member. */
+static int
+start_links(struct electd *d)
+{
+	static const struct link_ops ops = { peer_link_up };
+	const struct elector_timing *t = elector_timing(d->el);
+	struct link_config lc = {
+		.base = d->base, .dns = d->dns, .cfg = d->cfg, .auth = d->auth,
+		.hb_interval_ms = t->hb_interval_ms,
+		.down_after_ms = t->down_after_ms,
+	};
+
+	for (size_t i = 0; i < d->cfg->n_members; i++) {
+		if (i == d->cfg->self)
+			continue;
+		lc.member = i;
+		lc.seed = rng_next(&d->rng);
+		if ((d->links[i] = link_new(&lc, &ops, d)) == NULL)
+			return -1;
+	}
+	return 0;
 }
 
 static int
@@ -208,18 +280,25 @@ start(struct electd *d, char *err, size_t errlen)
 	cc.clients_max = d->fds.ctl;
 	if ((d->ctl = ctl_new(d->base, &cc, &ops, d, err, errlen)) == NULL)
 		return -1;
-	if ((d->inbound = inbound_listen(d, d->fds.inbound, err, errlen)) ==
-	    NULL)
-		return -1;
+	{
+		static const struct inbound_ops iops = { peer_frame };
+		const struct elector_timing *t = elector_timing(d->el);
+		struct inbound_config ic = {
+			.base = d->base, .cfg = d->cfg, .auth = d->auth,
+			.hb_interval_ms = t->hb_interval_ms,
+			.down_after_ms = t->down_after_ms,
+			.cap = d->fds.inbound,
+		};
+
+		if ((d->inbound = inbound_listen(&ic, &iops, d, err,
+		    errlen)) == NULL)
+			return -1;
+	}
 	if (d->cfg->http_enabled && (d->http = http_new(d, err, errlen)) == NULL)
 		return -1;
-	for (size_t i = 0; i < d->cfg->n_members; i++) {
-		if (i == d->cfg->self)
-			continue;
-		if ((d->links[i] = link_new(d, i)) == NULL) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
+	if (subscribe(d) == -1 || start_links(d) == -1) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
 	}
 	return 0;
 }
@@ -311,6 +390,7 @@ main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "gen-key", required_argument, NULL, 'k' },
+		{ "dump-config", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -328,6 +408,12 @@ main(int argc, char **argv)
 		case 't': check_only = true; break;
 		case 'f': foreground = true; break;
 		case 'k': key_file = optarg; break;
+		case 'D':
+			if (config_dump(stdout, optarg) == -1) {
+				usage(stderr);
+				return EXIT_USAGE;
+			}
+			return fflush(stdout) == 0 ? 0 : EXIT_RUNTIME;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("kevy-electd %s\n", KEVY_ELECTD_VERSION); return 0;
 		default: usage(stderr); return EXIT_USAGE;
@@ -390,7 +476,7 @@ main(int argc, char **argv)
 	/* Sockets bound and state loaded: only now are we ready. */
 	if (notify_send("READY=1") == -1)
 		log_warn("notify READY");
-	core_notify_status(d.published);
+	notify_status(core_published(&d));
 	watchdog = start_watchdog(&d);
 	if (event_base_dispatch(d.base) == -1) {
 		log_error("event loop failed");

@@ -3,6 +3,8 @@
  * does not read must never stall the daemon.
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +12,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "change.h"
+#include "log.h"
 #include "notify.h"
 #include "num.h"
 
@@ -69,4 +73,24 @@ notify_send(const char *msg)
 	    slen);
 	close(fd);
 	return n == (ssize_t)strlen(msg) ? 0 : -1;
+}
+
+void
+notify_status(const struct status *st)
+{
+	char msg[NOTIFY_MSG_MAX];
+
+	snprintf(msg, sizeof(msg), "STATUS=role=%s epoch=%" PRIu64
+	    " primary=%s", wire_role_label(st->role), st->epoch,
+	    st->primary[0] ? st->primary : "none");
+	if (notify_send(msg) == -1)
+		log_warn("notify STATUS");
+}
+
+void
+notify_on_change(void *ctx, const struct change *ch)
+{
+	(void)ctx;
+	if (ch->moved)
+		notify_status(ch->now);
 }

@@ -21,4 +21,11 @@ bool notify_enabled(void);
  */
 uint64_t notify_watchdog_usec(void);
 
+struct change;
+struct status;
+/* STATUS=role=... epoch=... primary=...: what systemctl status shows. */
+void notify_status(const struct status *);
+/* change_fn: a new STATUS= whenever role, epoch or primary moved. */
+void notify_on_change(void *ctx, const struct change *);
+
 #endif

@@ -42,6 +42,7 @@
 #include "auth.h"
 #include "cluster.h"
 #include "config.h"
+#include "core.h"
 #include "electd.h"
 #include "link.h"
 #include "log.h"
@@ -212,6 +213,28 @@ proc_start(void)
 	ck_assert_msg(core_start(&P.d, err, sizeof(err)) == 0, "%s", err);
 }
 
+/* The core's heartbeat on link up, as main.c wires it. */
+static void
+link_up(void *ctx, size_t member)
+{
+	core_link_up(ctx, member);
+}
+
+static struct link *
+new_link(size_t member)
+{
+	static const struct link_ops ops = { link_up };
+	const struct elector_timing *t = elector_timing(P.d.el);
+	struct link_config lc = {
+		.base = P.d.base, .dns = P.d.dns, .cfg = &P.cfg,
+		.member = member, .auth = &P.key,
+		.hb_interval_ms = t->hb_interval_ms,
+		.down_after_ms = t->down_after_ms, .seed = 1,
+	};
+
+	return link_new(&lc, &ops, &P.d);
+}
+
 static void
 proc_stop(void)
 {
@@ -358,7 +381,7 @@ dial_split(const uint8_t *msg, size_t len, size_t chall_len, size_t first,
 	enum link_state want = first < chall_len ? LINK_AUTH : LINK_UP;
 	int lfd;
 
-	ck_assert_ptr_nonnull(w.l = link_new(&P.d, N2));
+	ck_assert_ptr_nonnull(w.l = new_link(N2));
 	P.d.links[N2] = w.l;
 	ck_assert(pump_until(accepted, &r.fd));
 	ck_assert_msg(pump_until(link_is, &w), "%s: link=%s, not auth", what,

@@ -34,6 +34,7 @@
 #include <event2/event.h>
 
 #include "cluster.h"
+#include "change.h"
 #include "hook.h"
 #include "status.h"
 
@@ -210,7 +211,9 @@ rig_change(struct rig *r, enum wire_role role, uint64_t epoch,
 	r->st.epoch = epoch;
 	snprintf(r->st.primary, sizeof(r->st.primary), "%s", primary);
 	snprintf(r->st.primary_addr, sizeof(r->st.primary_addr), "%s", addr);
-	hook_on_change(r->hook, &r->old, &r->st);
+	hook_on_change(r->hook, &(struct change){ .was = &r->old,
+	    .now = &r->st, .watched = true,
+	    .moved = change_is_move(&r->old, &r->st) });
 }
 
 /* Run the loop until every queued run is over (each step is an event). */
@@ -246,7 +249,8 @@ START_TEST(only_role_and_primary_changes_run_the_hook)
 	r.old = r.st;
 	r.st.quorum = true;
 	r.st.fenced = true;
-	hook_on_change(r.hook, &r.old, &r.st);
+	hook_on_change(r.hook, &(struct change){ .was = &r.old, .now = &r.st,
+	    .watched = true, .moved = change_is_move(&r.old, &r.st) });
 	ck_assert_uint_eq(hook_pending(r.hook), 0);
 	rig_change(&r, WIRE_ROLE_CANDIDATE, 5, "", "");
 	rig_change(&r, WIRE_ROLE_PRIMARY, 5, "n1", "10.0.0.1:6379");

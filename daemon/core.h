@@ -1,0 +1,56 @@
+/*
+ * core: the pure elector inside the event loop. It feeds the elector
+ * frames (from inbound.c, bound to their sender), the clock and the local
+ * server's health; routes the frames that come out to the links; arms
+ * the one timer at the elector's next deadline; and ends every elector
+ * call in one change record for the change pipeline (change.h). Nothing
+ * else in the daemon calls the elector.
+ */
+#ifndef CORE_H
+#define CORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "elector.h"
+#include "status.h"
+#include "wire.h"
+
+struct electd;
+
+/* What the core counted; read by /metrics through core_stats(). */
+struct core_stats {
+	uint64_t frames_in[WIRE_ANNOUNCE + 1];  /* by enum wire_verb */
+	uint64_t frames_out[WIRE_ANNOUNCE + 1];
+	uint64_t frames_dropped;     /* link not up, or its output full */
+	uint64_t frames_silenced;    /* not sent: local server down */
+	uint64_t rejected_senders;   /* frames naming a non-member or us */
+	uint64_t frames_held;        /* epoch beyond max_epoch_jump */
+};
+
+/* Load the state, make the elector, take the first snapshot. */
+int core_start(struct electd *, char *err, size_t errlen);
+void core_stop(struct electd *);
+
+/*
+ * A decoded frame from member (its connection is bound to it: inbound.c
+ * checked the id). The verdict says whether the connection may stay.
+ */
+enum elector_verdict core_on_frame(struct electd *, size_t member,
+    const struct wire_frame *);
+/* A link to member just came up: its first frame is a fresh heartbeat. */
+void core_link_up(struct electd *, size_t member);
+
+/* The local server pushed OFFSET (health gating counts it as alive). */
+void core_set_offset(struct electd *, uint64_t offset);
+/* The local server pushed OFFSET or ALIVE: it lives (health gating). */
+void core_local_alive(struct electd *);
+
+/* A fresh snapshot of role, epoch, primary, peers. */
+void core_status(struct electd *, struct status *);
+/* The snapshot WATCH clients saw last. */
+const struct status *core_published(const struct electd *);
+const struct core_stats *core_stats(const struct electd *);
+const struct elector_stats *core_elector_stats(const struct electd *);
+
+#endif

@@ -3,11 +3,14 @@
  * (refusing to start over a live daemon or over a file that is not a
  * socket), gives it its mode and group, accepts clients in bounded
  * batches (acceptor.c) up to its share of the descriptor budget (at most
- * CTL_CLIENTS_MAX) and keeps the list of them; ctl_client.c runs each one.
- * It must never block the loop, never delete a file it did not create and
- * never accept past the cap: at the cap the listener is disabled, and
- * re-enabled when a client leaves; out of descriptors, the acceptor
- * pauses itself for a moment.
+ * CTL_CLIENTS_MAX), keeps the lists of them, formats each WATCH line once
+ * for all watchers, and frees closed clients at the end of the loop
+ * iteration (the reaper; the rule is in ctl_int.h). ctl_client.c runs
+ * each client. It must never block the loop, never delete a file it did
+ * not create, never accept past the cap (at the cap the listener is
+ * disabled, and re-enabled when a client is freed; out of descriptors,
+ * the acceptor pauses itself for a moment) and never free a client
+ * anywhere but in the reaper and ctl_free.
  */
 #define _GNU_SOURCE /* struct ucred: who connected, and may it write */
 
@@ -27,24 +30,20 @@
 
 #include "acceptor.h"
 #include "ctl.h"
+#include "ctl_int.h"
 #include "log.h"
 
 struct ctl {
-	struct event_base	*base;
 	struct acceptor		*acc;
 	size_t			 clients_max;
 	bool			 freeing;    /* ctl_free: no resuming */
 	char			 path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	dev_t			 dev;        /* the socket file we made, so */
 	ino_t			 ino;        /* we unlink only that one */
-	const struct ctl_ops	*ops;
-	void			*ctx;
 	struct ctl_perm		 perm;
-	struct ctl_client_list	 clients;
-	size_t			 n_clients;
+	struct ctl_shared	 sh;         /* ops, snapshot, lists, reaper */
+	size_t			 n_clients;  /* live and dead: descriptors */
 	uint64_t		 next_id;
-	struct status		*snap;       /* big: one, on the heap */
-	char			*scratch;    /* STATUS_JSON_MAX bytes */
 };
 
 bool
@@ -83,6 +82,23 @@ listener_resume(struct ctl *ctl)
 	log_info("ctl listener resumed clients=%zu", ctl->n_clients);
 }
 
+/*
+ * The end of a loop iteration for the clients killed in it: free them
+ * (their descriptors with them) and let the listener take more.
+ */
+static void
+reap(evutil_socket_t fd, short what, void *arg)
+{
+	struct ctl *ctl = arg;
+
+	(void)fd, (void)what;
+	while (!TAILQ_EMPTY(&ctl->sh.dead)) {
+		ctl_client_free(TAILQ_FIRST(&ctl->sh.dead));
+		ctl->n_clients--;
+	}
+	listener_resume(ctl);
+}
+
 static void
 on_accept(int fd, const struct sockaddr *sa, socklen_t salen, void *arg)
 {
@@ -108,7 +124,7 @@ on_accept(int fd, const struct sockaddr *sa, socklen_t salen, void *arg)
 		cred.gid = (gid_t)-1;
 	}
 	may_write = ctl_may_write(&ctl->perm, cred.uid, cred.gid);
-	if (ctl_client_new(ctl, ctl->base, fd, id, may_write) == NULL) {
+	if (ctl_client_new(&ctl->sh, fd, id, may_write) == NULL) {
 		log_warnx("ctl client %" PRIu64 " refused reason=no-memory", id);
 		return;
 	}
@@ -263,20 +279,22 @@ ctl_new(struct event_base *base, const struct ctl_config *cfg,
 	struct ctl *ctl;
 	int fd;
 
+	/* The snapshot is zeroed here, once: see fresh_status (ctl_client.c). */
 	if ((ctl = calloc(1, sizeof *ctl)) == NULL ||
-	    (ctl->snap = calloc(1, sizeof *ctl->snap)) == NULL ||
-	    (ctl->scratch = malloc(STATUS_JSON_MAX)) == NULL) {
+	    (ctl->sh.snap = calloc(1, sizeof *ctl->sh.snap)) == NULL ||
+	    (ctl->sh.reaper = event_new(base, -1, 0, reap, ctl)) == NULL) {
 		snprintf(err, errlen, "control socket: out of memory");
 		goto fail;
 	}
-	ctl->base = base;
 	ctl->clients_max = cfg->clients_max > 0 &&
 	    cfg->clients_max < CTL_CLIENTS_MAX ? cfg->clients_max :
 	    CTL_CLIENTS_MAX;
 	ctl->perm = cfg->perm;
-	ctl->ops = ops;
-	ctl->ctx = ctx;
-	TAILQ_INIT(&ctl->clients);
+	ctl->sh.base = base;
+	ctl->sh.ops = ops;
+	ctl->sh.ctx = ctx;
+	TAILQ_INIT(&ctl->sh.live);
+	TAILQ_INIT(&ctl->sh.dead);
 	if ((fd = bind_socket(ctl, cfg, err, errlen)) == -1)
 		goto fail;
 	if (listen(fd, ACCEPTOR_BACKLOG) == -1 ||
@@ -295,8 +313,9 @@ ctl_new(struct event_base *base, const struct ctl_config *cfg,
 
 fail:
 	if (ctl != NULL) {
-		free(ctl->scratch);
-		free(ctl->snap);
+		if (ctl->sh.reaper != NULL)
+			event_free(ctl->sh.reaper);
+		free(ctl->sh.snap);
 		free(ctl);
 	}
 	return NULL;
@@ -308,12 +327,13 @@ ctl_free(struct ctl *ctl)
 	if (ctl == NULL)
 		return;
 	ctl->freeing = true;
-	while (!TAILQ_EMPTY(&ctl->clients))
-		ctl_client_free(TAILQ_FIRST(&ctl->clients), "shutdown");
+	while (!TAILQ_EMPTY(&ctl->sh.live))
+		ctl_client_kill(TAILQ_FIRST(&ctl->sh.live), "shutdown");
+	reap(-1, 0, ctl);
+	event_free(ctl->sh.reaper);
 	acceptor_free(ctl->acc);
 	unlink_ours(ctl);
-	free(ctl->scratch);
-	free(ctl->snap);
+	free(ctl->sh.snap);
 	free(ctl);
 }
 
@@ -321,18 +341,19 @@ void
 ctl_publish(struct ctl *ctl, const struct status *st)
 {
 	struct ctl_client *c, *next;
+	char line[STATUS_LINE_MAX];   /* this call's alone */
 	size_t len;
 
 	/* Formatted once, whatever the number of watchers. */
-	if ((len = status_format(st, ctl->scratch, STATUS_JSON_MAX)) == 0) {
+	if ((len = status_format(st, line, sizeof line)) == 0) {
 		log_warnx("ctl publish reason=status-too-long");
 		return;
 	}
-	/* A push may drop (free) that watcher: step before pushing. */
-	for (c = TAILQ_FIRST(&ctl->clients); c != NULL; c = next) {
+	/* A push may kill that watcher, which leaves live: step first. */
+	for (c = TAILQ_FIRST(&ctl->sh.live); c != NULL; c = next) {
 		next = ctl_client_next(c);
 		if (ctl_client_is_watching(c))
-			ctl_client_push(c, ctl->scratch, len);
+			ctl_client_push(c, line, len);
 	}
 }
 
@@ -348,62 +369,9 @@ ctl_watchers(const struct ctl *ctl)
 	const struct ctl_client *c;
 	size_t n = 0;
 
-	for (c = TAILQ_FIRST(&ctl->clients); c != NULL; c = ctl_client_next(c))
+	for (c = TAILQ_FIRST(&ctl->sh.live); c != NULL;
+	    c = ctl_client_next(c))
 		if (ctl_client_is_watching(c))
 			n++;
 	return n;
-}
-
-struct ctl_client_list *
-ctl_svc_list(struct ctl *ctl)
-{
-	return &ctl->clients;
-}
-
-void
-ctl_svc_client_gone(struct ctl *ctl)
-{
-	ctl->n_clients--;
-	listener_resume(ctl);
-}
-
-/*
- * No memset per request (the struct is ~50 KB, most of it peers[] a small
- * cluster never uses): ops->status fills the header and the n_peers peers
- * in use (core_status clears each before filling it), which are all any
- * renderer reads. The snapshot is zeroed once, at allocation.
- */
-const struct status *
-ctl_svc_watched(struct ctl *ctl)
-{
-	if (ctl->ops->watched != NULL)
-		return ctl->ops->watched(ctl->ctx);
-	return ctl_svc_snapshot(ctl);
-}
-
-const struct status *
-ctl_svc_snapshot(struct ctl *ctl)
-{
-	ctl->ops->status(ctl->ctx, ctl->snap);
-	return ctl->snap;
-}
-
-void
-ctl_svc_set_offset(struct ctl *ctl, uint64_t offset)
-{
-	ctl->ops->set_offset(ctl->ctx, offset);
-}
-
-void
-ctl_svc_alive(struct ctl *ctl)
-{
-	if (ctl->ops->alive != NULL)
-		ctl->ops->alive(ctl->ctx);
-}
-
-char *
-ctl_svc_scratch(struct ctl *ctl, size_t *cap)
-{
-	*cap = STATUS_JSON_MAX;
-	return ctl->scratch;
 }

@@ -5,6 +5,10 @@
  * lines, one per change. Used by the local kevy server and by operators
  * with socat. Nothing a client does can block the loop or grow memory
  * without bound.
+ *
+ * This is all the daemon sees of it; how ctl.c (listener, admission) and
+ * ctl_client.c (one connection) divide the work is their private header,
+ * ctl_int.h, which nothing else may include.
  */
 #ifndef CTL_H
 #define CTL_H
@@ -12,7 +16,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/queue.h>
 #include <sys/types.h>
 
 #include "ctl_parse.h" /* CTL_LINE_MAX, CTL_ARGS_MAX */
@@ -29,8 +32,9 @@ struct event_base;
 #define CTL_ACCEPT_RETRY_MS 1000 /* listener paused on EMFILE: retry after */
 
 /*
- * What the control socket asks of the daemon. Both may call ctl_publish;
- * neither may call ctl_free.
+ * What the control socket asks of the daemon, the one seam to it: a verb's
+ * handler calls these directly (OFFSET <n>: set_offset). Any of them may
+ * call ctl_publish; none may call ctl_free.
  */
 struct ctl_ops {
 	void (*status)(void *ctx, struct status *out);
@@ -79,38 +83,21 @@ struct ctl;
  */
 struct ctl *ctl_new(struct event_base *, const struct ctl_config *,
     const struct ctl_ops *, void *ctx, char *err, size_t errlen);
-/* Close every client and the listener, unlink the socket file. */
+/*
+ * Close every client and the listener, unlink the socket file; every
+ * client is freed here and now. Not from inside ops.
+ */
 void ctl_free(struct ctl *);
 
-/* Push st to every WATCH client (the caller decides it changed). */
+/*
+ * Push st to every WATCH client (the caller decides it changed). The line
+ * is formatted once, here, and copied to each watcher's own output; a
+ * watcher too far behind is closed. Safe from inside ops: no client is
+ * freed before the loop iteration ends.
+ */
 void ctl_publish(struct ctl *, const struct status *st);
+/* Clients holding a descriptor (a closed one until the iteration ends). */
 size_t ctl_clients(const struct ctl *);
 size_t ctl_watchers(const struct ctl *);
-
-/*
- * Internal: the seam between ctl.c (listener, admission, the client list)
- * and ctl_client.c (one connection). Not for the rest of the daemon.
- */
-struct ctl_client;
-TAILQ_HEAD(ctl_client_list, ctl_client);
-
-/* Adopt fd (closed on failure) and join the list; NULL on failure. */
-struct ctl_client *ctl_client_new(struct ctl *, struct event_base *, int fd,
-    uint64_t id, bool may_write);
-/* Close now, whatever is queued; reason goes to the log. */
-void ctl_client_free(struct ctl_client *, const char *reason);
-struct ctl_client *ctl_client_next(const struct ctl_client *);
-bool ctl_client_is_watching(const struct ctl_client *);
-/* Queue one STATUS line to a watcher; drops it past CTL_WATCH_OUT_MAX. */
-void ctl_client_push(struct ctl_client *, const char *line, size_t len);
-
-/* Services ctl.c gives its clients (ctl_svc_: apart from the daemon's names). */
-struct ctl_client_list *ctl_svc_list(struct ctl *);
-void ctl_svc_client_gone(struct ctl *);          /* one left the list */
-const struct status *ctl_svc_snapshot(struct ctl *);
-const struct status *ctl_svc_watched(struct ctl *);
-void ctl_svc_set_offset(struct ctl *, uint64_t);
-void ctl_svc_alive(struct ctl *);
-char *ctl_svc_scratch(struct ctl *, size_t *cap); /* STATUS_JSON_MAX bytes */
 
 #endif

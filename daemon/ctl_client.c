@@ -10,17 +10,26 @@
  * does not read is dropped past CTL_WATCH_OUT_MAX, and a reply nobody takes
  * for CTL_WRITE_TIMEOUT_MS drops the client. Nothing here blocks.
  *
+ * A verb's handler calls the daemon's ops itself, first, and then renders
+ * its one reply line straight into this client's own output buffer (its
+ * bufferevent's), never into anything shared: whatever the daemon does
+ * meanwhile (publish to every watcher, say) cannot touch a reply.
+ *
  * States (all changes through client_set_state, which logs them):
  *   REQUESTS  request lines in, one reply line out for each
  *   WATCHING  STATUS lines pushed; input read and discarded but for QUIT
  *   CLOSING   a last reply (BYE, ERR line too long) or replies owed after
- *             the client's EOF are queued; input is no longer read; freed
+ *             the client's EOF are queued; input is no longer read; killed
  *             once the output drains
- * A client is freed at once on a socket error, a write timeout, an EOF
- * with nothing left to send, or a watcher's overflow; never touched after.
+ *   DEAD      killed (a socket error, a write timeout, an EOF with nothing
+ *             left to send, a watcher's overflow, drained while closing,
+ *             shutdown): no events, no callbacks; on the ctl's dead list
+ *             until the reaper frees it at the end of the loop iteration
+ * Nothing here frees a client or acts on a dead one (ctl_int.h).
  */
 #include <sys/queue.h>
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -34,24 +43,35 @@
 #include <event2/event.h>
 
 #include "ctl.h"
+#include "ctl_int.h"
 #include "ctl_parse.h"
 #include "log.h"
 #include "num.h"
+
+/*
+ * Bytes reserved for a short reply, "\n" included, and the first try for
+ * a long one (STATUS, STATUS JSON, DOWN, PEERS), which gets its own
+ * maximum only when that is not enough: a small cluster's reply never
+ * allocates room for 255 peers.
+ */
+#define CTL_REPLY_MAX 1024
 
 enum ctl_client_state {
 	CTL_CLIENT_REQUESTS,
 	CTL_CLIENT_WATCHING,
 	CTL_CLIENT_CLOSING,
+	CTL_CLIENT_DEAD,
 };
 
 static const char *const state_names[] = {
 	[CTL_CLIENT_REQUESTS] = "requests",
 	[CTL_CLIENT_WATCHING] = "watching",
 	[CTL_CLIENT_CLOSING] = "closing",
+	[CTL_CLIENT_DEAD] = "dead",
 };
 
 struct ctl_client {
-	struct ctl		*ctl;
+	struct ctl_shared	*sh;
 	struct bufferevent	*bev;
 	uint64_t		 id;
 	enum ctl_client_state	 state;
@@ -59,12 +79,11 @@ struct ctl_client {
 	bool			 may_write;  /* SO_PEERCRED passed ctl_may_write */
 	bool			 denied;     /* a write was refused: logged once */
 	const char		*why_closing;
-	TAILQ_ENTRY(ctl_client)	 entry;
+	TAILQ_ENTRY(ctl_client)	 entry;      /* sh->live; sh->dead once dead */
 };
 
-/* A handler writes its one reply line, "\n" included, into out. */
-typedef size_t ctl_handler(struct ctl_client *, char **argv, size_t argc,
-    char *out, size_t cap);
+/* A handler appends exactly one reply line to the client's output. */
+typedef void ctl_handler(struct ctl_client *, char **argv, size_t argc);
 
 /* Which requests change the daemon (docs/control-protocol.md). */
 enum ctl_access {
@@ -82,8 +101,6 @@ struct ctl_verb {
 	enum ctl_access	 access;
 };
 
-static void client_process(struct ctl_client *);
-
 static void
 client_set_state(struct ctl_client *c, enum ctl_client_state state,
     const char *reason)
@@ -91,31 +108,158 @@ client_set_state(struct ctl_client *c, enum ctl_client_state state,
 	log_debug("ctl client %" PRIu64 " state=%s from=%s reason=%s", c->id,
 	    state_names[state], state_names[c->state], reason);
 	c->state = state;
-	if (state == CTL_CLIENT_CLOSING) {
+	switch (state) {
+	case CTL_CLIENT_REQUESTS:
+	case CTL_CLIENT_WATCHING:
+		break;
+	case CTL_CLIENT_CLOSING:
 		c->why_closing = reason;
 		bufferevent_disable(c->bev, EV_READ);
+		break;
+	case CTL_CLIENT_DEAD:
+		/* Nothing more happens on it; the reaper frees it. */
+		bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+		bufferevent_setcb(c->bev, NULL, NULL, NULL, NULL);
+		TAILQ_REMOVE(&c->sh->live, c, entry);
+		TAILQ_INSERT_TAIL(&c->sh->dead, c, entry);
+		event_active(c->sh->reaper, EV_TIMEOUT, 0);
+		break;
 	}
 }
 
-static size_t reply(char *, size_t, const char *, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static size_t
-reply(char *out, size_t cap, const char *fmt, ...)
+/* Still taking request lines (or a watcher's QUIT)? */
+static bool
+client_is_reading(const struct ctl_client *c)
 {
-	va_list ap;
-	int r;
+	return c->state == CTL_CLIENT_REQUESTS ||
+	    c->state == CTL_CLIENT_WATCHING;
+}
 
+/*
+ * One reply line rendered in place, at the end of its client's output:
+ * reply_begin reserves the room, the caller renders into buf, reply_end
+ * commits. Nothing but pure formatting may run in between (no ops call):
+ * a reservation is void once anything else is added to that buffer.
+ */
+struct reply {
+	struct ctl_client	*c;
+	struct evbuffer_iovec	 v;
+	char			*buf;
+	size_t			 cap;
+};
+
+static bool
+reply_begin(struct reply *r, struct ctl_client *c, size_t cap)
+{
+	r->c = c;
+	r->cap = cap;
+	if (evbuffer_reserve_space(bufferevent_get_output(c->bev),
+	    (ev_ssize_t)cap, &r->v, 1) < 1) {
+		log_warnx("ctl client %" PRIu64 " reply dropped "
+		    "reason=no-memory", c->id);
+		return false;
+	}
+	r->buf = r->v.iov_base;
+	return true;
+}
+
+/*
+ * Commit the len bytes rendered, "\n" last; len 0 (it did not fit):
+ * "<fail>\n" instead. A reply is one line by construction; should a
+ * daemon-supplied string ever carry a control byte, it is masked here
+ * rather than let it split the line and desynchronise a pipelining client.
+ */
+static void
+reply_end(struct reply *r, size_t len, const char *fail)
+{
+	if (len == 0) {
+		len = strlen(fail);
+		memcpy(r->buf, fail, len);
+		r->buf[len++] = '\n';
+	}
+	for (size_t i = 0; i + 1 < len; i++)
+		if ((unsigned char)r->buf[i] < 0x20)
+			r->buf[i] = '?';
+	r->v.iov_len = len;
+	if (evbuffer_commit_space(bufferevent_get_output(r->c->bev), &r->v,
+	    1) == -1)
+		log_warnx("ctl client %" PRIu64 " reply dropped "
+		    "reason=commit", r->c->id);
+}
+
+static void reply(struct ctl_client *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* A short reply line (at most CTL_REPLY_MAX bytes: longer is cut). */
+static void
+reply(struct ctl_client *c, const char *fmt, ...)
+{
+	struct reply r;
+	va_list ap;
+	int n;
+
+	if (!reply_begin(&r, c, CTL_REPLY_MAX))
+		return;
 	va_start(ap, fmt);
-	r = vsnprintf(out, cap - 1, fmt, ap);
+	n = vsnprintf(r.buf, r.cap - 1, fmt, ap);
 	va_end(ap);
-	if (r < 0)
-		r = 0;
-	if ((size_t)r >= cap - 1)
-		r = (int)(cap - 2);
-	out[r++] = '\n';
-	out[r] = '\0';
-	return (size_t)r;
+	if (n < 0)
+		n = 0;
+	if ((size_t)n >= r.cap - 1)
+		n = (int)(r.cap - 2);
+	r.buf[n++] = '\n';
+	reply_end(&r, (size_t)n, "ERR reply too long");
+}
+
+/* Renders one line, "\n" included, from st: its length, 0 if too long. */
+typedef size_t render_fn(const struct status *st, char *buf, size_t cap);
+
+/*
+ * A long reply rendered from st: in CTL_REPLY_MAX bytes first, then, if
+ * that was refused (a rendering never comes out cut), in max. False, and
+ * "<fail>" sent instead, if it did not fit even there.
+ */
+static bool
+reply_render(struct ctl_client *c, const struct status *st, render_fn *fn,
+    size_t max, const char *fail)
+{
+	struct reply r;
+	size_t n;
+
+	if (!reply_begin(&r, c, CTL_REPLY_MAX))
+		return false;
+	/* The small reservation, never committed, is simply replaced. */
+	if ((n = fn(st, r.buf, r.cap)) == 0 && max > r.cap) {
+		if (!reply_begin(&r, c, max))
+			return false;
+		n = fn(st, r.buf, r.cap);
+	}
+	reply_end(&r, n, fail);
+	return n > 0;
+}
+
+/*
+ * The full status, now, in the ctl's one snapshot (ctl_int.h): render
+ * from it before calling anything else. No memset per request (the struct
+ * is ~50 KB, most of it peers[] a small cluster never uses): ops->status
+ * fills the header and the n_peers peers in use (core_status clears each
+ * before filling it), which are all any renderer reads; ctl_new zeroed it
+ * once.
+ */
+static const struct status *
+fresh_status(struct ctl_client *c)
+{
+	c->sh->ops->status(c->sh->ctx, c->sh->snap);
+	return c->sh->snap;
+}
+
+/* The cheap snapshot, for the verbs that read only watched fields. */
+static const struct status *
+watched_status(struct ctl_client *c)
+{
+	if (c->sh->ops->watched != NULL)
+		return c->sh->ops->watched(c->sh->ctx);
+	return fresh_status(c);
 }
 
 static const char *
@@ -124,153 +268,177 @@ role_text(enum wire_role r)
 	return wire_role_name(r) != NULL ? wire_role_name(r) : "unknown";
 }
 
-static size_t
-h_ping(struct ctl_client *c, char **argv, size_t argc, char *out, size_t cap)
-{
-	(void)c, (void)argv, (void)argc;
-	return reply(out, cap, "PONG");
-}
-
-static size_t
-h_role(struct ctl_client *c, char **argv, size_t argc, char *out, size_t cap)
+static void
+h_ping(struct ctl_client *c, char **argv, size_t argc)
 {
 	(void)argv, (void)argc;
-	return reply(out, cap, "%s", role_text(ctl_svc_watched(c->ctl)->role));
+	reply(c, "PONG");
 }
 
-static size_t
-h_epoch(struct ctl_client *c, char **argv, size_t argc, char *out, size_t cap)
+static void
+h_role(struct ctl_client *c, char **argv, size_t argc)
 {
 	(void)argv, (void)argc;
-	return reply(out, cap, "%" PRIu64, ctl_svc_watched(c->ctl)->epoch);
+	reply(c, "%s", role_text(watched_status(c)->role));
 }
 
-static size_t
-h_primary(struct ctl_client *c, char **argv, size_t argc, char *out,
-    size_t cap)
+static void
+h_epoch(struct ctl_client *c, char **argv, size_t argc)
 {
-	const struct status *st = ctl_svc_watched(c->ctl);
+	(void)argv, (void)argc;
+	reply(c, "%" PRIu64, watched_status(c)->epoch);
+}
+
+static void
+h_primary(struct ctl_client *c, char **argv, size_t argc)
+{
+	const struct status *st = watched_status(c);
 
 	(void)argv, (void)argc;
-	if (st->primary[0] == '\0')
-		return reply(out, cap, "none");
 	/* Always two tokens, so "id addr" parses the same either way. */
-	return reply(out, cap, "%s %s", st->primary,
-	    st->primary_addr[0] != '\0' ? st->primary_addr : "none");
+	if (st->primary[0] == '\0')
+		reply(c, "none");
+	else
+		reply(c, "%s %s", st->primary,
+		    st->primary_addr[0] != '\0' ? st->primary_addr : "none");
 }
 
 /* Peer ids, space-separated, all or only the down ones; "none" if empty. */
 static size_t
-id_list(const struct status *st, bool only_down, char *out, size_t cap)
+id_list(const struct status *st, bool only_down, char *buf, size_t cap)
 {
 	size_t len = 0;
 	int r;
 
-	out[0] = '\0';
 	for (size_t i = 0; i < st->n_peers; i++) {
 		if (only_down && st->peers[i].up)
 			continue;
-		r = snprintf(out + len, cap - len, "%s%s", len > 0 ? " " : "",
+		r = snprintf(buf + len, cap - len, "%s%s", len > 0 ? " " : "",
 		    st->peers[i].id);
 		if (r < 0 || (size_t)r >= cap - len)
-			return reply(out, cap, "ERR reply too long");
+			return 0;
 		len += (size_t)r;
 	}
-	if (len == 0)
-		return reply(out, cap, "none");
-	return reply(out + len, cap - len, "%s", "") + len;
+	if (len == 0) {
+		r = snprintf(buf, cap, "none");
+		if (r < 0 || (size_t)r >= cap)
+			return 0;
+		len = (size_t)r;
+	}
+	/* snprintf left room for its NUL: that is where the "\n" goes. */
+	buf[len++] = '\n';
+	return len;
 }
 
 static size_t
-h_down(struct ctl_client *c, char **argv, size_t argc, char *out, size_t cap)
+render_down(const struct status *st, char *buf, size_t cap)
+{
+	return id_list(st, true, buf, cap);
+}
+
+static size_t
+render_peers(const struct status *st, char *buf, size_t cap)
+{
+	return id_list(st, false, buf, cap);
+}
+
+static void
+h_down(struct ctl_client *c, char **argv, size_t argc)
 {
 	(void)argv, (void)argc;
-	return id_list(ctl_svc_watched(c->ctl), true, out, cap);
+	reply_render(c, watched_status(c), render_down, STATUS_LINE_MAX,
+	    "ERR reply too long");
 }
 
-static size_t
-h_peers(struct ctl_client *c, char **argv, size_t argc, char *out, size_t cap)
+static void
+h_peers(struct ctl_client *c, char **argv, size_t argc)
 {
 	(void)argv, (void)argc;
-	return id_list(ctl_svc_watched(c->ctl), false, out, cap);
+	reply_render(c, watched_status(c), render_peers, STATUS_LINE_MAX,
+	    "ERR reply too long");
 }
 
-static size_t
-h_offset(struct ctl_client *c, char **argv, size_t argc, char *out,
-    size_t cap)
+static void
+h_offset(struct ctl_client *c, char **argv, size_t argc)
 {
 	uint64_t v;
 
-	if (argc == 0)
-		return reply(out, cap, "%" PRIu64,
-		    ctl_svc_snapshot(c->ctl)->offset);
-	if (num_parse_u64(argv[1], strlen(argv[1]), &v) == -1)
-		return reply(out, cap, "ERR bad offset");
-	/* Before the reply is written: the daemon may publish (and use out). */
-	ctl_svc_set_offset(c->ctl, v);
-	return reply(out, cap, "OK");
+	if (argc == 0) {
+		reply(c, "%" PRIu64, fresh_status(c)->offset);
+		return;
+	}
+	if (num_parse_u64(argv[1], strlen(argv[1]), &v) == -1) {
+		reply(c, "ERR bad offset");
+		return;
+	}
+	/* Straight to the daemon, which may publish: the reply comes after. */
+	c->sh->ops->set_offset(c->sh->ctx, v);
+	reply(c, "OK");
 }
 
-static size_t
-h_alive(struct ctl_client *c, char **argv, size_t argc, char *out,
-    size_t cap)
+static void
+h_alive(struct ctl_client *c, char **argv, size_t argc)
 {
 	(void)argv, (void)argc;
-	ctl_svc_alive(c->ctl);
-	return reply(out, cap, "OK");
+	if (c->sh->ops->alive != NULL)
+		c->sh->ops->alive(c->sh->ctx);
+	reply(c, "OK");
 }
 
-static size_t
-h_status(struct ctl_client *c, char **argv, size_t argc, char *out,
-    size_t cap)
+static void
+h_status(struct ctl_client *c, char **argv, size_t argc)
 {
 	char bad[CTL_ECHO_MAX + 1];
-	size_t n;
 
-	if (argc == 1 && strcasecmp(argv[1], "JSON") != 0)
-		return reply(out, cap, "ERR unknown STATUS format '%s'",
+	if (argc == 1 && strcasecmp(argv[1], "JSON") != 0) {
+		reply(c, "ERR unknown STATUS format '%s'",
 		    log_escape(bad, sizeof bad, argv[1], strlen(argv[1])));
+		return;
+	}
 	if (argc == 1)
-		n = status_format_json(ctl_svc_snapshot(c->ctl), out, cap);
+		reply_render(c, fresh_status(c), status_format_json,
+		    STATUS_JSON_MAX, "ERR status too long");
 	else
-		n = status_format(ctl_svc_snapshot(c->ctl), out, cap);
-	return n > 0 ? n : reply(out, cap, "ERR status too long");
+		reply_render(c, fresh_status(c), status_format,
+		    STATUS_LINE_MAX, "ERR status too long");
 }
 
-static size_t
-h_peer(struct ctl_client *c, char **argv, size_t argc, char *out, size_t cap)
+static void
+h_peer(struct ctl_client *c, char **argv, size_t argc)
 {
-	const struct status *st = ctl_svc_snapshot(c->ctl);
+	const struct status *st = fresh_status(c);
+	struct reply r;
 
 	(void)argc;
-	for (size_t i = 0; i < st->n_peers; i++)
-		if (strcmp(st->peers[i].id, argv[1]) == 0)
-			return status_format_peer(&st->peers[i], out, cap);
-	return reply(out, cap, "ERR no such peer");
+	for (size_t i = 0; i < st->n_peers; i++) {
+		if (strcmp(st->peers[i].id, argv[1]) != 0)
+			continue;
+		if (reply_begin(&r, c, STATUS_PEER_LINE_MAX))
+			reply_end(&r, status_format_peer(&st->peers[i], r.buf,
+			    r.cap), "ERR reply too long");
+		return;
+	}
+	reply(c, "ERR no such peer");
 }
 
-static size_t
-h_watch(struct ctl_client *c, char **argv, size_t argc, char *out,
-    size_t cap)
+static void
+h_watch(struct ctl_client *c, char **argv, size_t argc)
 {
-	size_t n;
-
 	(void)argv, (void)argc;
-	if ((n = status_format(ctl_svc_snapshot(c->ctl), out, cap)) == 0)
-		return reply(out, cap, "ERR status too long");
-	client_set_state(c, CTL_CLIENT_WATCHING, "watch");
-	return n;
+	if (reply_render(c, fresh_status(c), status_format, STATUS_LINE_MAX,
+	    "ERR status too long"))
+		client_set_state(c, CTL_CLIENT_WATCHING, "watch");
 }
 
-static size_t
-h_quit(struct ctl_client *c, char **argv, size_t argc, char *out, size_t cap)
+static void
+h_quit(struct ctl_client *c, char **argv, size_t argc)
 {
 	(void)argv, (void)argc;
+	reply(c, "BYE");
 	client_set_state(c, CTL_CLIENT_CLOSING, "quit");
-	return reply(out, cap, "BYE");
 }
 
-static size_t h_help(struct ctl_client *, char **, size_t, char *, size_t);
+static void h_help(struct ctl_client *, char **, size_t);
 
 static const struct ctl_verb verbs[] = {
 	{ "PING",    0, 0, h_ping,    "PING", CTL_READ },
@@ -289,37 +457,31 @@ static const struct ctl_verb verbs[] = {
 };
 #define N_VERBS (sizeof verbs / sizeof verbs[0])
 
-static size_t
-h_help(struct ctl_client *c, char **argv, size_t argc, char *out, size_t cap)
-{
-	size_t len = 0;
-	int r;
-
-	(void)c, (void)argv, (void)argc;
-	r = snprintf(out, cap, "commands:");
-	len = r > 0 ? (size_t)r : 0;
-	for (size_t i = 0; i < N_VERBS && len < cap; i++) {
-		r = snprintf(out + len, cap - len, "%s %s", i > 0 ? "," : "",
-		    verbs[i].usage);
-		len += r > 0 ? (size_t)r : 0;
-	}
-	return reply(out + len, cap - len, "%s", "") + len;
-}
-
-/*
- * Queue one reply line. A reply is one line by construction; should a
- * daemon-supplied string ever carry a control byte, it is masked here
- * rather than let it split the line and desynchronise a pipelining client.
- */
 static void
-send_line(struct ctl_client *c, char *line, size_t len)
+h_help(struct ctl_client *c, char **argv, size_t argc)
 {
-	for (size_t i = 0; i + 1 < len; i++)
-		if ((unsigned char)line[i] < 0x20)
-			line[i] = '?';
-	if (evbuffer_add(bufferevent_get_output(c->bev), line, len) == -1)
-		log_warnx("ctl client %" PRIu64 " reply dropped reason=no-memory",
-		    c->id);
+	struct reply r;
+	size_t len = 0;
+	int n;
+
+	(void)argv, (void)argc;
+	if (!reply_begin(&r, c, CTL_REPLY_MAX))
+		return;
+	for (size_t i = 0; i <= N_VERBS; i++) {
+		if (i == 0)
+			n = snprintf(r.buf, r.cap, "commands:");
+		else
+			n = snprintf(r.buf + len, r.cap - len, "%s %s",
+			    i > 1 ? "," : "", verbs[i - 1].usage);
+		if (n < 0 || (size_t)n >= r.cap - len) {
+			len = 0;
+			break;
+		}
+		len += (size_t)n;
+	}
+	if (len > 0)	/* where snprintf's NUL went */
+		r.buf[len++] = '\n';
+	reply_end(&r, len, "ERR reply too long");
 }
 
 /*
@@ -332,16 +494,14 @@ handle_line(struct ctl_client *c, const char *line, size_t len)
 	struct ctl_request req;
 	enum ctl_parse_status st;
 	const struct ctl_verb *v = NULL;
-	char bad[CTL_ECHO_MAX + 1], *out;
-	size_t cap, n;
+	char bad[CTL_ECHO_MAX + 1];
 
-	out = ctl_svc_scratch(c->ctl, &cap);
 	switch ((st = ctl_parse_line(line, len, &req))) {
 	case CTL_PARSE_NUL:
-		send_line(c, out, reply(out, cap, "ERR NUL byte in request"));
+		reply(c, "ERR NUL byte in request");
 		return;
 	case CTL_PARSE_TOO_LONG:	/* next_line already refuses these */
-		send_line(c, out, reply(out, cap, "ERR line too long"));
+		reply(c, "ERR line too long");
 		return;
 	case CTL_PARSE_BLANK:
 		/* Blank lines are not requests: no reply (docs/control-protocol.md). */
@@ -354,30 +514,27 @@ handle_line(struct ctl_client *c, const char *line, size_t len)
 		/* A watcher's stream is STATUS lines only; QUIT still works. */
 		if (st == CTL_PARSE_OK && req.argc == 1 &&
 		    strcasecmp(req.argv[0], "QUIT") == 0)
-			send_line(c, out, h_quit(c, req.argv, 0, out, cap));
+			h_quit(c, req.argv, 0);
 		return;
 	}
 	for (size_t i = 0; i < N_VERBS; i++)
 		if (strcasecmp(req.argv[0], verbs[i].name) == 0)
 			v = &verbs[i];
 	if (v == NULL)
-		n = reply(out, cap, "ERR unknown command '%s'",
-		    log_escape(bad, sizeof bad, req.argv[0],
-		    strlen(req.argv[0])));
+		reply(c, "ERR unknown command '%s'", log_escape(bad,
+		    sizeof bad, req.argv[0], strlen(req.argv[0])));
 	else if (st == CTL_PARSE_TOO_MANY || req.argc - 1 < v->min_args ||
 	    req.argc - 1 > v->max_args)
-		n = reply(out, cap, "ERR wrong number of arguments for '%s'",
-		    v->name);
+		reply(c, "ERR wrong number of arguments for '%s'", v->name);
 	else if (!c->may_write && (v->access == CTL_WRITE ||
 	    (v->access == CTL_WRITE_WITH_ARGS && req.argc > 1))) {
 		if (!c->denied)
 			log_warnx("ctl client %" PRIu64 " %s denied: not in "
 			    "control.write_uids or write_gids", c->id, v->name);
 		c->denied = true;
-		n = reply(out, cap, "ERR permission denied");
+		reply(c, "ERR permission denied");
 	} else
-		n = v->fn(c, req.argv, req.argc - 1, out, cap);
-	send_line(c, out, n);
+		v->fn(c, req.argv, req.argc - 1);
 }
 
 /*
@@ -411,21 +568,32 @@ next_line(struct evbuffer *in, char **line, size_t *len)
 	return *line != NULL ? 1 : -1;
 }
 
+static void client_flush(struct ctl_client *);
+
+/*
+ * Answer the complete lines buffered, in order. A client pipelining
+ * without reading gets what its socket takes; once that is full with
+ * CTL_OUT_HIGH still queued it is no longer read (throttled) until the
+ * bufferevent has written it all (on_write).
+ */
 static void
 client_process(struct ctl_client *c)
 {
 	struct evbuffer *in = bufferevent_get_input(c->bev);
 	struct evbuffer *out = bufferevent_get_output(c->bev);
-	char *line, *buf;
-	size_t len, cap;
+	char *line;
+	size_t len;
 	int r;
 
-	while (c->state != CTL_CLIENT_CLOSING) {
-		/* Pipelining without reading: stop reading until drained. */
+	while (client_is_reading(c)) {
 		if (evbuffer_get_length(out) > CTL_OUT_HIGH) {
-			if (!c->throttled)
-				log_debug("ctl client %" PRIu64 " throttled "
-				    "queued=%zu", c->id, evbuffer_get_length(out));
+			client_flush(c);
+			if (!client_is_reading(c))
+				return;
+		}
+		if (evbuffer_get_length(out) > CTL_OUT_HIGH) {
+			log_debug("ctl client %" PRIu64 " throttled queued=%zu",
+			    c->id, evbuffer_get_length(out));
 			c->throttled = true;
 			bufferevent_disable(c->bev, EV_READ);
 			return;
@@ -433,8 +601,7 @@ client_process(struct ctl_client *c)
 		if ((r = next_line(in, &line, &len)) == 0)
 			return;
 		if (r == -1) {
-			buf = ctl_svc_scratch(c->ctl, &cap);
-			send_line(c, buf, reply(buf, cap, "ERR line too long"));
+			reply(c, "ERR line too long");
 			evbuffer_drain(in, evbuffer_get_length(in));
 			client_set_state(c, CTL_CLIENT_CLOSING, "line-too-long");
 			return;
@@ -448,24 +615,46 @@ client_process(struct ctl_client *c)
  * Write what is queued now, as Redis does before it sleeps: a reply that
  * fits the socket never arms a write event (two epoll_ctl calls per
  * request). Only a client whose socket is full gets EV_WRITE, and with it
- * the write timeout and the drain callback. May free c (closing, drained).
+ * the write timeout and the drain callback. A client gone (EPIPE,
+ * ECONNRESET) is killed here, and so is a closing one that has drained.
+ * A throttled client is left to the bufferevent: its on_write, once all
+ * is written, is what reads it again.
  */
 static void
 client_flush(struct ctl_client *c)
 {
-	struct evbuffer *out = bufferevent_get_output(c->bev);
-	evutil_socket_t fd = bufferevent_getfd(c->bev);
+	struct evbuffer *out;
+	evutil_socket_t fd;
+	int n = 0;
 
+	if (c->state == CTL_CLIENT_DEAD || c->throttled)
+		return;
+	out = bufferevent_get_output(c->bev);
+	fd = bufferevent_getfd(c->bev);
+	/*
+	 * A socket bufferevent keeps the front of its output frozen (only it
+	 * may drain it), so evbuffer_write alone writes nothing: thaw it for
+	 * the write, as the bufferevent's own write callback does.
+	 */
+	evbuffer_unfreeze(out, 1);
 	while (evbuffer_get_length(out) > 0)
-		if (evbuffer_write(out, fd) <= 0)
+		if ((n = evbuffer_write(out, fd)) <= 0)
 			break;
+	evbuffer_freeze(out, 1);
+	if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK &&
+	    errno != EINTR) {
+		ctl_client_kill(c, "error");
+		return;
+	}
 	if (evbuffer_get_length(out) > 0) {
-		/* Full socket or an error: the bufferevent takes over. */
+		/* A full socket: the bufferevent takes over. */
 		bufferevent_enable(c->bev, EV_WRITE);
 		return;
 	}
+	/* All written: no write event (and no timeout) left armed. */
+	bufferevent_disable(c->bev, EV_WRITE);
 	if (c->state == CTL_CLIENT_CLOSING)
-		ctl_client_free(c, c->why_closing);
+		ctl_client_kill(c, c->why_closing);
 }
 
 static void
@@ -486,7 +675,7 @@ on_write(struct bufferevent *bev, void *arg)
 	/* Drained: back to writing directly (client_flush). */
 	bufferevent_disable(c->bev, EV_WRITE);
 	if (c->state == CTL_CLIENT_CLOSING) {
-		ctl_client_free(c, c->why_closing);
+		ctl_client_kill(c, c->why_closing);
 		return;
 	}
 	if (c->throttled) {
@@ -515,17 +704,16 @@ on_event(struct bufferevent *bev, short what, void *arg)
 		return;
 	}
 	if (what & BEV_EVENT_TIMEOUT)
-		ctl_client_free(c, "write-timeout");
+		ctl_client_kill(c, "write-timeout");
 	else if (what & BEV_EVENT_ERROR)
-		ctl_client_free(c, "error");
+		ctl_client_kill(c, "error");
 	else
-		ctl_client_free(c, c->state == CTL_CLIENT_CLOSING ?
+		ctl_client_kill(c, c->state == CTL_CLIENT_CLOSING ?
 		    c->why_closing : "eof");
 }
 
 struct ctl_client *
-ctl_client_new(struct ctl *ctl, struct event_base *base, int fd, uint64_t id,
-    bool may_write)
+ctl_client_new(struct ctl_shared *sh, int fd, uint64_t id, bool may_write)
 {
 	struct timeval wt = {
 		CTL_WRITE_TIMEOUT_MS / 1000, (CTL_WRITE_TIMEOUT_MS % 1000) * 1000
@@ -536,13 +724,13 @@ ctl_client_new(struct ctl *ctl, struct event_base *base, int fd, uint64_t id,
 		close(fd);
 		return NULL;
 	}
-	if ((c->bev = bufferevent_socket_new(base, fd,
+	if ((c->bev = bufferevent_socket_new(sh->base, fd,
 	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
 		close(fd);
 		free(c);
 		return NULL;
 	}
-	c->ctl = ctl;
+	c->sh = sh;
 	c->id = id;
 	c->may_write = may_write;
 	c->state = CTL_CLIENT_REQUESTS;
@@ -557,20 +745,27 @@ ctl_client_new(struct ctl *ctl, struct event_base *base, int fd, uint64_t id,
 		free(c);
 		return NULL;
 	}
-	TAILQ_INSERT_TAIL(ctl_svc_list(ctl), c, entry);
+	TAILQ_INSERT_TAIL(&sh->live, c, entry);
 	return c;
 }
 
 void
-ctl_client_free(struct ctl_client *c, const char *reason)
+ctl_client_kill(struct ctl_client *c, const char *reason)
 {
-	struct ctl *ctl = c->ctl;
+	if (c->state != CTL_CLIENT_DEAD)
+		client_set_state(c, CTL_CLIENT_DEAD, reason);
+}
 
-	TAILQ_REMOVE(ctl_svc_list(ctl), c, entry);
+void
+ctl_client_free(struct ctl_client *c)
+{
+	/* A live one could still be on a caller's stack: ctl_int.h. */
+	if (c->state != CTL_CLIENT_DEAD)
+		fatalx("ctl client %" PRIu64 " freed while %s", c->id,
+		    state_names[c->state]);
+	TAILQ_REMOVE(&c->sh->dead, c, entry);
 	bufferevent_free(c->bev);
-	log_debug("ctl client %" PRIu64 " close reason=%s", c->id, reason);
 	free(c);
-	ctl_svc_client_gone(ctl);
 }
 
 struct ctl_client *
@@ -588,15 +783,16 @@ ctl_client_is_watching(const struct ctl_client *c)
 void
 ctl_client_push(struct ctl_client *c, const char *line, size_t len)
 {
-	size_t queued = evbuffer_get_length(bufferevent_get_output(c->bev));
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	size_t queued = evbuffer_get_length(out);
 
 	if (queued + len > CTL_WATCH_OUT_MAX) {
 		log_warnx("ctl client %" PRIu64 " dropped reason=watch-backlog "
 		    "queued=%zu", c->id, queued);
-		ctl_client_free(c, "watch-backlog");
+		ctl_client_kill(c, "watch-backlog");
 		return;
 	}
-	if (evbuffer_add(bufferevent_get_output(c->bev), line, len) == -1)
+	if (evbuffer_add(out, line, len) == -1)
 		log_warnx("ctl client %" PRIu64 " push dropped reason=no-memory",
 		    c->id);
 	client_flush(c);

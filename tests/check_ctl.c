@@ -43,6 +43,8 @@ static struct event_base *base;
 static struct ctl *ctl;
 static struct status fake;
 static unsigned status_calls, offset_calls;
+static struct ctl *publish_to;   /* set: OFFSET <n> publishes, as core does */
+static bool status_publishes;    /* and so does every status read */
 static char dir[64], path[128];
 static char big[STATUS_JSON_MAX + 1];
 
@@ -52,6 +54,9 @@ fake_status(void *ctx, struct status *out)
 	(void)ctx;
 	status_calls++;
 	*out = fake;
+	/* Between the snapshot and its rendering: neither may change. */
+	if (status_publishes && publish_to != NULL)
+		ctl_publish(publish_to, &fake);
 }
 
 static void
@@ -60,6 +65,11 @@ fake_set_offset(void *ctx, uint64_t offset)
 	(void)ctx;
 	offset_calls++;
 	fake.offset = offset;
+	/* The daemon publishes from inside the request (core.c: after()). */
+	if (publish_to != NULL) {
+		fake.epoch++;
+		ctl_publish(publish_to, &fake);
+	}
 }
 
 static unsigned alive_calls;
@@ -137,6 +147,8 @@ setup(void)
 
 	fake_reset();
 	status_calls = offset_calls = 0;
+	publish_to = NULL;
+	status_publishes = false;
 	strcpy(dir, "/tmp/check_ctl.XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(path, sizeof path, "%s/ctl.sock", dir);
@@ -196,7 +208,8 @@ cl_open(void)
 static void
 cl_close(struct cl *c)
 {
-	close(c->fd);
+	if (c->fd != -1)
+		close(c->fd);
 	free(c->buf);
 	free(c);
 }
@@ -648,6 +661,223 @@ START_TEST(test_backpressure)
 }
 END_TEST
 
+/* rendered(json) for fake with this offset and epoch, copied to dst. */
+static void
+rendered_at(char *dst, size_t cap, bool json, uint64_t offset,
+    uint64_t epoch)
+{
+	struct status saved = fake;
+
+	fake.offset = offset;
+	fake.epoch = epoch;
+	snprintf(dst, cap, "%s", rendered(json));
+	fake = saved;
+}
+
+/*
+ * OFFSET publishes from inside its handler (as the daemon does), and then
+ * every status read does too, between other requests of the same write:
+ * every reply is the requester's own, whole and in order, and the watcher
+ * gets each published line.
+ */
+START_TEST(test_publish_inside_request)
+{
+	struct cl *w = cl_open_at(path, STATUS_LINE_MAX + 2);
+	struct cl *c = cl_open_at(path, STATUS_JSON_MAX + 2);
+	static char s78[STATUS_LINE_MAX], s79[STATUS_LINE_MAX];
+	static char j79[STATUS_JSON_MAX];
+
+	ask(w, "WATCH\n", rendered(false));
+	publish_to = ctl;
+	rendered_at(s78, sizeof s78, false, 78, 8);
+	rendered_at(s79, sizeof s79, false, 79, 9);
+	rendered_at(j79, sizeof j79, true, 79, 9);
+	cl_say(c, "OFFSET 78\nSTATUS\nOFFSET 79\nSTATUS\nOFFSET\n"
+	    "STATUS JSON\nEPOCH\nPING\n");
+	expect(c, "OK");
+	expect(c, s78);
+	expect(c, "OK");
+	expect(c, s79);
+	expect(c, "79");
+	expect(c, j79);
+	expect(c, "9");
+	expect(c, "PONG");
+	expect(w, s78);
+	expect(w, s79);
+	ck_assert_uint_eq(offset_calls, 2);
+	/* A publish inside the status read each of these makes. */
+	status_publishes = true;
+	cl_say(c, "STATUS\nPEER n2\nSTATUS JSON\nWATCH\n");
+	expect(c, s79);
+	expect(c, "id=n2 state=up last_seen_ms=40 epoch=7 role=replica "
+	    "offset=100 link=up inbound=1 never_stand=no");
+	expect(c, j79);
+	expect(c, s79);
+	for (int i = 0; i < 4; i++)
+		expect(w, s79);
+	ck_assert_uint_eq(ctl_watchers(ctl), 2);
+	status_publishes = false;
+	/* A watcher takes no requests: its OFFSET publishes nothing. */
+	cl_say(w, "OFFSET 80\nQUIT\n");
+	expect(w, "BYE");
+	expect_eof(w);
+	ck_assert_uint_eq(offset_calls, 2);
+	ck_assert_uint_eq(fake.offset, 79);
+	ask(c, "QUIT\n", "BYE");
+	cl_close(w);
+	cl_close(c);
+}
+END_TEST
+
+/*
+ * A watcher that does not read, dropped by a publish made inside another
+ * client's request, in the middle of that client's pipelined batch: the
+ * batch goes on, every OFFSET answered.
+ */
+START_TEST(test_watcher_dropped_inside_request)
+{
+	enum { N = 400 };
+	struct cl *slow = cl_open_at(path, STATUS_LINE_MAX + 2);
+	struct cl *c = cl_open();
+	char *req = malloc(N * 16), line[64];
+	size_t len = 0;
+
+	fake_big();
+	cl_say(slow, "WATCH\n");
+	RUN_UNTIL(ctl_watchers(ctl) == 1);
+	publish_to = ctl;
+	for (size_t i = 0; i < N; i++)
+		len += (size_t)snprintf(req + len, 16, "OFFSET %zu\n", i);
+	ck_assert_uint_le(len, CTL_IN_HIGH);
+	cl_send(c, req, len);
+	for (size_t i = 0; i < N; i++)
+		expect(c, "OK");
+	ck_assert_uint_eq(offset_calls, N);
+	ck_assert_uint_eq(ctl_watchers(ctl), 0);
+	snprintf(line, sizeof line, "%zu", (size_t)N - 1);
+	ask(c, "OFFSET\n", line);
+	RUN_UNTIL(ctl_clients(ctl) == 1);
+	free(req);
+	cl_close(slow);
+	cl_close(c);
+}
+END_TEST
+
+/*
+ * A client pipelines big requests, is throttled with replies queued and
+ * requests still unread, and resets (it closes with replies unread): it
+ * is reaped, what it left is never run, others are served.
+ */
+START_TEST(test_reset_mid_batch)
+{
+	enum { N = 100 };
+	struct cl *c = cl_open(), *d = cl_open();
+	char *req = malloc(N * 13);
+	unsigned calls;
+
+	fake_big();
+	for (size_t i = 0; i < N; i++)
+		memcpy(req + i * 13, "STATUS JSON\r\n", 13);
+	cl_send(c, req, N * 13);
+	RUN_UNTIL(status_calls > 0);
+	for (int i = 0; i < 200; i++)
+		event_base_loop(base, EVLOOP_NONBLOCK);
+	calls = status_calls;
+	ck_assert_uint_lt(calls, N);
+	ck_assert_uint_eq(ctl_clients(ctl), 2);
+	close(c->fd);
+	c->fd = -1;
+	RUN_UNTIL(ctl_clients(ctl) == 1);
+	ck_assert_uint_eq(status_calls, calls);
+	ask(d, "PING\n", "PONG");
+	free(req);
+	cl_close(c);
+	cl_close(d);
+}
+END_TEST
+
+/*
+ * Every client of a full ctl closes at once (some watchers with a publish
+ * queued to them, some with replies unread): one loop iteration frees
+ * them all, and the listener, paused at the cap, takes the one waiting.
+ */
+START_TEST(test_many_close_at_once)
+{
+	enum { N = 16 };
+	struct ctl_config cc = { .mode = 0600, .clients_max = N };
+	struct cl *c[N], *late;
+	char p2[300], err[256] = "";
+	struct ctl *c2;
+
+	snprintf(p2, sizeof p2, "%s/ctl2.sock", dir);
+	cc.path = p2;
+	c2 = ctl_new(base, &cc, &ops, NULL, err, sizeof err);
+	ck_assert_msg(c2 != NULL, "ctl_new: %s", err);
+	for (size_t i = 0; i < N; i++) {
+		c[i] = cl_open_at(p2, STATUS_LINE_MAX + 2);
+		if (i % 2 == 0)
+			ask(c[i], "WATCH\n", rendered(false));
+		else
+			ask(c[i], "PING\n", "PONG");
+	}
+	ck_assert_uint_eq(ctl_clients(c2), N);
+	ck_assert_uint_eq(ctl_watchers(c2), N / 2);
+	late = cl_open_at(p2, CL_BUF);	/* in the backlog: at the cap */
+	for (int i = 0; i < 50; i++)
+		event_base_loop(base, EVLOOP_NONBLOCK);
+	ck_assert_uint_eq(ctl_clients(c2), N);
+	for (size_t i = 0; i < N; i++) {
+		if (i % 4 == 1)
+			cl_say(c[i], "PING\n");   /* a reply they never read */
+		close(c[i]->fd);
+		c[i]->fd = -1;
+	}
+	ctl_publish(c2, &fake);
+	event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+	ck_assert_uint_eq(ctl_clients(c2), 0);
+	ck_assert_uint_eq(ctl_watchers(c2), 0);
+	ask(late, "PING\n", "PONG");
+	ck_assert_uint_eq(ctl_clients(c2), 1);
+	for (size_t i = 0; i < N; i++)
+		cl_close(c[i]);
+	cl_close(late);
+	ctl_free(c2);
+}
+END_TEST
+
+/*
+ * Clients killed but not yet reaped (a watcher dropped by a publish made
+ * outside the loop, a client that asked to QUIT) are freed by ctl_free
+ * with the rest, once each.
+ */
+START_TEST(test_free_before_reap)
+{
+	struct cl *slow = cl_open_at(path, STATUS_LINE_MAX + 2);
+	struct cl *q = cl_open(), *o = cl_open();
+	size_t i;
+
+	fake_big();
+	cl_say(slow, "WATCH\n");
+	ask(o, "PING\n", "PONG");
+	RUN_UNTIL(ctl_watchers(ctl) == 1 && ctl_clients(ctl) == 3);
+	for (i = 0; i < 1000 && ctl_watchers(ctl) == 1; i++) {
+		fake.epoch++;
+		ctl_publish(ctl, &fake);
+	}
+	ck_assert_uint_eq(ctl_watchers(ctl), 0);
+	/* Dead, waiting for the reaper, which has not run: still counted. */
+	ck_assert_uint_eq(ctl_clients(ctl), 3);
+	/* Never read: q is still live, QUIT unanswered. */
+	cl_say(q, "QUIT\n");
+	ctl_free(ctl);
+	ctl = NULL;
+	expect_eof(o);
+	cl_close(slow);
+	cl_close(q);
+	cl_close(o);
+}
+END_TEST
+
 START_TEST(test_stale_socket_replaced)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
@@ -942,6 +1172,10 @@ ctl_suite(void)
 	tcase_add_test(proto, test_watch);
 	tcase_add_test(proto, test_watch_slow_dropped);
 	tcase_add_test(proto, test_backpressure);
+	tcase_add_test(proto, test_publish_inside_request);
+	tcase_add_test(proto, test_watcher_dropped_inside_request);
+	tcase_add_test(proto, test_reset_mid_batch);
+	tcase_add_test(proto, test_free_before_reap);
 	suite_add_tcase(s, proto);
 
 	tcase_add_checked_fixture(sock, setup, teardown);
@@ -952,6 +1186,7 @@ ctl_suite(void)
 	tcase_add_test(sock, test_mode_and_group);
 	tcase_add_test(sock, test_free_removes_file);
 	tcase_add_test(sock, test_many_clients);
+	tcase_add_test(sock, test_many_close_at_once);
 	tcase_add_test(sock, test_emfile_pauses_listener);
 	suite_add_tcase(s, sock);
 	return s;

@@ -17,6 +17,8 @@
 #                     DESTDIR PREFIX BINDIR SYSCONFDIR UNITDIR SYSUSERSDIR
 #                     TMPFILESDIR MANDIR (defaults below)
 #   make uninstall    remove all of that except the config file
+#   make config-docs  regenerate the key reference of docs/configuration.md
+#                     and man/kevy-electd.conf.5 from the schema table
 #   make clean
 # Build output goes to build/ (build-asan/ for the sanitizer variant).
 
@@ -181,6 +183,13 @@ bench: deps
 demo: all
 	@$(MAKE) --no-print-directory $(BUILD)/tools/demo
 	@$(BUILD)/tools/demo
+
+# The key reference of docs/configuration.md and kevy-electd.conf(5), from
+# the schema (kevy-electd --dump-config); tests/check_config.c checks it.
+.PHONY: config-docs
+config-docs: deps
+	@$(MAKE) --no-print-directory $(BUILD)/kevy-electd
+	@sh mk/gen-config-docs.sh $(BUILD)/kevy-electd
 
 # A failing partition test keeps its raw history here, never in the tree
 # (docs/findings.md holds what the past ones taught).

@@ -134,7 +134,8 @@ find_key(enum config_scope scope, const char *name)
 
 	k = config_keys(&n);
 	for (i = 0; i < n; i++)
-		if (k[i].scope == scope && strcmp(k[i].name, name) == 0)
+		if (config_key_scope(&k[i]) == scope &&
+		    strcmp(config_key_name(&k[i]), name) == 0)
 			return &k[i];
 	return NULL;
 }
@@ -148,7 +149,7 @@ store(struct loader *l, const struct config_key *k, const config_setting_t *at,
 {
 	const char *why = "invalid value";
 
-	if (k->set(l->c, member, v, &why) == -1)
+	if (config_key_set(k, l->c, member, v, &why) == -1)
 		say(l, true, at, key, "%s", why);
 }
 
@@ -177,9 +178,9 @@ take_ids(struct loader *l, const struct config_key *k,
 		}
 		/* (uid_t)-1 means "no change" to chown: never a real id. */
 		id = config_setting_get_int64(e);
-		if (id < 0 || id >= (long long)UINT32_MAX) {
+		if (id < 0 || id > (long long)CONFIG_ID_MAX) {
 			say(l, true, s, key, "entry %d: %lld is not a uid or gid "
-			    "(0..4294967294)", i, id);
+			    "(0..%llu)", i, id, (unsigned long long)CONFIG_ID_MAX);
 			return -1;
 		}
 		v->ids[v->n_ids++] = (uint32_t)id;
@@ -332,11 +333,12 @@ walk(struct loader *l, enum config_scope scope, const config_setting_t *g,
 	}
 	keys = config_keys(&nkeys);
 	for (i = 0; i < nkeys; i++) {
-		if (keys[i].scope != scope)
+		const char *name = config_key_name(&keys[i]);
+
+		if (config_key_scope(&keys[i]) != scope)
 			continue;
-		snprintf(key, sizeof key, "%s%s", prefix, keys[i].name);
-		if (g != NULL && config_setting_get_member(g,
-		    keys[i].name) != NULL)
+		snprintf(key, sizeof key, "%s%s", prefix, name);
+		if (g != NULL && config_setting_get_member(g, name) != NULL)
 			continue;
 		if (keys[i].required)
 			say(l, true, g, key, "missing (required)");

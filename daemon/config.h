@@ -1,8 +1,9 @@
 /*
  * config: kevy-electd.conf (libconfig syntax) into a struct config. A
- * schema table drives parsing, validation, defaults and help; every
- * problem is reported as "file:line: key: problem", all of them, and a
- * config with any error is never half-applied.
+ * schema table drives parsing, validation, defaults, what SIGHUP may
+ * change and the key reference of the docs; every problem is reported as
+ * "file:line: key: problem", all of them, and a config with any error is
+ * never half-applied.
  */
 #ifndef CONFIG_H
 #define CONFIG_H
@@ -10,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "elector.h"
@@ -105,7 +107,9 @@ int config_parse_hostport_why(const char *s, struct config_hostport *out,
 /*
  * The schema (daemon/config_schema.c): one row per key, in the order of
  * docs/configuration.md. config_load walks it for unknown keys, types,
- * ranges, required keys and defaults; --help and the docs read it too.
+ * ranges, required keys and defaults; SIGHUP (reload.c) walks it to tell
+ * live keys from restart-only ones; --dump-config (config_doc.c) renders
+ * the key reference of docs/configuration.md and kevy-electd.conf(5).
  */
 enum config_kind {
 	CONFIG_KIND_STRING = 1,
@@ -114,47 +118,99 @@ enum config_kind {
 	CONFIG_KIND_GROUP,    /* { ... } of keys of scope `opens` */
 	CONFIG_KIND_LIST,     /* ( {...}, ... ) of groups of scope `opens` */
 	CONFIG_KIND_INT,      /* integer (not a timing), int or int64 */
-	CONFIG_KIND_IDS,      /* [ uid or gid, ... ]: integers 0..2^32-2 */
+	CONFIG_KIND_IDS,      /* [ uid or gid, ... ]: integers 0..CONFIG_ID_MAX */
 };
 
+#define CONFIG_ID_MAX (UINT32_MAX - 1) /* (uid_t)-1 means "no change" */
+
+/* Where a key sits; a row's scope follows from its path ("control."...). */
 enum config_scope {
 	CONFIG_SCOPE_TOP = 1,
 	CONFIG_SCOPE_CONTROL, /* control { ... } */
 	CONFIG_SCOPE_MEMBER,  /* one entry of members ( ... ) */
 };
 
+/* What SIGHUP does with a changed value. */
+enum config_reload {
+	CONFIG_RELOAD_LIVE = 1,   /* applied at once (the row's apply hook) */
+	CONFIG_RELOAD_RESTART,    /* logged: takes effect after a restart */
+	CONFIG_RELOAD_MEMBERSHIP, /* logged: every node must restart with it */
+};
+
 /* A value as read from the file or from a row's default text. */
 struct config_value {
 	const char *str;      /* CONFIG_KIND_STRING */
-	uint64_t num;         /* CONFIG_KIND_MS; entries for CONFIG_KIND_LIST */
+	uint64_t num;         /* CONFIG_KIND_MS, INT; entries for LIST */
 	bool flag;            /* CONFIG_KIND_BOOL */
 	uint32_t ids[CONFIG_UIDS_MAX]; /* CONFIG_KIND_IDS */
 	size_t n_ids;
 };
 
 /*
- * Store a value that passed the generic checks (type, range, length);
- * member is the members index for CONFIG_SCOPE_MEMBER rows. Returns 0, or
- * -1 with a static sentence in *why and out left as it was.
+ * Hooks, for the keys whose value is not a plain field of their kind.
+ * member is the members index for CONFIG_SCOPE_MEMBER rows, else 0.
+ *
+ * check: a string's own rule (an absolute path, an id...); 0, or -1 with
+ * a static sentence in *why. The string is then copied into the field.
+ * set: parse and store a value that passed the generic checks (type,
+ * range, length); 0, or -1 with a static sentence in *why and the config
+ * left as it was.
+ * same: whether a and b hold the same value of the key.
+ * apply: make fresh's value current in cur and in the module that uses
+ * it; describe the change ("info -> debug") in said.
  */
-typedef int config_set_fn(struct config *out, size_t member,
+typedef int config_check_fn(const char *s, const char **why);
+typedef int config_set_fn(struct config *c, size_t member,
     const struct config_value *v, const char **why);
+typedef bool config_same_fn(const struct config *a, const struct config *b,
+    size_t member);
+typedef void config_apply_fn(struct config *cur, const struct config *fresh,
+    char *said, size_t cap);
 
 struct config_key {
-	enum config_scope scope;
-	const char *name;
+	const char *path;     /* "hb_interval_ms", "control.mode", "members.[].id" */
 	enum config_kind kind;
 	bool required;
 	uint64_t min, max;    /* MS, INT: value; STRING: bytes; LIST, IDS: entries */
 	const char *def;      /* default as written in a file; NULL: none */
-	const char *help;     /* one line; says how a NULL default is derived */
+	enum config_reload reload; /* 0 only for a GROUP: no value of its own */
+	/*
+	 * The field, in struct config (in struct config_member for members.[]
+	 * rows): size 0 when the value is not one field (then set and same
+	 * say how). Without set a STRING is a char[max + 1], MS and INT a
+	 * uint64_t, BOOL a bool, LIST its entry count as a size_t; behind a
+	 * set it is a scalar (mode_t, enum...) compared byte for byte.
+	 */
+	size_t off, size;
+	config_check_fn *check; /* STRING without set: its own rule */
+	config_set_fn *set;   /* NULL: store into the field by kind */
+	config_same_fn *same; /* NULL: compare the field (strcmp for a STRING) */
+	config_apply_fn *apply; /* exactly the LIVE rows */
 	enum config_scope opens; /* GROUP and LIST: scope of the children */
-	config_set_fn *set;
+	/* For the docs: `code` spans, ASCII, no '|' (a markdown table cell). */
+	const char *help;     /* what the key does, in sentences */
+	const char *form;     /* what a value looks like beyond min..max */
+	const char *derived;  /* the default when def is NULL, if any */
+	const char *section;  /* a heading opening at this row */
 };
 
 const struct config_key *config_keys(size_t *n);
-/* "control.mode", "members.[].id": the row's full path into buf. */
-const char *config_key_path(const struct config_key *, char *buf, size_t cap);
+enum config_scope config_key_scope(const struct config_key *);
+/* The path without its scope's prefix: "mode" for "control.mode". */
+const char *config_key_name(const struct config_key *);
 const char *config_kind_name(enum config_kind);
+/* Store v into c (see config_set_fn): check, set, or the plain field. */
+int config_key_set(const struct config_key *, struct config *c,
+    size_t member, const struct config_value *v, const char **why);
+/* Whether a and b agree on the key, on every members entry for members.[]. */
+bool config_key_same(const struct config_key *, const struct config *a,
+    const struct config *b);
+
+/*
+ * --dump-config: the key reference as the marked part of
+ * docs/configuration.md ("md") or of kevy-electd.conf(5) ("man"), from
+ * the schema. 0, or -1 for an unknown format (nothing written).
+ */
+int config_dump(FILE *f, const char *format);
 
 #endif

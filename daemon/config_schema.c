@@ -1,14 +1,18 @@
 /*
  * config_schema: the table of every key kevy-electd.conf may hold, and
- * the setters that turn one checked value into struct config fields.
+ * the hooks for the keys whose value is not a plain field. A row says
+ * where its value lives (offset and size in struct config), how SIGHUP
+ * treats a change (live or restart) and what the docs say about it.
  * Generic checks (unknown keys, types, integer ranges, string lengths,
  * required keys, defaults) live in the walker in config.c and are driven
- * by the table; a setter only checks what is particular to its key. A
- * setter never writes on failure, so a zeroed field still means "unset or
- * bad" to the cross-checks that run after the walk.
+ * by the table; a hook only does what is particular to its key. Nothing
+ * is written on failure, so a zeroed field still means "unset or bad" to
+ * the cross-checks that run after the walk.
  *
  * Syntax only: nothing here resolves a host, looks up a group or touches
- * the file system; that happens when the daemon uses the values.
+ * the file system; that happens when the daemon uses the values. The one
+ * effect is the apply hook of a live key (log_level: the logger's level),
+ * which only reload.c calls, on SIGHUP.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -118,7 +122,7 @@ config_parse_hostport(const char *s, struct config_hostport *out)
 	return config_parse_hostport_why(s, out, &why);
 }
 
-/* ---- setters ---- */
+/* ---- checks: a string's own rule, then the generic copy ---- */
 
 /* Ids go into elect.meta, where "voted -" means no vote: "-" is taken. */
 static int
@@ -150,36 +154,38 @@ check_abs_path(const char *s, const char **why)
 	return 0;
 }
 
+/* "" turns the feature off. */
 static int
-set_node_id(struct config *c, size_t m, const struct config_value *v,
-    const char **why)
+check_abs_path_or_empty(const char *s, const char **why)
 {
-	(void)m;
-	if (check_id(v->str, why) == -1)
-		return -1;
-	snprintf(c->node_id, sizeof c->node_id, "%s", v->str);
+	return s[0] == '\0' ? 0 : check_abs_path(s, why);
+}
+
+/* Kept as written: it travels in ANNOUNCE and the server dials it. */
+static int
+check_hostport(const char *s, const char **why)
+{
+	struct config_hostport hp;
+
+	return config_parse_hostport_why(s, &hp, why);
+}
+
+/* The portable name set of POSIX; looked up only when the socket is made. */
+static int
+check_group_name(const char *s, const char **why)
+{
+	const char *p;
+
+	for (p = s; *p != '\0'; p++)
+		if (!is_name_byte((unsigned char)*p) || *s == '-') {
+			*why = "a group name may hold only letters, digits, "
+			    "'-', '.' and '_', and not start with '-'";
+			return -1;
+		}
 	return 0;
 }
 
-static int
-set_members(struct config *c, size_t m, const struct config_value *v,
-    const char **why)
-{
-	(void)m;
-	(void)why;
-	c->n_members = (size_t)v->num;
-	return 0;
-}
-
-static int
-set_member_id(struct config *c, size_t m, const struct config_value *v,
-    const char **why)
-{
-	if (check_id(v->str, why) == -1)
-		return -1;
-	snprintf(c->members[m].id, sizeof c->members[m].id, "%s", v->str);
-	return 0;
-}
+/* ---- setters: values stored as something else than themselves ---- */
 
 static int
 set_member_election(struct config *c, size_t m, const struct config_value *v,
@@ -188,82 +194,12 @@ set_member_election(struct config *c, size_t m, const struct config_value *v,
 	return config_parse_hostport_why(v->str, &c->members[m].election, why);
 }
 
-/* Kept as written: it travels in ANNOUNCE and the server dials it. */
-static int
-set_member_client(struct config *c, size_t m, const struct config_value *v,
-    const char **why)
-{
-	struct config_hostport hp;
-
-	if (config_parse_hostport_why(v->str, &hp, why) == -1)
-		return -1;
-	snprintf(c->members[m].client, sizeof c->members[m].client, "%s",
-	    v->str);
-	return 0;
-}
-
-static int
-set_member_never_stand(struct config *c, size_t m,
-    const struct config_value *v, const char **why)
-{
-	(void)why;
-	c->members[m].never_stand = v->flag;
-	return 0;
-}
-
 static int
 set_listen(struct config *c, size_t m, const struct config_value *v,
     const char **why)
 {
 	(void)m;
 	return config_parse_hostport_why(v->str, &c->listen, why);
-}
-
-static int
-set_advertise(struct config *c, size_t m, const struct config_value *v,
-    const char **why)
-{
-	struct config_hostport hp;
-
-	(void)m;
-	if (config_parse_hostport_why(v->str, &hp, why) == -1)
-		return -1;
-	snprintf(c->advertise, sizeof c->advertise, "%s", v->str);
-	return 0;
-}
-
-static int
-set_state_dir(struct config *c, size_t m, const struct config_value *v,
-    const char **why)
-{
-	(void)m;
-	if (check_abs_path(v->str, why) == -1)
-		return -1;
-	snprintf(c->state_dir, sizeof c->state_dir, "%s", v->str);
-	return 0;
-}
-
-/* The group itself holds nothing; its keys have their own rows. */
-static int
-set_nothing(struct config *c, size_t m, const struct config_value *v,
-    const char **why)
-{
-	(void)c;
-	(void)m;
-	(void)v;
-	(void)why;
-	return 0;
-}
-
-static int
-set_control_path(struct config *c, size_t m, const struct config_value *v,
-    const char **why)
-{
-	(void)m;
-	if (check_abs_path(v->str, why) == -1)
-		return -1;
-	snprintf(c->control_path, sizeof c->control_path, "%s", v->str);
-	return 0;
 }
 
 /* A string, because libconfig reads the integer 0660 as decimal 660. */
@@ -290,24 +226,6 @@ set_control_mode(struct config *c, size_t m, const struct config_value *v,
 	return 0;
 }
 
-/* The portable name set of POSIX; looked up only when the socket is made. */
-static int
-set_control_group(struct config *c, size_t m, const struct config_value *v,
-    const char **why)
-{
-	const char *s;
-
-	(void)m;
-	for (s = v->str; *s != '\0'; s++)
-		if (!is_name_byte((unsigned char)*s) || *v->str == '-') {
-			*why = "a group name may hold only letters, digits, "
-			    "'-', '.' and '_', and not start with '-'";
-			return -1;
-		}
-	snprintf(c->control_group, sizeof c->control_group, "%s", v->str);
-	return 0;
-}
-
 /* Lists of ids: root and the daemon's own uid may always write. */
 static int
 set_write_uids(struct config *c, size_t m, const struct config_value *v,
@@ -331,24 +249,6 @@ set_write_gids(struct config *c, size_t m, const struct config_value *v,
 	return 0;
 }
 
-#define TIMING_SETTER(fn, field)					\
-static int								\
-fn(struct config *c, size_t m, const struct config_value *v,		\
-    const char **why)							\
-{									\
-	(void)m;							\
-	(void)why;							\
-	c->timing.field = v->num;					\
-	return 0;							\
-}
-TIMING_SETTER(set_hb_interval, hb_interval_ms)
-TIMING_SETTER(set_down_after, down_after_ms)
-TIMING_SETTER(set_election_timeout, election_timeout_ms)
-TIMING_SETTER(set_backoff, backoff_ms)
-TIMING_SETTER(set_backoff_jitter, backoff_jitter_ms)
-TIMING_SETTER(set_lease, lease_ms)
-TIMING_SETTER(set_pause_threshold, pause_threshold_ms)
-
 static int
 set_initial_role(struct config *c, size_t m, const struct config_value *v,
     const char **why)
@@ -366,16 +266,6 @@ set_initial_role(struct config *c, size_t m, const struct config_value *v,
 }
 
 static int
-set_never_stand(struct config *c, size_t m, const struct config_value *v,
-    const char **why)
-{
-	(void)m;
-	(void)why;
-	c->never_stand = v->flag;
-	return 0;
-}
-
-static int
 set_log_level(struct config *c, size_t m, const struct config_value *v,
     const char **why)
 {
@@ -384,37 +274,6 @@ set_log_level(struct config *c, size_t m, const struct config_value *v,
 		*why = "expected \"error\", \"warn\", \"info\" or \"debug\"";
 		return -1;
 	}
-	return 0;
-}
-
-static int
-set_local_health_timeout(struct config *c, size_t m,
-    const struct config_value *v, const char **why)
-{
-	(void)m;
-	(void)why;
-	c->local_health_timeout_ms = v->num;
-	return 0;
-}
-
-static int
-set_notify_exec(struct config *c, size_t m, const struct config_value *v,
-    const char **why)
-{
-	(void)m;
-	if (v->str[0] != '\0' && check_abs_path(v->str, why) == -1)
-		return -1;
-	snprintf(c->notify_exec, sizeof c->notify_exec, "%s", v->str);
-	return 0;
-}
-
-static int
-set_notify_timeout(struct config *c, size_t m, const struct config_value *v,
-    const char **why)
-{
-	(void)m;
-	(void)why;
-	c->notify_timeout_ms = v->num;
 	return 0;
 }
 
@@ -432,152 +291,414 @@ set_http_listen(struct config *c, size_t m, const struct config_value *v,
 	return 0;
 }
 
-static int
-set_max_epoch_jump(struct config *c, size_t m, const struct config_value *v,
-    const char **why)
+/* ---- compares, for SIGHUP ---- */
+
+/* Not a memcmp: nothing promises what follows the host's NUL. */
+static bool
+hostport_equal(const struct config_hostport *a,
+    const struct config_hostport *b)
 {
-	(void)m;
-	(void)why;
-	c->max_epoch_jump = v->num;
-	return 0;
+	return strcmp(a->host, b->host) == 0 && a->port == b->port;
 }
 
-static int
-set_peer_source_check(struct config *c, size_t m,
-    const struct config_value *v, const char **why)
+static bool
+same_member_election(const struct config *a, const struct config *b,
+    size_t m)
 {
-	(void)m;
-	(void)why;
-	c->peer_source_check = v->flag;
-	return 0;
+	return hostport_equal(&a->members[m].election, &b->members[m].election);
 }
 
-/* Only the syntax here: mode, owner and length are checked at start. */
-static int
-set_auth_key_file(struct config *c, size_t m, const struct config_value *v,
-    const char **why)
+static bool
+same_listen(const struct config *a, const struct config *b, size_t m)
 {
 	(void)m;
-	if (v->str[0] != '\0' && check_abs_path(v->str, why) == -1)
-		return -1;
-	snprintf(c->auth_key_file, sizeof c->auth_key_file, "%s", v->str);
-	return 0;
+	return hostport_equal(&a->listen, &b->listen);
+}
+
+static bool
+same_http_listen(const struct config *a, const struct config *b, size_t m)
+{
+	(void)m;
+	return a->http_enabled == b->http_enabled &&
+	    hostport_equal(&a->http_listen, &b->http_listen);
+}
+
+static bool
+ids_equal(const uint32_t *a, size_t na, const uint32_t *b, size_t nb)
+{
+	return na == nb && memcmp(a, b, na * sizeof(a[0])) == 0;
+}
+
+static bool
+same_write_uids(const struct config *a, const struct config *b, size_t m)
+{
+	(void)m;
+	return ids_equal(a->write_uids, a->n_write_uids, b->write_uids,
+	    b->n_write_uids);
+}
+
+static bool
+same_write_gids(const struct config *a, const struct config *b, size_t m)
+{
+	(void)m;
+	return ids_equal(a->write_gids, a->n_write_gids, b->write_gids,
+	    b->n_write_gids);
+}
+
+/* ---- live keys: what SIGHUP does with a new value ---- */
+
+static void
+apply_log_level(struct config *cur, const struct config *fresh, char *said,
+    size_t cap)
+{
+	snprintf(said, cap, "%s -> %s", log_level_name(cur->log_level),
+	    log_level_name(fresh->log_level));
+	log_set_level(fresh->log_level);
+	cur->log_level = fresh->log_level;
 }
 
 /* ---- the table ---- */
 
-#define T CONFIG_SCOPE_TOP
-#define C CONFIG_SCOPE_CONTROL
-#define M CONFIG_SCOPE_MEMBER
-#define S CONFIG_KIND_STRING
-#define B CONFIG_KIND_BOOL
-#define MS CONFIG_KIND_MS
-#define TMAX ELECTOR_TIMING_MAX_MS
+/* The field a row's value lives in: offset and size, for store and compare. */
+#define IN_CONFIG(f) .off = offsetof(struct config, f), \
+	.size = sizeof(((struct config *)0)->f)
+#define IN_MEMBER(f) .off = offsetof(struct config_member, f), \
+	.size = sizeof(((struct config_member *)0)->f)
+#define TIMING_MAX ELECTOR_TIMING_MAX_MS
 
 static const struct config_key keys[] = {
-	{ T, "node_id", S, true, 1, WIRE_ID_MAX, NULL,
-	  "this node's id; must be the id of one members entry", 0,
-	  set_node_id },
-	{ T, "members", CONFIG_KIND_LIST, true, 1, ELECTOR_MEMBERS_MAX, NULL,
-	  "every node of the cluster, self included, the same list on "
-	  "every node", M, set_members },
-	{ M, "id", S, true, 1, WIRE_ID_MAX, NULL,
-	  "node id: printable ASCII, no spaces, not \"-\", unique", 0,
-	  set_member_id },
-	{ M, "election", S, true, 1, WIRE_ADDR_MAX, NULL,
-	  "host:port its elector listens on; peers dial it; unique", 0,
-	  set_member_election },
-	{ M, "client", S, true, 1, WIRE_ADDR_MAX, NULL,
-	  "host:port of its kevy server, what ANNOUNCE carries", 0,
-	  set_member_client },
-	{ M, "never_stand", B, false, 0, 0, "false",
-	  "votes but never stands for primary (a witness)", 0,
-	  set_member_never_stand },
-	{ T, "listen", S, false, 1, WIRE_ADDR_MAX, NULL,
-	  "host:port to listen on for peers; default: own members "
-	  "entry's election", 0, set_listen },
-	{ T, "advertise", S, false, 1, WIRE_ADDR_MAX, NULL,
-	  "client host:port this node announces when it wins; default: "
-	  "own members entry's client", 0, set_advertise },
-	{ T, "state_dir", S, false, 1, CONFIG_PATH_MAX, CONFIG_DEFAULT_STATE_DIR,
-	  "absolute directory of elect.meta (epoch and vote)", 0,
-	  set_state_dir },
-	{ T, "control", CONFIG_KIND_GROUP, false, 0, 0, NULL,
-	  "the control socket", C, set_nothing },
-	{ C, "path", S, false, 1, CONFIG_SUN_PATH_MAX, CONFIG_DEFAULT_CONTROL,
-	  "absolute path of the Unix control socket", 0, set_control_path },
-	{ C, "mode", S, false, 1, CONFIG_NAME_MAX, "0660",
-	  "octal permission bits of the socket, as a string, 0..0777", 0,
-	  set_control_mode },
-	{ C, "group", S, false, 0, CONFIG_NAME_MAX, "",
-	  "group owning the socket; \"\": the daemon's own group", 0,
-	  set_control_group },
-	{ C, "write_uids", CONFIG_KIND_IDS, false, 0, CONFIG_UIDS_MAX, "[]",
-	  "uids allowed the write verbs (OFFSET <n>, ALIVE) besides root and "
-	  "the daemon's own uid, as [0, 1000]", 0, set_write_uids },
-	{ C, "write_gids", CONFIG_KIND_IDS, false, 0, CONFIG_UIDS_MAX, "[]",
-	  "gids (the client's own gid) allowed the write verbs", 0,
-	  set_write_gids },
-	{ T, "hb_interval_ms", MS, false, 1, TMAX,
-	  STR(ELECTOR_HB_INTERVAL_DEFAULT),
-	  "heartbeat period per peer", 0, set_hb_interval },
-	{ T, "down_after_ms", MS, false, 0, TMAX,
-	  STR(ELECTOR_DOWN_AFTER_DEFAULT),
-	  "a peer unheard this long is down; >= 4 x hb_interval_ms", 0,
-	  set_down_after },
-	{ T, "election_timeout_ms", MS, false, 0, TMAX,
-	  STR(ELECTOR_ELECTION_TIMEOUT_DEFAULT),
-	  "a candidate gives up after this; >= hb_interval_ms", 0,
-	  set_election_timeout },
-	{ T, "election_backoff_ms", MS, false, 0, TMAX,
-	  STR(ELECTOR_BACKOFF_DEFAULT),
-	  "no new candidacy for this long after a failed one", 0,
-	  set_backoff },
-	{ T, "election_backoff_jitter_ms", MS, false, 0, TMAX,
-	  STR(ELECTOR_BACKOFF_JITTER_DEFAULT),
-	  "plus a random [0, this) on each backoff", 0, set_backoff_jitter },
-	{ T, "lease_ms", MS, false, 0, TMAX, NULL,
-	  "a primary without a majority this long is fenced; 0 or unset: "
-	  "derived from hb_interval_ms and down_after_ms by the elector",
-	  0, set_lease },
-	{ T, "pause_threshold_ms", MS, false, 0, TMAX, NULL,
-	  "a gap this long between two wakeups is a pause; 0 or unset: "
-	  "derived from hb_interval_ms by the elector", 0,
-	  set_pause_threshold },
-	{ T, "initial_role", S, false, 1, CONFIG_NAME_MAX, "replica",
-	  "\"replica\" or \"primary\"; a preference only: every node "
-	  "starts as replica", 0, set_initial_role },
-	{ T, "never_stand", B, false, 0, 0, "false",
-	  "this node votes but never stands; also set by its members entry",
-	  0, set_never_stand },
-	{ T, "log_level", S, false, 1, CONFIG_NAME_MAX, "info",
-	  "\"error\", \"warn\", \"info\" or \"debug\"", 0, set_log_level },
-	{ T, "local_health_timeout_ms", MS, false, 0, TMAX, "0",
-	  "the local server must push OFFSET or ALIVE this often, or the "
-	  "node stops standing (a primary steps down); 0: off", 0,
-	  set_local_health_timeout },
-	{ T, "notify_exec", S, false, 0, CONFIG_PATH_MAX, "",
-	  "absolute path of an executable run (no shell) on every role or "
-	  "primary change; \"\": none", 0, set_notify_exec },
-	{ T, "notify_timeout_ms", MS, false, 1, TMAX,
-	  STR(CONFIG_DEFAULT_NOTIFY_TIMEOUT_MS),
-	  "a notify_exec run still going after this is killed", 0,
-	  set_notify_timeout },
-	{ T, "http_listen", S, false, 0, WIRE_ADDR_MAX, "",
-	  "host:port of the HTTP endpoint (/metrics, /health, /primary, "
-	  "/replica); \"\": off", 0, set_http_listen },
-	{ T, "max_epoch_jump", CONFIG_KIND_INT, false, 0, INT64_MAX,
-	  STR(ELECTOR_MAX_EPOCH_JUMP_DEFAULT),
-	  "refuse a frame whose epoch is more than this above ours; 0: "
-	  "unlimited", 0, set_max_epoch_jump },
-	{ T, "peer_source_check", B, false, 0, 0, "false",
-	  "refuse election connections from addresses that are not a "
-	  "member's election IP (members given as IP literals)", 0,
-	  set_peer_source_check },
-	{ T, "auth_key_file", S, false, 0, CONFIG_PATH_MAX, "",
-	  "absolute path of the shared peer key (mode 0600, owned by the "
-	  "daemon's uid, 32..1024 bytes); \"\": no peer authentication", 0,
-	  set_auth_key_file },
+	{
+		.path = "node_id", .section = "Membership",
+		.kind = CONFIG_KIND_STRING, .required = true,
+		.min = 1, .max = WIRE_ID_MAX,
+		.reload = CONFIG_RELOAD_MEMBERSHIP,
+		IN_CONFIG(node_id), .check = check_id,
+		.form = "printable ASCII, no spaces, not `-`",
+		.help = "This node's id: the `id` of one `members` entry.",
+	},
+	{
+		.path = "members",
+		.kind = CONFIG_KIND_LIST, .required = true,
+		.min = 1, .max = ELECTOR_MEMBERS_MAX,
+		.reload = CONFIG_RELOAD_MEMBERSHIP,
+		IN_CONFIG(n_members), .opens = CONFIG_SCOPE_MEMBER,
+		.help = "Every node of the cluster, self included: the same "
+		    "list, in any order, on every node; an odd count is "
+		    "recommended. Each entry is a group of the `members.[]` "
+		    "keys below.",
+	},
+	{
+		.path = "members.[].id",
+		.kind = CONFIG_KIND_STRING, .required = true,
+		.min = 1, .max = WIRE_ID_MAX,
+		.reload = CONFIG_RELOAD_MEMBERSHIP,
+		IN_MEMBER(id), .check = check_id,
+		.form = "printable ASCII, no spaces, not `-`, unique",
+		.help = "The node's id; kebab-case recommended (`replica-1`).",
+	},
+	{
+		.path = "members.[].election",
+		.kind = CONFIG_KIND_STRING, .required = true,
+		.min = 1, .max = WIRE_ADDR_MAX,
+		.reload = CONFIG_RELOAD_MEMBERSHIP,
+		.set = set_member_election, .same = same_member_election,
+		.form = "`host:port`, unique",
+		.help = "Where its elector listens; peers dial it.",
+	},
+	{
+		.path = "members.[].client",
+		.kind = CONFIG_KIND_STRING, .required = true,
+		.min = 1, .max = WIRE_ADDR_MAX,
+		.reload = CONFIG_RELOAD_MEMBERSHIP,
+		IN_MEMBER(client), .check = check_hostport,
+		.form = "`host:port`",
+		.help = "Its kevy server's client address, what ANNOUNCE "
+		    "carries when it wins.",
+	},
+	{
+		.path = "members.[].never_stand",
+		.kind = CONFIG_KIND_BOOL, .def = "false",
+		.reload = CONFIG_RELOAD_MEMBERSHIP,
+		IN_MEMBER(never_stand),
+		.help = "A witness: votes, never stands; the other nodes "
+		    "never defer to it.",
+	},
+	{
+		.path = "listen", .section = "Addresses and files",
+		.kind = CONFIG_KIND_STRING,
+		.min = 1, .max = WIRE_ADDR_MAX,
+		.reload = CONFIG_RELOAD_RESTART,
+		.set = set_listen, .same = same_listen,
+		.derived = "own `election`",
+		.form = "`host:port`",
+		.help = "Where to accept peer connections: `\"0.0.0.0:7401\"` "
+		    "or `\"[::]:7401\"` for every interface.",
+	},
+	{
+		.path = "advertise",
+		.kind = CONFIG_KIND_STRING,
+		.min = 1, .max = WIRE_ADDR_MAX,
+		.reload = CONFIG_RELOAD_RESTART,
+		IN_CONFIG(advertise), .check = check_hostport,
+		.derived = "own `client`",
+		.form = "`host:port`",
+		.help = "The client address this node announces when it wins "
+		    "(set it behind NAT).",
+	},
+	{
+		.path = "state_dir",
+		.kind = CONFIG_KIND_STRING,
+		.min = 1, .max = CONFIG_PATH_MAX, .def = CONFIG_DEFAULT_STATE_DIR,
+		.reload = CONFIG_RELOAD_RESTART,
+		IN_CONFIG(state_dir), .check = check_abs_path,
+		.form = "absolute path",
+		.help = "Directory of `elect.meta` (epoch and vote); one per "
+		    "node.",
+	},
+	{
+		.path = "control",
+		.kind = CONFIG_KIND_GROUP, .opens = CONFIG_SCOPE_CONTROL,
+		.help = "The control socket: the `control.` keys below.",
+	},
+	{
+		.path = "control.path",
+		.kind = CONFIG_KIND_STRING,
+		.min = 1, .max = CONFIG_SUN_PATH_MAX, .def = CONFIG_DEFAULT_CONTROL,
+		.reload = CONFIG_RELOAD_RESTART,
+		IN_CONFIG(control_path), .check = check_abs_path,
+		.form = "absolute path",
+		.help = "Path of the Unix control socket.",
+	},
+	{
+		.path = "control.mode",
+		.kind = CONFIG_KIND_STRING,
+		.min = 1, .max = CONFIG_NAME_MAX, .def = "0660",
+		.reload = CONFIG_RELOAD_RESTART,
+		IN_CONFIG(control_mode), .set = set_control_mode,
+		.form = "octal `\"0\"`..`\"0777\"`",
+		.help = "Permission bits of the socket; a string because "
+		    "libconfig reads `0660` as decimal 660. A world-writable "
+		    "mode gives a warning.",
+	},
+	{
+		.path = "control.group",
+		.kind = CONFIG_KIND_STRING,
+		.min = 0, .max = CONFIG_NAME_MAX, .def = "",
+		.reload = CONFIG_RELOAD_RESTART,
+		IN_CONFIG(control_group), .check = check_group_name,
+		.form = "`[A-Za-z0-9._-]`, not starting with `-`",
+		.help = "Group owning the socket, looked up at start; `\"\"`: "
+		    "the daemon's own group.",
+	},
+	{
+		.path = "control.write_uids",
+		.kind = CONFIG_KIND_IDS,
+		.min = 0, .max = CONFIG_UIDS_MAX, .def = "[]",
+		.reload = CONFIG_RELOAD_RESTART,
+		.set = set_write_uids, .same = same_write_uids,
+		.form = "as `[0, 1000]`",
+		.help = "Uids (the client's `SO_PEERCRED` uid) allowed the "
+		    "write verbs `OFFSET <n>` and `ALIVE`, besides root and "
+		    "the daemon's own uid, which always are. Anyone who can "
+		    "connect may use the read verbs; any other client gets "
+		    "`ERR permission denied` (docs/control-protocol.md, "
+		    "\"Permissions\").",
+	},
+	{
+		.path = "control.write_gids",
+		.kind = CONFIG_KIND_IDS,
+		.min = 0, .max = CONFIG_UIDS_MAX, .def = "[]",
+		.reload = CONFIG_RELOAD_RESTART,
+		.set = set_write_gids, .same = same_write_gids,
+		.form = "as `[0, 1000]`",
+		.help = "Gids (the client's `SO_PEERCRED` gid, its primary "
+		    "group) allowed the write verbs.",
+	},
+	{
+		.path = "hb_interval_ms", .section = "Timings",
+		.kind = CONFIG_KIND_MS,
+		.min = 1, .max = TIMING_MAX,
+		.def = STR(ELECTOR_HB_INTERVAL_DEFAULT),
+		.reload = CONFIG_RELOAD_RESTART,
+		IN_CONFIG(timing.hb_interval_ms),
+		.help = "Heartbeat period, per peer.",
+	},
+	{
+		.path = "down_after_ms",
+		.kind = CONFIG_KIND_MS,
+		.min = 0, .max = TIMING_MAX,
+		.def = STR(ELECTOR_DOWN_AFTER_DEFAULT),
+		.reload = CONFIG_RELOAD_RESTART,
+		IN_CONFIG(timing.down_after_ms),
+		.help = "A peer unheard this long is down.",
+	},
+	{
+		.path = "election_timeout_ms",
+		.kind = CONFIG_KIND_MS,
+		.min = 0, .max = TIMING_MAX,
+		.def = STR(ELECTOR_ELECTION_TIMEOUT_DEFAULT),
+		.reload = CONFIG_RELOAD_RESTART,
+		IN_CONFIG(timing.election_timeout_ms),
+		.help = "A candidate without a quorum gives up after this.",
+	},
+	{
+		.path = "election_backoff_ms",
+		.kind = CONFIG_KIND_MS,
+		.min = 0, .max = TIMING_MAX,
+		.def = STR(ELECTOR_BACKOFF_DEFAULT),
+		.reload = CONFIG_RELOAD_RESTART,
+		IN_CONFIG(timing.backoff_ms),
+		.help = "No new candidacy for this long after a failed one.",
+	},
+	{
+		.path = "election_backoff_jitter_ms",
+		.kind = CONFIG_KIND_MS,
+		.min = 0, .max = TIMING_MAX,
+		.def = STR(ELECTOR_BACKOFF_JITTER_DEFAULT),
+		.reload = CONFIG_RELOAD_RESTART,
+		IN_CONFIG(timing.backoff_jitter_ms),
+		.help = "Plus a random [0, this) on each backoff.",
+	},
+	{
+		.path = "lease_ms",
+		.kind = CONFIG_KIND_MS,
+		.min = 0, .max = TIMING_MAX,
+		.reload = CONFIG_RELOAD_RESTART,
+		IN_CONFIG(timing.lease_ms),
+		.derived = "derived",
+		.help = "A primary unheard by a majority this long is fenced. "
+		    "0 or unset: derived from `hb_interval_ms` and "
+		    "`down_after_ms` by the elector, within the timing "
+		    "relations (docs/elector.md).",
+	},
+	{
+		.path = "pause_threshold_ms",
+		.kind = CONFIG_KIND_MS,
+		.min = 0, .max = TIMING_MAX,
+		.reload = CONFIG_RELOAD_RESTART,
+		IN_CONFIG(timing.pause_threshold_ms),
+		.derived = "derived",
+		.help = "A gap this long between two wakeups is a pause "
+		    "(stopped, starved). 0 or unset: derived from "
+		    "`hb_interval_ms` (2 x `hb_interval_ms`).",
+	},
+	{
+		.path = "initial_role", .section = "Behaviour",
+		.kind = CONFIG_KIND_STRING,
+		.min = 1, .max = CONFIG_NAME_MAX, .def = "replica",
+		.reload = CONFIG_RELOAD_RESTART,
+		IN_CONFIG(want_primary), .set = set_initial_role,
+		.form = "`\"replica\"` or `\"primary\"`",
+		.help = "A preference only: every node starts as replica and "
+		    "is primary only after winning an election; "
+		    "`\"primary\"` gives a warning.",
+	},
+	{
+		.path = "never_stand",
+		.kind = CONFIG_KIND_BOOL, .def = "false",
+		.reload = CONFIG_RELOAD_RESTART,
+		IN_CONFIG(never_stand),
+		.help = "This node votes but never stands; also true when its "
+		    "`members` entry says so (set it there, so that every "
+		    "node knows).",
+	},
+	{
+		.path = "log_level",
+		.kind = CONFIG_KIND_STRING,
+		.min = 1, .max = CONFIG_NAME_MAX, .def = "info",
+		.reload = CONFIG_RELOAD_LIVE, .apply = apply_log_level,
+		IN_CONFIG(log_level), .set = set_log_level,
+		.form = "`\"error\"`, `\"warn\"`, `\"info\"` or `\"debug\"`",
+		.help = "Least severe level logged.",
+	},
+	{
+		.path = "local_health_timeout_ms",
+		.kind = CONFIG_KIND_MS,
+		.min = 0, .max = TIMING_MAX, .def = "0",
+		.reload = CONFIG_RELOAD_RESTART,
+		IN_CONFIG(local_health_timeout_ms),
+		.help = "The local server must push `OFFSET` or `ALIVE` this "
+		    "often, else the node stops standing, and a primary steps "
+		    "down and goes silent on the peer port, until the server "
+		    "is back. 0: off.",
+	},
+	{
+		.path = "notify_exec",
+		.kind = CONFIG_KIND_STRING,
+		.min = 0, .max = CONFIG_PATH_MAX, .def = "",
+		.reload = CONFIG_RELOAD_RESTART,
+		IN_CONFIG(notify_exec), .check = check_abs_path_or_empty,
+		.form = "absolute path or `\"\"`",
+		.help = "Executable run (fork and exec, no shell) on every role "
+		    "or primary change, serialized in event order, with "
+		    "`EVENT NEW_ROLE OLD_ROLE EPOCH PRIMARY_ID PRIMARY_ADDR` "
+		    "as arguments and the same in `KEVY_*` environment "
+		    "variables (docs/hooks.md). `\"\"`: none.",
+	},
+	{
+		.path = "notify_timeout_ms",
+		.kind = CONFIG_KIND_MS,
+		.min = 1, .max = TIMING_MAX,
+		.def = STR(CONFIG_DEFAULT_NOTIFY_TIMEOUT_MS),
+		.reload = CONFIG_RELOAD_RESTART,
+		IN_CONFIG(notify_timeout_ms),
+		.help = "A `notify_exec` run still going after this is killed.",
+	},
+	{
+		.path = "http_listen",
+		.kind = CONFIG_KIND_STRING,
+		.min = 0, .max = WIRE_ADDR_MAX, .def = "",
+		.reload = CONFIG_RELOAD_RESTART,
+		.set = set_http_listen, .same = same_http_listen,
+		.form = "`host:port` or `\"\"`",
+		.help = "HTTP endpoint, as `\"127.0.0.1:9105\"`: `/metrics`, "
+		    "`/health`, `/primary`, `/replica` (docs/monitoring.md). "
+		    "`\"\"`: off.",
+	},
+	{
+		.path = "max_epoch_jump", .section = "Hardening",
+		.kind = CONFIG_KIND_INT,
+		.min = 0, .max = INT64_MAX,
+		.def = STR(ELECTOR_MAX_EPOCH_JUMP_DEFAULT),
+		.reload = CONFIG_RELOAD_RESTART,
+		IN_CONFIG(max_epoch_jump),
+		.help = "A frame whose epoch is more than this above ours is "
+		    "held, not applied (its connection stays); a peer that "
+		    "keeps claiming such an epoch for 2 x `down_after_ms` "
+		    "raises ours by at most this much per such window, or at "
+		    "once to its epoch when `auth_key_file` is set "
+		    "(docs/elector.md, \"Epoch claims\"). Small values work "
+		    "but turn every lag into a walk of windows. 0: unlimited, "
+		    "as the reference nodes.",
+	},
+	{
+		.path = "peer_source_check",
+		.kind = CONFIG_KIND_BOOL, .def = "false",
+		.reload = CONFIG_RELOAD_RESTART,
+		IN_CONFIG(peer_source_check),
+		.help = "Refuse election connections whose source address is "
+		    "not one of the members' election IPs; loopback sources "
+		    "only when a member is on loopback. Needs IP literals in "
+		    "`members.[].election` (with a host name among them the "
+		    "check is off, with a warning).",
+	},
+	{
+		.path = "auth_key_file",
+		.kind = CONFIG_KIND_STRING,
+		.min = 0, .max = CONFIG_PATH_MAX, .def = "",
+		.reload = CONFIG_RELOAD_RESTART,
+		IN_CONFIG(auth_key_file), .check = check_abs_path_or_empty,
+		.form = "absolute path or `\"\"`",
+		.help = "Shared key authenticating every peer connection with "
+		    "an HMAC-SHA256 challenge-response (docs/wire.md, "
+		    "\"Authentication\"). The file must be mode 0600 or "
+		    "stricter, owned by the daemon's uid, 32..1024 bytes (one "
+		    "trailing newline stripped), else the daemon refuses to "
+		    "start (exit 78, and `-t` says so too); "
+		    "`kevy-electd --gen-key FILE` writes a valid one. Every "
+		    "node must set it or none: the reference nodes do not "
+		    "speak it, so a mixed cluster must leave it `\"\"`.",
+	},
 };
 
 const struct config_key *
@@ -587,17 +708,28 @@ config_keys(size_t *n)
 	return keys;
 }
 
-const char *
-config_key_path(const struct config_key *k, char *buf, size_t cap)
-{
-	static const char *const prefix[] = {
-		[CONFIG_SCOPE_TOP] = "",
-		[CONFIG_SCOPE_CONTROL] = "control.",
-		[CONFIG_SCOPE_MEMBER] = "members.[].",
-	};
+static const char *const scope_prefix[] = {
+	[CONFIG_SCOPE_TOP] = "",
+	[CONFIG_SCOPE_CONTROL] = "control.",
+	[CONFIG_SCOPE_MEMBER] = "members.[].",
+};
 
-	snprintf(buf, cap, "%s%s", prefix[k->scope], k->name);
-	return buf;
+enum config_scope
+config_key_scope(const struct config_key *k)
+{
+	if (strncmp(k->path, scope_prefix[CONFIG_SCOPE_CONTROL],
+	    strlen(scope_prefix[CONFIG_SCOPE_CONTROL])) == 0)
+		return CONFIG_SCOPE_CONTROL;
+	if (strncmp(k->path, scope_prefix[CONFIG_SCOPE_MEMBER],
+	    strlen(scope_prefix[CONFIG_SCOPE_MEMBER])) == 0)
+		return CONFIG_SCOPE_MEMBER;
+	return CONFIG_SCOPE_TOP;
+}
+
+const char *
+config_key_name(const struct config_key *k)
+{
+	return k->path + strlen(scope_prefix[config_key_scope(k)]);
 }
 
 const char *
@@ -620,4 +752,86 @@ config_kind_name(enum config_kind kind)
 		return "array";
 	}
 	return "unknown";
+}
+
+/* ---- the generic store and compare, by field ---- */
+
+/* Where a row's field is, from the start of struct config. */
+static size_t
+field_off(const struct config_key *k, size_t member)
+{
+	if (config_key_scope(k) != CONFIG_SCOPE_MEMBER)
+		return k->off;
+	return offsetof(struct config, members) +
+	    member * sizeof(struct config_member) + k->off;
+}
+
+int
+config_key_set(const struct config_key *k, struct config *c, size_t member,
+    const struct config_value *v, const char **why)
+{
+	void *f;
+
+	if (k->set != NULL)
+		return k->set(c, member, v, why);
+	if (k->kind == CONFIG_KIND_GROUP)
+		return 0; /* its keys have their own rows */
+	f = (char *)c + field_off(k, member);
+	switch (k->kind) {
+	case CONFIG_KIND_STRING:
+		if (k->check != NULL && k->check(v->str, why) == -1)
+			return -1;
+		snprintf(f, k->size, "%s", v->str);
+		break;
+	case CONFIG_KIND_MS:
+	case CONFIG_KIND_INT:
+		memcpy(f, &v->num, sizeof v->num);
+		break;
+	case CONFIG_KIND_BOOL:
+		memcpy(f, &v->flag, sizeof v->flag);
+		break;
+	case CONFIG_KIND_LIST: {
+		size_t n = (size_t)v->num;
+
+		memcpy(f, &n, sizeof n);
+		break;
+	}
+	case CONFIG_KIND_GROUP:
+	case CONFIG_KIND_IDS: /* an IDS row has a setter */
+		break;
+	}
+	return 0;
+}
+
+static bool
+same_one(const struct config_key *k, const struct config *a,
+    const struct config *b, size_t member)
+{
+	const char *fa = (const char *)a + field_off(k, member);
+	const char *fb = (const char *)b + field_off(k, member);
+
+	if (k->same != NULL)
+		return k->same(a, b, member);
+	/* A plain string: what follows its NUL is nobody's business. */
+	if (k->kind == CONFIG_KIND_STRING && k->set == NULL)
+		return strcmp(fa, fb) == 0;
+	return memcmp(fa, fb, k->size) == 0;
+}
+
+bool
+config_key_same(const struct config_key *k, const struct config *a,
+    const struct config *b)
+{
+	size_t n, i;
+
+	if (k->kind == CONFIG_KIND_GROUP)
+		return true; /* its keys have their own rows */
+	if (config_key_scope(k) != CONFIG_SCOPE_MEMBER)
+		return same_one(k, a, b, 0);
+	/* Entries only one side has: the members row tells that change. */
+	n = a->n_members < b->n_members ? a->n_members : b->n_members;
+	for (i = 0; i < n; i++)
+		if (!same_one(k, a, b, i))
+			return false;
+	return true;
 }

@@ -4,8 +4,11 @@
  * as "file:line: key: problem" with the right line and key, all problems
  * of a file must be reported in one load, and a load with any error must
  * leave the caller's struct config untouched. Runs from the repository
- * root: the shipped conf/kevy-electd.conf and docs/configuration.md are
- * checked against the schema, so neither can drift from it.
+ * root: the shipped conf/kevy-electd.conf, docs/configuration.md and
+ * man/kevy-electd.conf.5 are checked against the schema, so none can
+ * drift from it; the schema rows are checked against themselves (a field
+ * of the size the kind needs, a reload column, live keys with an apply
+ * hook) and config_key_same, which SIGHUP uses, key by key.
  */
 #include <check.h>
 #include <dirent.h>
@@ -16,6 +19,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "textfile.h"
 
 #define REPORTS_MAX 64
 #define MSG_MAX 1400
@@ -73,21 +77,11 @@ remove_dir(void)
 	return rmdir(dir);
 }
 
-static void
-write_file(const char *path, const char *text)
-{
-	FILE *fp = fopen(path, "w");
-
-	ck_assert_ptr_nonnull(fp);
-	ck_assert_int_eq(fputs(text, fp) >= 0, 1);
-	ck_assert_int_eq(fclose(fp), 0);
-}
-
 /* Write text as t.conf and load it; the reports land in rep. */
 static int
 load(const char *text, struct config *out)
 {
-	write_file(conf_path, text);
+	textfile_write(conf_path, text);
 	memset(&rep, 0, sizeof rep);
 	return config_load(conf_path, out, collect, NULL);
 }
@@ -718,7 +712,7 @@ START_TEST(test_include)
 	struct config c;
 
 	snprintf(inc, sizeof inc, "%s/timings.conf", dir);
-	write_file(inc, "# timings\nhb_interval_ms = -5;\n");
+	textfile_write(inc, "# timings\nhb_interval_ms = -5;\n");
 	ck_assert_int_eq(load(BASE "@include \"timings.conf\"\n", &c), 1);
 	ck_assert(has(true, inc, 2, "hb_interval_ms", "out of range"));
 }
@@ -769,40 +763,20 @@ END_TEST
 
 /* ---- the schema against the shipped example and docs ---- */
 
-static char *
-slurp(const char *path)
-{
-	FILE *fp = fopen(path, "r");
-	char *buf;
-	long n;
-
-	ck_assert_msg(fp != NULL, "cannot open %s", path);
-	ck_assert_int_eq(fseek(fp, 0, SEEK_END), 0);
-	n = ftell(fp);
-	rewind(fp);
-	buf = malloc((size_t)n + 1);
-	ck_assert_ptr_nonnull(buf);
-	ck_assert_uint_eq(fread(buf, 1, (size_t)n, fp), (size_t)n);
-	buf[n] = '\0';
-	fclose(fp);
-	return buf;
-}
-
 START_TEST(test_schema_documented)
 {
-	char *conf = slurp("conf/kevy-electd.conf");
-	char *doc = slurp("docs/configuration.md");
+	char *conf = textfile_read("conf/kevy-electd.conf");
+	char *doc = textfile_read("docs/configuration.md");
 	const struct config_key *k = NULL;
-	char path[64], cell[80];
+	char cell[80];
 	size_t n, i;
 
 	k = config_keys(&n);
 	ck_assert_uint_gt(n, 20);
 	for (i = 0; i < n; i++) {
-		const char *row, *eol;
+		const char *row, *eol, *path = k[i].path;
 
-		config_key_path(&k[i], path, sizeof path);
-		ck_assert_msg(strstr(conf, k[i].name) != NULL,
+		ck_assert_msg(strstr(conf, config_key_name(&k[i])) != NULL,
 		    "%s not in conf/kevy-electd.conf", path);
 		snprintf(cell, sizeof cell, "| `%s` |", path);
 		row = strstr(doc, cell);
@@ -823,6 +797,346 @@ START_TEST(test_schema_documented)
 	}
 	free(conf);
 	free(doc);
+}
+END_TEST
+
+/* ---- the table itself ---- */
+
+/* Doc text: one markdown cell and one roff line per sentence. */
+static void
+assert_doc_text(const char *path, const char *what, const char *s)
+{
+	size_t ticks = 0;
+
+	if (s == NULL)
+		return;
+	for (const char *p = s; *p != '\0'; p++) {
+		ck_assert_msg(*p >= 0x20 && *p < 0x7f && *p != '|' && *p != '\\',
+		    "%s: %s: byte 0x%02x at %zu: docs take printable ASCII, "
+		    "no '|' or '\\'", path, what, (unsigned char)*p,
+		    (size_t)(p - s));
+		ticks += *p == '`';
+	}
+	ck_assert_msg(ticks % 2 == 0, "%s: %s: unpaired `", path, what);
+}
+
+START_TEST(test_schema_rows)
+{
+	const struct config_key *k;
+	size_t n, i, j, live = 0;
+
+	k = config_keys(&n);
+	ck_assert_ptr_nonnull(k[0].section);
+	for (i = 0; i < n; i++) {
+		const char *path = k[i].path;
+		enum config_scope scope = config_key_scope(&k[i]);
+
+		ck_assert_msg(path != NULL && path[0] != '\0', "row %zu", i);
+		for (j = 0; j < i; j++)
+			ck_assert_msg(strcmp(k[j].path, path) != 0,
+			    "%s: two rows", path);
+		ck_assert_msg(strchr(config_key_name(&k[i]), '.') == NULL,
+		    "%s: no scope has this prefix", path);
+		ck_assert_msg(k[i].help != NULL, "%s: no help", path);
+		assert_doc_text(path, "help", k[i].help);
+		assert_doc_text(path, "form", k[i].form);
+		assert_doc_text(path, "derived", k[i].derived);
+		assert_doc_text(path, "def", k[i].def);
+		ck_assert_msg(!(k[i].required && k[i].def != NULL),
+		    "%s: required with a default", path);
+		ck_assert_msg(k[i].min <= k[i].max || k[i].kind ==
+		    CONFIG_KIND_BOOL || k[i].kind == CONFIG_KIND_GROUP,
+		    "%s: min > max", path);
+		/* A scope opened by this row: its children follow it. */
+		if (k[i].kind == CONFIG_KIND_GROUP ||
+		    k[i].kind == CONFIG_KIND_LIST) {
+			ck_assert_msg(k[i].opens != 0 && k[i].opens != scope,
+			    "%s: opens no scope", path);
+			ck_assert_msg(i + 1 < n &&
+			    config_key_scope(&k[i + 1]) == k[i].opens &&
+			    strncmp(k[i + 1].path, path, strlen(path)) == 0 &&
+			    k[i + 1].path[strlen(path)] == '.',
+			    "%s: its keys must follow it", path);
+		}
+		if (k[i].kind == CONFIG_KIND_GROUP) {
+			ck_assert_msg(k[i].reload == 0 && k[i].size == 0 &&
+			    k[i].set == NULL && k[i].def == NULL,
+			    "%s: a group holds no value", path);
+			continue;
+		}
+		/* Every value: live or restart, and SIGHUP can compare it. */
+		ck_assert_msg(k[i].reload == CONFIG_RELOAD_LIVE ||
+		    k[i].reload == CONFIG_RELOAD_RESTART ||
+		    k[i].reload == CONFIG_RELOAD_MEMBERSHIP,
+		    "%s: no reload column", path);
+		ck_assert_msg((k[i].reload == CONFIG_RELOAD_LIVE) ==
+		    (k[i].apply != NULL), "%s: live needs an apply hook, "
+		    "and only live", path);
+		live += k[i].reload == CONFIG_RELOAD_LIVE;
+		ck_assert_msg((k[i].reload == CONFIG_RELOAD_MEMBERSHIP) ==
+		    (scope == CONFIG_SCOPE_MEMBER ||
+		    strcmp(path, "node_id") == 0 ||
+		    strcmp(path, "members") == 0),
+		    "%s: membership is node_id and members, all of it", path);
+		ck_assert_msg(k[i].size > 0 || (k[i].set != NULL &&
+		    k[i].same != NULL), "%s: neither a field nor hooks", path);
+		ck_assert_msg(k[i].check == NULL ||
+		    (k[i].kind == CONFIG_KIND_STRING && k[i].set == NULL),
+		    "%s: check is for a plain string", path);
+		if (k[i].set != NULL)
+			continue;
+		/* A plain field: its size says its type is the kind's. */
+		switch (k[i].kind) {
+		case CONFIG_KIND_STRING:
+			ck_assert_msg(k[i].size == k[i].max + 1,
+			    "%s: field of %zu bytes for %llu", path, k[i].size,
+			    (unsigned long long)k[i].max);
+			break;
+		case CONFIG_KIND_MS:
+		case CONFIG_KIND_INT:
+			ck_assert_msg(k[i].size == sizeof(uint64_t), "%s", path);
+			break;
+		case CONFIG_KIND_BOOL:
+			ck_assert_msg(k[i].size == sizeof(bool), "%s", path);
+			break;
+		case CONFIG_KIND_LIST:
+			ck_assert_msg(k[i].size == sizeof(size_t), "%s", path);
+			break;
+		case CONFIG_KIND_IDS:
+		case CONFIG_KIND_GROUP:
+			ck_abort_msg("%s: needs a setter", path);
+		}
+		ck_assert_msg(k[i].off + k[i].size <=
+		    (scope == CONFIG_SCOPE_MEMBER ? sizeof(struct config_member) :
+		    sizeof(struct config)), "%s: field out of bounds", path);
+	}
+	ck_assert_uint_eq(live, 1); /* log_level; a new one needs a test */
+}
+END_TEST
+
+/*
+ * config_key_same, key by key: each variant of BASE changes exactly the
+ * keys listed (space-separated), no other. Derived values count: the own
+ * members entry's election is also the default listen.
+ */
+static const struct {
+	const char *text, *changed;
+} variants[] = {
+	{ "node_id = \"n2\";\nmembers = (\n" M1 M2 M3 ");\n",
+	  "node_id listen advertise" },
+	{ "node_id = \"n1\";\nmembers = (\n" M1
+	  "  { id = \"n2\"; election = \"127.0.0.1:7402\"; "
+	  "client = \"127.0.0.1:6402\"; }\n);\n", "members" },
+	{ "node_id = \"n1\";\nmembers = (\n" M1 M2
+	  "  { id = \"n4\"; election = \"127.0.0.1:7403\"; "
+	  "client = \"127.0.0.1:6403\"; }\n);\n", "members.[].id" },
+	{ "node_id = \"n1\";\nmembers = (\n" M1 M2
+	  "  { id = \"n3\"; election = \"127.0.0.1:7404\"; "
+	  "client = \"127.0.0.1:6403\"; }\n);\n", "members.[].election" },
+	{ "node_id = \"n1\";\nmembers = (\n" M1 M2
+	  "  { id = \"n3\"; election = \"127.0.0.1:7403\"; "
+	  "client = \"127.0.0.1:6404\"; }\n);\n", "members.[].client" },
+	{ "node_id = \"n1\";\nmembers = (\n" M1 M2
+	  "  { id = \"n3\"; election = \"127.0.0.1:7403\"; "
+	  "client = \"127.0.0.1:6403\"; never_stand = true; }\n);\n",
+	  "members.[].never_stand" },
+	{ BASE "listen = \"0.0.0.0:7401\";\n", "listen" },
+	{ BASE "listen = \"127.0.0.1:7401\";\n", "" },
+	{ BASE "advertise = \"10.0.0.1:6401\";\n", "advertise" },
+	{ BASE "state_dir = \"/srv/e\";\n", "state_dir" },
+	{ BASE "control = { path = \"/run/e.sock\"; };\n", "control.path" },
+	{ BASE "control = { mode = \"0600\"; };\n", "control.mode" },
+	{ BASE "control = { mode = \"660\"; };\n", "" },
+	{ BASE "control = { group = \"kevy\"; };\n", "control.group" },
+	{ BASE "control = { write_uids = [0]; };\n", "control.write_uids" },
+	{ BASE "control = { write_gids = [0, 5]; };\n", "control.write_gids" },
+	/* Derived: lease and pause follow hb_interval_ms when unset. */
+	{ BASE "hb_interval_ms = 100;\n",
+	  "hb_interval_ms lease_ms pause_threshold_ms" },
+	{ BASE "down_after_ms = 6000;\n", "down_after_ms" },
+	{ BASE "election_timeout_ms = 2000;\n", "election_timeout_ms" },
+	{ BASE "election_backoff_ms = 2000;\n", "election_backoff_ms" },
+	{ BASE "election_backoff_jitter_ms = 1;\n",
+	  "election_backoff_jitter_ms" },
+	{ BASE "lease_ms = 1000;\n", "lease_ms" },
+	{ BASE "pause_threshold_ms = 1000;\n", "pause_threshold_ms" },
+	{ BASE "initial_role = \"primary\";\n", "initial_role" },
+	{ BASE "never_stand = true;\n", "never_stand" },
+	{ BASE "log_level = \"debug\";\n", "log_level" },
+	{ BASE "local_health_timeout_ms = 500;\n", "local_health_timeout_ms" },
+	{ BASE "notify_exec = \"/bin/true\";\n", "notify_exec" },
+	{ BASE "notify_timeout_ms = 5;\n", "notify_timeout_ms" },
+	{ BASE "http_listen = \"127.0.0.1:9105\";\n", "http_listen" },
+	{ BASE "http_listen = \"\";\n", "" },
+	{ BASE "max_epoch_jump = 0;\n", "max_epoch_jump" },
+	{ BASE "peer_source_check = true;\n", "peer_source_check" },
+	{ BASE "auth_key_file = \"/k\";\n", "auth_key_file" },
+};
+
+static bool
+is_listed(const char *list, const char *path)
+{
+	size_t len = strlen(path);
+
+	for (const char *p = list; (p = strstr(p, path)) != NULL; p += len)
+		if ((p == list || p[-1] == ' ') &&
+		    (p[len] == ' ' || p[len] == '\0'))
+			return true;
+	return false;
+}
+
+START_TEST(test_key_same)
+{
+	struct config *a = calloc(1, sizeof *a), *b = calloc(1, sizeof *b);
+	const struct config_key *k;
+	size_t n, i;
+
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(b);
+	ck_assert_int_eq(load(BASE, a), 0);
+	ck_assert_int_eq(load(variants[_i].text, b), 0);
+	k = config_keys(&n);
+	for (i = 0; i < n; i++) {
+		bool changed = is_listed(variants[_i].changed, k[i].path);
+
+		ck_assert_msg(config_key_same(&k[i], a, a) &&
+		    config_key_same(&k[i], b, b), "%s: not the same as itself",
+		    k[i].path);
+		ck_assert_msg(config_key_same(&k[i], a, b) == !changed &&
+		    config_key_same(&k[i], b, a) == !changed,
+		    "variant %d: %s %s", _i, k[i].path,
+		    changed ? "not seen as changed" : "seen as changed");
+	}
+	free(a);
+	free(b);
+}
+END_TEST
+
+/* Every value key has a variant: a new key gets its compare tested. */
+START_TEST(test_key_same_covers_schema)
+{
+	const struct config_key *k;
+	size_t n, i, j;
+
+	k = config_keys(&n);
+	for (i = 0; i < n; i++) {
+		if (k[i].kind == CONFIG_KIND_GROUP)
+			continue;
+		for (j = 0; j < sizeof variants / sizeof variants[0]; j++)
+			if (is_listed(variants[j].changed, k[i].path))
+				break;
+		ck_assert_msg(j < sizeof variants / sizeof variants[0],
+		    "%s: no variant in tests/check_config.c changes it",
+		    k[i].path);
+	}
+}
+END_TEST
+
+/* ---- the generated key reference against the docs ---- */
+
+static char *
+dump_to_string(const char *format)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(config_dump(f, format), 0);
+	ck_assert_int_eq(fclose(f), 0);
+	return buf;
+}
+
+/* The lines strictly between the begin and end marker lines of doc. */
+static char *
+marked_region(const char *doc, const char *file, const char *begin,
+    const char *end)
+{
+	char bline[64], eline[64];
+	const char *b, *e;
+
+	snprintf(bline, sizeof bline, "\n%s\n", begin);
+	snprintf(eline, sizeof eline, "\n%s\n", end);
+	b = strstr(doc, bline);
+	ck_assert_msg(b != NULL, "%s: no '%s' line", file, begin);
+	ck_assert_msg(strstr(b + 1, bline) == NULL, "%s: two '%s' lines",
+	    file, begin);
+	b += strlen(bline);
+	/* An empty region: the end marker right after the begin one. */
+	e = strncmp(b, eline + 1, strlen(eline + 1)) == 0 ? b - 1 :
+	    strstr(b - 1, eline);
+	ck_assert_msg(e != NULL, "%s: no '%s' line after '%s'", file, end,
+	    begin);
+	return strndup(b, (size_t)(e + 1 - b));
+}
+
+static void
+assert_in_sync(const char *file, const char *format, const char *begin,
+    const char *end)
+{
+	char *doc = textfile_read(file), *want = dump_to_string(format);
+	char *have = marked_region(doc, file, begin, end);
+	size_t i, line = 1;
+
+	for (i = 0; have[i] != '\0' && have[i] == want[i]; i++)
+		line += have[i] == '\n';
+	ck_assert_msg(have[i] == want[i], "%s: the key reference differs from "
+	    "kevy-electd --dump-config %s at its line %zu: regenerate it with "
+	    "make config-docs (or sh mk/gen-config-docs.sh BINARY)", file,
+	    format, line);
+	free(have);
+	free(want);
+	free(doc);
+}
+
+START_TEST(test_docs_md_in_sync)
+{
+	assert_in_sync("docs/configuration.md", "md", "<!-- keys:begin -->",
+	    "<!-- keys:end -->");
+}
+END_TEST
+
+START_TEST(test_docs_man_in_sync)
+{
+	assert_in_sync("man/kevy-electd.conf.5", "man", ".\\\" keys:begin",
+	    ".\\\" keys:end");
+}
+END_TEST
+
+START_TEST(test_dump)
+{
+	char *md = dump_to_string("md"), *man = dump_to_string("man");
+	const struct config_key *k;
+	char want[128];
+	size_t n, i;
+	FILE *f;
+
+	k = config_keys(&n);
+	for (i = 0; i < n; i++) {
+		snprintf(want, sizeof want, "\n| `%s` | %s |", k[i].path,
+		    config_kind_name(k[i].kind));
+		ck_assert_msg(strstr(md, want) != NULL, "md: no row %s", want);
+		snprintf(want, sizeof want, "\n.TP\n.B %s\n", k[i].path);
+		ck_assert_msg(strstr(man, want) != NULL, "man: no %s", want);
+	}
+	/* Derived columns: the range comes from min..max, the reload column. */
+	ck_assert_ptr_nonnull(strstr(md, "| `hb_interval_ms` | integer | `200` "
+	    "| 1..3600000 | restart |"));
+	ck_assert_ptr_nonnull(strstr(md, "| `log_level` | string | `\"info\"` "
+	    "| 1..64 bytes, `\"error\"`, `\"warn\"`, `\"info\"` or `\"debug\"` "
+	    "| live |"));
+	ck_assert_ptr_nonnull(strstr(md, "| `members.[].id` | string | "
+	    "required | 1..32 bytes"));
+	ck_assert_ptr_nonnull(strstr(man, "\n.B max_epoch_jump\nInteger, "
+	    "default \\fB1000000\\fR; 0..2^63\\-1.\n"));
+	/* An unknown format writes nothing. */
+	f = tmpfile();
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(config_dump(f, "html"), -1);
+	ck_assert_int_eq(ftell(f), 0);
+	fclose(f);
+	free(md);
+	free(man);
 }
 END_TEST
 
@@ -859,6 +1173,13 @@ config_suite(void)
 	tcase_add_test(tc, test_all_errors_reported);
 	tcase_add_test(tc, test_out_unchanged);
 	tcase_add_test(tc, test_schema_documented);
+	tcase_add_test(tc, test_schema_rows);
+	tcase_add_loop_test(tc, test_key_same, 0,
+	    (int)(sizeof variants / sizeof variants[0]));
+	tcase_add_test(tc, test_key_same_covers_schema);
+	tcase_add_test(tc, test_docs_md_in_sync);
+	tcase_add_test(tc, test_docs_man_in_sync);
+	tcase_add_test(tc, test_dump);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -3,9 +3,10 @@
 # SYSCONFDIR, then check the tree, the installed binary and config, that a
 # second install keeps an edited config, that uninstall removes everything
 # but the config; lint the man pages and keep kevy-electd.conf(5) in step
-# with docs/configuration.md; when systemd-analyze is there, verify the
-# units and hold their security exposure to at most 2.0. It never touches
-# the host outside its temporary directory.
+# with docs/configuration.md, and both with the binary's --dump-config;
+# when systemd-analyze is there, verify the units and hold their security
+# exposure to at most 2.0. It never touches the host outside its temporary
+# directory.
 # Last line: "install: N passed, M failed".
 set -eu
 
@@ -88,6 +89,9 @@ check "installed binary: --version" \
     sh -c '"$1" --version | grep -q "^kevy-electd [0-9]"' sh "$bin"
 check "installed binary: -t -c on the installed config" \
     sh -c '"$1" -t -c "$2" >/dev/null' sh "$bin" "$conf"
+# The key reference of the docs is the binary's own (else: make config-docs).
+check "installed binary: --dump-config md|man as the docs hold it" \
+    sh "$root/mk/gen-config-docs.sh" --check "$bin"
 
 # --- a second install keeps an edited config ---------------------------
 echo '# edited by the operator' >>"$conf"

@@ -6,18 +6,20 @@
 #   make demo         three daemons on loopback: election, failover, rejoin
 #   make soak         long randomized property run (SOAK_SECONDS, default 600),
 #                     then the namespace partition soak for as long again
-#   make soak-netns   only the partition soak (root; docs/partition-tests.md)
+#   make soak-netns   only the partition soak (root; docs/reports/partition-tests.md)
 #   make fuzz         libFuzzer targets of fuzz/ (clang), FUZZ_SECONDS each
-#                     (default 60); make fuzz-long: 600 s each (docs/fuzzing.md)
+#                     (default 60); make fuzz-long: 600 s each (docs/reports/fuzzing.md)
 #   make bench        failover, idle cost, control socket vs Redis, WATCH
-#                     fan-out, connection churn; rewrites docs/benchmarks.md tables and
-#                     docs/img/*.png (BENCH_* counts below; about 10 min)
+#                     fan-out, connection churn; rewrites the tables of
+#                     docs/reports/benchmarks.md and docs/reports/img/*.png
+#                     (BENCH_* counts below; about 10 min)
 #   make install      binary, example config (never overwritten), systemd
 #                     units, sysusers/tmpfiles snippets, man pages; honours
 #                     DESTDIR PREFIX BINDIR SYSCONFDIR UNITDIR SYSUSERSDIR
 #                     TMPFILESDIR MANDIR (defaults below)
 #   make uninstall    remove all of that except the config file
-#   make config-docs  regenerate the key reference of docs/configuration.md
+#   make config-docs  regenerate the key reference of
+#                     docs/reference/configuration.md
 #                     and man/kevy-electd.conf.5 from the schema table
 #   make clean
 # Build output goes to build/ (build-asan/ for the sanitizer variant).
@@ -151,7 +153,7 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(TEST_A)
 $(BUILD)/bench/savecost: $(BUILD)/bench/savecost.o $(DMN_A) $(LIB_A)
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(call pc_libs,libevent libconfig)
 
-# Benchmarks (bench/, docs/benchmarks.md). Packages used only here.
+# Benchmarks (bench/, docs/reports/benchmarks.md). Packages used only here.
 BENCH_DEB_PKGS = redis-server gnuplot-nox
 BENCH_BIN      = $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 BENCH_KILLS         ?= 20
@@ -178,13 +180,14 @@ bench: deps
 	 BENCH_CHURN_SECONDS=$(BENCH_CHURN_SECONDS) \
 	 BENCH_CHURN_THREADS="$(BENCH_CHURN_THREADS)" \
 	 sh bench/run.sh $(BUILD) $(BUILD)/bench/results
-	@sh bench/report.sh $(BUILD)/bench/results docs/benchmarks.md docs/img
+	@sh bench/report.sh $(BUILD)/bench/results docs/reports/benchmarks.md docs/reports/img
 
 demo: all
 	@$(MAKE) --no-print-directory $(BUILD)/tools/demo
 	@$(BUILD)/tools/demo
 
-# The key reference of docs/configuration.md and kevy-electd.conf(5), from
+# The key reference of docs/reference/configuration.md and of
+# kevy-electd.conf(5), from
 # the schema (kevy-electd --dump-config); tests/check_config.c checks it.
 .PHONY: config-docs
 config-docs: deps
@@ -192,7 +195,7 @@ config-docs: deps
 	@sh mk/gen-config-docs.sh $(BUILD)/kevy-electd
 
 # A failing partition test keeps its raw history here, never in the tree
-# (docs/findings.md holds what the past ones taught).
+# (docs/reports/findings.md holds what the past ones taught).
 netns_keep = KEVY_NETNS_FAILURES=$(abspath $(1))/netns-failures
 
 # Every test binary runs; the first failure fails the target, after all ran.

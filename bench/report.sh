@@ -1,13 +1,13 @@
 #!/bin/sh
-# Turn the results of bench/run.sh into the tables of docs/benchmarks.md
+# Turn the results of bench/run.sh into the tables of docs/reports/benchmarks.md
 # (the part between "<!-- bench:begin -->" and "<!-- bench:end -->" is
 # rewritten, nothing else) and into PNG plots made with gnuplot.
 #
 # usage: bench/report.sh RESULTS DOC IMGDIR
 set -eu
 R=${1:-build/bench/results}
-DOC=${2:-docs/benchmarks.md}
-IMG=${3:-docs/img}
+DOC=${2:-docs/reports/benchmarks.md}
+IMG=${3:-docs/reports/img}
 mkdir -p "$IMG"
 TMP=$(mktemp -d /tmp/kevy-report.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT

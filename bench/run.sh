@@ -2,7 +2,7 @@
 # Run every benchmark of bench/ and leave the raw results in RESULTS
 # (default BUILD/bench/results): *.txt (each tool's output, "RESULT k=v"
 # lines) and *.dat (failover samples). bench/report.sh turns them into the
-# tables of docs/benchmarks.md and the plots of docs/img/.
+# tables of docs/reports/benchmarks.md and the plots of docs/reports/img/.
 #
 # usage: bench/run.sh [BUILD] [RESULTS]   (make bench runs it)
 # Knobs (environment; make bench passes its variables of the same names):

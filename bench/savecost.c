@@ -4,7 +4,7 @@
  * in a directory under /tmp, where the bench clusters keep their state,
  * and prints min / median / p99 / max in ms. An election's critical path
  * holds such saves one after another (the candidate's before its OFFER,
- * the voter's before its ACCEPT, ...): docs/benchmarks.md.
+ * the voter's before its ACCEPT, ...): docs/reports/benchmarks.md.
  *
  * usage: savecost [saves]
  * The last line of stdout is "RESULT key=value ..." for bench/run.sh.

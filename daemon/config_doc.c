@@ -1,7 +1,7 @@
 /*
  * config_doc: the key reference, rendered from the schema table for
  * `kevy-electd --dump-config md|man`. Its output is the marked part of
- * docs/configuration.md (<!-- keys:begin --> .. <!-- keys:end -->) and of
+ * docs/reference/configuration.md (<!-- keys:begin --> .. <!-- keys:end -->) and of
  * man/kevy-electd.conf.5 (.\" keys:begin .. .\" keys:end); mk/gen-config-
  * docs.sh writes it there and tests/check_config.c fails when they drift.
  *

@@ -501,7 +501,7 @@ static const struct config_key keys[] = {
 		    "write verbs `OFFSET <n>` and `ALIVE`, besides root and "
 		    "the daemon's own uid, which always are. Anyone who can "
 		    "connect may use the read verbs; any other client gets "
-		    "`ERR permission denied` (docs/control-protocol.md, "
+		    "`ERR permission denied` (docs/reference/control-protocol.md, "
 		    "\"Permissions\").",
 	},
 	{
@@ -569,7 +569,7 @@ static const struct config_key keys[] = {
 		.help = "A primary unheard by a majority this long is fenced. "
 		    "0 or unset: derived from `hb_interval_ms` and "
 		    "`down_after_ms` by the elector, within the timing "
-		    "relations (docs/elector.md).",
+		    "relations (docs/design/elector.md).",
 	},
 	{
 		.path = "pause_threshold_ms",
@@ -633,7 +633,7 @@ static const struct config_key keys[] = {
 		    "or primary change, serialized in event order, with "
 		    "`EVENT NEW_ROLE OLD_ROLE EPOCH PRIMARY_ID PRIMARY_ADDR` "
 		    "as arguments and the same in `KEVY_*` environment "
-		    "variables (docs/hooks.md). `\"\"`: none.",
+		    "variables (docs/reference/hooks.md). `\"\"`: none.",
 	},
 	{
 		.path = "notify_timeout_ms",
@@ -652,7 +652,7 @@ static const struct config_key keys[] = {
 		.set = set_http_listen, .same = same_http_listen,
 		.form = "`host:port` or `\"\"`",
 		.help = "HTTP endpoint, as `\"127.0.0.1:9105\"`: `/metrics`, "
-		    "`/health`, `/primary`, `/replica` (docs/monitoring.md). "
+		    "`/health`, `/primary`, `/replica` (docs/reference/monitoring.md). "
 		    "`\"\"`: off.",
 	},
 	{
@@ -667,7 +667,7 @@ static const struct config_key keys[] = {
 		    "keeps claiming such an epoch for 2 x `down_after_ms` "
 		    "raises ours by at most this much per such window, or at "
 		    "once to its epoch when `auth_key_file` is set "
-		    "(docs/elector.md, \"Epoch claims\"). Small values work "
+		    "(docs/design/elector.md, \"Epoch claims\"). Small values work "
 		    "but turn every lag into a walk of windows. 0: unlimited, "
 		    "as the reference nodes.",
 	},
@@ -690,7 +690,7 @@ static const struct config_key keys[] = {
 		IN_CONFIG(auth_key_file), .check = check_abs_path_or_empty,
 		.form = "absolute path or `\"\"`",
 		.help = "Shared key authenticating every peer connection with "
-		    "an HMAC-SHA256 challenge-response (docs/wire.md, "
+		    "an HMAC-SHA256 challenge-response (docs/reference/wire.md, "
 		    "\"Authentication\"). The file must be mode 0600 or "
 		    "stricter, owned by the daemon's uid, 32..1024 bytes (one "
 		    "trailing newline stripped), else the daemon refuses to "

@@ -1,6 +1,6 @@
 /*
  * ctl: the control socket. A Unix stream socket speaking a line protocol
- * (docs/control-protocol.md): one request line, exactly one reply line,
+ * (docs/reference/control-protocol.md): one request line, exactly one reply line,
  * except after WATCH, which turns the connection into a stream of STATUS
  * lines, one per change. Used by the local kevy server and by operators
  * with socat. Nothing a client does can block the loop or grow memory

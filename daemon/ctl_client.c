@@ -1,6 +1,6 @@
 /*
  * ctl_client: one control-socket connection. Reads request lines, answers
- * each with exactly one reply line (docs/control-protocol.md), or after
+ * each with exactly one reply line (docs/reference/control-protocol.md), or after
  * WATCH receives the STATUS lines ctl_publish pushes.
  *
  * Everything here comes from an untrusted local process, so: a line is
@@ -85,7 +85,7 @@ struct ctl_client {
 /* A handler appends exactly one reply line to the client's output. */
 typedef void ctl_handler(struct ctl_client *, char **argv, size_t argc);
 
-/* Which requests change the daemon (docs/control-protocol.md). */
+/* Which requests change the daemon (docs/reference/control-protocol.md). */
 enum ctl_access {
 	CTL_READ,                    /* anyone who can connect */
 	CTL_WRITE,                   /* ctl_may_write clients only */
@@ -504,7 +504,7 @@ handle_line(struct ctl_client *c, const char *line, size_t len)
 		reply(c, "ERR line too long");
 		return;
 	case CTL_PARSE_BLANK:
-		/* Blank lines are not requests: no reply (docs/control-protocol.md). */
+		/* Blank lines are not requests: no reply (docs/reference/control-protocol.md). */
 		return;
 	case CTL_PARSE_OK:
 	case CTL_PARSE_TOO_MANY:

@@ -37,7 +37,7 @@ struct http;
  * replica that knows a primary and has quorum, else 503. Unknown path
  * 404; a method other than GET or HEAD 405 (with Allow); HEAD answers the
  * status and headers of GET without the body. The query string is
- * ignored. Metric names and types: docs/monitoring.md.
+ * ignored. Metric names and types: docs/reference/monitoring.md.
  */
 
 /* Bind http_listen and serve; NULL with a message in err on failure. */

@@ -68,7 +68,7 @@ usage(FILE *f)
 	    "             standard output) and exit\n"
 	    "  --dump-config md|man\n"
 	    "             print the key reference of the configuration, made\n"
-	    "             from the schema, as docs/configuration.md (md) or\n"
+	    "             from the schema, as docs/reference/configuration.md (md) or\n"
 	    "             kevy-electd.conf(5) (man) hold it, and exit\n"
 	    "  --version  print the version and exit\n"
 	    "  --help     print this help and exit\n"

@@ -1,5 +1,5 @@
 /*
- * ctl_parse: one control-socket request line (docs/control-protocol.md)
+ * ctl_parse: one control-socket request line (docs/reference/control-protocol.md)
  * into its tokens, verb first. Pure: no I/O, no allocation, no state; the
  * input is never written and never read past its length, so it can be
  * tested and fuzzed apart from the socket (fuzz/fuzz_ctl_line.c).

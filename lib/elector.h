@@ -1,6 +1,6 @@
 /*
  * elector: the kevy quorum election (the wire contract shared with the
- * Rust reference, docs/elector.md) as a pure state machine. Time comes in
+ * Rust reference, docs/design/elector.md) as a pure state machine. Time comes in
  * as now_ms (any monotonic millisecond clock), frames come in decoded,
  * randomness comes from a caller's seed, persistence goes out through an
  * injected save function, and frames to send go out as data in a struct
@@ -11,7 +11,7 @@
  * later) and after nothing else; there is no fixed tick.
  *
  * Policies beyond the reference (all local, invisible on the wire; the
- * reasons are in docs/elector.md):
+ * reasons are in docs/design/elector.md):
  *  - Lease. A primary is unfenced only while itself plus the peers heard
  *    within lease_ms (default 4 x hb_interval), not seen at an epoch above
  *    its own, make a majority; lease_ms + 2 x hb_interval_ms <=
@@ -87,7 +87,7 @@ struct elector_timing {
 #define ELECTOR_BACKOFF_DEFAULT          1000
 #define ELECTOR_BACKOFF_JITTER_DEFAULT   4000
 #define ELECTOR_TIMING_MAX_MS            3600000 /* one hour, any timing */
-/* Epochs a frame may run ahead of ours; 0: unlimited (docs/elector.md). */
+/* Epochs a frame may run ahead of ours; 0: unlimited (docs/design/elector.md). */
 #define ELECTOR_MAX_EPOCH_JUMP_DEFAULT   1000000
 /*
  * A peer's claim of an epoch beyond max_epoch_jump is confirmed once kept

@@ -1,5 +1,5 @@
 /*
- * meta: the text of elect.meta (shared/spec/election-protocol.md, item 9),
+ * meta: the text of elect.meta (docs/design/protocol.md, rule 9),
  * formatted and parsed, with no I/O. The file is exactly two lines:
  *
  *     epoch <n>\n

@@ -1,6 +1,7 @@
 /*
  * wire: the kevy election frames (HB, OFFER, ACCEPT, ANNOUNCE) as RESP2
- * arrays of bulk strings, byte for byte as shared/spec/election-protocol.md.
+ * arrays of bulk strings, byte for byte as the reference elector speaks
+ * them (docs/design/protocol.md).
  *
  * Pure code: no I/O, no allocation. The decoder works on whatever bytes the
  * caller has buffered and never reads past the length it is given, never
@@ -18,7 +19,7 @@
 #define WIRE_ELEMS_MAX   5    /* elements in the largest frame (HB) */
 #define WIRE_BULK_MAX    255  /* bytes in one bulk string; real ones < 64 */
 #define WIRE_HEADER_MAX  16   /* bytes in a "*N" / "$N" header line with CRLF */
-/* Reserved: inline commands are rejected (docs/wire.md), so unused. */
+/* Reserved: inline commands are rejected (docs/reference/wire.md), so unused. */
 #define WIRE_FRAME_MAX   1024 /* bytes a frame may span; beyond: error */
 
 enum wire_verb {

@@ -1,5 +1,5 @@
 #!/bin/sh
-# gen-config-docs: the key reference of docs/configuration.md and of
+# gen-config-docs: the key reference of docs/reference/configuration.md and of
 # man/kevy-electd.conf.5 is what `kevy-electd --dump-config md|man` prints
 # from the schema (daemon/config_schema.c). Write it between each file's
 # keys:begin and keys:end lines; with --check, write nothing and fail,
@@ -53,7 +53,7 @@ splice() {
 }
 
 status=0
-splice "$root/docs/configuration.md" '<!-- keys:begin -->' \
+splice "$root/docs/reference/configuration.md" '<!-- keys:begin -->' \
     '<!-- keys:end -->' md || status=1
 splice "$root/man/kevy-electd.conf.5" '.\" keys:begin' '.\" keys:end' man ||
     status=1

@@ -4,7 +4,7 @@
  * as "file:line: key: problem" with the right line and key, all problems
  * of a file must be reported in one load, and a load with any error must
  * leave the caller's struct config untouched. Runs from the repository
- * root: the shipped conf/kevy-electd.conf, docs/configuration.md and
+ * root: the shipped conf/kevy-electd.conf, docs/reference/configuration.md and
  * man/kevy-electd.conf.5 are checked against the schema, so none can
  * drift from it; the schema rows are checked against themselves (a field
  * of the size the kind needs, a reload column, live keys with an apply
@@ -766,7 +766,7 @@ END_TEST
 START_TEST(test_schema_documented)
 {
 	char *conf = textfile_read("conf/kevy-electd.conf");
-	char *doc = textfile_read("docs/configuration.md");
+	char *doc = textfile_read("docs/reference/configuration.md");
 	const struct config_key *k = NULL;
 	char cell[80];
 	size_t n, i;
@@ -780,7 +780,7 @@ START_TEST(test_schema_documented)
 		    "%s not in conf/kevy-electd.conf", path);
 		snprintf(cell, sizeof cell, "| `%s` |", path);
 		row = strstr(doc, cell);
-		ck_assert_msg(row != NULL, "no row %s in docs/configuration.md",
+		ck_assert_msg(row != NULL, "no row %s in docs/reference/configuration.md",
 		    cell);
 		eol = strchr(row, '\n');
 		snprintf(cell, sizeof cell, "| %s |",
@@ -1091,7 +1091,7 @@ assert_in_sync(const char *file, const char *format, const char *begin,
 
 START_TEST(test_docs_md_in_sync)
 {
-	assert_in_sync("docs/configuration.md", "md", "<!-- keys:begin -->",
+	assert_in_sync("docs/reference/configuration.md", "md", "<!-- keys:begin -->",
 	    "<!-- keys:end -->");
 }
 END_TEST

@@ -1,5 +1,5 @@
 /*
- * check_handshake: peer authentication's handshake (docs/wire.md,
+ * check_handshake: peer authentication's handshake (docs/reference/wire.md,
  * "Authentication") cut into TCP segments at every byte, and the dialer's
  * reconnect policy towards a peer that refuses it (issue 9).
  *

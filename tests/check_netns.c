@@ -776,7 +776,7 @@ run_seed(struct netns_lab *lab, uint64_t seed, uint64_t seed_ms,
 	/*
 	 * Raw histories go to the build directory (or /tmp), never to the
 	 * source tree: what a failure teaches is written up in
-	 * docs/findings.md and pinned by a unit test.
+	 * docs/reports/findings.md and pinned by a unit test.
 	 */
 	if (nviol > 0 || finding[0] != '\0' ||
 	    getenv("KEVY_NETNS_KEEP") != NULL)

@@ -9,7 +9,7 @@
  * node follows, at one epoch, within LIVE_BOUND plus the walk allowance
  * (below), and stable after that.
  *
- * Epoch claims (docs/elector.md): each seed draws max_epoch_jump L, either
+ * Epoch claims (docs/design/elector.md): each seed draws max_epoch_jump L, either
  * the default or a handful of epochs (so that honest nodes, after a
  * partition, also end up beyond each other's reach and walk), and
  * sometimes authenticated peers. Without authentication a forger sends a

@@ -3,7 +3,7 @@
 # SYSCONFDIR, then check the tree, the installed binary and config, that a
 # second install keeps an edited config, that uninstall removes everything
 # but the config; lint the man pages and keep kevy-electd.conf(5) in step
-# with docs/configuration.md, and both with the binary's --dump-config;
+# with docs/reference/configuration.md, and both with the binary's --dump-config;
 # when systemd-analyze is there, verify the units and hold their security
 # exposure to at most 2.0. It never touches the host outside its temporary
 # directory.
@@ -123,15 +123,15 @@ for m in "$root"/man/*.[1-8]; do
 		    silent "$(mandoc -T lint -W warning "$m" 2>&1)"
 	fi
 done
-# Every key of the table in docs/configuration.md has its entry in (5).
-keys=$(sed -n 's/^| `\([]a-z_.[]*\)` |.*/\1/p' "$root/docs/configuration.md")
+# Every key of the table in docs/reference/configuration.md has its entry in (5).
+keys=$(sed -n 's/^| `\([]a-z_.[]*\)` |.*/\1/p' "$root/docs/reference/configuration.md")
 missing=""
 for k in $keys; do
 	grep -qxF ".B $k" "$root/man/kevy-electd.conf.5" || missing="$missing $k"
 done
-check "kevy-electd.conf.5 has every key of docs/configuration.md" \
+check "kevy-electd.conf.5 has every key of docs/reference/configuration.md" \
     silent "$missing"
-check "docs/configuration.md table parsed (>= 20 keys)" \
+check "docs/reference/configuration.md table parsed (>= 20 keys)" \
     test "$(echo "$keys" | wc -l)" -ge 20
 
 # --- systemd -----------------------------------------------------------

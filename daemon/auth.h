@@ -1,5 +1,6 @@
 /*
- * auth: optional peer authentication (docs/reference/wire.md, "Authentication").
+ * auth: optional peer authentication (docs/reference/wire.md,
+ * "Authentication").
  * Pure helpers: the key file's checks and loading, the HMAC-SHA256
  * challenge-response, and the encoding and decoding of its two messages.
  * The state machines that use them are in inbound.c (the acceptor sends

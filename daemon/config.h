@@ -106,10 +106,10 @@ int config_parse_hostport_why(const char *s, struct config_hostport *out,
 
 /*
  * The schema (daemon/config_schema.c): one row per key, in the order of
- * docs/reference/configuration.md. config_load walks it for unknown keys, types,
- * ranges, required keys and defaults; SIGHUP (reload.c) walks it to tell
- * live keys from restart-only ones; --dump-config (config_doc.c) renders
- * the key reference of docs/reference/configuration.md and kevy-electd.conf(5).
+ * docs/reference/configuration.md. config_load walks it for unknown keys,
+ * types, ranges, required keys and defaults; SIGHUP (reload.c) walks it to tell
+ * live keys from restart-only ones; --dump-config (config_doc.c) renders the
+ * key reference of docs/reference/configuration.md and kevy-electd.conf(5).
  */
 enum config_kind {
 	CONFIG_KIND_STRING = 1,
@@ -208,8 +208,8 @@ bool config_key_same(const struct config_key *, const struct config *a,
 
 /*
  * --dump-config: the key reference as the marked part of
- * docs/reference/configuration.md ("md") or of kevy-electd.conf(5) ("man"), from
- * the schema. 0, or -1 for an unknown format (nothing written).
+ * docs/reference/configuration.md ("md") or of kevy-electd.conf(5) ("man"),
+ * from the schema. 0, or -1 for an unknown format (nothing written).
  */
 int config_dump(FILE *f, const char *format);
 

@@ -1,9 +1,10 @@
 /*
  * config_doc: the key reference, rendered from the schema table for
  * `kevy-electd --dump-config md|man`. Its output is the marked part of
- * docs/reference/configuration.md (<!-- keys:begin --> .. <!-- keys:end -->) and of
- * man/kevy-electd.conf.5 (.\" keys:begin .. .\" keys:end); mk/gen-config-
- * docs.sh writes it there and tests/check_config.c fails when they drift.
+ * docs/reference/configuration.md (<!-- keys:begin --> .. <!-- keys:end -->)
+ * and of man/kevy-electd.conf.5 (.\" keys:begin .. .\" keys:end);
+ * mk/gen-config- docs.sh writes it there and tests/check_config.c fails when
+ * they drift.
  *
  * The table's doc texts are one small markup: plain ASCII with `code`
  * spans. Markdown takes it as it is; roff gets the spans in bold, its

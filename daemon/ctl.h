@@ -1,10 +1,9 @@
 /*
  * ctl: the control socket. A Unix stream socket speaking a line protocol
- * (docs/reference/control-protocol.md): one request line, exactly one reply line,
- * except after WATCH, which turns the connection into a stream of STATUS
- * lines, one per change. Used by the local kevy server and by operators
- * with socat. Nothing a client does can block the loop or grow memory
- * without bound.
+ * (docs/reference/control-protocol.md): one request line, exactly one reply
+ * line, except after WATCH, which turns the connection into a stream of STATUS
+ * lines, one per change. Used by the local kevy server and by operators with
+ * socat. Nothing a client does can block the loop or grow memory without bound.
  *
  * This is all the daemon sees of it; how ctl.c (listener, admission) and
  * ctl_client.c (one connection) divide the work is their private header,

@@ -1,6 +1,6 @@
 /*
- * ctl_client: one control-socket connection. Reads request lines, answers
- * each with exactly one reply line (docs/reference/control-protocol.md), or after
+ * ctl_client: one control-socket connection. Reads request lines, answers each
+ * with exactly one reply line (docs/reference/control-protocol.md), or after
  * WATCH receives the STATUS lines ctl_publish pushes.
  *
  * Everything here comes from an untrusted local process, so: a line is
@@ -504,7 +504,10 @@ handle_line(struct ctl_client *c, const char *line, size_t len)
 		reply(c, "ERR line too long");
 		return;
 	case CTL_PARSE_BLANK:
-		/* Blank lines are not requests: no reply (docs/reference/control-protocol.md). */
+		/*
+		 * Blank lines are not requests: no reply
+		 * (docs/reference/control-protocol.md).
+		 */
 		return;
 	case CTL_PARSE_OK:
 	case CTL_PARSE_TOO_MANY:

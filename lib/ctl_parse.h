@@ -1,8 +1,9 @@
 /*
- * ctl_parse: one control-socket request line (docs/reference/control-protocol.md)
- * into its tokens, verb first. Pure: no I/O, no allocation, no state; the
- * input is never written and never read past its length, so it can be
- * tested and fuzzed apart from the socket (fuzz/fuzz_ctl_line.c).
+ * ctl_parse: one control-socket request line
+ * (docs/reference/control-protocol.md) into its tokens, verb first. Pure: no
+ * I/O, no allocation, no state; the input is never written and never read past
+ * its length, so it can be tested and fuzzed apart from the socket
+ * (fuzz/fuzz_ctl_line.c).
  *
  * It knows nothing of the verbs: which exist and how many arguments each
  * takes is the dispatch table's business (ctl_client.c).

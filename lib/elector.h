@@ -1,11 +1,10 @@
 /*
- * elector: the kevy quorum election (the wire contract shared with the
- * Rust reference, docs/design/elector.md) as a pure state machine. Time comes in
- * as now_ms (any monotonic millisecond clock), frames come in decoded,
- * randomness comes from a caller's seed, persistence goes out through an
- * injected save function, and frames to send go out as data in a struct
- * elector_out. No I/O, no globals, no
- * clock or random reads: the same inputs give the same outputs.
+ * elector: the kevy quorum election (the wire contract shared with the Rust
+ * reference, docs/design/elector.md) as a pure state machine. Time comes in as
+ * now_ms (any monotonic millisecond clock), frames come in decoded, randomness
+ * comes from a caller's seed, persistence goes out through an injected save
+ * function, and frames to send go out as data in a struct elector_out. No I/O,
+ * no globals, no clock or random reads: the same inputs give the same outputs.
  *
  * The caller must call elector_tick() at elector_next_deadline() (or
  * later) and after nothing else; there is no fixed tick.
@@ -87,7 +86,10 @@ struct elector_timing {
 #define ELECTOR_BACKOFF_DEFAULT          1000
 #define ELECTOR_BACKOFF_JITTER_DEFAULT   4000
 #define ELECTOR_TIMING_MAX_MS            3600000 /* one hour, any timing */
-/* Epochs a frame may run ahead of ours; 0: unlimited (docs/design/elector.md). */
+/*
+ * Epochs a frame may run ahead of ours; 0: unlimited
+ * (docs/design/elector.md).
+ */
 #define ELECTOR_MAX_EPOCH_JUMP_DEFAULT   1000000
 /*
  * A peer's claim of an epoch beyond max_epoch_jump is confirmed once kept

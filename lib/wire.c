@@ -1,5 +1,6 @@
 /*
- * wire: encode and decode the election frames (see wire.h, docs/reference/wire.md).
+ * wire: encode and decode the election frames (see wire.h and
+ * docs/reference/wire.md).
  *
  * The decoder reads bytes from a peer we do not trust. It is stateless:
  * each call re-parses the buffered bytes from the start (frames are a few

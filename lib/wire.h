@@ -19,7 +19,7 @@
 #define WIRE_ELEMS_MAX   5    /* elements in the largest frame (HB) */
 #define WIRE_BULK_MAX    255  /* bytes in one bulk string; real ones < 64 */
 #define WIRE_HEADER_MAX  16   /* bytes in a "*N" / "$N" header line with CRLF */
-/* Reserved: inline commands are rejected (docs/reference/wire.md), so unused. */
+/* Reserved: inline commands are rejected (docs/reference/wire.md). */
 #define WIRE_FRAME_MAX   1024 /* bytes a frame may span; beyond: error */
 
 enum wire_verb {

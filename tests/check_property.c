@@ -9,17 +9,16 @@
  * node follows, at one epoch, within LIVE_BOUND plus the walk allowance
  * (below), and stable after that.
  *
- * Epoch claims (docs/design/elector.md): each seed draws max_epoch_jump L, either
- * the default or a handful of epochs (so that honest nodes, after a
- * partition, also end up beyond each other's reach and walk), and
- * sometimes authenticated peers. Without authentication a forger sends a
- * frame naming a random member (any verb) to a random node, at an epoch
- * within L or beyond it (up to 2^64-1), once or kept up for seconds. Its
- * epoch is always above the target's: a frame at or below it would vouch
- * for the named member's liveness, and without authentication nothing can
- * tell that from the real member (that is what auth_key_file is for); the
- * property is that no forgery above our epoch breaks safety or, once it
- * stops, liveness.
+ * Epoch claims (docs/design/elector.md): each seed draws max_epoch_jump L,
+ * either the default or a handful of epochs (so that honest nodes, after a
+ * partition, also end up beyond each other's reach and walk), and sometimes
+ * authenticated peers. Without authentication a forger sends a frame naming a
+ * random member (any verb) to a random node, at an epoch within L or beyond it
+ * (up to 2^64-1), once or kept up for seconds. Its epoch is always above the
+ * target's: a frame at or below it would vouch for the named member's liveness,
+ * and without authentication nothing can tell that from the real member (that
+ * is what auth_key_file is for); the property is that no forgery above our
+ * epoch breaks safety or, once it stops, liveness.
  *
  * A seed is the whole run: KEVY_PROP_SEED=s replays one verbosely. The
  * default run is PROP_SEEDS_DEFAULT seeds; KEVY_PROP_SEEDS and

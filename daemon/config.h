@@ -118,7 +118,7 @@ enum config_kind {
 	CONFIG_KIND_GROUP,    /* { ... } of keys of scope `opens` */
 	CONFIG_KIND_LIST,     /* ( {...}, ... ) of groups of scope `opens` */
 	CONFIG_KIND_INT,      /* integer (not a timing), int or int64 */
-	CONFIG_KIND_IDS,      /* [ uid or gid, ... ]: integers 0..CONFIG_ID_MAX */
+	CONFIG_KIND_IDS,      /* [ uid or gid, ... ], each 0..CONFIG_ID_MAX */
 };
 
 #define CONFIG_ID_MAX (UINT32_MAX - 1) /* (uid_t)-1 means "no change" */
@@ -168,7 +168,7 @@ typedef void config_apply_fn(struct config *cur, const struct config *fresh,
     char *said, size_t cap);
 
 struct config_key {
-	const char *path;     /* "hb_interval_ms", "control.mode", "members.[].id" */
+	const char *path;     /* "node_id", "control.mode", "members.[].id" */
 	enum config_kind kind;
 	bool required;
 	uint64_t min, max;    /* MS, INT: value; STRING: bytes; LIST, IDS: entries */
@@ -184,7 +184,7 @@ struct config_key {
 	size_t off, size;
 	config_check_fn *check; /* STRING without set: its own rule */
 	config_set_fn *set;   /* NULL: store into the field by kind */
-	config_same_fn *same; /* NULL: compare the field (strcmp for a STRING) */
+	config_same_fn *same; /* NULL: compare the field (a STRING: strcmp) */
 	config_apply_fn *apply; /* exactly the LIVE rows */
 	enum config_scope opens; /* GROUP and LIST: scope of the children */
 	/* For the docs: `code` spans, ASCII, no '|' (a markdown table cell). */

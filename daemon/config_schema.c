@@ -448,7 +448,8 @@ static const struct config_key keys[] = {
 	{
 		.path = "state_dir",
 		.kind = CONFIG_KIND_STRING,
-		.min = 1, .max = CONFIG_PATH_MAX, .def = CONFIG_DEFAULT_STATE_DIR,
+		.min = 1, .max = CONFIG_PATH_MAX,
+		.def = CONFIG_DEFAULT_STATE_DIR,
 		.reload = CONFIG_RELOAD_RESTART,
 		IN_CONFIG(state_dir), .check = check_abs_path,
 		.form = "absolute path",
@@ -463,7 +464,8 @@ static const struct config_key keys[] = {
 	{
 		.path = "control.path",
 		.kind = CONFIG_KIND_STRING,
-		.min = 1, .max = CONFIG_SUN_PATH_MAX, .def = CONFIG_DEFAULT_CONTROL,
+		.min = 1, .max = CONFIG_SUN_PATH_MAX,
+		.def = CONFIG_DEFAULT_CONTROL,
 		.reload = CONFIG_RELOAD_RESTART,
 		IN_CONFIG(control_path), .check = check_abs_path,
 		.form = "absolute path",
@@ -501,8 +503,8 @@ static const struct config_key keys[] = {
 		    "write verbs `OFFSET <n>` and `ALIVE`, besides root and "
 		    "the daemon's own uid, which always are. Anyone who can "
 		    "connect may use the read verbs; any other client gets "
-		    "`ERR permission denied` (docs/reference/control-protocol.md, "
-		    "\"Permissions\").",
+		    "`ERR permission denied` "
+		    "(docs/reference/control-protocol.md, \"Permissions\").",
 	},
 	{
 		.path = "control.write_gids",
@@ -629,8 +631,8 @@ static const struct config_key keys[] = {
 		.reload = CONFIG_RELOAD_RESTART,
 		IN_CONFIG(notify_exec), .check = check_abs_path_or_empty,
 		.form = "absolute path or `\"\"`",
-		.help = "Executable run (fork and exec, no shell) on every role "
-		    "or primary change, serialized in event order, with "
+		.help = "Executable run (fork and exec, no shell) on every "
+		    "role or primary change, serialized in event order, with "
 		    "`EVENT NEW_ROLE OLD_ROLE EPOCH PRIMARY_ID PRIMARY_ADDR` "
 		    "as arguments and the same in `KEVY_*` environment "
 		    "variables (docs/reference/hooks.md). `\"\"`: none.",
@@ -652,8 +654,8 @@ static const struct config_key keys[] = {
 		.set = set_http_listen, .same = same_http_listen,
 		.form = "`host:port` or `\"\"`",
 		.help = "HTTP endpoint, as `\"127.0.0.1:9105\"`: `/metrics`, "
-		    "`/health`, `/primary`, `/replica` (docs/reference/monitoring.md). "
-		    "`\"\"`: off.",
+		    "`/health`, `/primary`, `/replica` "
+		    "(docs/reference/monitoring.md). `\"\"`: off.",
 	},
 	{
 		.path = "max_epoch_jump", .section = "Hardening",
@@ -667,8 +669,8 @@ static const struct config_key keys[] = {
 		    "keeps claiming such an epoch for 2 x `down_after_ms` "
 		    "raises ours by at most this much per such window, or at "
 		    "once to its epoch when `auth_key_file` is set "
-		    "(docs/design/elector.md, \"Epoch claims\"). Small values work "
-		    "but turn every lag into a walk of windows. 0: unlimited, "
+		    "(docs/design/elector.md, \"Epoch claims\"). Small values "
+		    "work but turn every lag into a walk of windows. 0: unlimited, "
 		    "as the reference nodes.",
 	},
 	{
@@ -690,8 +692,8 @@ static const struct config_key keys[] = {
 		IN_CONFIG(auth_key_file), .check = check_abs_path_or_empty,
 		.form = "absolute path or `\"\"`",
 		.help = "Shared key authenticating every peer connection with "
-		    "an HMAC-SHA256 challenge-response (docs/reference/wire.md, "
-		    "\"Authentication\"). The file must be mode 0600 or "
+		    "an HMAC-SHA256 challenge-response "
+		    "(docs/reference/wire.md, \"Authentication\"). The file must be mode 0600 or "
 		    "stricter, owned by the daemon's uid, 32..1024 bytes (one "
 		    "trailing newline stripped), else the daemon refuses to "
 		    "start (exit 78, and `-t` says so too); "

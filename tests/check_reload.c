@@ -235,7 +235,8 @@ START_TEST(test_cases_cover_schema)
 		found = 0;
 		if (k[i].reload == CONFIG_RELOAD_RESTART)
 			for (j = 0; j < sizeof restart / sizeof restart[0]; j++)
-				found += strcmp(restart[j].path, k[i].path) == 0;
+				found += strcmp(restart[j].path,
+				    k[i].path) == 0;
 		else if (k[i].reload == CONFIG_RELOAD_MEMBERSHIP)
 			for (j = 0; j < sizeof membership /
 			    sizeof membership[0]; j++)

@@ -30,38 +30,6 @@
 #define CHURN_PING_GAP_MS 20   /* WATCH lines read between two PINGs */
 #define CHURN_KEY "0123456789abcdef0123456789abcdef-bench\n"
 
-struct steady {
-	int primary;
-	uint64_t epoch;
-};
-
-static bool
-settled(struct cluster *c, void *arg)
-{
-	(void)arg;
-	if (!cluster_agreed(c, NULL))
-		return false;
-	for (size_t i = 0; i < 3; i++)
-		if (strcmp(cluster_view(c, i)->down, "none") != 0)
-			return false;
-	return true;
-}
-
-static bool
-disturbed(struct cluster *c, void *arg)
-{
-	const struct steady *s = arg;
-
-	for (size_t i = 0; i < 3; i++) {
-		const struct cluster_view *v = cluster_view(c, i);
-
-		if (v->epoch != s->epoch || strcmp(v->down, "none") != 0 ||
-		    strcmp(v->primary, cluster_id(c, (size_t)s->primary)) != 0)
-			return true;
-	}
-	return false;
-}
-
 /* A 0600 key file in dir; the config line that names it into conf. */
 static int
 make_key(const char *dir, char *conf, size_t cap)
@@ -88,7 +56,7 @@ run(unsigned threads, unsigned seconds, bool auth, const char *keydir)
 	struct cluster_opts o = { .n = 3 };
 	struct cluster *c;
 	struct churn *ch;
-	struct steady st;
+	struct cluster_steady st;
 	char conf[320], pong[64];
 	unsigned long long done, max_fds;
 	uint64_t end, worst_us = 0;
@@ -110,7 +78,7 @@ run(unsigned threads, unsigned seconds, bool auth, const char *keydir)
 			cluster_free(c);
 			return -1;
 		}
-	if (!cluster_wait(c, settled, NULL, CHURN_AGREE_MS)) {
+	if (!cluster_wait(c, cluster_settled, NULL, CHURN_AGREE_MS)) {
 		fprintf(stderr, "churn: no settled cluster\n");
 		cluster_free(c);
 		return -1;
@@ -134,11 +102,11 @@ run(unsigned threads, unsigned seconds, bool auth, const char *keydir)
 		dt = cluster_now_us() - t0;
 		if (dt > worst_us)
 			worst_us = dt;
-		if (cluster_wait(c, disturbed, &st, CHURN_PING_GAP_MS))
+		if (cluster_wait(c, cluster_disturbed, &st, CHURN_PING_GAP_MS))
 			moved = true;
 	}
 	churn_stop(ch, &done, &max_fds);
-	moved = moved || disturbed(c, &st);
+	moved = moved || cluster_disturbed(c, &st);
 	printf("RESULT auth=%s threads=%u seconds=%u conns_per_s=%.0f "
 	    "moved=%s ping_max_ms=%.1f ping_failed=%u max_fds=%llu "
 	    "epoch_before=%" PRIu64 " epoch_after=%" PRIu64 "\n",

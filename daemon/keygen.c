@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "keygen.h"
+#include "util.h"
 
 _Static_assert(KEYGEN_TEXT_LEN >= AUTH_KEY_MIN &&
     KEYGEN_TEXT_LEN <= AUTH_KEY_MAX, "a generated key must fit the loader");
@@ -32,23 +33,6 @@ fill_random(unsigned char *buf, size_t len)
 		if (n == -1)
 			return -1;
 		got += (size_t)n;
-	}
-	return 0;
-}
-
-static int
-write_all(int fd, const char *buf, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		n = write(fd, buf, len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
 	}
 	return 0;
 }
@@ -94,7 +78,7 @@ write_file(const char *path, const char *text, size_t len, char *err,
 	if (fchmod(fd, KEYGEN_MODE) == -1)
 		goto fail;
 	what = "write";
-	if (write_all(fd, text, len) == -1)
+	if (util_write_all(fd, text, len) == -1)
 		goto fail;
 	what = "fsync";
 	if (fsync(fd) == -1)
@@ -126,7 +110,7 @@ keygen_write(const char *path, char *err, size_t errlen)
 		return -1;
 	}
 	if (strcmp(path, KEYGEN_STDOUT) == 0) {
-		if (write_all(STDOUT_FILENO, text, sizeof text) == -1)
+		if (util_write_all(STDOUT_FILENO, text, sizeof text) == -1)
 			snprintf(err, errlen, "standard output: %s",
 			    strerror(errno));
 		else

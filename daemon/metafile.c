@@ -17,6 +17,7 @@
 
 #include "errbuf.h"
 #include "meta.h"
+#include "util.h"
 
 static int
 metafile_path(char *buf, size_t cap, const char *dir, const char *name,
@@ -101,23 +102,6 @@ out:
 	return rc;
 }
 
-static int
-metafile_write_all(int fd, const char *buf, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		n = write(fd, buf, len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* fsync the directory so the rename itself survives a crash. */
 static int
 metafile_sync_dir(const char *dir, char *err, size_t errlen)
@@ -171,7 +155,7 @@ metafile_save(const char *dir, uint64_t epoch, const char *vote,
 	if (fchmod(fd, METAFILE_MODE) == -1)
 		goto fail_open;
 	what = "write";
-	if (metafile_write_all(fd, buf, len) == -1)
+	if (util_write_all(fd, buf, len) == -1)
 		goto fail_open;
 	what = "fsync";
 	if (fsync(fd) == -1)

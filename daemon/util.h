@@ -4,11 +4,14 @@
 #ifndef UTIL_H
 #define UTIL_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/time.h>
 
 /* A duration in milliseconds (microseconds) as libevent's timeval. */
 void util_ms_to_tv(uint64_t ms, struct timeval *tv);
 void util_us_to_tv(uint64_t us, struct timeval *tv);
+/* Write all of buf to a blocking fd, across EINTR and short writes; 0 or -1. */
+int util_write_all(int fd, const void *buf, size_t len);
 
 #endif

@@ -79,25 +79,12 @@ await_primary(struct cluster *c)
 	return cluster_primary(c);
 }
 
-/* Agreement, and no node counts any peer down. */
-static bool
-settled(struct cluster *c, void *arg)
-{
-	(void)arg;
-	if (!cluster_agreed(c, NULL))
-		return false;
-	for (size_t i = 0; i < 3; i++)
-		if (cluster_running(c, i) &&
-		    strcmp(cluster_view(c, i)->down, "none") != 0)
-			return false;
-	return true;
-}
-
 static void
 await_settled(struct cluster *c)
 {
-	ck_assert_msg(cluster_wait(c, settled, NULL, WAIT_MS), "cluster did "
-	    "not settle within %d ms (logs in %s)", WAIT_MS, cluster_dir(c));
+	ck_assert_msg(cluster_wait(c, cluster_settled, NULL, WAIT_MS),
+	    "cluster did not settle within %d ms (logs in %s)", WAIT_MS,
+	    cluster_dir(c));
 }
 
 /* Some replica of primary p, and another node than both. */
@@ -131,32 +118,11 @@ hbs(struct fixture *fx, size_t at, size_t as, char *buf, size_t cap,
 
 /* ---- 1. connect/reset churn ---- */
 
-struct steady {
-	int primary;
-	uint64_t epoch;
-};
-
-/* Anything but the same primary at the same epoch with nobody down. */
-static bool
-disturbed(struct cluster *c, void *arg)
-{
-	const struct steady *s = arg;
-
-	for (size_t i = 0; i < 3; i++) {
-		const struct cluster_view *v = cluster_view(c, i);
-
-		if (v->epoch != s->epoch || strcmp(v->down, "none") != 0 ||
-		    strcmp(v->primary, cluster_id(c, (size_t)s->primary)) != 0)
-			return true;
-	}
-	return false;
-}
-
 START_TEST(churn_keeps_heartbeats_flowing)
 {
 	struct fixture fx;
 	struct churn *ch;
-	struct steady st;
+	struct cluster_steady st;
 	unsigned long long cap, done, max_fds;
 	char pong[64];
 
@@ -169,7 +135,7 @@ START_TEST(churn_keeps_heartbeats_flowing)
 	    CHURN_THREADS, CHURN_MS, cluster_pid(fx.c, (size_t)st.primary));
 	ck_assert_ptr_nonnull(ch);
 	/* Every WATCH line during the churn is checked; none may differ. */
-	ck_assert_msg(!cluster_wait(fx.c, disturbed, &st, CHURN_MS),
+	ck_assert_msg(!cluster_wait(fx.c, cluster_disturbed, &st, CHURN_MS),
 	    "the cluster moved under churn (logs in %s)", cluster_dir(fx.c));
 	churn_stop(ch, &done, &max_fds);
 	fprintf(stderr, "churn: %llu connections reset in %d ms, target "
@@ -184,7 +150,7 @@ START_TEST(churn_keeps_heartbeats_flowing)
 	ck_assert_int_eq(cluster_request(fx.c, (size_t)st.primary, "PING",
 	    pong, sizeof(pong)), 0);
 	ck_assert_str_eq(pong, "PONG");
-	ck_assert(!disturbed(fx.c, &st));
+	ck_assert(!cluster_disturbed(fx.c, &st));
 	cluster_free(fx.c);
 }
 END_TEST

@@ -70,8 +70,9 @@ cluster_now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
-uint16_t
-cluster_free_port(void)
+/* One ephemeral port from the kernel (bound, then released), or 0. */
+static uint16_t
+ephemeral_port(void)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 	socklen_t len = sizeof(sin);
@@ -85,6 +86,31 @@ cluster_free_port(void)
 	if (fd >= 0)
 		close(fd);
 	return port;
+}
+
+/*
+ * A released port can come back from the kernel at once: a cluster once
+ * got one port for two members. Never hand out one of the last
+ * CLUSTER_PORTS_RECENT ports again.
+ */
+uint16_t
+cluster_free_port(void)
+{
+	static uint16_t recent[CLUSTER_PORTS_RECENT];
+	static size_t next;
+
+	for (int tries = 0; tries < CLUSTER_PORT_TRIES; tries++) {
+		uint16_t port = ephemeral_port();
+		bool seen = false;
+
+		for (size_t i = 0; i < CLUSTER_PORTS_RECENT && port != 0; i++)
+			seen = seen || recent[i] == port;
+		if (port == 0 || seen)
+			continue;
+		recent[next++ % CLUSTER_PORTS_RECENT] = port;
+		return port;
+	}
+	return 0;
 }
 
 /* The daemon beside the test binary: build/tests/x -> build/kevy-electd. */
@@ -671,4 +697,35 @@ cluster_agreed(struct cluster *c, void *arg)
 {
 	(void)arg;
 	return cluster_primary(c) >= 0;
+}
+
+bool
+cluster_settled(struct cluster *c, void *arg)
+{
+	(void)arg;
+	if (!cluster_agreed(c, NULL))
+		return false;
+	for (size_t i = 0; i < c->o.n; i++)
+		if (cluster_running(c, i) &&
+		    strcmp(c->nodes[i].view.down, "none") != 0)
+			return false;
+	return true;
+}
+
+bool
+cluster_disturbed(struct cluster *c, void *arg)
+{
+	const struct cluster_steady *s = arg;
+	const char *id = c->nodes[s->primary].id;
+
+	for (size_t i = 0; i < c->o.n; i++) {
+		const struct cluster_view *v = &c->nodes[i].view;
+
+		if (!cluster_running(c, i))
+			continue;
+		if (v->epoch != s->epoch || strcmp(v->down, "none") != 0 ||
+		    strcmp(v->primary, id) != 0)
+			return true;
+	}
+	return false;
 }

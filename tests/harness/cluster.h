@@ -19,6 +19,8 @@
 #define CLUSTER_ID_MAX      32     /* bytes in a node id */
 #define CLUSTER_LINE_MAX    16384  /* bytes in one STATUS line */
 #define CLUSTER_START_MS    10000  /* bound on a daemon becoming ready */
+#define CLUSTER_PORTS_RECENT 256   /* ports cluster_free_port never repeats */
+#define CLUSTER_PORT_TRIES  64     /* kernel draws before it gives up */
 
 struct cluster_opts {
 	size_t n;
@@ -118,6 +120,20 @@ void cluster_field(const char *line, const char *key, char *out, size_t cap);
 
 /* Running nodes all agree on one primary that says primary, unfenced. */
 bool cluster_agreed(struct cluster *, void *arg);
+/* Agreement, and no running node counts any peer down. */
+bool cluster_settled(struct cluster *, void *arg);
+
+/* What a settled cluster looked like: its primary and epoch. */
+struct cluster_steady {
+	int primary;
+	uint64_t epoch;
+};
+/*
+ * arg is a struct cluster_steady: does any running node show another
+ * epoch or primary, or count a peer down?
+ */
+bool cluster_disturbed(struct cluster *, void *arg);
+
 /* The agreed primary's index, or -1. */
 int cluster_primary(struct cluster *);
 

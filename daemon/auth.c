@@ -4,13 +4,9 @@
  * every element capped) rather than by lib/wire, whose verbs are the
  * spec's. Nothing here touches a socket or keeps state between calls.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -18,59 +14,22 @@
 #include <openssl/rand.h>
 
 #include "auth.h"
+#include "secret.h"
 
 #define AUTH_ELEMS_MAX 3      /* elements of the larger message */
 #define AUTH_LEN_DIGITS 2     /* no element is longer than 99 bytes */
 
+/* The file's checks are secret.c's, shared with server.password_file. */
 int
 auth_key_load(const char *path, uid_t owner, struct auth_key *out,
     char *err, size_t errlen)
 {
 	unsigned char buf[AUTH_KEY_MAX + 3];
-	struct stat sb;
-	size_t len = 0;
-	ssize_t n;
-	int fd;
+	size_t len;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
-		snprintf(err, errlen, "auth_key_file %s: %s", path,
-		    strerror(errno));
+	if (secret_file_read("auth_key_file", path, owner, buf, sizeof(buf),
+	    &len, err, errlen) == -1)
 		return -1;
-	}
-	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
-		snprintf(err, errlen, "auth_key_file %s: not a regular file",
-		    path);
-		close(fd);
-		return -1;
-	}
-	if (sb.st_uid != owner) {
-		snprintf(err, errlen, "auth_key_file %s: owned by uid %lu, "
-		    "must be owned by the daemon's uid %lu", path,
-		    (unsigned long)sb.st_uid, (unsigned long)owner);
-		close(fd);
-		return -1;
-	}
-	if (sb.st_mode & 0077) {
-		snprintf(err, errlen, "auth_key_file %s: mode %04o: group or "
-		    "others may access it; it must be 0600 or stricter "
-		    "(chmod 600 %s)", path, (unsigned)(sb.st_mode & 07777),
-		    path);
-		close(fd);
-		return -1;
-	}
-	while (len < sizeof(buf) &&
-	    (n = read(fd, buf + len, sizeof(buf) - len)) != 0) {
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			snprintf(err, errlen, "auth_key_file %s: %s", path,
-			    strerror(errno));
-			close(fd);
-			return -1;
-		}
-		len += (size_t)n;
-	}
-	close(fd);
 	if (len > 0 && buf[len - 1] == '\n') {
 		len--;
 		if (len > 0 && buf[len - 1] == '\r')

@@ -2,7 +2,8 @@
  * config: read kevy-electd.conf with libconfig, walk it against the schema
  * of config_schema.c, then check what no single key can: member ids and
  * election addresses unique, node_id among the members, the timing
- * relations, the defaults that come from our own members entry.
+ * relations, the defaults that come from our own members entry, the
+ * server group's values derived from the timings and its relations.
  *
  * Every problem is reported, each as "file:line: key: problem" (no line
  * when there is none, as for a missing top-level key), and the load goes
@@ -524,6 +525,91 @@ check_timing(struct loader *l)
 	say(l, true, at, kl ? keys : "timings", "%s (%s)", err, vs);
 }
 
+static uint64_t
+min_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+/* The setting of key for its line, else that of the group it is in. */
+static const config_setting_t *
+setting_or(struct loader *l, const char *key, const config_setting_t *dflt)
+{
+	const config_setting_t *s = config_lookup(&l->cf, key);
+
+	return s != NULL ? s : dflt;
+}
+
+/*
+ * The server group: its derived values (poll_ms, timeout_ms, health_ms),
+ * then what no single key of it can say. The timeout and the polls are
+ * judged against the timings in force, so not when a timing was rejected.
+ */
+static void
+check_server(struct loader *l)
+{
+	struct config *c = l->c;
+	struct config_server *sv = &c->server;
+	const config_setting_t *g = config_lookup(&l->cf, "server"), *at;
+	uint64_t down = c->timing.down_after_ms;
+	bool local = c->local_health_timeout_ms != 0;
+
+	/* No group, no adapter: its timings stay 0, SIGHUP sees no change. */
+	if (g == NULL || config_setting_type(g) != CONFIG_TYPE_GROUP)
+		return;
+	if (sv->poll_ms == 0)
+		sv->poll_ms = min_u64(c->timing.hb_interval_ms,
+		    CONFIG_SERVER_MS_MAX);
+	if (sv->timeout_ms == 0)
+		sv->timeout_ms = min_u64(CONFIG_SERVER_TIMEOUT_DEFAULT_MS, down);
+	/* One missing key is no reason to run on a half-described server. */
+	if (config_setting_get_member(g, "address") == NULL)
+		say(l, true, g, "server.address", "missing (required in a "
+		    "server group: it turns the adapter on)");
+	if (sv->user[0] != '\0' && sv->password_file[0] == '\0')
+		say(l, true, config_lookup(&l->cf, "server.user"),
+		    "server.user", "needs server.password_file: AUTH takes a "
+		    "user and a password");
+	if (sv->fence == CONFIG_FENCE_NONE)
+		say(l, false, config_lookup(&l->cf, "server.fence"),
+		    "server.fence", "\"none\": writes are not fenced in the "
+		    "server: a primary that loses its role keeps accepting "
+		    "writes until its clients move");
+	sv->health_ms = local ? c->local_health_timeout_ms :
+	    min_u64(CONFIG_SERVER_HEALTH_POLLS * sv->poll_ms, down);
+	if (l->timing_bad)
+		return;
+	if (sv->timeout_ms > down)
+		say(l, true, setting_or(l, "server.timeout_ms", g),
+		    "server.timeout_ms, down_after_ms", "server.timeout_ms "
+		    "must not exceed down_after_ms: a server that does not "
+		    "answer must count as down before the peers would call "
+		    "this node down (server.timeout_ms = %llu, down_after_ms "
+		    "= %llu%s)", (unsigned long long)sv->timeout_ms,
+		    (unsigned long long)down,
+		    config_lookup(&l->cf, "down_after_ms") == NULL ?
+		    " (default)" : "");
+	if (sv->poll_ms < sv->health_ms)
+		return;
+	at = setting_or(l, "server.poll_ms", g);
+	if (local)
+		say(l, true, at, "server.poll_ms, local_health_timeout_ms",
+		    "server.poll_ms must be below local_health_timeout_ms, the "
+		    "adapter's health timeout, or every poll would come too "
+		    "late (server.poll_ms = %llu, local_health_timeout_ms = "
+		    "%llu)", (unsigned long long)sv->poll_ms,
+		    (unsigned long long)c->local_health_timeout_ms);
+	else
+		say(l, true, at, "server.poll_ms, down_after_ms",
+		    "server.poll_ms must be below down_after_ms, which bounds "
+		    "the adapter's health timeout (3 x server.poll_ms, at most "
+		    "down_after_ms), or every poll would come too late "
+		    "(server.poll_ms = %llu, down_after_ms = %llu%s)",
+		    (unsigned long long)sv->poll_ms, (unsigned long long)down,
+		    config_lookup(&l->cf, "down_after_ms") == NULL ?
+		    " (default)" : "");
+}
+
 /* libconfig stops at the first syntax error: that one is all we get. */
 static int
 syntax_error(struct loader *l)
@@ -711,6 +797,7 @@ load(const char *path, const char *text, struct config *out,
 		check_self(&l);
 		check_control(&l);
 		check_timing(&l);
+		check_server(&l);
 	}
 	config_destroy(&l.cf);
 	if (l.errors == 0)

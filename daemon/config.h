@@ -31,6 +31,13 @@
 #define CONFIG_DEFAULT_CONTROL_MODE 0660
 #define CONFIG_DEFAULT_NOTIFY_TIMEOUT_MS 10000
 
+/* The server group: the adapter beside the local kevy/Redis/Valkey server. */
+#define CONFIG_SERVER_USER_MAX     128   /* bytes in server.user (ACL user) */
+#define CONFIG_SERVER_PASSWORD_MAX 512   /* bytes of password, no line end */
+#define CONFIG_SERVER_MS_MAX       60000 /* ms: poll_ms, timeout_ms at most */
+#define CONFIG_SERVER_TIMEOUT_DEFAULT_MS 1000 /* ms, or down_after_ms if less */
+#define CONFIG_SERVER_HEALTH_POLLS 3     /* polls in the default health_ms */
+
 struct config_hostport {
 	char host[CONFIG_HOST_MAX + 1]; /* without [] for IPv6 literals */
 	uint16_t port;
@@ -41,6 +48,38 @@ struct config_member {
 	struct config_hostport election; /* where its elector listens */
 	char client[WIRE_ADDR_MAX + 1];  /* its kevy client host:port */
 	bool never_stand;
+};
+
+/* How the adapter keeps a deposed primary's server from taking writes. */
+enum config_fence {
+	CONFIG_FENCE_AUTO = 1,     /* CLIENT PAUSE WRITE where the server has
+	                            * it, plus min-replicas-to-write */
+	CONFIG_FENCE_MIN_REPLICAS, /* min-replicas-to-write only */
+	CONFIG_FENCE_NONE,         /* not fenced in the server (warned) */
+};
+
+/*
+ * server { ... }: all zero but fence (AUTO) when the group is absent.
+ * With it, every value is resolved at load: poll_ms, timeout_ms and
+ * health_ms are the ones to use, never 0 when enabled.
+ */
+struct config_server {
+	bool enabled;                    /* server.address set: adapter on */
+	char address[WIRE_ADDR_MAX + 1]; /* as written, for logs */
+	char unix_path[CONFIG_SUN_PATH_MAX + 1]; /* "" unless a Unix socket */
+	struct config_hostport tcp;      /* port 0 for a Unix socket */
+	char user[CONFIG_SERVER_USER_MAX + 1]; /* "": AUTH password alone */
+	char password_file[CONFIG_PATH_MAX + 1]; /* "": no AUTH */
+	/*
+	 * The password, read by preflight_start (preflight.h), never by
+	 * config_load (SIGHUP does not re-read it). password_file set and
+	 * password "" means it was not loaded: refuse, do not skip AUTH.
+	 */
+	char password[CONFIG_SERVER_PASSWORD_MAX + 1];
+	uint64_t poll_ms;                /* INFO replication period */
+	uint64_t timeout_ms;             /* connect, AUTH, each command */
+	enum config_fence fence;
+	uint64_t health_ms;              /* derived: silent this long = down */
 };
 
 struct config {
@@ -63,7 +102,7 @@ struct config {
 	bool want_primary;               /* initial_role = "primary" */
 	bool never_stand;
 	enum log_level log_level;
-	uint64_t local_health_timeout_ms; /* 0: no local-server gating */
+	uint64_t local_health_timeout_ms; /* 0: off (see server.health_ms) */
 	char notify_exec[CONFIG_PATH_MAX + 1]; /* "" = no hook */
 	uint64_t notify_timeout_ms;      /* a hook run is killed after */
 	bool http_enabled;
@@ -71,6 +110,7 @@ struct config {
 	uint64_t max_epoch_jump;         /* 0: unlimited */
 	bool peer_source_check;          /* refuse peers from non-member IPs */
 	char auth_key_file[CONFIG_PATH_MAX + 1]; /* "" = no authentication */
+	struct config_server server;     /* the local server's adapter */
 };
 
 /* How a problem found in a config is told; warnings do not fail a load. */
@@ -128,6 +168,7 @@ enum config_scope {
 	CONFIG_SCOPE_TOP = 1,
 	CONFIG_SCOPE_CONTROL, /* control { ... } */
 	CONFIG_SCOPE_MEMBER,  /* one entry of members ( ... ) */
+	CONFIG_SCOPE_SERVER,  /* server { ... } */
 };
 
 /* What SIGHUP does with a changed value. */

@@ -185,6 +185,19 @@ check_group_name(const char *s, const char **why)
 	return 0;
 }
 
+/* An ACL user goes to AUTH as one argument and into logs: no spaces. */
+static int
+check_acl_user(const char *s, const char **why)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7f) {
+			*why = "a user name may hold only printable ASCII "
+			    "without spaces";
+			return -1;
+		}
+	return 0;
+}
+
 /* ---- setters: values stored as something else than themselves ---- */
 
 static int
@@ -291,6 +304,55 @@ set_http_listen(struct config *c, size_t m, const struct config_value *v,
 	return 0;
 }
 
+/* A Unix socket path (absolute) or host:port; either turns the adapter on. */
+static int
+set_server_address(struct config *c, size_t m, const struct config_value *v,
+    const char **why)
+{
+	struct config_server *sv = &c->server;
+	struct config_hostport hp = { .port = 0 };
+
+	(void)m;
+	if (v->str[0] == '/') {
+		if (check_abs_path(v->str, why) == -1)
+			return -1;
+		if (strlen(v->str) > CONFIG_SUN_PATH_MAX) {
+			*why = "a Unix socket path is longer than "
+			    STR(CONFIG_SUN_PATH_MAX) " bytes";
+			return -1;
+		}
+		snprintf(sv->unix_path, sizeof sv->unix_path, "%s", v->str);
+	} else if (strchr(v->str, ':') == NULL) {
+		*why = "expected host:port or an absolute Unix socket path";
+		return -1;
+	} else if (config_parse_hostport_why(v->str, &hp, why) == -1)
+		return -1;
+	else
+		sv->unix_path[0] = '\0';
+	sv->tcp = hp;
+	snprintf(sv->address, sizeof sv->address, "%s", v->str);
+	sv->enabled = true;
+	return 0;
+}
+
+static int
+set_server_fence(struct config *c, size_t m, const struct config_value *v,
+    const char **why)
+{
+	(void)m;
+	if (strcmp(v->str, "auto") == 0)
+		c->server.fence = CONFIG_FENCE_AUTO;
+	else if (strcmp(v->str, "min-replicas") == 0)
+		c->server.fence = CONFIG_FENCE_MIN_REPLICAS;
+	else if (strcmp(v->str, "none") == 0)
+		c->server.fence = CONFIG_FENCE_NONE;
+	else {
+		*why = "expected \"auto\", \"min-replicas\" or \"none\"";
+		return -1;
+	}
+	return 0;
+}
+
 /* ---- compares, for SIGHUP ---- */
 
 /* Not a memcmp: nothing promises what follows the host's NUL. */
@@ -321,6 +383,15 @@ same_http_listen(const struct config *a, const struct config *b, size_t m)
 	(void)m;
 	return a->http_enabled == b->http_enabled &&
 	    hostport_equal(&a->http_listen, &b->http_listen);
+}
+
+/* As written: the parsed forms follow from it. */
+static bool
+same_server_address(const struct config *a, const struct config *b, size_t m)
+{
+	(void)m;
+	return a->server.enabled == b->server.enabled &&
+	    strcmp(a->server.address, b->server.address) == 0;
 }
 
 static bool
@@ -622,7 +693,10 @@ static const struct config_key keys[] = {
 		.help = "The local server must push `OFFSET` or `ALIVE` this "
 		    "often, else the node stops standing, and a primary steps "
 		    "down and goes silent on the peer port, until the server "
-		    "is back. 0: off.",
+		    "is back. 0: off. With a `server` group the adapter checks "
+		    "the server itself and this is its health timeout; 0 there "
+		    "means 3 x `server.poll_ms`, at most `down_after_ms` "
+		    "(\"Local server\" below).",
 	},
 	{
 		.path = "notify_exec",
@@ -701,6 +775,101 @@ static const struct config_key keys[] = {
 		    "node must set it or none: the reference nodes do not "
 		    "speak it, so a mixed cluster must leave it `\"\"`.",
 	},
+	{
+		.path = "server", .section = "Local server",
+		.kind = CONFIG_KIND_GROUP, .opens = CONFIG_SCOPE_SERVER,
+		.help = "The adapter: the daemon itself watches the local kevy, "
+		    "Redis or Valkey server (`INFO replication`), judges its "
+		    "health and fences its writes when this node is not "
+		    "primary. Absent: no adapter, nothing changes. Present: "
+		    "`server.address` is required. Every `server.` key is "
+		    "read at start only.",
+	},
+	{
+		.path = "server.address",
+		.kind = CONFIG_KIND_STRING,
+		.min = 1, .max = WIRE_ADDR_MAX,
+		.reload = CONFIG_RELOAD_RESTART,
+		.set = set_server_address, .same = same_server_address,
+		.derived = "none (adapter off)",
+		.form = "`host:port` or an absolute Unix socket path of at "
+		    "most " STR(CONFIG_SUN_PATH_MAX) " bytes",
+		.help = "The local server, as `\"127.0.0.1:6379\"` or "
+		    "`\"/run/valkey/valkey.sock\"`; setting it turns the "
+		    "adapter on.",
+	},
+	{
+		.path = "server.user",
+		.kind = CONFIG_KIND_STRING,
+		.min = 0, .max = CONFIG_SERVER_USER_MAX, .def = "",
+		.reload = CONFIG_RELOAD_RESTART,
+		IN_CONFIG(server.user), .check = check_acl_user,
+		.form = "printable ASCII, no spaces",
+		.help = "ACL user for `AUTH user password`; needs "
+		    "`server.password_file`. `\"\"`: `AUTH password` when a "
+		    "password file is set, else no `AUTH`.",
+	},
+	{
+		.path = "server.password_file",
+		.kind = CONFIG_KIND_STRING,
+		.min = 0, .max = CONFIG_PATH_MAX, .def = "",
+		.reload = CONFIG_RELOAD_RESTART,
+		IN_CONFIG(server.password_file),
+		.check = check_abs_path_or_empty,
+		.form = "absolute path or `\"\"`",
+		.help = "File holding the server password, read at start: "
+		    "one line of 1.." STR(CONFIG_SERVER_PASSWORD_MAX) " bytes "
+		    "(one trailing newline stripped, no NUL or line break "
+		    "inside), checked like `auth_key_file`: a regular file, "
+		    "owned by the daemon's uid, mode 0600 or stricter, else "
+		    "the daemon refuses to start (exit 78, and `-t` says so "
+		    "too). `\"\"`: no `AUTH`.",
+	},
+	{
+		.path = "server.poll_ms",
+		.kind = CONFIG_KIND_MS,
+		.min = 0, .max = CONFIG_SERVER_MS_MAX,
+		.reload = CONFIG_RELOAD_RESTART,
+		IN_CONFIG(server.poll_ms),
+		.derived = "`hb_interval_ms`",
+		.help = "Period of `INFO replication` polls. 0 or unset: "
+		    "`hb_interval_ms` (at most " STR(CONFIG_SERVER_MS_MAX)
+		    "). Must be below the adapter's health timeout, "
+		    "`local_health_timeout_ms` when set, else 3 x this, at "
+		    "most `down_after_ms`: a server unanswered that long is "
+		    "down, so a longer period would call a healthy one down.",
+	},
+	{
+		.path = "server.timeout_ms",
+		.kind = CONFIG_KIND_MS,
+		.min = 1, .max = CONFIG_SERVER_MS_MAX,
+		.reload = CONFIG_RELOAD_RESTART,
+		IN_CONFIG(server.timeout_ms),
+		.derived = "`" STR(CONFIG_SERVER_TIMEOUT_DEFAULT_MS) "`, or "
+		    "`down_after_ms` if less",
+		.help = "Bound on connecting, on `AUTH` and on each command; "
+		    "a command unanswered within it counts as the server "
+		    "down. At most `down_after_ms`: a hung server must count "
+		    "as down no later than the peers would call a silent node "
+		    "down; a longer timeout would let a primary keep its "
+		    "role, and its clients their writes, on a server that "
+		    "stopped answering.",
+	},
+	{
+		.path = "server.fence",
+		.kind = CONFIG_KIND_STRING,
+		.min = 1, .max = CONFIG_NAME_MAX, .def = "auto",
+		.reload = CONFIG_RELOAD_RESTART,
+		IN_CONFIG(server.fence), .set = set_server_fence,
+		.form = "`\"auto\"`, `\"min-replicas\"` or `\"none\"`",
+		.help = "How writes are fenced in the server when this node "
+		    "is not primary: `\"auto\"`, `CLIENT PAUSE WRITE` where "
+		    "the server supports it plus `min-replicas-to-write`; "
+		    "`\"min-replicas\"`, only `min-replicas-to-write`; "
+		    "`\"none\"`, not at all (a loud warning at start: a "
+		    "deposed primary keeps taking writes until its clients "
+		    "move).",
+	},
 };
 
 const struct config_key *
@@ -714,17 +883,20 @@ static const char *const scope_prefix[] = {
 	[CONFIG_SCOPE_TOP] = "",
 	[CONFIG_SCOPE_CONTROL] = "control.",
 	[CONFIG_SCOPE_MEMBER] = "members.[].",
+	[CONFIG_SCOPE_SERVER] = "server.",
 };
 
 enum config_scope
 config_key_scope(const struct config_key *k)
 {
-	if (strncmp(k->path, scope_prefix[CONFIG_SCOPE_CONTROL],
-	    strlen(scope_prefix[CONFIG_SCOPE_CONTROL])) == 0)
-		return CONFIG_SCOPE_CONTROL;
-	if (strncmp(k->path, scope_prefix[CONFIG_SCOPE_MEMBER],
-	    strlen(scope_prefix[CONFIG_SCOPE_MEMBER])) == 0)
-		return CONFIG_SCOPE_MEMBER;
+	static const enum config_scope nested[] = { CONFIG_SCOPE_CONTROL,
+	    CONFIG_SCOPE_MEMBER, CONFIG_SCOPE_SERVER };
+	size_t i;
+
+	for (i = 0; i < NELEM(nested); i++)
+		if (strncmp(k->path, scope_prefix[nested[i]],
+		    strlen(scope_prefix[nested[i]])) == 0)
+			return nested[i];
 	return CONFIG_SCOPE_TOP;
 }
 

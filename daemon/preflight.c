@@ -1,9 +1,9 @@
 /*
  * preflight: the start's file checks, shared with -t (see preflight.h).
  * Each check calls the very function the start relies on (auth_key_load,
- * hook_check_path, metafile_load) rather than a copy of its rules, so the
- * two answers cannot drift apart. All problems are reported, not just the
- * first, like config errors.
+ * secret_password_load, hook_check_path, metafile_load) rather than a
+ * copy of its rules, so the two answers cannot drift apart. All problems
+ * are reported, not just the first, like config errors.
  *
  * Access is judged with the effective ids (faccessat AT_EACCESS), the
  * ones the running daemon has: -t must run as the daemon's user to give
@@ -26,6 +26,7 @@
 #include "hook.h"
 #include "metafile.h"
 #include "preflight.h"
+#include "secret.h"
 
 #define PREFLIGHT_MSG_MAX (3 * CONFIG_PATH_MAX) /* bytes in one report */
 #define PREFLIGHT_ERR_MAX (2 * CONFIG_PATH_MAX) /* bytes from a module */
@@ -163,6 +164,26 @@ check_auth(struct preflight *p, struct auth_key *key)
 	explicit_bzero(&scratch, sizeof scratch);
 }
 
+/*
+ * server.password_file: secret.c's checks and loader, the ones the start
+ * keeps the password with. keep: where a start keeps it; NULL: -t, read
+ * into a buffer wiped at once.
+ */
+static void
+check_server_password(struct preflight *p, char *keep)
+{
+	const char *path = p->cfg->server.password_file;
+	char err[PREFLIGHT_ERR_MAX], scratch[CONFIG_SERVER_PASSWORD_MAX + 1];
+
+	if (!p->cfg->server.enabled || path[0] == '\0')
+		return;
+	if (secret_password_load("server.password_file", path, geteuid(),
+	    keep != NULL ? keep : scratch, CONFIG_SERVER_PASSWORD_MAX, err,
+	    sizeof err) == -1)
+		say(p, true, "%s", err);
+	explicit_bzero(scratch, sizeof scratch);
+}
+
 static void
 check_hook(struct preflight *p)
 {
@@ -236,17 +257,39 @@ check_descriptors(struct preflight *p)
 	    (unsigned long)need);
 }
 
-int
-preflight_run(const struct config *cfg, enum preflight_mode mode,
-    struct auth_key *key, config_report_fn *report, void *ctx)
+static int
+run(const struct config *cfg, enum preflight_mode mode, struct auth_key *key,
+    char *password, config_report_fn *report, void *ctx)
 {
 	struct preflight p = { .cfg = cfg, .mode = mode, .report = report,
 	    .ctx = ctx };
 
 	check_state(&p);
 	check_auth(&p, key);
+	check_server_password(&p, password);
 	check_hook(&p);
 	check_control(&p);
 	check_descriptors(&p);
 	return p.errors;
+}
+
+int
+preflight_run(const struct config *cfg, enum preflight_mode mode,
+    struct auth_key *key, config_report_fn *report, void *ctx)
+{
+	return run(cfg, mode, key, NULL, report, ctx);
+}
+
+int
+preflight_start(struct config *cfg, struct auth_key *key,
+    config_report_fn *report, void *ctx)
+{
+	int errors = run(cfg, PREFLIGHT_START, key, cfg->server.password,
+	    report, ctx);
+
+	/* Half a start keeps no secret. */
+	if (errors > 0)
+		explicit_bzero(cfg->server.password,
+		    sizeof cfg->server.password);
+	return errors;
 }

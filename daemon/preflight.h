@@ -2,7 +2,8 @@
  * preflight: every check a start makes before it binds a socket, in one
  * place, so that `kevy-electd -t` and a start can never disagree about a
  * file: state_dir and its elect.meta, auth_key_file (through
- * auth_key_load, the start's own loader), notify_exec (hook_check_path,
+ * auth_key_load, the start's own loader), server.password_file (through
+ * secret_password_load, the same), notify_exec (hook_check_path,
  * hook_new's own check), the control socket's group, path and directory.
  *
  * A problem found here is the configuration's fault, or that of a file it
@@ -34,5 +35,15 @@ enum preflight_mode {
  */
 int preflight_run(const struct config *, enum preflight_mode,
     struct auth_key *key, config_report_fn *report, void *ctx);
+
+/*
+ * A start that keeps its secrets: preflight_run in PREFLIGHT_START, and
+ * the password of server.password_file, when set, read into
+ * cfg->server.password (wiped again if anything failed). A start that
+ * runs the server adapter must use this one: preflight_run checks the
+ * password file but keeps nothing. Returns the number of errors.
+ */
+int preflight_start(struct config *, struct auth_key *key,
+    config_report_fn *report, void *ctx);
 
 #endif

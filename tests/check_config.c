@@ -190,6 +190,9 @@ START_TEST(test_example)
 	ck_assert_uint_eq(c.max_epoch_jump, ELECTOR_MAX_EPOCH_JUMP_DEFAULT);
 	ck_assert(!c.peer_source_check);
 	ck_assert_str_eq(c.auth_key_file, "");
+	/* The server group is there, commented out: no adapter. */
+	ck_assert(!c.server.enabled);
+	ck_assert_uint_eq(c.server.poll_ms, 0);
 }
 END_TEST
 
@@ -251,6 +254,325 @@ START_TEST(test_bad_hardening)
 	line = line_of(text, bad_hardening[_i].line);
 	ck_assert_int_eq(load(text, &c), 1);
 	ASSERT_ERROR(line, bad_hardening[_i].key, bad_hardening[_i].frag);
+}
+END_TEST
+
+/* ---- the server group ---- */
+
+/* A report that is exactly "t.conf:line: key: problem" (line 0: none). */
+static bool
+has_exact(bool is_error, int line, const char *key, const char *problem)
+{
+	char want[MSG_MAX];
+
+	if (line > 0)
+		snprintf(want, sizeof want, "%s:%d: %s: %s", conf_path, line,
+		    key, problem);
+	else
+		snprintf(want, sizeof want, "%s: %s: %s", conf_path, key,
+		    problem);
+	for (int i = 0; i < rep.n; i++)
+		if (rep.is_error[i] == is_error && strcmp(rep.msg[i], want) == 0)
+			return true;
+	dump();
+	fprintf(stderr, "  wanted %s %s\n", is_error ? "E" : "W", want);
+	return false;
+}
+
+START_TEST(test_server_absent)
+{
+	struct config c;
+
+	ck_assert_int_eq(load(BASE, &c), 0);
+	ck_assert(!c.server.enabled);
+	ck_assert_str_eq(c.server.address, "");
+	ck_assert_str_eq(c.server.unix_path, "");
+	ck_assert_uint_eq(c.server.tcp.port, 0);
+	ck_assert_str_eq(c.server.user, "");
+	ck_assert_str_eq(c.server.password_file, "");
+	ck_assert_str_eq(c.server.password, "");
+	ck_assert_int_eq(c.server.fence, CONFIG_FENCE_AUTO);
+	/* Nothing derived for an adapter that is not there. */
+	ck_assert_uint_eq(c.server.poll_ms, 0);
+	ck_assert_uint_eq(c.server.timeout_ms, 0);
+	ck_assert_uint_eq(c.server.health_ms, 0);
+}
+END_TEST
+
+START_TEST(test_server_values)
+{
+	const char *text = BASE "server = {\n"
+	    "  address = \"127.0.0.1:6379\";\n"
+	    "  user = \"elect\";\n"
+	    "  password_file = \"/etc/kevy-elect/server.pass\";\n"
+	    "  poll_ms = 100;\n"
+	    "  timeout_ms = 500;\n"
+	    "  fence = \"min-replicas\";\n"
+	    "};\n";
+	struct config c;
+
+	ck_assert_int_eq(load(text, &c), 0);
+	ck_assert_int_eq(rep.n, 0);
+	ck_assert(c.server.enabled);
+	ck_assert_str_eq(c.server.address, "127.0.0.1:6379");
+	ck_assert_str_eq(c.server.unix_path, "");
+	ck_assert_str_eq(c.server.tcp.host, "127.0.0.1");
+	ck_assert_uint_eq(c.server.tcp.port, 6379);
+	ck_assert_str_eq(c.server.user, "elect");
+	ck_assert_str_eq(c.server.password_file,
+	    "/etc/kevy-elect/server.pass");
+	/* config_load never reads the file: preflight_start does. */
+	ck_assert_str_eq(c.server.password, "");
+	ck_assert_uint_eq(c.server.poll_ms, 100);
+	ck_assert_uint_eq(c.server.timeout_ms, 500);
+	ck_assert_int_eq(c.server.fence, CONFIG_FENCE_MIN_REPLICAS);
+	/* 3 x poll_ms, under down_after_ms = 5000. */
+	ck_assert_uint_eq(c.server.health_ms, 300);
+
+	ck_assert_int_eq(load(BASE "server = { address = \"[::1]:6380\"; "
+	    "fence = \"auto\"; };\n", &c), 0);
+	ck_assert_str_eq(c.server.tcp.host, "::1");
+	ck_assert_uint_eq(c.server.tcp.port, 6380);
+	ck_assert_int_eq(c.server.fence, CONFIG_FENCE_AUTO);
+}
+END_TEST
+
+/* Unset keys: the defaults, and the values derived from the timings. */
+START_TEST(test_server_defaults)
+{
+	struct config c;
+
+	ck_assert_int_eq(load(BASE "server = { address = "
+	    "\"/run/valkey/valkey.sock\"; };\n", &c), 0);
+	ck_assert_int_eq(rep.n, 0);
+	ck_assert(c.server.enabled);
+	ck_assert_str_eq(c.server.address, "/run/valkey/valkey.sock");
+	ck_assert_str_eq(c.server.unix_path, "/run/valkey/valkey.sock");
+	ck_assert_str_eq(c.server.tcp.host, "");
+	ck_assert_uint_eq(c.server.tcp.port, 0);
+	ck_assert_str_eq(c.server.user, "");
+	ck_assert_str_eq(c.server.password_file, "");
+	ck_assert_int_eq(c.server.fence, CONFIG_FENCE_AUTO);
+	ck_assert_uint_eq(c.server.poll_ms, ELECTOR_HB_INTERVAL_DEFAULT);
+	ck_assert_uint_eq(c.server.timeout_ms,
+	    CONFIG_SERVER_TIMEOUT_DEFAULT_MS);
+	ck_assert_uint_eq(c.server.health_ms,
+	    CONFIG_SERVER_HEALTH_POLLS * ELECTOR_HB_INTERVAL_DEFAULT);
+
+	/* 0 means unset; the timeout follows a down_after_ms below 1000. */
+	ck_assert_int_eq(load(BASE "hb_interval_ms = 100;\n"
+	    "down_after_ms = 400;\nelection_timeout_ms = 100;\n"
+	    "server = { address = \"h:1\"; poll_ms = 0; };\n", &c), 0);
+	ck_assert_uint_eq(c.server.poll_ms, 100);
+	ck_assert_uint_eq(c.server.timeout_ms, 400);
+	ck_assert_uint_eq(c.server.health_ms, 300);
+	/* 3 x poll_ms, at most down_after_ms. */
+	ck_assert_int_eq(load(BASE "hb_interval_ms = 100;\n"
+	    "down_after_ms = 400;\nelection_timeout_ms = 100;\n"
+	    "server = { address = \"h:1\"; poll_ms = 150; };\n", &c), 0);
+	ck_assert_uint_eq(c.server.health_ms, 400);
+	/* local_health_timeout_ms, when set, is the health timeout. */
+	ck_assert_int_eq(load(BASE "local_health_timeout_ms = 2500;\n"
+	    "server = { address = \"h:1\"; };\n", &c), 0);
+	ck_assert_uint_eq(c.server.health_ms, 2500);
+	ck_assert_uint_eq(c.local_health_timeout_ms, 2500);
+	/* A heartbeat slower than a poll may be: poll_ms stops at 60000. */
+	ck_assert_int_eq(load(BASE "hb_interval_ms = 70000;\n"
+	    "down_after_ms = 280000;\nelection_timeout_ms = 70000;\n"
+	    "server = { address = \"h:1\"; };\n", &c), 0);
+	ck_assert_uint_eq(c.server.poll_ms, CONFIG_SERVER_MS_MAX);
+	ck_assert_uint_eq(c.server.timeout_ms,
+	    CONFIG_SERVER_TIMEOUT_DEFAULT_MS);
+	ck_assert_uint_eq(c.server.health_ms, 3 * CONFIG_SERVER_MS_MAX);
+}
+END_TEST
+
+START_TEST(test_server_fence_none_warns)
+{
+	const char *text = BASE "server = {\n  address = \"h:1\";\n"
+	    "  fence = \"none\";\n};\n";
+	struct config c;
+
+	ck_assert_int_eq(load(text, &c), 0);
+	ck_assert_int_eq(rep.warnings, 1);
+	ck_assert_int_eq(c.server.fence, CONFIG_FENCE_NONE);
+	ck_assert(has_exact(false, line_of(text, "fence ="), "server.fence",
+	    "\"none\": writes are not fenced in the server: a primary that "
+	    "loses its role keeps accepting writes until its clients move"));
+}
+END_TEST
+
+/* One line added to BASE; the whole problem as reported, one error. */
+static const struct {
+	const char *line, *key, *problem;
+} bad_server[] = {
+	{ "server = 5;", "server", "expected group, found integer" },
+	{ "server = { };", "server.address", "missing (required in a server "
+	  "group: it turns the adapter on)" },
+	{ "server = { poll_ms = 100; };", "server.address", "missing "
+	  "(required in a server group: it turns the adapter on)" },
+	{ "server = { address = \"h:1\"; bogus = 1; };", "server.bogus",
+	  "unknown key" },
+	{ "server = { address = \"localhost\"; };", "server.address",
+	  "expected host:port or an absolute Unix socket path" },
+	{ "server = { address = \"run/valkey.sock\"; };", "server.address",
+	  "expected host:port or an absolute Unix socket path" },
+	{ "server = { address = \"\"; };", "server.address",
+	  "must not be empty" },
+	{ "server = { address = 6379; };", "server.address",
+	  "expected string, found integer" },
+	{ "server = { address = \"h:0\"; };", "server.address",
+	  "port must be a number 1..65535" },
+	{ "server = { address = \"::1:6379\"; };", "server.address",
+	  "an IPv6 address must be bracketed, as [::1]:7400" },
+	{ "server = { address = \"h x:1\"; };", "server.address",
+	  "contains a space, control or non-ASCII byte" },
+	{ "server = { address = \"/run/\\tx\"; };", "server.address",
+	  "contains a control byte" },
+	{ "server = { address = \"h:1\"; user = \"a b\"; "
+	  "password_file = \"/p\"; };", "server.user",
+	  "a user name may hold only printable ASCII without spaces" },
+	{ "server = { address = \"h:1\"; user = \"\\x7f\"; "
+	  "password_file = \"/p\"; };", "server.user",
+	  "a user name may hold only printable ASCII without spaces" },
+	{ "server = { address = \"h:1\"; user = \"elect\"; };", "server.user",
+	  "needs server.password_file: AUTH takes a user and a password" },
+	{ "server = { address = \"h:1\"; user = \"elect\"; "
+	  "password_file = \"\"; };", "server.user",
+	  "needs server.password_file: AUTH takes a user and a password" },
+	{ "server = { address = \"h:1\"; password_file = \"pass\"; };",
+	  "server.password_file", "must be an absolute path" },
+	{ "server = { address = \"h:1\"; password_file = 1; };",
+	  "server.password_file", "expected string, found integer" },
+	{ "server = { address = \"h:1\"; poll_ms = 60001; };",
+	  "server.poll_ms", "60001 is out of range 0..60000" },
+	{ "server = { address = \"h:1\"; poll_ms = -1; };",
+	  "server.poll_ms", "-1 is out of range 0..60000" },
+	{ "server = { address = \"h:1\"; poll_ms = \"fast\"; };",
+	  "server.poll_ms", "expected integer, found string" },
+	{ "server = { address = \"h:1\"; timeout_ms = 0; };",
+	  "server.timeout_ms", "0 is out of range 1..60000" },
+	{ "server = { address = \"h:1\"; timeout_ms = 60001; };",
+	  "server.timeout_ms", "60001 is out of range 1..60000" },
+	{ "server = { address = \"h:1\"; timeout_ms = 5001; };",
+	  "server.timeout_ms, down_after_ms", "server.timeout_ms must not "
+	  "exceed down_after_ms: a server that does not answer must count as "
+	  "down before the peers would call this node down "
+	  "(server.timeout_ms = 5001, down_after_ms = 5000 (default))" },
+	{ "down_after_ms = 800; server = { address = \"h:1\"; "
+	  "timeout_ms = 900; };", "server.timeout_ms, down_after_ms",
+	  "server.timeout_ms must not exceed down_after_ms: a server that does "
+	  "not answer must count as down before the peers would call this "
+	  "node down (server.timeout_ms = 900, down_after_ms = 800)" },
+	{ "server = { address = \"h:1\"; poll_ms = 5000; };",
+	  "server.poll_ms, down_after_ms", "server.poll_ms must be below "
+	  "down_after_ms, which bounds the adapter's health timeout (3 x "
+	  "server.poll_ms, at most down_after_ms), or every poll would come "
+	  "too late (server.poll_ms = 5000, down_after_ms = 5000 (default))" },
+	{ "local_health_timeout_ms = 150; server = { address = \"h:1\"; };",
+	  "server.poll_ms, local_health_timeout_ms", "server.poll_ms must be "
+	  "below local_health_timeout_ms, the adapter's health timeout, or "
+	  "every poll would come too late (server.poll_ms = 200, "
+	  "local_health_timeout_ms = 150)" },
+	{ "server = { address = \"h:1\"; fence = \"off\"; };", "server.fence",
+	  "expected \"auto\", \"min-replicas\" or \"none\"" },
+	{ "server = { address = \"h:1\"; fence = \"AUTO\"; };", "server.fence",
+	  "expected \"auto\", \"min-replicas\" or \"none\"" },
+	{ "server = { address = \"h:1\"; fence = \"\"; };", "server.fence",
+	  "must not be empty" },
+	{ "server = { address = \"h:1\"; fence = true; };", "server.fence",
+	  "expected string, found boolean" },
+};
+
+START_TEST(test_bad_server)
+{
+	char text[1024];
+	struct config c;
+
+	memset(&c, 0x5a, sizeof c);
+	snprintf(text, sizeof text, "%s# filler\n%s\n", BASE,
+	    bad_server[_i].line);
+	ck_assert_int_eq(load(text, &c), 1);
+	ck_assert_int_eq(rep.errors, 1);
+	ck_assert(has_exact(true, line_of(text, bad_server[_i].line),
+	    bad_server[_i].key, bad_server[_i].problem));
+	ck_assert_uint_eq((unsigned char)c.node_id[0], 0x5a); /* untouched */
+}
+END_TEST
+
+/* Every error of the group in one load, each on its own line. */
+START_TEST(test_server_all_errors)
+{
+	const char *text = BASE "server = {\n"
+	    "  user = \"a b\";\n"
+	    "  password_file = \"rel\";\n"
+	    "  poll_ms = 70000;\n"
+	    "  fence = \"maybe\";\n"
+	    "};\n";
+	struct config c;
+
+	ck_assert_int_eq(load(text, &c), 5);
+	ASSERT_ERROR(line_of(text, "server ="), "server.address",
+	    "missing (required");
+	ASSERT_ERROR(line_of(text, "user ="), "server.user", "printable");
+	ASSERT_ERROR(line_of(text, "password_file ="), "server.password_file",
+	    "absolute");
+	ASSERT_ERROR(line_of(text, "poll_ms ="), "server.poll_ms",
+	    "out of range");
+	ASSERT_ERROR(line_of(text, "fence ="), "server.fence", "\"none\"");
+}
+END_TEST
+
+START_TEST(test_server_lengths)
+{
+	char text[4096], s[600];
+	struct config c;
+
+	/* A Unix socket path: 107 bytes fit sun_path, 108 do not. */
+	memset(s, 'a', sizeof s);
+	s[0] = '/';
+	s[CONFIG_SUN_PATH_MAX] = '\0';
+	snprintf(text, sizeof text, BASE "server = { address = \"%s\"; };\n",
+	    s);
+	ck_assert_int_eq(load(text, &c), 0);
+	ck_assert_uint_eq(strlen(c.server.unix_path), CONFIG_SUN_PATH_MAX);
+	s[CONFIG_SUN_PATH_MAX] = 'a';
+	s[CONFIG_SUN_PATH_MAX + 1] = '\0';
+	snprintf(text, sizeof text, BASE "server = { address = \"%s\"; };\n",
+	    s);
+	ck_assert_int_eq(load(text, &c), 1);
+	ck_assert(has_exact(true, 7, "server.address",
+	    "a Unix socket path is longer than 107 bytes"));
+
+	/* host:port: WIRE_ADDR_MAX bytes, as every other address. */
+	memset(s, 'a', sizeof s);
+	memcpy(s + 250, ":6379", 6);
+	snprintf(text, sizeof text, BASE "server = { address = \"%s\"; };\n",
+	    s);
+	ck_assert_int_eq(load(text, &c), 0);
+	ck_assert_uint_eq(strlen(c.server.address), WIRE_ADDR_MAX);
+	ck_assert_uint_eq(c.server.tcp.port, 6379);
+	memset(s, 'a', sizeof s);
+	memcpy(s + 251, ":6379", 6);
+	snprintf(text, sizeof text, BASE "server = { address = \"%s\"; };\n",
+	    s);
+	ck_assert_int_eq(load(text, &c), 1);
+	ck_assert(has_exact(true, 7, "server.address",
+	    "longer than 255 bytes"));
+
+	/* server.user: CONFIG_SERVER_USER_MAX bytes. */
+	memset(s, 'u', sizeof s);
+	s[CONFIG_SERVER_USER_MAX] = '\0';
+	snprintf(text, sizeof text, BASE "server = { address = \"h:1\"; "
+	    "password_file = \"/p\"; user = \"%s\"; };\n", s);
+	ck_assert_int_eq(load(text, &c), 0);
+	ck_assert_uint_eq(strlen(c.server.user), CONFIG_SERVER_USER_MAX);
+	s[CONFIG_SERVER_USER_MAX] = 'u';
+	s[CONFIG_SERVER_USER_MAX + 1] = '\0';
+	snprintf(text, sizeof text, BASE "server = { address = \"h:1\"; "
+	    "password_file = \"/p\"; user = \"%s\"; };\n", s);
+	ck_assert_int_eq(load(text, &c), 1);
+	ck_assert(has_exact(true, 7, "server.user", "longer than 128 bytes"));
 }
 END_TEST
 
@@ -915,10 +1237,14 @@ START_TEST(test_schema_rows)
 END_TEST
 
 /*
- * config_key_same, key by key: each variant of BASE changes exactly the
- * keys listed (space-separated), no other. Derived values count: the own
- * members entry's election is also the default listen.
+ * config_key_same, key by key: each variant of BASE (or of its own base)
+ * changes exactly the keys listed (space-separated), no other. Derived
+ * values count: the own members entry's election is also the default
+ * listen.
  */
+#define SRV "server = { address = \"h:1\"; "
+#define SRV_BASE BASE SRV "};\n"
+
 static const struct {
 	const char *text, *changed;
 } variants[] = {
@@ -971,6 +1297,33 @@ static const struct {
 	{ BASE "max_epoch_jump = 0;\n", "max_epoch_jump" },
 	{ BASE "peer_source_check = true;\n", "peer_source_check" },
 	{ BASE "auth_key_file = \"/k\";\n", "auth_key_file" },
+	/* Turning the adapter on resolves its timings: they change too. */
+	{ BASE SRV "};\n", "server.address server.poll_ms server.timeout_ms" },
+};
+
+/* The same from an adapter already on (base), each key on its own. */
+static const struct {
+	const char *base, *text, *changed;
+} server_variants[] = {
+	{ SRV_BASE, BASE "server = { address = \"h:2\"; };\n",
+	  "server.address" },
+	{ SRV_BASE, BASE "server = { address = \"/run/v.sock\"; };\n",
+	  "server.address" },
+	{ SRV_BASE, BASE SRV "password_file = \"/p\"; };\n",
+	  "server.password_file" },
+	{ BASE SRV "password_file = \"/p\"; };\n",
+	  BASE SRV "password_file = \"/p\"; user = \"u\"; };\n",
+	  "server.user" },
+	{ SRV_BASE, BASE SRV "poll_ms = 100; };\n", "server.poll_ms" },
+	{ SRV_BASE, BASE SRV "poll_ms = 200; };\n", "" },
+	{ SRV_BASE, BASE SRV "timeout_ms = 900; };\n", "server.timeout_ms" },
+	{ SRV_BASE, BASE SRV "timeout_ms = 1000; };\n", "" },
+	{ SRV_BASE, BASE SRV "fence = \"min-replicas\"; };\n",
+	  "server.fence" },
+	{ SRV_BASE, BASE SRV "fence = \"auto\"; };\n", "" },
+	/* The poll period follows the heartbeat when unset. */
+	{ SRV_BASE, BASE "hb_interval_ms = 100;\n" SRV "};\n",
+	  "hb_interval_ms lease_ms pause_threshold_ms server.poll_ms" },
 };
 
 static bool
@@ -985,7 +1338,10 @@ is_listed(const char *list, const char *path)
 	return false;
 }
 
-START_TEST(test_key_same)
+/* Load base and text; exactly the keys in changed differ. */
+static void
+assert_changes(int v, const char *base, const char *text,
+    const char *changed_keys)
 {
 	struct config *a = calloc(1, sizeof *a), *b = calloc(1, sizeof *b);
 	const struct config_key *k;
@@ -993,22 +1349,34 @@ START_TEST(test_key_same)
 
 	ck_assert_ptr_nonnull(a);
 	ck_assert_ptr_nonnull(b);
-	ck_assert_int_eq(load(BASE, a), 0);
-	ck_assert_int_eq(load(variants[_i].text, b), 0);
+	ck_assert_int_eq(load(base, a), 0);
+	ck_assert_int_eq(load(text, b), 0);
 	k = config_keys(&n);
 	for (i = 0; i < n; i++) {
-		bool changed = is_listed(variants[_i].changed, k[i].path);
+		bool changed = is_listed(changed_keys, k[i].path);
 
 		ck_assert_msg(config_key_same(&k[i], a, a) &&
 		    config_key_same(&k[i], b, b), "%s: not the same as itself",
 		    k[i].path);
 		ck_assert_msg(config_key_same(&k[i], a, b) == !changed &&
 		    config_key_same(&k[i], b, a) == !changed,
-		    "variant %d: %s %s", _i, k[i].path,
+		    "variant %d: %s %s", v, k[i].path,
 		    changed ? "not seen as changed" : "seen as changed");
 	}
 	free(a);
 	free(b);
+}
+
+START_TEST(test_key_same)
+{
+	assert_changes(_i, BASE, variants[_i].text, variants[_i].changed);
+}
+END_TEST
+
+START_TEST(test_key_same_server)
+{
+	assert_changes(_i, server_variants[_i].base, server_variants[_i].text,
+	    server_variants[_i].changed);
 }
 END_TEST
 
@@ -1016,18 +1384,21 @@ END_TEST
 START_TEST(test_key_same_covers_schema)
 {
 	const struct config_key *k;
-	size_t n, i, j;
+	size_t n, i, j, found;
 
 	k = config_keys(&n);
 	for (i = 0; i < n; i++) {
 		if (k[i].kind == CONFIG_KIND_GROUP)
 			continue;
+		found = 0;
 		for (j = 0; j < sizeof variants / sizeof variants[0]; j++)
-			if (is_listed(variants[j].changed, k[i].path))
-				break;
-		ck_assert_msg(j < sizeof variants / sizeof variants[0],
-		    "%s: no variant in tests/check_config.c changes it",
-		    k[i].path);
+			found += is_listed(variants[j].changed, k[i].path);
+		for (j = 0; j < sizeof server_variants /
+		    sizeof server_variants[0]; j++)
+			found += is_listed(server_variants[j].changed,
+			    k[i].path);
+		ck_assert_msg(found > 0, "%s: no variant in "
+		    "tests/check_config.c changes it", k[i].path);
 	}
 }
 END_TEST
@@ -1149,6 +1520,14 @@ config_suite(void)
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, test_example);
 	tcase_add_test(tc, test_defaults);
+	tcase_add_test(tc, test_server_absent);
+	tcase_add_test(tc, test_server_values);
+	tcase_add_test(tc, test_server_defaults);
+	tcase_add_test(tc, test_server_fence_none_warns);
+	tcase_add_loop_test(tc, test_bad_server, 0,
+	    (int)(sizeof bad_server / sizeof bad_server[0]));
+	tcase_add_test(tc, test_server_all_errors);
+	tcase_add_test(tc, test_server_lengths);
 	tcase_add_test(tc, test_hardening_keys);
 	tcase_add_loop_test(tc, test_bad_hardening, 0,
 	    sizeof bad_hardening / sizeof bad_hardening[0]);
@@ -1176,6 +1555,8 @@ config_suite(void)
 	tcase_add_test(tc, test_schema_rows);
 	tcase_add_loop_test(tc, test_key_same, 0,
 	    (int)(sizeof variants / sizeof variants[0]));
+	tcase_add_loop_test(tc, test_key_same_server, 0,
+	    (int)(sizeof server_variants / sizeof server_variants[0]));
 	tcase_add_test(tc, test_key_same_covers_schema);
 	tcase_add_test(tc, test_docs_md_in_sync);
 	tcase_add_test(tc, test_docs_man_in_sync);

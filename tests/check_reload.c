@@ -5,7 +5,8 @@
  * other changed key is named, the running config left as it was; the
  * membership keys share one "membership changed" line; an invalid file
  * changes nothing. The cases cover every key of the schema, so a new key
- * cannot be left out of SIGHUP unnoticed.
+ * cannot be left out of SIGHUP unnoticed; the server group's keys are
+ * all restart-only, turning the adapter on or off included.
  */
 #include <check.h>
 #include <fcntl.h>
@@ -169,6 +170,79 @@ START_TEST(test_restart_only)
 END_TEST
 
 /*
+ * The server group: one key per case, changed in a daemon whose adapter
+ * is on (SRV_BASE); only that key is named. Restart-only, every one: the
+ * adapter's connection and fencing are set up once, at start.
+ */
+#define SRV "server = { address = \"127.0.0.1:6379\"; "
+#define SRV_BASE BASE SRV "};\n"
+
+static const struct {
+	const char *path, *text;
+} server_restart[] = {
+	{ "server.address", BASE "server = { address = "
+	  "\"/run/valkey/valkey.sock\"; };\n" },
+	{ "server.user", BASE SRV "user = \"elect\"; password_file = "
+	  "\"/p\"; };\n" },
+	{ "server.password_file", BASE SRV "password_file = \"/p\"; };\n" },
+	{ "server.poll_ms", BASE SRV "poll_ms = 100; };\n" },
+	{ "server.timeout_ms", BASE SRV "timeout_ms = 500; };\n" },
+	{ "server.fence", BASE SRV "fence = \"min-replicas\"; };\n" },
+};
+
+/* How often needle occurs in hay. */
+static int
+count(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	for (; (hay = strstr(hay, needle)) != NULL; hay += strlen(needle))
+		n++;
+	return n;
+}
+
+START_TEST(test_server_restart_only)
+{
+	struct config *cur = start_with(SRV_BASE), before = *cur;
+	char want[256];
+
+	ck_assert(cur->server.enabled);
+	hup(cur, server_restart[_i].text);
+	snprintf(want, sizeof want, "warn: reload: %s changed: takes effect "
+	    "after a restart\n", server_restart[_i].path);
+	assert_logged(want);
+	/* server.user needs password_file: both change in that case. */
+	ck_assert_int_eq(count(logged, " changed: "), strcmp(
+	    server_restart[_i].path, "server.user") == 0 ? 2 : 1);
+	ck_assert_mem_eq(cur, &before, sizeof before);
+	free(cur);
+}
+END_TEST
+
+/* A group added by SIGHUP turns nothing on: the adapter waits a restart. */
+START_TEST(test_server_added_needs_restart)
+{
+	struct config *cur = start_with(BASE), before = *cur;
+
+	hup(cur, SRV_BASE);
+	assert_logged("warn: reload: server.address changed: takes effect "
+	    "after a restart\n");
+	ck_assert(!cur->server.enabled);
+	ck_assert_mem_eq(cur, &before, sizeof before);
+	/* And removed: the running adapter stays. */
+	free(cur);
+	cur = start_with(SRV_BASE);
+	before = *cur;
+	hup(cur, BASE);
+	assert_logged("warn: reload: server.address changed: takes effect "
+	    "after a restart\n");
+	ck_assert(cur->server.enabled);
+	ck_assert_mem_eq(cur, &before, sizeof before);
+	free(cur);
+}
+END_TEST
+
+/*
  * One membership key per case: the whole file, as members is a list.
  * (node_id moves the default listen and advertise too: their own lines.)
  */
@@ -233,10 +307,15 @@ START_TEST(test_cases_cover_schema)
 	k = config_keys(&n);
 	for (i = 0; i < n; i++) {
 		found = 0;
-		if (k[i].reload == CONFIG_RELOAD_RESTART)
+		if (k[i].reload == CONFIG_RELOAD_RESTART) {
 			for (j = 0; j < sizeof restart / sizeof restart[0]; j++)
 				found += strcmp(restart[j].path,
 				    k[i].path) == 0;
+			for (j = 0; j < sizeof server_restart /
+			    sizeof server_restart[0]; j++)
+				found += strcmp(server_restart[j].path,
+				    k[i].path) == 0;
+		}
 		else if (k[i].reload == CONFIG_RELOAD_MEMBERSHIP)
 			for (j = 0; j < sizeof membership /
 			    sizeof membership[0]; j++)
@@ -278,6 +357,9 @@ reload_suite(void)
 	tcase_add_test(tc, test_restart_warned_before_live);
 	tcase_add_loop_test(tc, test_restart_only, 0,
 	    (int)(sizeof restart / sizeof restart[0]));
+	tcase_add_loop_test(tc, test_server_restart_only, 0,
+	    (int)(sizeof server_restart / sizeof server_restart[0]));
+	tcase_add_test(tc, test_server_added_needs_restart);
 	tcase_add_loop_test(tc, test_membership, 0,
 	    (int)(sizeof membership / sizeof membership[0]));
 	tcase_add_test(tc, test_cases_cover_schema);

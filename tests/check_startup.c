@@ -6,9 +6,10 @@
  * file, and exit 78; a start must exit 78 for a configuration fault and
  * 1 for what a restart can fix (its election port in use); --gen-key
  * must write a key the daemon's own loader takes, never over an existing
- * file; the shipped units must not restart on 64 or 78. Runs from the
- * repository root (the units are read from systemd/). No sleeps: every
- * run is awaited by reading the child's output to its end.
+ * file; server.password_file is judged as auth_key_file is, by -t and a
+ * start alike; the shipped units must not restart on 64 or 78. Runs from
+ * the repository root (the units are read from systemd/). No sleeps:
+ * every run is awaited by reading the child's output to its end.
  */
 #define _XOPEN_SOURCE 700 /* nftw */
 #include <check.h>
@@ -31,7 +32,10 @@
 
 #include "auth.h"
 #include "cluster.h"
+#include "config.h"
 #include "keygen.h"
+#include "preflight.h"
+#include "secret.h"
 
 #define RUN_MS     10000       /* bound on one run of the daemon to exit */
 #define OUT_MAX    16384       /* bytes of a run's output kept */
@@ -44,6 +48,9 @@
 
 /* A key the loader takes: 40 bytes and a newline. */
 #define GOOD_KEY "0123456789abcdef0123456789abcdef-kevy-ok\n"
+/* A server password the loader takes. */
+#define GOOD_PASSWORD "s3cret-pass\n"
+#define OTHER_UID 65534 /* nobody: owns a password file that is not ours */
 
 #define LOW_NOFILE 24 /* descriptors: under any cluster's reserve */
 
@@ -239,6 +246,59 @@ key_short(char *extra, size_t cap, char *path, size_t pcap)
 	snprintf(extra, cap, "auth_key_file = \"%s\";", path);
 }
 
+/* The server group with password_file = path, the adapter on. */
+static void
+server_with_password(char *extra, size_t cap, const char *path)
+{
+	snprintf(extra, cap, "server = { address = \"127.0.0.1:6401\"; "
+	    "user = \"elect\"; password_file = \"%s\"; };", path);
+}
+
+static void
+pass_missing(char *extra, size_t cap, char *path, size_t pcap)
+{
+	server_with_password(extra, cap, in_dir(path, pcap, "no.pass"));
+}
+
+static void
+pass_0644(char *extra, size_t cap, char *path, size_t pcap)
+{
+	put(in_dir(path, pcap, "server.pass"), GOOD_PASSWORD, 0644);
+	server_with_password(extra, cap, path);
+}
+
+static void
+pass_too_long(char *extra, size_t cap, char *path, size_t pcap)
+{
+	char text[CONFIG_SERVER_PASSWORD_MAX + 2];
+
+	memset(text, 'p', CONFIG_SERVER_PASSWORD_MAX + 1);
+	text[CONFIG_SERVER_PASSWORD_MAX + 1] = '\0';
+	put(in_dir(path, pcap, "server.pass"), text, 0600);
+	server_with_password(extra, cap, path);
+}
+
+static void
+pass_two_lines(char *extra, size_t cap, char *path, size_t pcap)
+{
+	put(in_dir(path, pcap, "server.pass"), "first\nsecond\n", 0600);
+	server_with_password(extra, cap, path);
+}
+
+static void
+pass_empty(char *extra, size_t cap, char *path, size_t pcap)
+{
+	put(in_dir(path, pcap, "server.pass"), "\n", 0600);
+	server_with_password(extra, cap, path);
+}
+
+static void
+pass_directory(char *extra, size_t cap, char *path, size_t pcap)
+{
+	ck_assert_int_eq(mkdir(in_dir(path, pcap, "pass.d"), 0700), 0);
+	server_with_password(extra, cap, path);
+}
+
 static void
 hook_missing(char *extra, size_t cap, char *path, size_t pcap)
 {
@@ -292,6 +352,17 @@ static const struct bad_case bad_cases[] = {
 	{ "auth_key_file missing", key_missing, "No such file or directory" },
 	{ "auth_key_file mode 0644", key_0644, "mode 0644: group or others" },
 	{ "auth_key_file too short", key_short, "the key must be 32..1024" },
+	{ "server.password_file missing", pass_missing,
+	  "No such file or directory" },
+	{ "server.password_file mode 0644", pass_0644,
+	  "mode 0644: group or others" },
+	{ "server.password_file too long", pass_too_long,
+	  "the password is too long; it must be one line of 1..512 bytes" },
+	{ "server.password_file two lines", pass_two_lines,
+	  "the password holds a line break" },
+	{ "server.password_file empty", pass_empty, "the password is empty" },
+	{ "server.password_file a directory", pass_directory,
+	  "not a regular file" },
 	{ "notify_exec missing", hook_missing, "No such file or directory" },
 	{ "notify_exec not executable", hook_not_executable,
 	  "not executable: Permission denied" },
@@ -390,6 +461,167 @@ START_TEST(check_accepts_a_valid_setup)
 	EXPECT_EXIT(EXIT_OK, "-t", "-c", conf);
 	EXPECT_OUT("configuration valid");
 	ck_assert_msg(strstr(out, "error") == NULL, "%s", out);
+}
+END_TEST
+
+/*
+ * A good password file: -t passes, and a start gets past every file
+ * check: with its election port taken it fails at bind, exit 1 (what a
+ * restart may fix), not 78. The password itself is never printed.
+ */
+START_TEST(server_password_file_accepted)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+	    .sin_port = htons(port) };
+	char pass[256], extra[512];
+	int fd, one = 1;
+
+	put(in_dir(pass, sizeof(pass), "server.pass"), GOOD_PASSWORD, 0600);
+	server_with_password(extra, sizeof(extra), pass);
+	write_conf(extra);
+	EXPECT_EXIT(EXIT_OK, "-t", "-c", conf);
+	EXPECT_OUT("configuration valid");
+	ck_assert_msg(strstr(out, "s3cret") == NULL, "%s", out);
+	/* 0400 and "\r\n" are fine too. */
+	put(pass, "s3cret-pass\r\n", 0400);
+	EXPECT_EXIT(EXIT_OK, "-t", "-c", conf);
+
+	ck_assert_int_ge(fd = socket(AF_INET, SOCK_STREAM, 0), 0);
+	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
+	    sizeof(one)), 0);
+	ck_assert_int_eq(inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr), 1);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(listen(fd, 1), 0);
+	EXPECT_EXIT(EXIT_RUNTIME, "-f", "-c", conf);
+	EXPECT_OUT("Address already in use");
+	ck_assert_msg(strstr(out, "s3cret") == NULL, "%s", out);
+	close(fd);
+}
+END_TEST
+
+/* Owned by another uid: needs root to make such a file. */
+START_TEST(server_password_file_of_another_uid)
+{
+	char pass[256], extra[512], want[64];
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "SKIP server_password_file_of_another_uid: "
+		    "chown needs root\n");
+		return;
+	}
+	put(in_dir(pass, sizeof(pass), "server.pass"), GOOD_PASSWORD, 0600);
+	ck_assert_int_eq(chown(pass, OTHER_UID, (gid_t)-1), 0);
+	server_with_password(extra, sizeof(extra), pass);
+	write_conf(extra);
+	snprintf(want, sizeof(want), "owned by uid %d, must be owned by "
+	    "the daemon's uid 0", OTHER_UID);
+	EXPECT_EXIT(EXIT_CONFIG, "-t", "-c", conf);
+	EXPECT_OUT(pass);
+	EXPECT_OUT(want);
+	EXPECT_EXIT(EXIT_CONFIG, "-f", "-c", conf);
+	EXPECT_OUT(want);
+}
+END_TEST
+
+static void
+quiet(void *ctx, bool is_error, const char *msg)
+{
+	int *errors = ctx;
+
+	*errors += is_error;
+	fprintf(stderr, "  %s %s\n", is_error ? "E" : "W", msg);
+}
+
+/*
+ * In process: preflight_start keeps the password where the adapter reads
+ * it (cfg->server.password); -t's preflight_run reads it and keeps
+ * nothing; a refused file leaves nothing behind.
+ */
+START_TEST(preflight_start_keeps_the_password)
+{
+	struct config *cfg = calloc(1, sizeof(*cfg));
+	char pass[256], extra[512];
+	int errors = 0;
+
+	ck_assert_ptr_nonnull(cfg);
+	put(in_dir(pass, sizeof(pass), "server.pass"), "s3cret-pass\r\n",
+	    0600);
+	server_with_password(extra, sizeof(extra), pass);
+	write_conf(extra);
+	ck_assert_int_eq(config_load(conf, cfg, quiet, &errors), 0);
+	ck_assert_str_eq(cfg->server.password, "");
+	ck_assert_int_eq(preflight_run(cfg, PREFLIGHT_CHECK, NULL, quiet,
+	    &errors), 0);
+	ck_assert_str_eq(cfg->server.password, "");
+	ck_assert_int_eq(preflight_start(cfg, NULL, quiet, &errors), 0);
+	ck_assert_str_eq(cfg->server.password, "s3cret-pass");
+	ck_assert_int_eq(errors, 0);
+
+	ck_assert_int_eq(chmod(pass, 0640), 0);
+	ck_assert_int_eq(preflight_start(cfg, NULL, quiet, &errors), 1);
+	ck_assert_str_eq(cfg->server.password, "");
+	free(cfg);
+}
+END_TEST
+
+/* secret_password_load's bounds, byte by byte. */
+START_TEST(password_file_bounds)
+{
+	char path[256], pw[CONFIG_SERVER_PASSWORD_MAX + 1], err[1024];
+	char text[CONFIG_SERVER_PASSWORD_MAX + 8];
+	int fd;
+
+	in_dir(path, sizeof(path), "server.pass");
+	memset(text, 'p', sizeof(text));
+	text[CONFIG_SERVER_PASSWORD_MAX] = '\0';
+	put(path, text, 0600);
+	ck_assert_int_eq(secret_password_load("server.password_file", path,
+	    geteuid(), pw, CONFIG_SERVER_PASSWORD_MAX, err, sizeof(err)), 0);
+	ck_assert_uint_eq(strlen(pw), CONFIG_SERVER_PASSWORD_MAX);
+	memcpy(text + CONFIG_SERVER_PASSWORD_MAX, "\r\n", 3);
+	put(path, text, 0400);
+	ck_assert_int_eq(secret_password_load("server.password_file", path,
+	    geteuid(), pw, CONFIG_SERVER_PASSWORD_MAX, err, sizeof(err)), 0);
+	ck_assert_uint_eq(strlen(pw), CONFIG_SERVER_PASSWORD_MAX);
+	memcpy(text + CONFIG_SERVER_PASSWORD_MAX, "p\n", 3);
+	put(path, text, 0600);
+	ck_assert_int_eq(secret_password_load("server.password_file", path,
+	    geteuid(), pw, CONFIG_SERVER_PASSWORD_MAX, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "is too long") != NULL, "%s", err);
+	ck_assert_str_eq(pw, "");
+	/* Only one line end is stripped; a NUL inside is refused. */
+	put(path, "pass\n\n", 0600);
+	ck_assert_int_eq(secret_password_load("server.password_file", path,
+	    geteuid(), pw, CONFIG_SERVER_PASSWORD_MAX, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "line break") != NULL, "%s", err);
+	put(path, "pass\rword", 0600);
+	ck_assert_int_eq(secret_password_load("server.password_file", path,
+	    geteuid(), pw, CONFIG_SERVER_PASSWORD_MAX, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "line break") != NULL, "%s", err);
+	ck_assert_int_ge(fd = open(path, O_WRONLY | O_TRUNC), 0);
+	ck_assert_int_eq(write(fd, "pa\0ss\n", 6), 6);
+	close(fd);
+	ck_assert_int_eq(secret_password_load("server.password_file", path,
+	    geteuid(), pw, CONFIG_SERVER_PASSWORD_MAX, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "holds a NUL byte") != NULL, "%s", err);
+	/* The message names the file, never what is in it. */
+	put(path, "s3cret\nx", 0600);
+	ck_assert_int_eq(secret_password_load("server.password_file", path,
+	    geteuid(), pw, CONFIG_SERVER_PASSWORD_MAX, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, path));
+	ck_assert_ptr_null(strstr(err, "s3cret"));
+}
+END_TEST
+
+/* fence = "none": valid, with a warning at -t and at a start. */
+START_TEST(server_fence_none_warns)
+{
+	write_conf("server = { address = \"/run/none.sock\"; "
+	    "fence = \"none\"; };");
+	EXPECT_EXIT(EXIT_OK, "-t", "-c", conf);
+	EXPECT_OUT("warning: ");
+	EXPECT_OUT("server.fence: \"none\": writes are not fenced in the "
+	    "server");
 }
 END_TEST
 
@@ -599,6 +831,11 @@ startup_suite(void)
 	tcase_add_test(check, check_reports_every_problem);
 	tcase_add_test(check, check_accepts_a_valid_setup);
 	tcase_add_test(check, check_creates_nothing);
+	tcase_add_test(check, server_password_file_accepted);
+	tcase_add_test(check, server_password_file_of_another_uid);
+	tcase_add_test(check, server_fence_none_warns);
+	tcase_add_test(check, preflight_start_keeps_the_password);
+	tcase_add_test(check, password_file_bounds);
 	tcase_add_test(check, descriptor_limit_too_low_is_a_config_error);
 	tcase_set_timeout(check, 60);
 	suite_add_tcase(s, check);

@@ -259,6 +259,8 @@ FUZZ_SRC_wire     = lib/wire.c lib/num.c
 FUZZ_SRC_ctl_line = lib/ctl_parse.c
 FUZZ_SRC_config   = daemon/config.c daemon/config_schema.c daemon/log.c \
                     lib/elector_timing.c lib/errbuf.c lib/num.c lib/wire.c
+FUZZ_SRC_resp     = lib/resp.c lib/num.c
+FUZZ_SRC_info     = lib/info.c lib/resp.c lib/num.c lib/errbuf.c
 FUZZ_BIN      = $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
 fuzz_objs     = $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(FUZZ_SRC_$(1)))
 

@@ -27,9 +27,10 @@
 CC       ?= cc
 BUILD    ?= build
 PKGS      = libevent libconfig check
-# groff-base: tests/install.sh lints the man pages with groff.
+# groff-base: tests/install.sh lints the man pages with groff; redis-server:
+# tests/check_server drives real servers through the server adapter.
 DEB_PKGS  = build-essential pkg-config libevent-dev libconfig-dev check \
-            groff-base libssl-dev
+            groff-base libssl-dev redis-server
 # tests/check_netns (partition tests across network namespaces) needs these;
 # installed only when root, otherwise that test says SKIP.
 NETNS_DEB_PKGS = iproute2 nftables
@@ -255,10 +256,11 @@ FUZZ_SAN      = address,undefined -fno-sanitize-recover=all \
 FUZZ_CFLAGS   = $(CSTD) $(WARN) -Wno-unknown-warning-option \
                 -Wno-format-nonliteral -O1 -g -Ilib -Idaemon -MMD -MP \
                 $(call pc_cflags,libconfig)
-FUZZ_SRC_wire     = lib/wire.c lib/num.c
+FUZZ_SRC_wire     = lib/wire.c lib/resp.c lib/num.c
 FUZZ_SRC_ctl_line = lib/ctl_parse.c
 FUZZ_SRC_config   = daemon/config.c daemon/config_schema.c daemon/log.c \
-                    lib/elector_timing.c lib/errbuf.c lib/num.c lib/wire.c
+                    lib/elector_timing.c lib/errbuf.c lib/num.c lib/resp.c \
+                    lib/wire.c
 FUZZ_SRC_resp     = lib/resp.c lib/num.c
 FUZZ_SRC_info     = lib/info.c lib/resp.c lib/num.c lib/errbuf.c
 FUZZ_BIN      = $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)

@@ -24,6 +24,7 @@
 #include "link.h"
 #include "log.h"
 #include "rng.h"
+#include "server.h"
 #include "util.h"
 
 /* ms between two warnings about held frames, as for inbound refusals. */
@@ -35,6 +36,17 @@ enter_core(const struct electd *d)
 {
 	if (change_is_publishing(&d->changes))
 		fatalx("core entered from a change subscriber");
+}
+
+/*
+ * How long the local server may be silent before the node sits out: the
+ * adapter's health_ms when it polls the server, else the ALIVE timeout.
+ */
+static uint64_t
+health_ms(const struct electd *d)
+{
+	return d->cfg->server.enabled ? d->cfg->server.health_ms :
+	    d->cfg->local_health_timeout_ms;
 }
 
 static const char *
@@ -182,7 +194,7 @@ set_local(struct electd *d, bool ok)
 void
 core_local_alive(struct electd *d)
 {
-	uint64_t ms = d->cfg->local_health_timeout_ms;
+	uint64_t ms = health_ms(d);
 	struct timeval tv;
 
 	enter_core(d);
@@ -207,7 +219,7 @@ on_health_timeout(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	log_warnx("local=down: no OFFSET or ALIVE from the local server for "
-	    "%" PRIu64 " ms; sitting out%s", d->cfg->local_health_timeout_ms,
+	    "%" PRIu64 " ms; sitting out%s", health_ms(d),
 	    was_primary ? ", stepping down and going silent to peers" : "");
 	/* The step-down heartbeat leaves first: our replicas react at once. */
 	set_local(d, false);
@@ -254,7 +266,22 @@ core_status(struct electd *d, struct status *st)
 	    d->cfg->members[self].never_stand;
 	st->since_change_ms = now - d->changed_ms;
 	st->uptime_ms = now - d->start_ms;
-	st->local = d->cfg->local_health_timeout_ms == 0 ? STATUS_LOCAL_OFF :
+	if (d->server != NULL) {
+		struct server_view sv;
+
+		server_view(d->server, &sv);
+		st->server.on = true;
+		snprintf(st->server.state, sizeof(st->server.state), "%s",
+		    sv.state);
+		snprintf(st->server.role, sizeof(st->server.role), "%s",
+		    sv.role);
+		snprintf(st->server.master, sizeof(st->server.master), "%s",
+		    sv.master);
+		st->server.offset = sv.offset;
+		snprintf(st->server.fencing, sizeof(st->server.fencing), "%s",
+		    sv.fencing);
+	}
+	st->local = health_ms(d) == 0 ? STATUS_LOCAL_OFF :
 	    d->local_ok ? STATUS_LOCAL_UP : STATUS_LOCAL_DOWN;
 	for (size_t i = 0; i < elector_members(d->el); i++) {
 		struct status_peer *sp;
@@ -342,7 +369,7 @@ core_start(struct electd *d, char *err, size_t errlen)
 		return -1;
 	}
 	d->local_ok = true;
-	if (d->cfg->local_health_timeout_ms > 0) {
+	if (health_ms(d) > 0) {
 		/* Sit out until the local server first proves it lives. */
 		log_info("local=down: waiting for the local server's first "
 		    "OFFSET or ALIVE");

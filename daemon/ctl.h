@@ -37,7 +37,8 @@ struct event_base;
  */
 struct ctl_ops {
 	void (*status)(void *ctx, struct status *out);
-	void (*set_offset)(void *ctx, uint64_t offset);
+	/* NULL, or why the offset is refused (it has another writer). */
+	const char *(*set_offset)(void *ctx, uint64_t offset);
 	void (*alive)(void *ctx);   /* the local server says it lives */
 	/*
 	 * Optional: the last snapshot taken, whose watched fields (role,

@@ -47,6 +47,7 @@
 #include "ctl_parse.h"
 #include "log.h"
 #include "num.h"
+#include "util.h"
 
 /*
  * Bytes reserved for a short reply, "\n" included, and the first try for
@@ -361,6 +362,7 @@ h_peers(struct ctl_client *c, char **argv, size_t argc)
 static void
 h_offset(struct ctl_client *c, char **argv, size_t argc)
 {
+	const char *why;
 	uint64_t v;
 
 	if (argc == 0) {
@@ -372,7 +374,10 @@ h_offset(struct ctl_client *c, char **argv, size_t argc)
 		return;
 	}
 	/* Straight to the daemon, which may publish: the reply comes after. */
-	c->sh->ops->set_offset(c->sh->ctx, v);
+	if ((why = c->sh->ops->set_offset(c->sh->ctx, v)) != NULL) {
+		reply(c, "ERR %s", why);
+		return;
+	}
 	reply(c, "OK");
 }
 
@@ -627,25 +632,11 @@ static void
 client_flush(struct ctl_client *c)
 {
 	struct evbuffer *out;
-	evutil_socket_t fd;
-	int n = 0;
 
 	if (c->state == CTL_CLIENT_DEAD || c->throttled)
 		return;
 	out = bufferevent_get_output(c->bev);
-	fd = bufferevent_getfd(c->bev);
-	/*
-	 * A socket bufferevent keeps the front of its output frozen (only it
-	 * may drain it), so evbuffer_write alone writes nothing: thaw it for
-	 * the write, as the bufferevent's own write callback does.
-	 */
-	evbuffer_unfreeze(out, 1);
-	while (evbuffer_get_length(out) > 0)
-		if ((n = evbuffer_write(out, fd)) <= 0)
-			break;
-	evbuffer_freeze(out, 1);
-	if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK &&
-	    errno != EINTR) {
+	if (util_bev_write_now(c->bev) == -1) {
 		ctl_client_kill(c, "error");
 		return;
 	}

@@ -31,6 +31,7 @@ struct inbound_listener;
 struct ctl;
 struct http;
 struct hook;
+struct server;
 struct auth_key;
 
 struct electd {
@@ -45,6 +46,7 @@ struct electd {
 	struct ctl *ctl;
 	struct http *http;             /* NULL unless http_listen is set */
 	struct hook *hook;            /* notify_exec runner; NULL: none */
+	struct server *server;        /* server adapter; NULL: none */
 	struct auth_key *auth;        /* peer key; NULL: authentication off */
 	struct limit_log held_log;    /* core.c: warnings about held frames */
 	struct status *published;     /* last snapshot WATCH saw */

@@ -23,6 +23,7 @@
 #include "electd.h"
 #include "http.h"
 #include "inbound.h"
+#include "server.h"
 #include "log.h"
 
 #define HTTP_PREFIX "kevy_electd_"
@@ -246,6 +247,28 @@ serve_metrics(struct http *h, struct evbuffer *b, const char **ctype)
 	    "their member opened a newer one past INBOUND_PER_MEMBER_MAX.",
 	    in->member_replaced);
 
+	if (h->d->server != NULL) {
+		const struct server_stats *ss = server_stats(h->d->server);
+
+		gauge(b, "server_up", "1 if the server adapter's last poll of "
+		    "the local server was answered.", strcmp(st->server.state,
+		    "up") == 0);
+		gauge(b, "server_offset", "master_repl_offset of the last "
+		    "poll.", st->server.offset);
+		counter(b, "server_polls_total", "INFO replication polls "
+		    "answered.", ss->polls);
+		counter(b, "server_connects_total", "Connections to the local "
+		    "server that came up.", ss->connects);
+		counter(b, "server_promotions_total", "REPLICAOF NO ONE sent.",
+		    ss->promotions);
+		counter(b, "server_repoints_total", "REPLICAOF host port sent.",
+		    ss->repoints);
+		counter(b, "server_fences_total", "CLIENT PAUSE WRITE sent.",
+		    ss->fences);
+		counter(b, "server_command_failures_total", "Commands to the "
+		    "local server that failed or timed out.",
+		    ss->command_failures);
+	}
 	gauge(b, "inbound_connections", "Election connections open now.",
 	    h->d->inbound != NULL ? inbound_open(h->d->inbound) : 0);
 	gauge(b, "inbound_connections_max", "Election connections allowed at "

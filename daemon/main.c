@@ -41,6 +41,7 @@
 #include "notify.h"
 #include "preflight.h"
 #include "reload.h"
+#include "server.h"
 #include "rng.h"
 #include "util.h"
 
@@ -154,10 +155,29 @@ ctl_status(void *ctx, struct status *out)
 	core_status(ctx, out);
 }
 
-static void
+static const char *
 ctl_set_offset(void *ctx, uint64_t offset)
 {
+	const struct electd *d = ctx;
+
+	/* One writer of the offset: the adapter polls it from the server. */
+	if (d->server != NULL)
+		return "offset is read from the local server by the server "
+		    "adapter (server.address): OFFSET is not accepted";
 	core_set_offset(ctx, offset);
+	return NULL;
+}
+
+static void
+server_offset(void *ctx, uint64_t offset)
+{
+	core_set_offset(ctx, offset);
+}
+
+static const struct status *
+server_status(void *ctx)
+{
+	return core_published(ctx);
 }
 
 static void
@@ -194,8 +214,9 @@ watch_on_change(void *ctx, const struct change *ch)
 
 /*
  * The change pipeline's subscribers, in the order they hear a change:
- * the log first (the record of what happened), then the notify hook,
- * the service manager, WATCH clients.
+ * the log first (the record of what happened), then the server adapter
+ * (a fence must reach the server before anyone is told), the notify
+ * hook, the service manager, WATCH clients.
  */
 static int
 subscribe(struct electd *d)
@@ -204,6 +225,8 @@ subscribe(struct electd *d)
 	d->changelog.store = &d->store;
 	if (change_subscribe(&d->changes, "log", changelog_on_change,
 	    &d->changelog) == -1 ||
+	    (d->server != NULL && change_subscribe(&d->changes, "server",
+	    server_on_change, d->server) == -1) ||
 	    (d->hook != NULL && change_subscribe(&d->changes, "hook",
 	    hook_on_change, d->hook) == -1) ||
 	    change_subscribe(&d->changes, "notify", notify_on_change,
@@ -296,6 +319,22 @@ start(struct electd *d, char *err, size_t errlen)
 	}
 	if (d->cfg->http_enabled && (d->http = http_new(d, err, errlen)) == NULL)
 		return -1;
+	if (d->cfg->server.enabled) {
+		static const struct server_ops sops = { server_offset,
+		    server_status };
+		const struct elector_timing *t = elector_timing(d->el);
+		struct server_config sc = {
+			.base = d->base, .cfg = d->cfg,
+			.hb_interval_ms = t->hb_interval_ms,
+			.lease_ms = t->lease_ms,
+		};
+
+		if ((d->server = server_new(&sc, &sops, d)) == NULL) {
+			snprintf(err, errlen, "server adapter: cannot resolve "
+			    "%s or out of memory", d->cfg->server.address);
+			return -1;
+		}
+	}
 	if (subscribe(d) == -1 || start_links(d) == -1) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -306,6 +345,8 @@ start(struct electd *d, char *err, size_t errlen)
 static void
 stop(struct electd *d)
 {
+	server_free(d->server);
+	d->server = NULL;
 	http_free(d->http);
 	d->http = NULL;
 	for (size_t i = 0; i < ELECTOR_MEMBERS_MAX; i++)
@@ -449,8 +490,7 @@ main(int argc, char **argv)
 		return EXIT_RUNTIME;
 	}
 	/* Before daemonize: even without -f, a refusal reaches our caller. */
-	if (preflight_run(d.cfg, PREFLIGHT_START, d.auth, report_log,
-	    NULL) > 0) {
+	if (preflight_start(d.cfg, d.auth, report_log, NULL) > 0) {
 		stop(&d);
 		free(d.cfg);
 		return EXIT_CONFIG;

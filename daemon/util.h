@@ -14,4 +14,12 @@ void util_us_to_tv(uint64_t us, struct timeval *tv);
 /* Write all of buf to a blocking fd, across EINTR and short writes; 0 or -1. */
 int util_write_all(int fd, const void *buf, size_t len);
 
+struct bufferevent;
+/*
+ * Write what a socket bufferevent has queued now, as much as the socket
+ * takes, instead of on its next write event; what is left stays queued.
+ * -1 (errno set) when the connection is broken, else 0.
+ */
+int util_bev_write_now(struct bufferevent *);
+
 #endif

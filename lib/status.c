@@ -280,6 +280,22 @@ status_format(const struct status *st, char *buf, size_t cap)
 	put_u64(&o, st->uptime_ms);
 	put(&o, " local=");
 	put(&o, status_local_name(st->local));
+	if (st->server.on) {
+		put(&o, " server=");
+		put_token(&o, st->server.state, STATUS_SERVER_WORD_MAX);
+		put(&o, " server_role=");
+		put_token(&o, st->server.role, STATUS_SERVER_WORD_MAX);
+		put(&o, " server_master=");
+		if (st->server.master[0] != '\0')
+			put_token(&o, st->server.master,
+			    STATUS_SERVER_ADDR_MAX);
+		else
+			put(&o, "none");
+		put(&o, " server_offset=");
+		put_u64(&o, st->server.offset);
+		put(&o, " fencing=");
+		put_token(&o, st->server.fencing, STATUS_SERVER_WORD_MAX);
+	}
 	return finish(&o);
 }
 
@@ -363,7 +379,25 @@ status_format_json(const struct status *st, char *buf, size_t cap)
 	put_u64(&o, st->uptime_ms);
 	put(&o, ",\"local\":\"");
 	put(&o, status_local_name(st->local));
-	put(&o, "\",\"peers\":[");
+	put(&o, "\"");
+	if (st->server.on) {
+		put(&o, ",\"server\":{\"state\":");
+		put_json_str(&o, st->server.state, STATUS_SERVER_WORD_MAX);
+		put(&o, ",\"role\":");
+		put_json_str(&o, st->server.role, STATUS_SERVER_WORD_MAX);
+		put(&o, ",\"master\":");
+		if (st->server.master[0] != '\0')
+			put_json_str(&o, st->server.master,
+			    STATUS_SERVER_ADDR_MAX);
+		else
+			put(&o, "null");
+		put(&o, ",\"offset\":");
+		put_u64(&o, st->server.offset);
+		put(&o, ",\"fencing\":");
+		put_json_str(&o, st->server.fencing, STATUS_SERVER_WORD_MAX);
+		put(&o, "}");
+	}
+	put(&o, ",\"peers\":[");
 	for (size_t i = 0; i < st->n_peers; i++) {
 		if (i > 0)
 			put(&o, ",");

@@ -42,6 +42,18 @@ enum status_local {
 	STATUS_LOCAL_DOWN,                  /* sitting out until it is back */
 };
 
+/* The local server as the server adapter last saw it (daemon/server.c). */
+#define STATUS_SERVER_WORD_MAX 23   /* bytes of a state, role or fencing */
+#define STATUS_SERVER_ADDR_MAX 63   /* bytes of the master it follows */
+struct status_server {
+	bool on;                            /* the adapter runs */
+	char state[STATUS_SERVER_WORD_MAX + 1];   /* up, down, ... */
+	char role[STATUS_SERVER_WORD_MAX + 1];    /* master, replica, unknown */
+	char master[STATUS_SERVER_ADDR_MAX + 1];  /* host:port, or "" */
+	uint64_t offset;                    /* master_repl_offset */
+	char fencing[STATUS_SERVER_WORD_MAX + 1]; /* pause+min-replicas, ... */
+};
+
 struct status {
 	char node_id[WIRE_ID_MAX + 1];
 	enum wire_role role;
@@ -57,6 +69,7 @@ struct status {
 	uint64_t since_change_ms;           /* since role/epoch/primary changed */
 	uint64_t uptime_ms;
 	enum status_local local;            /* local-server health */
+	struct status_server server;        /* only when server.on */
 	size_t n_peers;                     /* other members */
 	struct status_peer peers[ELECTOR_MEMBERS_MAX - 1];
 };

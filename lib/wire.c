@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "num.h"
+#include "resp.h"
 #include "wire.h"
 
 /* Longest verb ("ANNOUNCE") and role ("candidate") names, in bytes. */
@@ -382,25 +383,6 @@ wire_decode(const uint8_t *buf, size_t len, struct wire_frame *out,
 	return st;
 }
 
-/* Appends to a caller's buffer; once something does not fit, ok stays 0. */
-struct out {
-	uint8_t	*buf;
-	size_t	 cap;
-	size_t	 pos;
-	bool	 ok;
-};
-
-static void
-put(struct out *o, const void *p, size_t n)
-{
-	if (!o->ok || n > o->cap - o->pos) {
-		o->ok = false;
-		return;
-	}
-	memcpy(o->buf + o->pos, p, n);
-	o->pos += n;
-}
-
 /* Unsigned decimal, no leading zeros; returns the digit count. */
 static size_t
 fmt_u64(uint64_t v, char d[NUM_U64_DIGITS])
@@ -417,37 +399,12 @@ fmt_u64(uint64_t v, char d[NUM_U64_DIGITS])
 	return n;
 }
 
-static void
-put_header(struct out *o, char mark, uint64_t v)
-{
-	char d[NUM_U64_DIGITS];
-	size_t n = fmt_u64(v, d);
-
-	put(o, &mark, 1);
-	put(o, d, n);
-	put(o, "\r\n", 2);
-}
-
-static void
-put_bulk(struct out *o, const char *s, size_t n)
-{
-	put_header(o, '$', n);
-	put(o, s, n);
-	put(o, "\r\n", 2);
-}
-
-static void
-put_num(struct out *o, uint64_t v)
-{
-	char d[NUM_U64_DIGITS];
-
-	put_bulk(o, d, fmt_u64(v, d));
-}
-
 size_t
 wire_encode(const struct wire_frame *f, uint8_t *buf, size_t cap)
 {
-	struct out o = { buf, cap, 0, true };
+	char epoch[NUM_U64_DIGITS], offset[NUM_U64_DIGITS];
+	const char *argv[WIRE_ELEMS_MAX];
+	size_t lens[WIRE_ELEMS_MAX];
 	const struct verb_def *vd = NULL;
 	const char *role = NULL;
 	size_t i, idlen, addrlen = 0;
@@ -469,28 +426,37 @@ wire_encode(const struct wire_frame *f, uint8_t *buf, size_t cap)
 			return 0;
 	}
 
-	put_header(&o, '*', vd->count);
-	put_bulk(&o, vd->name, strlen(vd->name));
+	/* The frame is a command: RESP's one array-of-bulks writer. */
+	argv[0] = vd->name;
+	lens[0] = strlen(vd->name);
 	for (i = 0; i < vd->count - 1; i++) {
+		const char **a = &argv[i + 1];
+		size_t *n = &lens[i + 1];
+
 		switch (vd->f[i]) {
 		case F_EPOCH:
-			put_num(&o, f->epoch);
+			*n = fmt_u64(f->epoch, epoch);
+			*a = epoch;
 			break;
 		case F_OFFSET:
-			put_num(&o, f->offset);
+			*n = fmt_u64(f->offset, offset);
+			*a = offset;
 			break;
 		case F_ID:
-			put_bulk(&o, f->id, idlen);
+			*a = f->id;
+			*n = idlen;
 			break;
 		case F_ROLE:
-			put_bulk(&o, role, strlen(role));
+			*a = role;
+			*n = strlen(role);
 			break;
 		case F_ADDR:
-			put_bulk(&o, f->addr, addrlen);
+			*a = f->addr;
+			*n = addrlen;
 			break;
 		case F_VERB:
 			return 0;
 		}
 	}
-	return o.ok ? o.pos : 0;
+	return resp_encode_argv(buf, cap, vd->count, argv, lens);
 }

@@ -59,7 +59,7 @@ fake_status(void *ctx, struct status *out)
 		ctl_publish(publish_to, &fake);
 }
 
-static void
+static const char *
 fake_set_offset(void *ctx, uint64_t offset)
 {
 	(void)ctx;
@@ -70,6 +70,7 @@ fake_set_offset(void *ctx, uint64_t offset)
 		fake.epoch++;
 		ctl_publish(publish_to, &fake);
 	}
+	return NULL;
 }
 
 static unsigned alive_calls;

@@ -143,7 +143,8 @@ write_configs(struct cluster *c)
 
 	for (size_t i = 0; i < o->n; i++) {
 		eport[i] = cluster_free_port();
-		cport[i] = (uint16_t)(20000 + i);
+		cport[i] = o->client_port[i] != 0 ? o->client_port[i] :
+		    (uint16_t)(20000 + i);
 		c->nodes[i].election_port = eport[i];
 		if (eport[i] == 0)
 			return -1;

@@ -35,6 +35,8 @@ struct cluster_opts {
 	 * "%u" in them is replaced by the node number (1..n). */
 	const char *extra_conf[CLUSTER_NODES_MAX];
 	const char *env[4];          /* "NAME=value" for every daemon, or NULL */
+	/* Node i's client port in members (its server's); 0: 20000 + i. */
+	uint16_t client_port[CLUSTER_NODES_MAX];
 	/* RLIMIT_NOFILE (soft and hard) for node i; 0: inherited. */
 	uint64_t nofile[CLUSTER_NODES_MAX];
 };

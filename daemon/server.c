@@ -216,11 +216,11 @@ send_poll(struct server *s)
 	send_cmd(s, CMD_INFO, 2, argv);
 }
 
-/* CLIENT PAUSE for SERVER_PAUSE_LEASES leases, renewed each lease. */
+/* CLIENT PAUSE for a lease, renewed SERVER_PAUSE_RENEWS times a lease. */
 static void
 send_pause(struct server *s)
 {
-	uint64_t ms = SERVER_PAUSE_LEASES * s->sc.lease_ms;
+	uint64_t ms = s->sc.lease_ms;
 	char arg[24];
 	const char *argv[] = { "CLIENT", "PAUSE", arg, "WRITE" };
 
@@ -229,7 +229,7 @@ send_pause(struct server *s)
 		return;
 	s->pause_until_ms = clock_now_ms() + ms;
 	s->stats.fences++;
-	arm(s->renew, s->sc.lease_ms);
+	arm(s->renew, s->sc.lease_ms / SERVER_PAUSE_RENEWS);
 }
 
 static void
@@ -311,7 +311,7 @@ apply(struct server *s)
 	}
 	/* Not ours to write: a master here must stop taking writes now. */
 	if (master && fencing_wanted(s) && s->pause_until_ms <= now +
-	    s->sc.lease_ms)
+	    s->sc.lease_ms - s->sc.lease_ms / SERVER_PAUSE_RENEWS)
 		send_pause(s);
 	p = primary_member(s, st);
 	if (p != NULL && config_parse_hostport(p->client, &hp) == 0 &&

@@ -30,11 +30,11 @@ struct status;
 #define SERVER_BACKOFF_MIN_MS  50     /* first redial delay */
 #define SERVER_BACKOFF_MAX_MS  2000   /* redial delay cap */
 /*
- * How long a CLIENT PAUSE WRITE lasts, in leases, and when it is renewed:
- * a frozen or dead daemon's pause runs out by itself within this many
- * leases (min-replicas-to-write still refuses writes on a cut-off master).
+ * A CLIENT PAUSE WRITE lasts one lease and is renewed every lease / this:
+ * a frozen or dead daemon's pause runs out by itself within a lease
+ * (min-replicas-to-write still refuses writes on a cut-off master).
  */
-#define SERVER_PAUSE_LEASES    2
+#define SERVER_PAUSE_RENEWS    2
 /*
  * min-replicas-max-lag, in seconds, at least: Redis counts a replica's
  * lag in whole seconds from its once-a-second REPLCONF ACK, so 1 would

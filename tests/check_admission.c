@@ -24,6 +24,7 @@
 #include "fdbudget.h"
 #include "inbound.h"
 #include "rawpeer.h"
+#include "runner.h"
 
 #define WAIT_MS        15000 /* bound on any one wait */
 #define CLOSE_MS       5000  /* a refused connection is closed within */
@@ -354,12 +355,5 @@ suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	signal(SIGPIPE, SIG_IGN);
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return runner_main(suite());
 }

@@ -16,6 +16,7 @@
 #include "auth.h"
 #include "limit.h"
 #include "srcaddr.h"
+#include "runner.h"
 
 static void
 hex(const unsigned char *b, size_t n, char *out)
@@ -361,11 +362,5 @@ auth_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(auth_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return runner_main(auth_suite());
 }

@@ -18,6 +18,7 @@
 #include "elector.h"
 #include "log.h"
 #include "metafile.h"
+#include "runner.h"
 
 #define LOG_CAPTURE_MAX 8192 /* bytes of log kept by one test */
 
@@ -264,11 +265,5 @@ change_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(change_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return runner_main(change_suite());
 }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cluster.h"
+#include "runner.h"
 
 #define WAIT_MS 15000 /* bound on any one wait: ~30 x down_after */
 
@@ -637,11 +638,5 @@ cluster_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(cluster_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return runner_main(cluster_suite());
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "runner.h"
 
 #define LABEL "mem.conf"
 #define MEMBERS "members = ( { id = \"a\"; election = \"127.0.0.1:7401\"; " \
@@ -100,11 +101,5 @@ config_string_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(config_string_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return runner_main(config_string_suite());
 }

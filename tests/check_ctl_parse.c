@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ctl_parse.h"
+#include "runner.h"
 
 /* A literal as (bytes, length), embedded NULs included. */
 #define S(x) (x), (sizeof(x) - 1)
@@ -189,11 +190,5 @@ ctl_parse_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(ctl_parse_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return runner_main(ctl_parse_suite());
 }

@@ -23,6 +23,7 @@
 #include "cluster.h"
 #include "elector.h"
 #include "rawpeer.h"
+#include "runner.h"
 
 #define WAIT_MS     15000 /* bound on the first election */
 #define HEAL_MS     20000 /* bound on agreeing again after the forgery */
@@ -197,12 +198,5 @@ forgery_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(forgery_suite());
-	int failed;
-
-	signal(SIGPIPE, SIG_IGN);
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return runner_main(forgery_suite());
 }

@@ -47,6 +47,7 @@
 #include "link.h"
 #include "log.h"
 #include "wire.h"
+#include "runner.h"
 
 #define WAIT_MS        5000  /* bound on any one wait */
 #define PUMP_SLICE_MS  10    /* one pump of the loop blocks at most this */
@@ -907,12 +908,5 @@ handshake_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(handshake_suite());
-	int failed;
-
-	signal(SIGPIPE, SIG_IGN);
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return runner_main(handshake_suite());
 }

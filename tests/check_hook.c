@@ -37,6 +37,7 @@
 #include "change.h"
 #include "hook.h"
 #include "status.h"
+#include "runner.h"
 
 #define WAIT_MS      15000      /* bound on any one wait */
 #define HOOK_POLL_NS 10000000L  /* 10 ms between reads of a hook's file */
@@ -725,11 +726,5 @@ hook_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(hook_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return runner_main(hook_suite());
 }

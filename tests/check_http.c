@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "cluster.h"
+#include "runner.h"
 
 #define WAIT_MS        15000  /* bound on any one cluster wait */
 #define IO_MS          5000   /* bound on one HTTP exchange */
@@ -535,11 +536,5 @@ http_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(http_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return runner_main(http_suite());
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "info.h"
+#include "runner.h"
 
 /* Redis 7.2, INFO replication on a primary with two replicas. */
 static const char primary_crlf[] =
@@ -608,11 +609,5 @@ info_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(info_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return runner_main(info_suite());
 }

@@ -10,6 +10,7 @@
 
 #include "fdbudget.h"
 #include "limit.h"
+#include "runner.h"
 
 static const struct fdbudget maxes = { .inbound = 1024, .ctl = 4096,
     .http = 256 };
@@ -137,11 +138,5 @@ limits_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(limits_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return runner_main(limits_suite());
 }

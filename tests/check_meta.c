@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "meta.h"
+#include "runner.h"
 
 #define ID32 "abcdefghijklmnopqrstuvwxyz012345"  /* WIRE_ID_MAX bytes */
 #define ID33 ID32 "6"
@@ -261,11 +262,5 @@ meta_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(meta_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return runner_main(meta_suite());
 }

@@ -20,6 +20,7 @@
 
 #include "meta.h"
 #include "metafile.h"
+#include "runner.h"
 
 static char dir[64];
 static char meta_path[128];
@@ -385,11 +386,5 @@ metafile_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(metafile_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return runner_main(metafile_suite());
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "num.h"
+#include "runner.h"
 
 /* Parse a C string; the sentinel shows *out is untouched on failure. */
 static int
@@ -109,11 +110,5 @@ num_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(num_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return runner_main(num_suite());
 }

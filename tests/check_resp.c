@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "resp.h"
+#include "runner.h"
 
 /* A literal as (bytes, length), embedded NULs included. */
 #define S(x) (const uint8_t *)(x), (sizeof(x) - 1)
@@ -1103,11 +1104,5 @@ resp_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(resp_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return runner_main(resp_suite());
 }

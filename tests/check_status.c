@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "status.h"
+#include "runner.h"
 
 static void
 set_peer(struct status_peer *p, const char *id, bool up, bool heard,
@@ -469,11 +470,5 @@ status_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(status_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return runner_main(status_suite());
 }

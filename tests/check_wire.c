@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "wire.h"
+#include "runner.h"
 
 /* A literal as (bytes, length), embedded NULs included. */
 #define S(x) (const uint8_t *)(x), (sizeof(x) - 1)
@@ -842,11 +843,5 @@ wire_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(wire_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return runner_main(wire_suite());
 }

@@ -10,9 +10,10 @@
 #   make fuzz         libFuzzer targets of fuzz/ (clang), FUZZ_SECONDS each
 #                     (default 60); make fuzz-long: 600 s each (docs/reports/fuzzing.md)
 #   make bench        failover, idle cost, control socket vs Redis, WATCH
-#                     fan-out, connection churn; rewrites the tables of
+#                     fan-out, connection churn, time to writable vs Redis
+#                     Sentinel; rewrites the tables of
 #                     docs/reports/benchmarks.md and docs/reports/img/*.png
-#                     (BENCH_* counts below; about 10 min)
+#                     (BENCH_* counts below; about 16 min)
 #   make install      binary, example config (never overwritten), systemd
 #                     units, sysusers/tmpfiles snippets, man pages; honours
 #                     DESTDIR PREFIX BINDIR SYSCONFDIR UNITDIR SYSUSERSDIR
@@ -154,8 +155,13 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(TEST_A)
 $(BUILD)/bench/savecost: $(BUILD)/bench/savecost.o $(DMN_A) $(LIB_A)
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(call pc_libs,libevent libconfig)
 
+# Redis Sentinel against the server adapter: the harness's redis-servers
+# and lib/resp, lib/info to read what servers and sentinels answer.
+$(BUILD)/bench/sentinel: $(BUILD)/bench/sentinel.o $(TEST_A) $(LIB_A)
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $^
+
 # Benchmarks (bench/, docs/reports/benchmarks.md). Packages used only here.
-BENCH_DEB_PKGS = redis-server gnuplot-nox
+BENCH_DEB_PKGS = redis-server redis-sentinel gnuplot-nox
 BENCH_BIN      = $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 BENCH_KILLS         ?= 20
 BENCH_DEFAULT_KILLS ?= 20
@@ -167,6 +173,8 @@ BENCH_FANOUT_SUBS   ?= 1000
 BENCH_FANOUT_REPS   ?= 10
 BENCH_CHURN_SECONDS ?= 5
 BENCH_CHURN_THREADS ?= 1 2 4
+BENCH_SENTINEL_KILLS ?= 10
+BENCH_SENTINEL_DEFAULT_KILLS ?= 5
 .PHONY: bench
 bench: deps
 	@sh mk/deps.sh $(BENCH_DEB_PKGS)
@@ -180,6 +188,8 @@ bench: deps
 	 BENCH_FANOUT_REPS=$(BENCH_FANOUT_REPS) \
 	 BENCH_CHURN_SECONDS=$(BENCH_CHURN_SECONDS) \
 	 BENCH_CHURN_THREADS="$(BENCH_CHURN_THREADS)" \
+	 BENCH_SENTINEL_KILLS=$(BENCH_SENTINEL_KILLS) \
+	 BENCH_SENTINEL_DEFAULT_KILLS=$(BENCH_SENTINEL_DEFAULT_KILLS) \
 	 sh bench/run.sh $(BUILD) $(BUILD)/bench/results
 	@sh bench/report.sh $(BUILD)/bench/results docs/reports/benchmarks.md docs/reports/img
 

@@ -28,6 +28,12 @@ ctl_get() {
 	echo "${v:--}"
 }
 m() { sed -n "s/^$1=//p" "$R/machine.txt" | head -1; }
+# nums NAME: the N of every RESULTS/NAME-N.txt, in numeric order.
+nums() {
+	for f in "$R/$1"-*.txt; do
+		[ -f "$f" ] && echo "$f"
+	done | sed -n "s|.*/$1-\([0-9][0-9]*\)\.txt\$|\1|p" | sort -n
+}
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {
 	if (a == "-" || b == "-" || b + 0 == 0) print "-";
 	else printf "%.2f\n", a / b }'; }
@@ -93,7 +99,7 @@ T="$TMP/tables.md"
 	echo
 	echo "| N | CPU ms/s (mean) | CPU ms/s (max daemon) | wakeups/s (mean) | wakeups/s (max) | involuntary cs/s | RSS KiB | first primary after (s) | WATCH changes in window | Rust reference: CPU ms/s, wakeups/s |"
 	echo "|---|---|---|---|---|---|---|---|---|---|"
-	for f in $(ls "$R"/idle-*.txt 2>/dev/null | sort -t- -k2 -n); do
+	for f in $(nums idle | sed "s|.*|$R/idle-&.txt|"); do
 		n=$(get "$f" nodes)
 		case $n in
 		3) ref="15.7, ~2,400" ;;
@@ -168,6 +174,40 @@ T="$TMP/tables.md"
 		done
 	done
 	echo
+	if [ -n "$(nums sentinel)" ]; then
+		echo "### Time to writable: kevy-electd against Redis Sentinel (bench/sentinel)"
+		echo
+		echo "SIGKILL of the master's redis-server together with its sentinel"
+		echo "(daemon), until a client that asks every surviving sentinel"
+		echo "(daemon) where the master is, every 5 ms, has a \`SET\` acknowledged"
+		echo "by the new master. Told = the first answer naming a live server."
+		echo "Both stacks up in the same run, kills alternating between them;"
+		echo "ms from the kill, nearest-rank percentiles (with 10 kills p99 is"
+		echo "the max). Sentinel ÷ kevy-electd above 1: kevy-electd is faster."
+		echo "Configurations: \"Method: kevy-electd against Redis Sentinel\""
+		echo "above."
+		echo
+		echo "| down_after | stack | kills | told p50 | writable min | writable p50 | writable p99 | writable max |"
+		echo "|---|---|---|---|---|---|---|---|"
+		for d in $(nums sentinel); do
+			f="$R/sentinel-$d.txt"
+			[ "$(get "$f" down_after)" = "-" ] && continue
+			echo "| $d ms | Redis Sentinel (failover-timeout $(get "$f" failover_timeout)) | $(get "$f" sentinel_kills) | $(get "$f" sentinel_told_p50) | $(get "$f" sentinel_min) | **$(get "$f" sentinel_p50)** | $(get "$f" sentinel_p99) | $(get "$f" sentinel_max) |"
+			echo "| $d ms | kevy-electd + server adapter (hb $(get "$f" hb)) | $(get "$f" kevy_kills) | $(get "$f" kevy_told_p50) | $(get "$f" kevy_min) | **$(get "$f" kevy_p50)** | $(get "$f" kevy_p99) | $(get "$f" kevy_max) |"
+			echo "| $d ms | Sentinel ÷ kevy-electd | | | $(ratio "$(get "$f" sentinel_min)" "$(get "$f" kevy_min)") | **$(get "$f" ratio_p50)** | $(get "$f" ratio_p99) | $(get "$f" ratio_max) |"
+		done
+		echo
+		echo "Runs (each its own; the machine is shared):"
+		echo
+		for d in $(nums sentinel); do
+			f="$R/sentinel-$d.txt"
+			[ "$(get "$f" down_after)" = "-" ] && continue
+			echo "- down_after $(get "$f" down_after) ms: started $(get "$f" date), load average $(get "$f" load_start | tr / ' ') at the start, $(get "$f" load_end | tr / ' ') at the end; most kevy-electd primaries unfenced at once: $(get "$f" max_unfenced)."
+		done
+		echo
+		echo "![time to writable, Sentinel and kevy-electd](img/sentinel-cdf.png)"
+		echo
+	fi
 	echo "<!-- bench:end -->"
 } > "$T"
 
@@ -207,6 +247,29 @@ set grid
 set key bottom right
 plot $plots
 EOF
+fi
+# Time to writable against Sentinel: one panel per down_after.
+sent_runs=""
+for d in $(nums sentinel); do
+	[ -s "$R/sentinel-$d-kevy.dat" ] && [ -s "$R/sentinel-$d-sentinel.dat" ] &&
+	    sent_runs="$sent_runs $d"
+done
+if [ -n "$sent_runs" ]; then
+	{
+		echo "set terminal pngcairo size 1000,540 font ',11'"
+		echo "set output '$IMG/sentinel-cdf.png'"
+		echo "set multiplot layout 1,$(echo $sent_runs | wc -w) title 'SIGKILL of the master (server + sentinel / daemon) to the first acknowledged SET'"
+		for d in $sent_runs; do
+			echo "set title 'down\_after $d ms'"
+			echo "set xlabel 'ms after the kill'"
+			echo "set ylabel 'fraction of kills'"
+			echo "set yrange [0:1.02]"
+			echo "set grid"
+			echo "set key below"
+			echo "plot '$R/sentinel-$d-sentinel.dat' using 3:(1.0) smooth cnormal with steps lw 2 title 'Redis Sentinel: writable', '$R/sentinel-$d-kevy.dat' using 3:(1.0) smooth cnormal with steps lw 2 title 'kevy-electd: writable', '$R/sentinel-$d-kevy.dat' using 2:(1.0) smooth cnormal with steps lw 1 dt 2 title 'kevy-electd: told'"
+		done
+		echo "unset multiplot"
+	} | gnuplot
 fi
 if [ -s "$TMP/idle.dat" ]; then
 	printf '3 15.7 2400\n16 59.5 14000\n' > "$TMP/ref.dat"

@@ -16,6 +16,11 @@
 #   BENCH_FANOUT_REPS    fan-out repetitions                     (10)
 #   BENCH_CHURN_SECONDS  window of each connection-churn run     (5)
 #   BENCH_CHURN_THREADS  attacker thread counts                  (1 2 4)
+#   BENCH_SENTINEL_KILLS kills per stack against Redis Sentinel,
+#                        down_after 1 s (kevy-electd hb 100)     (10)
+#   BENCH_SENTINEL_DEFAULT_KILLS  the same at down_after 5 s
+#                        (kevy-electd default timings, hb 200)   (5)
+#                        (0 skips either)
 set -eu
 B=${1:-build}
 R=${2:-$B/bench/results}
@@ -29,6 +34,8 @@ FAN_SUBS=${BENCH_FANOUT_SUBS:-1000}
 FAN_REPS=${BENCH_FANOUT_REPS:-10}
 CHURN_SECS=${BENCH_CHURN_SECONDS:-5}
 CHURN_THREADS=${BENCH_CHURN_THREADS:-1 2 4}
+SENT_KILLS=${BENCH_SENTINEL_KILLS:-10}
+SENT_DKILLS=${BENCH_SENTINEL_DEFAULT_KILLS:-5}
 FAST="50 500 300 100 400"
 DEFAULT="200 5000 3000 1000 4000"
 
@@ -60,9 +67,10 @@ machine() {
 	echo "kernel=$(uname -sr)"
 	echo "libevent=$(pkg-config --modversion libevent 2>/dev/null || echo unknown)"
 	echo "redis=$(redis-server --version | sed -n 's/.* v=\([^ ]*\).*/\1/p')"
+	echo "sentinel=$(redis-sentinel --version 2>/dev/null | sed -n 's/.* v=\([^ ]*\).*/\1/p')"
 	echo "gnuplot=$(gnuplot --version 2>/dev/null || echo none)"
 	echo "cc=$(${CC:-cc} --version | head -1)"
-	echo "knobs=kills:$KILLS default_kills:$DKILLS idle_nodes:$IDLE_NODES idle_s:$IDLE_SECS ctl_s:$CTL_SECS ctl_rounds:$CTL_ROUNDS fanout:$FAN_SUBS*$FAN_REPS"
+	echo "knobs=kills:$KILLS default_kills:$DKILLS idle_nodes:$IDLE_NODES idle_s:$IDLE_SECS ctl_s:$CTL_SECS ctl_rounds:$CTL_ROUNDS fanout:$FAN_SUBS*$FAN_REPS sentinel_kills:$SENT_KILLS/$SENT_DKILLS"
 }
 machine > "$R/machine.txt"
 {
@@ -159,6 +167,20 @@ for a in noauth auth; do
 	"$B/bench/churn" "$CHURN_SECS" $a $CHURN_THREADS > "$R/churn-$a.txt" ||
 	    say "churn: $a: FAILED"
 	grep '^RESULT' "$R/churn-$a.txt" >&2 || true
+done
+
+# 6. Time to writable against Redis Sentinel (issue 11): both stacks up
+#    at once, kills alternating between them; down_after 1 s (kevy-electd
+#    hb 100), then 5 s (its default timings, hb 200). Each run prints its
+#    own date and load average in its RESULT line.
+for s in "1000 100 $SENT_KILLS" "5000 200 $SENT_DKILLS"; do
+	# shellcheck disable=SC2086
+	set -- $s
+	[ "$3" -gt 0 ] || continue
+	say "sentinel: down_after $1 ms (kevy-electd hb $2), $3 kills each"
+	"$B/bench/sentinel" -o "$R/sentinel-$1" "$3" "$1" "$2" \
+	    > "$R/sentinel-$1.txt" || say "sentinel: down_after $1: FAILED"
+	grep '^RESULT' "$R/sentinel-$1.txt" >&2 || true
 done
 
 echo "load_end=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$R/load.txt"

@@ -3,7 +3,8 @@
 #   make check        build and run every test (installs missing packages)
 #   make check-asan   the same under AddressSanitizer + UBSan
 #   make check-valgrind  the same under valgrind memcheck
-#   make demo         three daemons on loopback: election, failover, rejoin
+#   make demo         three daemons on loopback: election, failover, rejoin;
+#                     DEMO=redis: beside three redis-servers, no glue
 #   make soak         long randomized property run (SOAK_SECONDS, default 600),
 #                     then the namespace partition soak for as long again
 #   make soak-netns   only the partition soak (root; docs/reports/partition-tests.md)
@@ -141,7 +142,7 @@ $(BUILD)/tools/%.o: tools/%.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Itests/harness -c $< -o $@
 
-$(BUILD)/tools/demo: $(BUILD)/tools/demo.o $(TEST_A)
+$(BUILD)/tools/demo: $(BUILD)/tools/demo.o $(TEST_A) $(LIB_A)
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $^
 
 $(BUILD)/bench/%.o: bench/%.c
@@ -193,9 +194,11 @@ bench: deps
 	 sh bench/run.sh $(BUILD) $(BUILD)/bench/results
 	@sh bench/report.sh $(BUILD)/bench/results docs/reports/benchmarks.md docs/reports/img
 
+# DEMO=redis: the same beside three redis-servers driven by the adapter.
+DEMO ?=
 demo: all
 	@$(MAKE) --no-print-directory $(BUILD)/tools/demo
-	@$(BUILD)/tools/demo
+	@$(BUILD)/tools/demo $(DEMO)
 
 # The key reference of docs/reference/configuration.md and of
 # kevy-electd.conf(5), from

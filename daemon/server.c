@@ -72,6 +72,9 @@ struct server {
 	struct event *deadline;       /* the oldest command's answer is due */
 	struct event *poll;           /* the next INFO replication */
 	struct event *renew;          /* the next CLIENT PAUSE renewal */
+	struct event *point;          /* a new primary's server is promoted */
+	char primary[WIRE_ID_MAX + 1]; /* the primary last seen, "" none */
+	uint64_t primary_since_ms;    /* when it was first seen */
 	uint64_t backoff_ms;
 	enum cmd pending[SERVER_PENDING_MAX];
 	uint64_t due_ms[SERVER_PENDING_MAX];
@@ -265,6 +268,14 @@ primary_member(const struct server *s, const struct status *st)
 	return NULL;
 }
 
+/* How long after learning a new primary a replica points its server. */
+static uint64_t
+point_after_ms(const struct server *s)
+{
+	return s->sc.lease_ms + (1 + SERVER_POINT_MARGIN_HB) *
+	    s->sc.hb_interval_ms;
+}
+
 static bool
 fencing_wanted(const struct server *s)
 {
@@ -314,6 +325,15 @@ apply(struct server *s)
 	    s->sc.lease_ms - s->sc.lease_ms / SERVER_PAUSE_RENEWS)
 		send_pause(s);
 	p = primary_member(s, st);
+	if (strcmp(st->primary, s->primary) != 0) {
+		snprintf(s->primary, sizeof(s->primary), "%s", st->primary);
+		s->primary_since_ms = now;
+	}
+	/* Not before its server can be a master: see server.h. */
+	if (p != NULL && now - s->primary_since_ms < point_after_ms(s)) {
+		arm(s->point, point_after_ms(s) - (now - s->primary_since_ms));
+		p = NULL;
+	}
 	if (p != NULL && config_parse_hostport(p->client, &hp) == 0 &&
 	    !s->role_cmd_pending) {
 		bool same = s->info.role == INFO_ROLE_REPLICA &&
@@ -382,6 +402,8 @@ on_info(struct server *s, const struct resp_elem *e)
 		log_warnx("server %s INFO replication unreadable: %s",
 		    s->conf->address, e->type == RESP_TYPE_BULK ? err :
 		    "not a bulk string");
+		/* Not the server we need: redial later, not every poll. */
+		fail(s, SERVER_DOWN, "INFO replication unreadable");
 		return;
 	}
 	s->stats.polls++;
@@ -414,12 +436,17 @@ on_reply(struct server *s, enum cmd kind)
 {
 	const struct resp_elem *e = resp_root(&s->reply);
 	enum resp_error_kind ek = resp_error_kind(&s->reply);
+	/* A loading or busy server says so every poll: warn once. */
+	bool again = kind == CMD_INFO && s->state == SERVER_LOADING &&
+	    (ek == RESP_ERR_LOADING || ek == RESP_ERR_BUSY);
 
 	if (ek != RESP_ERR_NONE) {
 		s->stats.command_failures++;
-		log_warnx("server %s command=\"%s\" error=\"%.*s\"",
-		    s->conf->address, cmd_names[kind], (int)(e->len > 120 ?
-		    120 : e->len), (const char *)e->str);
+		if (!again)
+			log_warnx("server %s command=\"%s\" error=\"%.*s\"",
+			    s->conf->address, cmd_names[kind],
+			    (int)(e->len > 120 ? 120 : e->len),
+			    (const char *)e->str);
 	}
 	switch (kind) {
 	case CMD_AUTH:
@@ -450,8 +477,16 @@ on_reply(struct server *s, enum cmd kind)
 			fail(s, SERVER_AUTH_FAILED, resp_error_kind_name(ek));
 			return;
 		}
-		if (ek == RESP_ERR_NONE)
-			on_info(s, e);
+		/*
+		 * Any other error will come again on the next poll: drop the
+		 * connection and redial with the backoff, rather than a
+		 * warning every poll_ms for as long as it lasts.
+		 */
+		if (ek != RESP_ERR_NONE) {
+			fail(s, SERVER_DOWN, "INFO replication refused");
+			return;
+		}
+		on_info(s, e);
 		return;
 	case CMD_PROMOTE:
 	case CMD_REPOINT:
@@ -551,12 +586,17 @@ on_deadline(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (s->n == 0)
+	/*
+	 * Nothing queued yet while connecting: the connect itself is late.
+	 * A server whose accept queue is full drops our SYN, and the kernel
+	 * would retry it for minutes.
+	 */
+	if (s->n == 0 && (s->state != SERVER_CONNECTING || s->bev == NULL))
 		return;
 	s->stats.command_failures++;
-	fail(s, SERVER_DOWN, s->state == SERVER_CONNECTING && s->n > 0 &&
-	    s->pending[s->head] == CMD_AUTH ? "AUTH timed out" :
-	    "no answer in time");
+	fail(s, SERVER_DOWN, s->n == 0 ? "connect timed out" :
+	    s->state == SERVER_CONNECTING && s->pending[s->head] == CMD_AUTH ?
+	    "AUTH timed out" : "no answer in time");
 }
 
 static void
@@ -662,7 +702,8 @@ server_new(const struct server_config *sc, const struct server_ops *ops,
 	    (s->retry = evtimer_new(sc->base, on_retry, s)) == NULL ||
 	    (s->deadline = evtimer_new(sc->base, on_deadline, s)) == NULL ||
 	    (s->poll = evtimer_new(sc->base, on_poll, s)) == NULL ||
-	    (s->renew = evtimer_new(sc->base, on_renew, s)) == NULL) {
+	    (s->renew = evtimer_new(sc->base, on_renew, s)) == NULL ||
+	    (s->point = evtimer_new(sc->base, on_renew, s)) == NULL) {
 		server_free(s);
 		return NULL;
 	}
@@ -692,6 +733,8 @@ server_free(struct server *s)
 		event_free(s->poll);
 	if (s->renew != NULL)
 		event_free(s->renew);
+	if (s->point != NULL)
+		event_free(s->point);
 	free(s);
 }
 

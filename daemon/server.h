@@ -43,6 +43,14 @@ struct status;
  * with the daemon frozen or dead.
  */
 #define SERVER_MINLAG_MIN_S    2
+/*
+ * A newly elected primary's server is promoted only once the node is
+ * unfenced: lease + one heartbeat after it won (the hold). A replica
+ * pointed at it before then is refused (NOMASTERLINK) and Redis retries
+ * only once a second, so a replica waits the hold plus this many
+ * heartbeats after it learned a new primary before pointing its server.
+ */
+#define SERVER_POINT_MARGIN_HB 1
 #define SERVER_RELINK_HB       2      /* a replica's link down this many
                                          heartbeats: point it again */
 

@@ -3,19 +3,26 @@
  * loopback elect a primary; the demo kills it with SIGKILL, prints every
  * WATCH line as the survivors fail over, with timings, restarts the old
  * primary as a replica, then stops everything and removes every file.
- * It uses the same harness as the integration tests (tests/harness/cluster.c).
+ * `demo redis` (make demo DEMO=redis) does the same beside three real
+ * redis-servers driven by the server adapter: no glue, the servers follow
+ * the election, and a write made before the failover is read back from
+ * the new primary. It uses the same harness as the integration tests
+ * (tests/harness/cluster.c, redis.c).
  */
 #define _GNU_SOURCE
 #include <inttypes.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cluster.h"
+#include "redis.h"
 
 #define DEMO_NODES    3
 #define DEMO_WAIT_MS  20000 /* bound on every step of the show */
+#define DEMO_POLL_MS  20    /* between two looks at a redis-server */
 
 static uint64_t t0_us;
 static bool show_lines;
@@ -57,6 +64,86 @@ rejoined(struct cluster *c, void *arg)
 	    strcmp(cluster_view(c, (size_t)o->old)->role, "replica") == 0;
 }
 
+/* Three redis-servers, one beside each daemon, and the adapter on. */
+struct redis_side {
+	bool on;
+	char dir[64];
+	uint16_t port[DEMO_NODES];
+	pid_t pid[DEMO_NODES];
+	char conf[DEMO_NODES][128];
+};
+
+static int
+redis_up(struct redis_side *r, struct cluster_opts *o)
+{
+	snprintf(r->dir, sizeof(r->dir), "/tmp/kevy-demo-redis.XXXXXX");
+	if (!redis_available() || mkdtemp(r->dir) == NULL)
+		return -1;
+	for (size_t i = 0; i < DEMO_NODES; i++) {
+		if ((r->port[i] = cluster_free_port()) == 0 ||
+		    (r->pid[i] = redis_start(r->port[i], r->dir)) == -1)
+			return -1;
+		o->client_port[i] = r->port[i];
+		snprintf(r->conf[i], sizeof(r->conf[i]), "server = { address = "
+		    "\"127.0.0.1:%u\"; };\n", (unsigned)r->port[i]);
+		o->extra_conf[i] = r->conf[i];
+	}
+	r->on = true;
+	return 0;
+}
+
+static void
+redis_down(struct redis_side *r)
+{
+	char cmd[128];
+
+	for (size_t i = 0; i < DEMO_NODES; i++)
+		redis_kill(r->pid[i]);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", r->dir);
+	if (r->dir[0] != '\0' && system(cmd) != 0)
+		fprintf(stderr, "demo: cannot remove %s\n", r->dir);
+}
+
+static void
+show_servers(const struct redis_side *r, struct cluster *c)
+{
+	char role[16], host[64], port[16], link[16];
+
+	for (size_t i = 0; i < DEMO_NODES; i++) {
+		if (r->pid[i] <= 0)
+			continue;
+		redis_info(r->port[i], "role", role, sizeof(role));
+		redis_info(r->port[i], "master_host", host, sizeof(host));
+		redis_info(r->port[i], "master_port", port, sizeof(port));
+		redis_info(r->port[i], "master_link_status", link,
+		    sizeof(link));
+		if (strcmp(role, "master") == 0)
+			printf("   redis beside %s (port %u): master\n",
+			    cluster_id(c, i), (unsigned)r->port[i]);
+		else
+			printf("   redis beside %s (port %u): replica of %s:%s, "
+			    "link %s\n", cluster_id(c, i), (unsigned)r->port[i],
+			    host, port, link);
+	}
+}
+
+/* SET on node i's redis until acknowledged (min-replicas may say wait). */
+static bool
+redis_set(const struct redis_side *r, size_t i, const char *key,
+    const char *value, char *reply, size_t cap)
+{
+	const char *argv[] = { "SET", key, value, NULL };
+	uint64_t end = cluster_now_us() + (uint64_t)DEMO_WAIT_MS * 1000;
+
+	do {
+		if (redis_cmd(r->port[i], reply, cap, 1000, argv) == 0 &&
+		    strcmp(reply, "OK") == 0)
+			return true;
+		poll(NULL, 0, DEMO_POLL_MS);
+	} while (cluster_now_us() < end);
+	return false;
+}
+
 static int
 fail(struct cluster *c, const char *what)
 {
@@ -66,7 +153,7 @@ fail(struct cluster *c, const char *what)
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
 	struct cluster_opts o = {
 		.n = DEMO_NODES,
@@ -76,11 +163,19 @@ main(void)
 	};
 	struct cluster *c;
 	struct other other;
+	struct redis_side rs = { 0 };
 	char reply[4096];
 	uint64_t agreed_us, writable_us;
 	int p, q;
 
 	signal(SIGPIPE, SIG_IGN);
+	if (argc > 1 && strcmp(argv[1], "redis") == 0 &&
+	    redis_up(&rs, &o) == -1) {
+		fprintf(stderr, "demo: cannot start redis-server (Debian "
+		    "package redis-server)\n");
+		redis_down(&rs);
+		return 1;
+	}
 	if ((c = cluster_new(&o)) == NULL) {
 		fprintf(stderr, "demo: cannot set up a temporary directory\n");
 		return 1;
@@ -110,12 +205,27 @@ main(void)
 		printf("   > PRIMARY\n   %s\n", reply);
 	if (cluster_request(c, (size_t)p, "STATUS", reply, sizeof(reply)) == 0)
 		printf("   > STATUS   (on %s)\n   %s\n", cluster_id(c, p), reply);
+	if (rs.on) {
+		printf("\n   The adapters made the servers follow the election "
+		    "(no hook, no glue):\n");
+		show_servers(&rs, c);
+		if (!redis_set(&rs, (size_t)p, "greeting", "hello", reply,
+		    sizeof(reply)))
+			return fail(c, "the primary's redis took no write");
+		printf("   > SET greeting hello   (on %s's redis)\n   %s\n",
+		    cluster_id(c, p), reply);
+	}
 
-	printf("\n2. SIGKILL %s (pid %d). Every WATCH line the survivors push:\n",
-	    cluster_id(c, p), (int)cluster_pid(c, p));
+	printf("\n2. SIGKILL %s (pid %d)%s. Every WATCH line the survivors "
+	    "push:\n", cluster_id(c, p), (int)cluster_pid(c, p), rs.on ?
+	    " and its redis-server" : "");
 	other.old = p;
 	t0_us = cluster_now_us();
 	cluster_kill(c, (size_t)p);
+	if (rs.on) {
+		redis_kill(rs.pid[p]);
+		rs.pid[p] = 0;
+	}
 	show_lines = true;
 	if (!cluster_wait(c, cluster_agreed_other, &other.old, DEMO_WAIT_MS))
 		return fail(c, "the survivors did not agree on a new primary");
@@ -132,6 +242,19 @@ main(void)
 	    "old one's lease)\n", cluster_id(c, q), (double)agreed_us / 1000,
 	    o.down_after_ms, (double)agreed_us / 1000 - (double)o.down_after_ms,
 	    (double)writable_us / 1000);
+	if (rs.on) {
+		const char *get[] = { "GET", "greeting", NULL };
+
+		if (!redis_set(&rs, (size_t)q, "after", "failover", reply,
+		    sizeof(reply)))
+			return fail(c, "the new primary's redis took no write");
+		printf("   writes acknowledged by %s's redis %.1f ms after the "
+		    "kill\n", cluster_id(c, q), ms_since(t0_us));
+		show_servers(&rs, c);
+		if (redis_cmd(rs.port[q], reply, sizeof(reply), 1000, get) == 0)
+			printf("   > GET greeting   (on %s's redis)\n   %s\n",
+			    cluster_id(c, q), reply);
+	}
 
 	printf("\n3. Restart %s: it comes back as a replica (never writable on "
 	    "configuration alone).\n", cluster_id(c, p));
@@ -144,8 +267,34 @@ main(void)
 	show_lines = false;
 	if (cluster_request(c, (size_t)p, "STATUS", reply, sizeof(reply)) == 0)
 		printf("\n   > STATUS   (on %s)\n   %s\n", cluster_id(c, p), reply);
+	if (rs.on) {
+		/* Its server comes back empty: it syncs from the new primary. */
+		if ((rs.pid[p] = redis_start(rs.port[p], rs.dir)) == -1)
+			return fail(c, "the old primary's redis did not restart");
+		printf("\n   Its redis-server restarted empty; the adapter "
+		    "points it at the new primary:\n");
+		{
+			char role[16], link[16];
+			uint64_t end = cluster_now_us() +
+			    (uint64_t)DEMO_WAIT_MS * 1000;
+
+			do {
+				redis_info(rs.port[p], "role", role,
+				    sizeof(role));
+				redis_info(rs.port[p], "master_link_status",
+				    link, sizeof(link));
+				if (strcmp(role, "slave") == 0 &&
+				    strcmp(link, "up") == 0)
+					break;
+				poll(NULL, 0, DEMO_POLL_MS);
+			} while (cluster_now_us() < end);
+		}
+		show_servers(&rs, c);
+	}
 	printf("\n4. Stopping every daemon and removing %s.\n", cluster_dir(c));
 	cluster_free(c);
+	if (rs.on)
+		redis_down(&rs);
 	printf("demo: done.\n");
 	return 0;
 }

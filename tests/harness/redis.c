@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 
 #define REDIS_BIN       "redis-server"
 #define REDIS_POLL_MS   20      /* between PINGs while a server starts */
+#define REDIS_ARGS_MAX  32      /* words on a redis-server command line */
 
 bool
 redis_available(void)
@@ -31,10 +33,24 @@ redis_available(void)
 pid_t
 redis_start(uint16_t port, const char *dir)
 {
+	return redis_start_with(port, dir, NULL);
+}
+
+pid_t
+redis_start_with(uint16_t port, const char *dir, const char *const *extra)
+{
 	char p[8], log[512], pong[64];
+	const char *argv[REDIS_ARGS_MAX] = { REDIS_BIN, "--port", p, "--bind",
+	    "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir,
+	    "--daemonize", "no", "--repl-diskless-sync-delay", "0" };
+	size_t argc = 15;
 	uint64_t end;
 	pid_t pid;
 
+	for (size_t i = 0; extra != NULL && extra[i] != NULL; i++)
+		if (argc + 1 < REDIS_ARGS_MAX)
+			argv[argc++] = extra[i];
+	argv[argc] = NULL;
 	snprintf(p, sizeof(p), "%u", (unsigned)port);
 	snprintf(log, sizeof(log), "%s/redis-%u.log", dir, (unsigned)port);
 	if ((pid = fork()) == -1)
@@ -46,17 +62,17 @@ redis_start(uint16_t port, const char *dir)
 			dup2(fd, STDOUT_FILENO);
 			dup2(fd, STDERR_FILENO);
 		}
-		execlp(REDIS_BIN, REDIS_BIN, "--port", p, "--bind",
-		    "127.0.0.1", "--save", "", "--appendonly", "no", "--dir",
-		    dir, "--daemonize", "no", (char *)NULL);
+		execvp(REDIS_BIN, (char *const *)(uintptr_t)argv);
 		_exit(127);
 	}
 	end = cluster_now_us() + (uint64_t)REDIS_START_MS * 1000;
 	while (cluster_now_us() < end) {
 		static const char *const ping[] = { "PING", NULL };
 
+		/* A server with a password answers, refusing: it is up. */
 		if (redis_cmd(port, pong, sizeof(pong), REDIS_POLL_MS,
-		    ping) == 0 && strcmp(pong, "PONG") == 0)
+		    ping) == 0 && (strcmp(pong, "PONG") == 0 ||
+		    strncmp(pong, "-NOAUTH", 7) == 0))
 			return pid;
 		if (waitpid(pid, NULL, WNOHANG) == pid)
 			return -1;
@@ -76,17 +92,13 @@ redis_kill(pid_t pid)
 }
 
 int
-redis_cmd(uint16_t port, char *out, size_t cap, uint64_t timeout_ms,
-    const char *const *argv)
+redis_send(uint16_t port, const char *const *argv)
 {
-	static struct resp_reply r;
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 	uint8_t buf[REDIS_REPLY_MAX];
-	size_t argc = 0, len, have = 0, used;
-	uint64_t end = cluster_now_us() + timeout_ms * 1000;
-	int fd, rc = -1;
+	size_t argc = 0, len;
+	int fd;
 
-	out[0] = '\0';
 	while (argv[argc] != NULL)
 		argc++;
 	if ((len = resp_encode_command(buf, sizeof(buf), argc, argv)) == 0 ||
@@ -95,8 +107,26 @@ redis_cmd(uint16_t port, char *out, size_t cap, uint64_t timeout_ms,
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	sin.sin_port = htons(port);
 	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
-	    send(fd, buf, len, MSG_NOSIGNAL) != (ssize_t)len)
-		goto done;
+	    send(fd, buf, len, MSG_NOSIGNAL) != (ssize_t)len) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int
+redis_cmd(uint16_t port, char *out, size_t cap, uint64_t timeout_ms,
+    const char *const *argv)
+{
+	static struct resp_reply r;
+	uint8_t buf[REDIS_REPLY_MAX];
+	size_t have = 0, used;
+	uint64_t end = cluster_now_us() + timeout_ms * 1000;
+	int fd, rc = -1;
+
+	out[0] = '\0';
+	if ((fd = redis_send(port, argv)) == -1)
+		return -1;
 	while (cluster_now_us() < end && have < sizeof(buf)) {
 		struct pollfd pf = { fd, POLLIN, 0 };
 		const struct resp_elem *e;
@@ -119,7 +149,6 @@ redis_cmd(uint16_t port, char *out, size_t cap, uint64_t timeout_ms,
 		rc = 0;
 		break;
 	}
-done:
 	close(fd);
 	return rc;
 }

@@ -17,8 +17,15 @@
 
 /* Is redis-server installed? (Tests skip, loudly, when it is not.) */
 bool redis_available(void);
-/* Start redis-server on 127.0.0.1:port in dir; its pid, or -1. */
+/*
+ * Start redis-server on 127.0.0.1:port in dir; its pid, or -1. Full
+ * syncs start at once (repl-diskless-sync-delay 0: Redis 7 waits 5 s by
+ * default for more replicas to share one).
+ */
 pid_t redis_start(uint16_t port, const char *dir);
+/* The same with more arguments (NULL-terminated), e.g. --requirepass x. */
+pid_t redis_start_with(uint16_t port, const char *dir,
+    const char *const *extra);
 void redis_kill(pid_t);
 /*
  * One command (argv, NULL-terminated) on a fresh connection; the reply's
@@ -27,6 +34,12 @@ void redis_kill(pid_t);
  */
 int redis_cmd(uint16_t port, char *out, size_t cap, uint64_t timeout_ms,
     const char *const *argv);
+/*
+ * Send one command and leave its connection open, the reply unread (a
+ * command that blocks, or waits out a CLIENT PAUSE, still runs): the
+ * descriptor to close, or -1.
+ */
+int redis_send(uint16_t port, const char *const *argv);
 /* The value of field in the server's INFO replication ("" if absent). */
 void redis_info(uint16_t port, const char *field, char *out, size_t cap);
 

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "cluster.h"
+#include "stats.h"
 
 #define FAILOVER_KILLS_MAX 1000 /* kills in one run */
 #define FAILOVER_WAIT_MS   60000 /* bound on one failover or rejoin */
@@ -66,35 +67,18 @@ never(struct cluster *c, void *arg)
 	return false;
 }
 
-static int
-cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* Nearest-rank percentile of sorted v[0..n-1], q in (0, 100]. */
-static double
-pct(const double *v, size_t n, unsigned q)
-{
-	size_t k = (n * q + 99) / 100;
-
-	return v[k == 0 ? 0 : k - 1];
-}
-
 static void
 report(const char *what, const char *key, double *v, size_t n)
 {
 	static char result[512];
 	size_t len = strlen(result);
 
-	qsort(v, n, sizeof(*v), cmp);
+	stats_sort(v, n);
 	printf("%-22s min %8.1f  p50 %8.1f  p99 %8.1f  max %8.1f ms\n", what,
-	    v[0], pct(v, n, 50), pct(v, n, 99), v[n - 1]);
+	    v[0], stats_pct(v, n, 50), stats_pct(v, n, 99), v[n - 1]);
 	snprintf(result + len, sizeof(result) - len,
 	    " %s_min=%.1f %s_p50=%.1f %s_p99=%.1f %s_max=%.1f", key, v[0], key,
-	    pct(v, n, 50), key, pct(v, n, 99), key, v[n - 1]);
+	    stats_pct(v, n, 50), key, stats_pct(v, n, 99), key, v[n - 1]);
 	if (key[0] == 'w')	/* the last one: print the summary */
 		printf("RESULT%s\n", result);
 }

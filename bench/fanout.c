@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "cluster.h"
+#include "stats.h"
 
 #define FANOUT_SUBS_MAX   4000     /* under the daemon's CTL_CLIENTS_MAX */
 #define FANOUT_REPS_MAX   100
@@ -47,14 +48,6 @@ static int
 cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-static int
-cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
 
 	return (x > y) - (x < y);
 }
@@ -280,8 +273,8 @@ main(int argc, char **argv)
 		fflush(stdout);
 	}
 	if (done > 0) {
-		qsort(last_ms, done, sizeof(double), cmp_d);
-		qsort(med_ms, done, sizeof(double), cmp_d);
+		stats_sort(last_ms, done);
+		stats_sort(med_ms, done);
 		printf("RESULT subscribers=%zu reps=%zu last_ms_p50=%.3f "
 		    "last_ms_max=%.3f median_ms_p50=%.3f median_ms_max=%.3f\n",
 		    nsubs, done, last_ms[done / 2], last_ms[done - 1],

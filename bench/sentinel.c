@@ -63,6 +63,7 @@
 #include "num.h"
 #include "redis.h"
 #include "resp.h"
+#include "stats.h"
 
 #define NODES          3
 #define KILLS_MAX      1000    /* kills per stack in one run */
@@ -708,23 +709,6 @@ kill_one(struct bench *b, bool kevy, size_t m, struct sample *sm)
 
 /* ---- results ----------------------------------------------------- */
 
-static int
-cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* Nearest-rank percentile of sorted v[0..n-1], q in (0, 100]. */
-static double
-pct(const double *v, size_t n, unsigned q)
-{
-	size_t k = (n * q + 99) / 100;
-
-	return v[k == 0 ? 0 : k - 1];
-}
-
 struct stats {
 	double min, p50, p99, max;
 };
@@ -736,10 +720,10 @@ stats_of(double *v, size_t n)
 
 	if (n == 0)
 		return s;
-	qsort(v, n, sizeof(*v), cmp);
+	stats_sort(v, n);
 	s.min = v[0];
-	s.p50 = pct(v, n, 50);
-	s.p99 = pct(v, n, 99);
+	s.p50 = stats_pct(v, n, 50);
+	s.p99 = stats_pct(v, n, 99);
 	s.max = v[n - 1];
 	return s;
 }

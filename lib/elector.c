@@ -165,8 +165,16 @@ am_best(const struct elector *e, uint64_t now)
 			continue;
 		if (v->offset > e->offset)
 			return false;
+		/*
+		 * A tie goes to the smaller id, unless it has let a whole
+		 * election timeout pass without standing: a node that sits
+		 * out (its server down) heartbeats offset 0 like a fresh one,
+		 * and would hold every election of a fresh cluster for good.
+		 */
 		if (v->offset == e->offset &&
-		    strcmp(e->members[i].id, my_id(e)) < 0)
+		    strcmp(e->members[i].id, my_id(e)) < 0 &&
+		    (e->tie_wait_ms == UINT64_MAX ||
+		    now - e->tie_wait_ms < e->t.election_timeout_ms))
 			return false;
 	}
 	return true;
@@ -243,13 +251,34 @@ reach_quorum(const struct elector *e, uint64_t now, bool edge_ok)
 	return n >= e->quorum;
 }
 
+/* Everything may_stand asks but who is the best candidate. */
 static bool
-may_stand(const struct elector *e, uint64_t now)
+could_stand(const struct elector *e, uint64_t now)
 {
 	return e->role == WIRE_ROLE_REPLICA && !sits_out(e) &&
 	    now >= e->backoff_until_ms && primary_is_down(e, now) &&
-	    now >= settled_time(e) && am_best(e, now) &&
-	    reach_quorum(e, now, false);
+	    now >= settled_time(e) && reach_quorum(e, now, false);
+}
+
+static bool
+may_stand(const struct elector *e, uint64_t now)
+{
+	return could_stand(e, now) && am_best(e, now);
+}
+
+/*
+ * The wait on a better tied candidate starts when this node could stand
+ * and starts over whenever the epoch moves (someone stood or won).
+ */
+static void
+track_tie_wait(struct elector *e, uint64_t now)
+{
+	if (!could_stand(e, now))
+		e->tie_wait_ms = UINT64_MAX;
+	else if (e->tie_wait_ms == UINT64_MAX || e->tie_epoch != e->epoch) {
+		e->tie_wait_ms = now;
+		e->tie_epoch = e->epoch;
+	}
 }
 
 static void
@@ -405,6 +434,7 @@ step(struct elector *e, uint64_t now, struct elector_out *out)
 		e->stats.restands++;
 		stand(e, now, out);
 	}
+	track_tie_wait(e, now);
 	if (may_stand(e, now))
 		stand(e, now, out);
 }
@@ -901,6 +931,7 @@ elector_new(const struct elector_config *c, const struct elector_store *s,
 	e->primary = ELECTOR_NONE;
 	e->lost_primary = ELECTOR_NONE;
 	e->visible_since_ms = UINT64_MAX;
+	e->tie_wait_ms = UINT64_MAX;
 	e->leader_ref_ms = now;
 	e->quorum_ref_ms = now;
 	e->next_hb_ms = now;

@@ -52,6 +52,12 @@ struct elector {
 	uint64_t cand_start_ms;
 	size_t votes;
 	uint64_t backoff_until_ms;
+	/*
+	 * Since when this node could stand but for a live peer of the same
+	 * offset and a smaller id, at tie_epoch; UINT64_MAX: not waiting.
+	 */
+	uint64_t tie_wait_ms;
+	uint64_t tie_epoch;
 	uint64_t last_now_ms;
 	uint64_t next_deadline_ms;
 	bool save_failing;

@@ -1892,6 +1892,27 @@ START_TEST(replica_whose_server_died_votes_but_never_stands)
 }
 END_TEST
 
+/*
+ * Found by the server adapter's tests: in a fresh cluster every offset is
+ * 0, and a node that sits out (its server down) heartbeats offset 0 too.
+ * With the lowest id it was the "better" candidate forever: everyone
+ * deferred to it, it never stood, and nobody was ever elected.
+ */
+START_TEST(lowest_id_sitting_out_at_cold_start_does_not_block_an_election)
+{
+	uint64_t off[3] = { 0, 0, 0 };
+	struct sim *s = cluster(3, 33, off, 1, 5);
+	int p;
+
+	sim_set_local(s, 0, false);
+	p = elect(s);
+	ck_assert_int_ne(p, 0);
+	ck_assert_uint_eq(count_ev(s, 0, 0, ELECTOR_EV_CANDIDACY), 0);
+	assert_safe(s);
+	sim_free(s);
+}
+END_TEST
+
 /* ================= pauses ================= */
 
 START_TEST(replica_resuming_from_a_long_pause_does_not_stand)
@@ -2084,6 +2105,7 @@ static Suite *elector_suite(void)
 	TC("local");
 	tcase_add_test(tc, primary_whose_server_died_steps_down_and_a_replica_takes_over);
 	tcase_add_test(tc, replica_whose_server_died_votes_but_never_stands);
+	tcase_add_test(tc, lowest_id_sitting_out_at_cold_start_does_not_block_an_election);
 	TC("pause");
 	tcase_add_test(tc, replica_resuming_from_a_long_pause_does_not_stand);
 	tcase_add_test(tc, pause_is_reported_with_its_gap);

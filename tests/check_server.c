@@ -4,7 +4,7 @@
  * loopback; the members' client addresses are the servers' ports, so the
  * adapter points replicas at the elected primary's server. No OFFSET is
  * ever pushed: offsets come from INFO replication. The bad-input tests
- * give the last node a server that refuses its password, or a fake one
+ * give the first node a server that refuses its password, or a fake one
  * (a child process on its port) that misbehaves in one way after
  * another. Every wait is a bounded poll of what the daemons or the
  * servers answer.
@@ -38,11 +38,12 @@
 #define PASSWORD    "secret"
 
 /*
- * The node with a bad server: the last (highest id). Not the first: in a
- * fresh cluster every offset is 0, and the others would defer to a lower
- * id that sits out (the elector's tie-break, am_best) and never stand.
+ * The node with a bad server: the first (lowest id). In a fresh cluster
+ * every offset is 0, so the others would defer to it on the tie-break
+ * if the elector did not stop deferring to a tied peer that lets an
+ * election timeout pass without standing (am_best in lib/elector.c).
  */
-#define BAD_NODE    (NODES - 1)
+#define BAD_NODE    0
 
 /* What BAD_NODE's server is, when it is not a real one. */
 enum bad_server {
@@ -879,7 +880,7 @@ START_TEST(far_behind_replica_loses_old_primary_rejoins)
 END_TEST
 
 /*
- * The last node's password file holds the wrong password: its server refuses
+ * The first node's password file holds the wrong password: its server refuses
  * AUTH, the node sits out without disturbing anyone; with the right
  * password (a restart: password_file is restart-only) it joins as a
  * replica.
@@ -912,7 +913,7 @@ START_TEST(wrong_password_sits_out_right_password_joins)
 END_TEST
 
 /*
- * The last node's server is a fake that closes every connection, then one that
+ * The first node's server is a fake that closes every connection, then one that
  * answers garbage, one that never answers, one that never accepts: each
  * time the node sits out, says why in its log, answers on its control
  * socket, and its peers keep hearing it.

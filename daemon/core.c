@@ -239,6 +239,16 @@ core_link_up(struct electd *d, size_t member)
 	send_frame(d, &s);
 }
 
+/* A member's election address as it is written: "[v6]:port" for IPv6. */
+static void
+election_addr(const struct config_member *m, char *buf, size_t cap)
+{
+	bool v6 = strchr(m->election.host, ':') != NULL;
+
+	snprintf(buf, cap, "%s%s%s:%u", v6 ? "[" : "", m->election.host,
+	    v6 ? "]" : "", (unsigned)m->election.port);
+}
+
 void
 core_status(struct electd *d, struct status *st)
 {
@@ -264,6 +274,10 @@ core_status(struct electd *d, struct status *st)
 	st->save_failing = elector_save_is_failing(d->el);
 	st->never_stand = d->cfg->never_stand ||
 	    d->cfg->members[self].never_stand;
+	st->self_index = self;
+	election_addr(&d->cfg->members[self], st->addr, sizeof(st->addr));
+	snprintf(st->client_addr, sizeof(st->client_addr), "%s",
+	    d->cfg->members[self].client);
 	st->since_change_ms = now - d->changed_ms;
 	st->uptime_ms = now - d->start_ms;
 	if (d->server != NULL) {
@@ -304,6 +318,9 @@ core_status(struct electd *d, struct status *st)
 		sp->inbound = d->inbound != NULL ?
 		    inbound_count(d->inbound, i) : 0;
 		sp->never_stand = d->cfg->members[i].never_stand;
+		election_addr(&d->cfg->members[i], sp->addr, sizeof(sp->addr));
+		snprintf(sp->client_addr, sizeof(sp->client_addr), "%s",
+		    d->cfg->members[i].client);
 	}
 }
 

@@ -426,6 +426,15 @@ h_peer(struct ctl_client *c, char **argv, size_t argc)
 	reply(c, "ERR no such peer");
 }
 
+/* The cluster table, one JSON line (lib/status.c renders it for /cluster too). */
+static void
+h_cluster(struct ctl_client *c, char **argv, size_t argc)
+{
+	(void)argv, (void)argc;
+	reply_render(c, fresh_status(c), status_format_cluster,
+	    STATUS_CLUSTER_MAX, "ERR cluster table too long");
+}
+
 static void
 h_watch(struct ctl_client *c, char **argv, size_t argc)
 {
@@ -456,6 +465,7 @@ static const struct ctl_verb verbs[] = {
 	{ "STATUS",  0, 1, h_status,  "STATUS [JSON]", CTL_READ },
 	{ "PEERS",   0, 0, h_peers,   "PEERS", CTL_READ },
 	{ "PEER",    1, 1, h_peer,    "PEER <id>", CTL_READ },
+	{ "CLUSTER", 0, 0, h_cluster, "CLUSTER", CTL_READ },
 	{ "WATCH",   0, 0, h_watch,   "WATCH", CTL_READ },
 	{ "HELP",    0, 0, h_help,    "HELP", CTL_READ },
 	{ "QUIT",    0, 0, h_quit,    "QUIT", CTL_READ },

@@ -31,6 +31,7 @@
 #define HTTP_LABELS_MAX (2 * WIRE_ID_MAX + 32) /* bytes, with the NUL */
 #define HTTP_CT_METRICS "text/plain; version=0.0.4; charset=utf-8"
 #define HTTP_CT_TEXT "text/plain; charset=utf-8"
+#define HTTP_CT_JSON "application/json"
 
 struct http {
 	struct electd *d;
@@ -298,7 +299,22 @@ serve_health(struct http *h, struct evbuffer *b, const char **ctype)
 	return 200;
 }
 
-/* Where writes may go: primary and holding its lease. */
+/* " primary=<id> client_addr=<addr>": where clients find the primary. */
+static void
+primary_where(struct evbuffer *b, const struct status *st)
+{
+	if (st->primary[0] == '\0') {
+		evbuffer_add_printf(b, " primary=none");
+		return;
+	}
+	evbuffer_add_printf(b, " primary=%s client_addr=%s", st->primary,
+	    st->primary_addr[0] != '\0' ? st->primary_addr : "none");
+}
+
+/*
+ * Where writes may go: primary and holding its lease. Also /leader and
+ * /read-write, Patroni's names for the same check.
+ */
 static int
 serve_primary(struct http *h, struct evbuffer *b, const char **ctype)
 {
@@ -306,12 +322,15 @@ serve_primary(struct http *h, struct evbuffer *b, const char **ctype)
 
 	*ctype = HTTP_CT_TEXT;
 	if (st->role == WIRE_ROLE_PRIMARY && !st->fenced) {
-		evbuffer_add_printf(b, "primary %s epoch=%" PRIu64 "\n",
-		    st->node_id, st->epoch);
+		evbuffer_add_printf(b, "primary %s epoch=%" PRIu64
+		    " client_addr=%s\n", st->node_id, st->epoch,
+		    st->primary_addr[0] != '\0' ? st->primary_addr : "none");
 		return 200;
 	}
-	evbuffer_add_printf(b, "not writable: role=%s%s\n",
+	evbuffer_add_printf(b, "not writable: role=%s%s",
 	    wire_role_label(st->role), st->fenced ? " fenced=yes" : "");
+	primary_where(b, st);
+	evbuffer_add_printf(b, "\n");
 	return 503;
 }
 
@@ -337,6 +356,100 @@ serve_replica(struct http *h, struct evbuffer *b, const char **ctype)
 	return 503;
 }
 
+/* ---- Patroni's other checks, and the cluster table ---- */
+
+/*
+ * Why this node should not serve reads, or NULL if it may ("healthy",
+ * docs/reference/monitoring.md): it hears a majority, knows a primary
+ * (or is the unfenced one) and its local server is not known to be down.
+ */
+static const char *
+unhealthy(const struct status *st)
+{
+	if (st->role == WIRE_ROLE_PRIMARY && st->fenced)
+		return "fenced";
+	if (st->role != WIRE_ROLE_PRIMARY && st->role != WIRE_ROLE_REPLICA)
+		return "electing";
+	if (!st->quorum)
+		return "no quorum";
+	if (st->primary[0] == '\0')
+		return "no primary known";
+	if (st->local == STATUS_LOCAL_DOWN)
+		return "local server down";
+	if (st->server.on && strcmp(st->server.state, "up") != 0)
+		return "server not up";
+	return NULL;
+}
+
+/* Where reads may go: a healthy replica or primary. */
+static int
+serve_read_only(struct http *h, struct evbuffer *b, const char **ctype)
+{
+	const struct status *st = h->st;
+	const char *why = unhealthy(st);
+
+	*ctype = HTTP_CT_TEXT;
+	if (why != NULL)
+		evbuffer_add_printf(b, "not readable: %s role=%s", why,
+		    wire_role_label(st->role));
+	else
+		evbuffer_add_printf(b, "readable role=%s epoch=%" PRIu64,
+		    wire_role_label(st->role), st->epoch);
+	primary_where(b, st);
+	evbuffer_add_printf(b, "\n");
+	return why != NULL ? 503 : 200;
+}
+
+/* The loop runs: it is the loop that answers. */
+static int
+serve_liveness(struct http *h, struct evbuffer *b, const char **ctype)
+{
+	*ctype = HTTP_CT_TEXT;
+	evbuffer_add_printf(b, "alive uptime_ms=%" PRIu64 "\n",
+	    h->st->uptime_ms);
+	return 200;
+}
+
+/* Part of a working cluster: a majority heard, a primary known (or it). */
+static int
+serve_readiness(struct http *h, struct evbuffer *b, const char **ctype)
+{
+	const struct status *st = h->st;
+
+	*ctype = HTTP_CT_TEXT;
+	if (!st->quorum || st->primary[0] == '\0') {
+		evbuffer_add_printf(b, "not ready: %s role=%s\n",
+		    !st->quorum ? "no quorum" : "no primary known",
+		    wire_role_label(st->role));
+		return 503;
+	}
+	evbuffer_add_printf(b, "ready role=%s epoch=%" PRIu64,
+	    wire_role_label(st->role), st->epoch);
+	primary_where(b, st);
+	evbuffer_add_printf(b, "\n");
+	return 200;
+}
+
+/* The CLUSTER table as it is: one JSON line (lib/status.c). */
+static int
+serve_cluster(struct http *h, struct evbuffer *b, const char **ctype)
+{
+	struct evbuffer_iovec v;
+	size_t n;
+
+	*ctype = HTTP_CT_JSON;
+	if (evbuffer_reserve_space(b, STATUS_CLUSTER_MAX, &v, 1) < 1)
+		return 500;
+	if ((n = status_format_cluster(h->st, v.iov_base, v.iov_len)) == 0) {
+		*ctype = HTTP_CT_TEXT;
+		evbuffer_add_printf(b, "cluster table too long\n");
+		return 500;
+	}
+	v.iov_len = n;
+	evbuffer_commit_space(b, &v, 1);
+	return 200;
+}
+
 static const struct {
 	const char *path;
 	http_handler_fn *handler;
@@ -345,6 +458,12 @@ static const struct {
 	{ "/health", serve_health },
 	{ "/primary", serve_primary },
 	{ "/replica", serve_replica },
+	{ "/leader", serve_primary },
+	{ "/read-write", serve_primary },
+	{ "/read-only", serve_read_only },
+	{ "/liveness", serve_liveness },
+	{ "/readiness", serve_readiness },
+	{ "/cluster", serve_cluster },
 };
 
 /*

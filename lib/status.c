@@ -299,6 +299,26 @@ status_format(const struct status *st, char *buf, size_t cap)
 	return finish(&o);
 }
 
+/* A JSON string, or null for "" (not known, not configured). */
+static void
+put_json_str_or_null(struct out *o, const char *s, size_t max)
+{
+	if (s[0] != '\0')
+		put_json_str(o, s, max);
+	else
+		put(o, "null");
+}
+
+/* ,"addr":..,"client_addr":..: appended last, so old parsers still work. */
+static void
+put_json_addrs(struct out *o, const char *addr, const char *client_addr)
+{
+	put(o, ",\"addr\":");
+	put_json_str_or_null(o, addr, STATUS_ADDR_MAX);
+	put(o, ",\"client_addr\":");
+	put_json_str_or_null(o, client_addr, WIRE_ADDR_MAX);
+}
+
 static void
 put_json_peer(struct out *o, const struct status_peer *p)
 {
@@ -325,8 +345,10 @@ put_json_peer(struct out *o, const struct status_peer *p)
 	link_text(p->link, link);
 	put(o, ",\"link\":");
 	put_json_str(o, link, sizeof link);
-	put_fmt(o, ",\"inbound\":%u,\"never_stand\":%s}", p->inbound,
+	put_fmt(o, ",\"inbound\":%u,\"never_stand\":%s", p->inbound,
 	    json_bool(p->never_stand));
+	put_json_addrs(o, p->addr, p->client_addr);
+	put(o, "}");
 }
 
 size_t
@@ -433,5 +455,121 @@ status_format_peer(const struct status_peer *p, char *buf, size_t cap)
 	put(&o, link);
 	put_fmt(&o, " inbound=%u never_stand=%s", p->inbound,
 	    yes_no(p->never_stand));
+	put(&o, " addr=");
+	if (p->addr[0] != '\0')
+		put_token(&o, p->addr, STATUS_ADDR_MAX);
+	else
+		put(&o, "none");
+	put(&o, " client_addr=");
+	if (p->client_addr[0] != '\0')
+		put_token(&o, p->client_addr, WIRE_ADDR_MAX);
+	else
+		put(&o, "none");
+	return finish(&o);
+}
+
+/* ---- the cluster table (CLUSTER, /cluster, kevy-electctl list) ---- */
+
+/*
+ * The primary's offset as this node last knew it: its own if it is the
+ * primary, else the primary's last heartbeat. false if no primary is
+ * known or it was never heard.
+ */
+static bool
+primary_offset(const struct status *st, uint64_t *off)
+{
+	if (st->primary[0] == '\0')
+		return false;
+	if (strcmp(st->primary, st->node_id) == 0) {
+		*off = st->offset;
+		return true;
+	}
+	for (size_t i = 0; i < st->n_peers; i++)
+		if (strcmp(st->peers[i].id, st->primary) == 0 &&
+		    st->peers[i].heard) {
+			*off = st->peers[i].offset;
+			return true;
+		}
+	return false;
+}
+
+static void
+put_lag(struct out *o, bool known, uint64_t primary, uint64_t offset)
+{
+	put(o, ",\"lag\":");
+	if (!known)
+		put(o, "null");
+	else
+		put_u64(o, primary > offset ? primary - offset : 0);
+}
+
+static void
+put_cluster_self(struct out *o, const struct status *st, bool known,
+    uint64_t poff)
+{
+	put(o, "{\"id\":");
+	put_json_str(o, st->node_id, WIRE_ID_MAX);
+	put(o, ",\"self\":true");
+	put_json_addrs(o, st->addr, st->client_addr);
+	put(o, ",\"role\":");
+	put_json_str(o, wire_role_label(st->role), 16);
+	put(o, ",\"state\":\"up\",\"epoch\":");
+	put_u64(o, st->epoch);
+	put(o, ",\"offset\":");
+	put_u64(o, st->offset);
+	put_lag(o, known, poff, st->offset);
+	put_fmt(o, ",\"last_seen_ms\":0,\"never_stand\":%s}",
+	    json_bool(st->never_stand));
+}
+
+static void
+put_cluster_peer(struct out *o, const struct status_peer *p, bool known,
+    uint64_t poff)
+{
+	put(o, "{\"id\":");
+	put_json_str(o, p->id, WIRE_ID_MAX);
+	put(o, ",\"self\":false");
+	put_json_addrs(o, p->addr, p->client_addr);
+	put(o, ",\"role\":");
+	if (wire_role_name(p->role) != NULL)
+		put_json_str(o, wire_role_name(p->role), 16);
+	else
+		put(o, "null");
+	put(o, p->up ? ",\"state\":\"up\"" : ",\"state\":\"down\"");
+	put(o, ",\"epoch\":");
+	put_u64(o, p->epoch);
+	put(o, ",\"offset\":");
+	put_u64(o, p->offset);
+	put_lag(o, known && p->heard, poff, p->offset);
+	put(o, ",\"last_seen_ms\":");
+	if (p->heard)
+		put_u64(o, p->last_seen_ms);
+	else
+		put(o, "null");
+	put_fmt(o, ",\"never_stand\":%s}", json_bool(p->never_stand));
+}
+
+size_t
+status_format_cluster(const struct status *st, char *buf, size_t cap)
+{
+	struct out o;
+	uint64_t poff = 0;
+	bool known = primary_offset(st, &poff);
+	size_t self = st->self_index <= st->n_peers ? st->self_index :
+	    st->n_peers;
+
+	out_init(&o, buf, cap);
+	put(&o, "[");
+	/* Members order: the peers are in it with this node left out. */
+	for (size_t i = 0; i <= st->n_peers; i++) {
+		if (i > 0)
+			put(&o, ",");
+		if (i == self)
+			put_cluster_self(&o, st, known, poff);
+		else
+			put_cluster_peer(&o, &st->peers[i < self ? i : i - 1],
+			    known, poff);
+	}
+	put(&o, "]");
 	return finish(&o);
 }

@@ -16,10 +16,14 @@
 
 /* Longest rendering: 256 peers' ids in the down list dominate. */
 #define STATUS_LINE_MAX 16384 /* bytes in a STATUS line, with "\n" */
-#define STATUS_PEER_LINE_MAX 512 /* bytes in a PEER line, with "\n" */
+#define STATUS_PEER_LINE_MAX 1024 /* bytes in a PEER line, with "\n" */
 /* STATUS JSON also carries every peer's object: 255 of them dominate. */
-#define STATUS_JSON_MAX 131072 /* bytes in a STATUS JSON line, with "\n" */
+#define STATUS_JSON_MAX 524288 /* bytes in a STATUS JSON line, with "\n" */
+/* CLUSTER: one object per member, addresses included: 256 of them. */
+#define STATUS_CLUSTER_MAX 524288 /* bytes in a CLUSTER line, with "\n" */
 #define STATUS_LINK_MAX 32 /* bytes of a peer's link state shown */
+/* An election address: a 253-byte host, [] around IPv6, ":65535". */
+#define STATUS_ADDR_MAX 262 /* bytes of an election host:port */
 
 struct status_peer {
 	char id[WIRE_ID_MAX + 1];
@@ -34,6 +38,8 @@ struct status_peer {
 	                             than [A-Za-z0-9_-] shown as '?' */
 	unsigned inbound;         /* its connections to us */
 	bool never_stand;
+	char addr[STATUS_ADDR_MAX + 1];        /* its election host:port */
+	char client_addr[WIRE_ADDR_MAX + 1];   /* its server's, from members */
 };
 
 enum status_local {
@@ -70,6 +76,10 @@ struct status {
 	uint64_t uptime_ms;
 	enum status_local local;            /* local-server health */
 	struct status_server server;        /* only when server.on */
+	char addr[STATUS_ADDR_MAX + 1];     /* this node's election address */
+	char client_addr[WIRE_ADDR_MAX + 1]; /* its server's, from members */
+	size_t self_index;                  /* its place in members: the */
+	                                    /* CLUSTER rows keep that order */
 	size_t n_peers;                     /* other members */
 	struct status_peer peers[ELECTOR_MEMBERS_MAX - 1];
 };
@@ -103,9 +113,21 @@ size_t status_format(const struct status *, char *buf, size_t cap);
 size_t status_format_json(const struct status *, char *buf, size_t cap);
 /*
  * One PEER line (cap: STATUS_PEER_LINE_MAX): id state last_seen_ms epoch
- * role offset link inbound never_stand; last_seen_ms=never and
- * role=unknown for a peer never heard.
+ * role offset link inbound never_stand addr client_addr; last_seen_ms=never
+ * and role=unknown for a peer never heard.
  */
 size_t status_format_peer(const struct status_peer *, char *buf, size_t cap);
+
+/*
+ * The cluster table (CONTROL verb CLUSTER, HTTP /cluster, kevy-electctl
+ * list): one JSON array on one line (cap: STATUS_CLUSTER_MAX), one object
+ * per member in members order, this node included, with id, self, addr,
+ * client_addr, role, state, epoch, offset, lag, last_seen_ms, never_stand.
+ * lag is the bytes a member's offset is behind the primary's last known
+ * one (0 if ahead); null when no primary is known or the member was never
+ * heard. This node's row is what it knows of itself: state "up",
+ * last_seen_ms 0.
+ */
+size_t status_format_cluster(const struct status *, char *buf, size_t cap);
 
 #endif

@@ -326,6 +326,17 @@ rendered(bool json)
 	return big;
 }
 
+/* The line status_format_cluster gives for fake, without its "\n". */
+static const char *
+rendered_cluster(void)
+{
+	size_t n = status_format_cluster(&fake, big, sizeof big);
+
+	ck_assert_uint_gt(n, 0);
+	big[n - 1] = '\0';
+	return big;
+}
+
 START_TEST(test_every_verb)
 {
 	struct cl *c = cl_open_at(path, STATUS_JSON_MAX + 2);
@@ -348,15 +359,17 @@ START_TEST(test_every_verb)
 	ask(c, "STATUS JSON\n", rendered(true));
 	ask(c, "PEERS\n", "n2 n3 n4");
 	ask(c, "PEER n2\n", "id=n2 state=up last_seen_ms=40 epoch=7 "
-	    "role=replica offset=100 link=up inbound=1 never_stand=no");
+	    "role=replica offset=100 link=up inbound=1 never_stand=no "
+	    "addr=none client_addr=none");
 	ask(c, "PEER n4\n", "id=n4 state=down last_seen_ms=never epoch=7 "
 	    "role=unknown offset=100 link=connecting inbound=0 "
-	    "never_stand=no");
+	    "never_stand=no addr=none client_addr=none");
+	ask(c, "CLUSTER\n", rendered_cluster());
 	ask(c, "PEER n9\n", "ERR no such peer");
 	ask(c, "PEER n1\n", "ERR no such peer");
 	ask(c, "HELP\n", "commands: PING, ROLE, EPOCH, PRIMARY, DOWN, "
-	    "OFFSET [<u64>], ALIVE, STATUS [JSON], PEERS, PEER <id>, WATCH, HELP, "
-	    "QUIT");
+	    "OFFSET [<u64>], ALIVE, STATUS [JSON], PEERS, PEER <id>, CLUSTER, "
+	    "WATCH, HELP, QUIT");
 
 	/* The other roles, and the "none" forms. */
 	fake.role = WIRE_ROLE_REPLICA;
@@ -393,7 +406,8 @@ START_TEST(test_case_and_spacing)
 	ask(c, "status json\r\n", rendered(true));
 	ask(c, "Status Json\n", rendered(true));
 	ask(c, "peer\tn2\n", "id=n2 state=up last_seen_ms=40 epoch=7 "
-	    "role=replica offset=100 link=up inbound=1 never_stand=no");
+	    "role=replica offset=100 link=up inbound=1 never_stand=no "
+	    "addr=none client_addr=none");
 	/* Peer ids are exact: case matters there. */
 	ask(c, "PEER N2\n", "ERR no such peer");
 	cl_close(c);
@@ -711,7 +725,8 @@ START_TEST(test_publish_inside_request)
 	cl_say(c, "STATUS\nPEER n2\nSTATUS JSON\nWATCH\n");
 	expect(c, s79);
 	expect(c, "id=n2 state=up last_seen_ms=40 epoch=7 role=replica "
-	    "offset=100 link=up inbound=1 never_stand=no");
+	    "offset=100 link=up inbound=1 never_stand=no "
+	    "addr=none client_addr=none");
 	expect(c, j79);
 	expect(c, s79);
 	for (int i = 0; i < 4; i++)

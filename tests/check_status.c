@@ -56,6 +56,10 @@ sample(void)
 	set_peer(&st->peers[2], "n4", false, false, 0, 0, 0, 0, "connecting",
 	    0);
 	st->peers[2].never_stand = true;
+	strcpy(st->addr, "127.0.0.1:7001");
+	strcpy(st->client_addr, "10.0.0.1:6379");
+	strcpy(st->peers[0].addr, "127.0.0.1:7002");
+	strcpy(st->peers[0].client_addr, "10.0.0.2:6379");
 	return st;
 }
 
@@ -155,6 +159,17 @@ is_json_line(const char *s)
 	return strcmp(p, "\n") == 0 && strchr(s, '\n') == p;
 }
 
+/* One JSON array, then exactly "\n" and the end. */
+static bool
+is_json_array_line(const char *s)
+{
+	const char *p;
+
+	if (*s != '[' || (p = json_value(s)) == NULL)
+		return false;
+	return strcmp(p, "\n") == 0 && strchr(s, '\n') == p;
+}
+
 START_TEST(test_json_validator_self_check)
 {
 	ck_assert(is_json_line("{\"a\":[1,null,\"x\\\"\"],\"b\":{}}\n"));
@@ -248,13 +263,16 @@ START_TEST(test_json_exact)
 	    "\"peers\":["
 	    "{\"id\":\"n2\",\"state\":\"up\",\"last_seen_ms\":40,\"epoch\":7,"
 	    "\"role\":\"replica\",\"offset\":12000,\"link\":\"up\","
-	    "\"inbound\":1,\"never_stand\":false},"
+	    "\"inbound\":1,\"never_stand\":false,"
+	    "\"addr\":\"127.0.0.1:7002\",\"client_addr\":\"10.0.0.2:6379\"},"
 	    "{\"id\":\"n3\",\"state\":\"down\",\"last_seen_ms\":5000,"
 	    "\"epoch\":6,\"role\":\"replica\",\"offset\":11000,"
-	    "\"link\":\"connecting\",\"inbound\":0,\"never_stand\":false},"
+	    "\"link\":\"connecting\",\"inbound\":0,\"never_stand\":false,"
+	    "\"addr\":null,\"client_addr\":null},"
 	    "{\"id\":\"n4\",\"state\":\"down\",\"last_seen_ms\":null,"
 	    "\"epoch\":0,\"role\":null,\"offset\":0,\"link\":\"connecting\","
-	    "\"inbound\":0,\"never_stand\":true}]}\n");
+	    "\"inbound\":0,\"never_stand\":true,\"addr\":null,"
+	    "\"client_addr\":null}]}\n");
 	ck_assert_uint_eq(n, strlen(buf));
 	ck_assert(is_json_line(buf));
 	free(buf);
@@ -307,12 +325,13 @@ START_TEST(test_peer_lines)
 	ck_assert_uint_gt(status_format_peer(&st->peers[0], buf, sizeof buf),
 	    0);
 	ck_assert_str_eq(buf, "id=n2 state=up last_seen_ms=40 epoch=7 "
-	    "role=replica offset=12000 link=up inbound=1 never_stand=no\n");
+	    "role=replica offset=12000 link=up inbound=1 never_stand=no "
+	    "addr=127.0.0.1:7002 client_addr=10.0.0.2:6379\n");
 	ck_assert_uint_gt(status_format_peer(&st->peers[2], buf, sizeof buf),
 	    0);
 	ck_assert_str_eq(buf, "id=n4 state=down last_seen_ms=never epoch=0 "
 	    "role=unknown offset=0 link=connecting inbound=0 "
-	    "never_stand=yes\n");
+	    "never_stand=yes addr=none client_addr=none\n");
 	st->peers[2].link = NULL;
 	ck_assert_uint_gt(status_format_peer(&st->peers[2], buf, sizeof buf),
 	    0);
@@ -325,11 +344,108 @@ START_TEST(test_peer_lines)
 }
 END_TEST
 
+/* The table of a primary: its own offset is the one lags count from. */
+START_TEST(test_cluster_exact)
+{
+	struct status *st = sample();
+	char *buf = malloc(STATUS_CLUSTER_MAX);
+	size_t n = status_format_cluster(st, buf, STATUS_CLUSTER_MAX);
+
+	ck_assert_str_eq(buf, "["
+	    "{\"id\":\"n1\",\"self\":true,\"addr\":\"127.0.0.1:7001\","
+	    "\"client_addr\":\"10.0.0.1:6379\",\"role\":\"primary\","
+	    "\"state\":\"up\",\"epoch\":7,\"offset\":12345,\"lag\":0,"
+	    "\"last_seen_ms\":0,\"never_stand\":false},"
+	    "{\"id\":\"n2\",\"self\":false,\"addr\":\"127.0.0.1:7002\","
+	    "\"client_addr\":\"10.0.0.2:6379\",\"role\":\"replica\","
+	    "\"state\":\"up\",\"epoch\":7,\"offset\":12000,\"lag\":345,"
+	    "\"last_seen_ms\":40,\"never_stand\":false},"
+	    "{\"id\":\"n3\",\"self\":false,\"addr\":null,"
+	    "\"client_addr\":null,\"role\":\"replica\",\"state\":\"down\","
+	    "\"epoch\":6,\"offset\":11000,\"lag\":1345,"
+	    "\"last_seen_ms\":5000,\"never_stand\":false},"
+	    "{\"id\":\"n4\",\"self\":false,\"addr\":null,"
+	    "\"client_addr\":null,\"role\":null,\"state\":\"down\","
+	    "\"epoch\":0,\"offset\":0,\"lag\":null,\"last_seen_ms\":null,"
+	    "\"never_stand\":true}]\n");
+	ck_assert_uint_eq(n, strlen(buf));
+	ck_assert(is_json_array_line(buf));
+	free(buf);
+	free(st);
+}
+END_TEST
+
+/*
+ * A replica's table: lags count from the primary's last heartbeat, a
+ * member ahead of it is 0 behind, and this node's row sits at its place
+ * in members, not first.
+ */
+START_TEST(test_cluster_replica_view)
+{
+	struct status *st = sample();
+	char *buf = malloc(STATUS_CLUSTER_MAX);
+	const char *n2, *n3, *self, *n4;
+
+	st->role = WIRE_ROLE_REPLICA;
+	strcpy(st->primary, "n2");
+	st->peers[0].role = WIRE_ROLE_PRIMARY;
+	st->self_index = 2;
+	ck_assert_uint_gt(status_format_cluster(st, buf, STATUS_CLUSTER_MAX),
+	    0);
+	ck_assert(is_json_array_line(buf));
+	n2 = strstr(buf, "{\"id\":\"n2\"");
+	n3 = strstr(buf, "{\"id\":\"n3\"");
+	self = strstr(buf, "{\"id\":\"n1\",\"self\":true");
+	n4 = strstr(buf, "{\"id\":\"n4\"");
+	ck_assert(n2 == buf + 1 && n2 < n3 && n3 < self && self < n4);
+	ck_assert_ptr_nonnull(strstr(n2, "\"role\":\"primary\","
+	    "\"state\":\"up\",\"epoch\":7,\"offset\":12000,\"lag\":0,"));
+	ck_assert_ptr_nonnull(strstr(n3, "\"offset\":11000,\"lag\":1000,"));
+	ck_assert_ptr_nonnull(strstr(self, "\"role\":\"replica\","
+	    "\"state\":\"up\",\"epoch\":7,\"offset\":12345,\"lag\":0,"));
+	/* The primary never heard: no offset to count from. */
+	st->peers[0].heard = false;
+	ck_assert_uint_gt(status_format_cluster(st, buf, STATUS_CLUSTER_MAX),
+	    0);
+	ck_assert_ptr_null(strstr(buf, "\"lag\":1"));
+	ck_assert_ptr_null(strstr(buf, "\"lag\":0"));
+	free(buf);
+	free(st);
+}
+END_TEST
+
+START_TEST(test_cluster_no_primary_and_alone)
+{
+	struct status *st = sample();
+	char *buf = malloc(STATUS_CLUSTER_MAX);
+
+	st->primary[0] = '\0';
+	st->role = WIRE_ROLE_CANDIDATE;
+	ck_assert_uint_gt(status_format_cluster(st, buf, STATUS_CLUSTER_MAX),
+	    0);
+	ck_assert(is_json_array_line(buf));
+	ck_assert_ptr_null(strstr(buf, "\"lag\":0"));
+	ck_assert_ptr_nonnull(strstr(buf, "\"role\":\"candidate\""));
+	st->n_peers = 0;
+	st->self_index = 5;       /* out of range: still one row, itself */
+	ck_assert_uint_gt(status_format_cluster(st, buf, STATUS_CLUSTER_MAX),
+	    0);
+	ck_assert(is_json_array_line(buf));
+	ck_assert_ptr_nonnull(strstr(buf, "[{\"id\":\"n1\",\"self\":true,"));
+	ck_assert_ptr_nonnull(strstr(buf, "}]\n"));
+	ck_assert_uint_eq(status_format_cluster(st, buf, 40), 0);
+	ck_assert_str_eq(buf, "");
+	free(buf);
+	free(st);
+}
+END_TEST
+
 /* 255 peers with the longest ids, all escaped, every number at its max. */
 START_TEST(test_worst_case_fits)
 {
 	struct status *st = calloc(1, sizeof *st);
-	char *buf = malloc(STATUS_JSON_MAX);
+	char *buf = malloc(STATUS_CLUSTER_MAX > STATUS_JSON_MAX ?
+	    STATUS_CLUSTER_MAX : STATUS_JSON_MAX);
 	size_t n;
 
 	memset(st->node_id, '"', WIRE_ID_MAX);
@@ -350,7 +466,11 @@ START_TEST(test_worst_case_fits)
 		p->role = WIRE_ROLE_CANDIDATE;
 		p->link = "connecting-connecting-connecting-connecting";
 		p->inbound = UINT32_MAX;
+		memset(p->addr, '"', STATUS_ADDR_MAX);
+		memset(p->client_addr, '\\', WIRE_ADDR_MAX);
 	}
+	memset(st->addr, '"', STATUS_ADDR_MAX);
+	memset(st->client_addr, '"', WIRE_ADDR_MAX);
 	n = status_format(st, buf, STATUS_LINE_MAX);
 	ck_assert_uint_gt(n, 0);
 	ck_assert_uint_lt(n, STATUS_LINE_MAX);
@@ -360,6 +480,12 @@ START_TEST(test_worst_case_fits)
 	n = status_format_peer(&st->peers[0], buf, STATUS_PEER_LINE_MAX);
 	ck_assert_uint_gt(n, 0);
 	ck_assert_uint_lt(n, STATUS_PEER_LINE_MAX);
+	/* The cluster table, with the primary known so every lag is a number. */
+	memcpy(st->primary, st->peers[3].id, sizeof st->primary);
+	st->self_index = st->n_peers;
+	n = status_format_cluster(st, buf, STATUS_CLUSTER_MAX);
+	ck_assert_uint_gt(n, 0);
+	ck_assert(is_json_array_line(buf));
 	free(buf);
 	free(st);
 }
@@ -459,6 +585,9 @@ status_suite(void)
 	tcase_add_test(tc, test_json_none);
 	tcase_add_test(tc, test_json_escapes);
 	tcase_add_test(tc, test_peer_lines);
+	tcase_add_test(tc, test_cluster_exact);
+	tcase_add_test(tc, test_cluster_replica_view);
+	tcase_add_test(tc, test_cluster_no_primary_and_alone);
 	tcase_add_test(tc, test_worst_case_fits);
 	tcase_add_test(tc, test_too_small);
 	tcase_add_test(tc, test_peers_up);

@@ -62,6 +62,11 @@ DMN_OBJ    = $(DMN_SRC:%.c=$(BUILD)/%.o)
 DMN_A      = $(BUILD)/libkevyelectd.a
 DMN_MAIN   = $(wildcard daemon/main.c)
 DAEMON     = $(if $(DMN_MAIN),$(BUILD)/kevy-electd)
+# kevy-electctl (cli/): lib/ and the config loader, no event loop.
+CLI_SRC    = $(wildcard cli/*.c)
+CLI_OBJ    = $(CLI_SRC:%.c=$(BUILD)/%.o)
+CLI_DMN    = $(addprefix $(BUILD)/daemon/,config.o config_schema.o log.o)
+CLI        = $(if $(CLI_SRC),$(BUILD)/kevy-electctl)
 TEST_SRC   = $(wildcard tests/check_*.c)
 TEST_BIN   = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 # Helpers: the simulator (tests/sim.c) and the multi-process harness
@@ -92,7 +97,7 @@ all: deps
 	@$(MAKE) --no-print-directory build-all
 
 .PHONY: build-all
-build-all: $(LIB_A) $(DAEMON) $(TEST_BIN) $(REPLAY_BIN)
+build-all: $(LIB_A) $(DAEMON) $(CLI) $(TEST_BIN) $(REPLAY_BIN)
 
 deps:
 	@sh mk/deps.sh $(DEB_PKGS)
@@ -120,6 +125,13 @@ $(DMN_A): $(DMN_OBJ)
 
 $(BUILD)/kevy-electd: $(BUILD)/daemon/main.o $(DMN_A) $(LIB_A)
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(call pc_libs,libevent libconfig libcrypto)
+
+$(BUILD)/cli/%.o: cli/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Icli $(call pc_cflags,libconfig) -c $< -o $@
+
+$(BUILD)/kevy-electctl: $(CLI_OBJ) $(CLI_DMN) $(LIB_A)
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(call pc_libs,libconfig)
 
 $(TEST_A): $(TEST_HOBJ)
 	@rm -f $@

@@ -21,6 +21,8 @@
 #include <unistd.h>
 
 #include "cluster.h"
+#include "jsoncheck.h"
+#include "jsonflat.h"
 #include "runner.h"
 
 #define WAIT_MS        15000  /* bound on any one cluster wait */
@@ -350,6 +352,95 @@ peer_key(char *buf, size_t cap, const char *metric_name, const char *peer)
 	return buf;
 }
 
+/* GET path on port: 200 and a body containing want. */
+static void
+answers(uint16_t port, const char *path, int code, const char *want)
+{
+	struct reply *r = request(port, "GET", path);
+
+	ck_assert_msg(r->status == code, "GET %s: %d, wanted %d: %s", path,
+	    r->status, code, r->body);
+	ck_assert_msg(strstr(r->body, want) != NULL, "GET %s: no '%s' in %s",
+	    path, want, r->body);
+}
+
+static int
+count_row(const struct jsonflat_object *o, void *ctx)
+{
+	(void)o;
+	++*(int *)ctx;
+	return 0;
+}
+
+/*
+ * /cluster on port: JSON, one row per member, the primary's role in it
+ * (primary NULL: nobody's), the member down shown down.
+ */
+static void
+cluster_json(uint16_t port, size_t n, const char *primary,
+    const char *down)
+{
+	static struct jsonflat_object scratch;
+	struct reply *r = request(port, "GET", "/cluster");
+	char want[128];
+	const char *why;
+	int rows = 0;
+
+	ck_assert_int_eq(r->status, 200);
+	ck_assert_ptr_nonnull(strstr(r->buf, "Content-Type: application/json"
+	    "\r\n"));
+	ck_assert_msg(jsoncheck_line(r->body, '['), "not JSON: %s", r->body);
+	ck_assert_int_eq(jsonflat_parse_array(r->body, strlen(r->body),
+	    &scratch, count_row, &rows, &why), (long)n);
+	ck_assert_int_eq(rows, (int)n);
+	if (primary != NULL) {
+		snprintf(want, sizeof want, "{\"id\":\"%s\",", primary);
+		ck_assert_ptr_nonnull(strstr(r->body, want));
+		ck_assert_ptr_nonnull(strstr(strstr(r->body, want),
+		    "\"role\":\"primary\",\"state\":\"up\""));
+	} else
+		ck_assert_ptr_null(strstr(r->body, "\"role\":\"primary\""));
+	if (down != NULL) {
+		snprintf(want, sizeof want, "{\"id\":\"%s\",", down);
+		ck_assert_ptr_nonnull(strstr(r->body, want));
+		ck_assert_ptr_nonnull(strstr(strstr(r->body, want),
+		    "\"state\":\"down\""));
+	}
+}
+
+/*
+ * /leader and /read-write are /primary; /read-only takes a healthy
+ * replica or primary; /liveness and /readiness; /cluster. The primary's
+ * client address (members: 127.0.0.1:20000 + index) is in the answers.
+ */
+static void
+patroni_checks(struct hcluster *h, size_t p, size_t rep)
+{
+	static const char *const write_paths[] = { "/primary", "/leader",
+	    "/read-write" };
+	char addr[64];
+	struct reply *r;
+
+	snprintf(addr, sizeof addr, "client_addr=127.0.0.1:%u",
+	    (unsigned)(20000 + p));
+	for (size_t i = 0; i < 3; i++) {
+		answers(h->ports[p], write_paths[i], 200, addr);
+		answers(h->ports[rep], write_paths[i], 503, addr);
+		answers(h->ports[rep], write_paths[i], 503, "not writable: "
+		    "role=replica primary=");
+	}
+	answers(h->ports[p], "/read-only", 200, "readable role=primary");
+	answers(h->ports[rep], "/read-only", 200, addr);
+	answers(h->ports[rep], "/liveness", 200, "alive uptime_ms=");
+	answers(h->ports[p], "/readiness", 200, "ready role=primary");
+	answers(h->ports[rep], "/readiness", 200, addr);
+	cluster_json(h->ports[rep], 3, cluster_id(h->c, p), NULL);
+	r = request(h->ports[p], "HEAD", "/cluster");
+	ck_assert_int_eq(r->status, 200);
+	ck_assert_str_eq(r->body, "");
+	ck_assert_int_eq(status_of(h->ports[p], "POST", "/cluster"), 405);
+}
+
 START_TEST(status_codes_and_metrics_on_an_agreed_cluster)
 {
 	static struct hcluster h;
@@ -411,6 +502,9 @@ START_TEST(status_codes_and_metrics_on_an_agreed_cluster)
 	ck_assert(metric(r->body, "kevy_electd_role{role=\"replica\"}") == 1);
 	ck_assert(metric(r->body, "kevy_electd_votes_cast_total") >= 0);
 
+	/* Patroni's other names, and where the primary's clients connect. */
+	patroni_checks(&h, p, rep);
+
 	/* Unknown path, other methods, HEAD. */
 	ck_assert_int_eq(status_of(h.ports[p], "GET", "/nope"), 404);
 	ck_assert_int_eq(status_of(h.ports[p], "GET", "/metrics/x"), 404);
@@ -468,6 +562,10 @@ START_TEST(failover_shows_the_dead_peer_down_and_moves_primary)
 	    cluster_dir(h.c));
 	np = cluster_primary(h.c);
 	ck_assert_int_eq(status_of(h.ports[np], "GET", "/primary"), 200);
+	/* The table shows the dead member down; two of three still ready. */
+	cluster_json(h.ports[np], 3, cluster_id(h.c, (size_t)np),
+	    cluster_id(h.c, (size_t)old));
+	ck_assert_int_eq(status_of(h.ports[np], "GET", "/readiness"), 200);
 	ck_assert_int_eq(status_of(h.ports[np], "GET", "/replica"), 503);
 	r = request(h.ports[np], "GET", "/metrics");
 	ck_assert_int_eq(r->status, 200);
@@ -483,6 +581,24 @@ START_TEST(failover_shows_the_dead_peer_down_and_moves_primary)
 		ck_assert_int_eq(exchange(h.ports[old], get, sizeof(get) - 1,
 		    &dead), -1);
 	}
+	cluster_free(h.c);
+}
+END_TEST
+
+/* One node of three up: it runs, but it is no part of a working cluster. */
+START_TEST(a_lone_node_is_alive_but_not_ready)
+{
+	static struct hcluster h;
+
+	hcluster_new(&h, 3);
+	ck_assert_int_eq(cluster_start(h.c, 0), 0);
+	answers(h.ports[0], "/liveness", 200, "alive");
+	answers(h.ports[0], "/health", 200, "ok");
+	answers(h.ports[0], "/readiness", 503, "not ready: no quorum");
+	answers(h.ports[0], "/read-only", 503, "not readable: ");
+	answers(h.ports[0], "/leader", 503, "primary=none");
+	answers(h.ports[0], "/read-write", 503, "not writable");
+	cluster_json(h.ports[0], 3, NULL, "n2");
 	cluster_free(h.c);
 }
 END_TEST
@@ -528,6 +644,7 @@ http_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, status_codes_and_metrics_on_an_agreed_cluster);
 	tcase_add_test(tc, failover_shows_the_dead_peer_down_and_moves_primary);
+	tcase_add_test(tc, a_lone_node_is_alive_but_not_ready);
 	tcase_add_test(tc, http_listen_on_a_busy_port_fails_startup);
 	suite_add_tcase(s, tc);
 	return s;

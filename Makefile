@@ -288,6 +288,7 @@ FUZZ_SRC_config   = daemon/config.c daemon/config_schema.c daemon/log.c \
                     lib/wire.c
 FUZZ_SRC_resp     = lib/resp.c lib/num.c
 FUZZ_SRC_info     = lib/info.c lib/resp.c lib/num.c lib/errbuf.c
+FUZZ_SRC_jsonflat = lib/jsonflat.c
 FUZZ_BIN      = $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
 fuzz_objs     = $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(FUZZ_SRC_$(1)))
 

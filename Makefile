@@ -1,5 +1,5 @@
 # kevy-electd: GNU make build.
-#   make              build the library and the daemon
+#   make              build the library, the daemon and kevy-electctl
 #   make check        build and run every test (installs missing packages)
 #   make check-asan   the same under AddressSanitizer + UBSan
 #   make check-valgrind  the same under valgrind memcheck
@@ -15,10 +15,11 @@
 #                     Sentinel; rewrites the tables of
 #                     docs/reports/benchmarks.md and docs/reports/img/*.png
 #                     (BENCH_* counts below; about 16 min)
-#   make install      binary, example config (never overwritten), systemd
-#                     units, sysusers/tmpfiles snippets, man pages; honours
+#   make install      kevy-electd and kevy-electctl, example config (never
+#                     overwritten), systemd units, sysusers/tmpfiles
+#                     snippets, man pages, bash completion; honours
 #                     DESTDIR PREFIX BINDIR SYSCONFDIR UNITDIR SYSUSERSDIR
-#                     TMPFILESDIR MANDIR (defaults below)
+#                     TMPFILESDIR MANDIR BASHCOMPDIR (defaults below)
 #   make uninstall    remove all of that except the config file
 #   make config-docs  regenerate the key reference of
 #                     docs/reference/configuration.md
@@ -326,17 +327,21 @@ UNITDIR     ?= $(PREFIX)/lib/systemd/system
 SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 MANDIR      ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 UNITS       = kevy-electd.service kevy-electd@.service
 MAN_PAGES   = $(wildcard man/*.[1-8])
 CONF_DEST   = $(DESTDIR)$(SYSCONFDIR)/kevy-elect/kevy-electd.conf
 
-# Only the daemon is built for install: not the test programs.
+# Only the daemon and kevy-electctl are built for install: not the tests.
 install: deps
-	@$(MAKE) --no-print-directory $(BUILD)/kevy-electd
+	@$(MAKE) --no-print-directory $(BUILD)/kevy-electd $(BUILD)/kevy-electctl
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/kevy-elect \
 	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
-	    $(DESTDIR)$(TMPFILESDIR) $(BUILD)/systemd
+	    $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(BASHCOMPDIR) $(BUILD)/systemd
 	install -m 0755 $(BUILD)/kevy-electd $(DESTDIR)$(BINDIR)/kevy-electd
+	install -m 0755 $(BUILD)/kevy-electctl $(DESTDIR)$(BINDIR)/kevy-electctl
+	install -m 0644 completion/kevy-electctl \
+	    $(DESTDIR)$(BASHCOMPDIR)/kevy-electctl
 	@if [ -e $(CONF_DEST) ]; then \
 	    echo "install: keeping existing $(CONF_DEST)"; \
 	else \
@@ -361,7 +366,8 @@ install: deps
 	    "systemd-tmpfiles --create; systemctl daemon-reload"
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/kevy-electd \
+	rm -f $(DESTDIR)$(BINDIR)/kevy-electd $(DESTDIR)$(BINDIR)/kevy-electctl \
+	    $(DESTDIR)$(BASHCOMPDIR)/kevy-electctl \
 	    $(UNITS:%=$(DESTDIR)$(UNITDIR)/%) \
 	    $(DESTDIR)$(SYSUSERSDIR)/kevy-electd.conf \
 	    $(DESTDIR)$(TMPFILESDIR)/kevy-electd.conf

@@ -49,6 +49,8 @@ prefix=/opt/kevy
 sysconf=/etc/opt/kevy
 vars="DESTDIR=$dest PREFIX=$prefix SYSCONFDIR=$sysconf"
 bin=$dest$prefix/bin/kevy-electd
+ctl=$dest$prefix/bin/kevy-electctl
+comp=$dest$prefix/share/bash-completion/completions/kevy-electctl
 conf=$dest$sysconf/kevy-elect/kevy-electd.conf
 unitdir=$dest$prefix/lib/systemd/system
 mandir=$dest$prefix/share/man
@@ -56,7 +58,7 @@ units="$unitdir/kevy-electd.service $unitdir/kevy-electd@.service"
 snippets="$dest$prefix/lib/sysusers.d/kevy-electd.conf
 $dest$prefix/lib/tmpfiles.d/kevy-electd.conf"
 mans="$mandir/man8/kevy-electd.8 $mandir/man5/kevy-electd.conf.5
-$mandir/man7/kevy-electd-control.7"
+$mandir/man7/kevy-electd-control.7 $mandir/man1/kevy-electctl.1"
 
 # --- install -----------------------------------------------------------
 # shellcheck disable=SC2086
@@ -66,6 +68,16 @@ if run_make install $vars; then ok "make install $vars"; else
 fi
 check "binary installed, mode 0755" \
     test -f "$bin" -a -x "$bin" -a "$(stat -c %a "$bin" 2>/dev/null)" = 755
+check "kevy-electctl installed, mode 0755" \
+    test -f "$ctl" -a -x "$ctl" -a "$(stat -c %a "$ctl" 2>/dev/null)" = 755
+check "bash completion installed" test -f "$comp"
+check "bash completion: valid bash" bash -n "$comp"
+check "installed kevy-electctl: --version" \
+    sh -c '"$1" --version | grep -q "^kevy-electctl [0-9]"' sh "$ctl"
+# No daemon on this socket: exit 3, the documented "cannot connect".
+check "installed kevy-electctl: exit 3 without a daemon" \
+    sh -c '"$1" -s "$2/none.sock" ping 2>/dev/null; [ $? -eq 3 ]' sh \
+    "$ctl" "$tmp"
 check "config installed, same as conf/kevy-electd.conf" \
     cmp -s "$root/conf/kevy-electd.conf" "$conf"
 for f in $units $snippets $mans; do
@@ -107,7 +119,7 @@ check "second install kept the edited config" cmp -s "$tmp/edited.conf" "$conf"
 if run_make uninstall $vars; then ok "make uninstall"; else
 	bad "make uninstall"
 fi
-for f in "$bin" $units $snippets $mans; do
+for f in "$bin" "$ctl" "$comp" $units $snippets $mans; do
 	check "uninstall removed ${f#"$dest"}" test ! -e "$f"
 done
 check "uninstall kept the config" cmp -s "$tmp/edited.conf" "$conf"

@@ -3,10 +3,12 @@
  * evhttp. GET /metrics: Prometheus text exposition (version 0.0.4) of
  * role, epoch, quorum, fencing, per-peer state, elections, votes, frames
  * by verb, decode errors, control clients, persistence saves and
- * failures. GET /health, /primary, /replica: 200 or 503 with a one-line
- * body, as Patroni answers them, so HAProxy or a load balancer can route
- * to the writable node. Anything else: 404; methods other than GET/HEAD:
- * 405. Bounded: request size and connection count are capped.
+ * failures. GET /health, /primary (= /leader, /read-write), /replica,
+ * /read-only, /liveness, /readiness: 200 or 503 with a one-line body, as
+ * Patroni answers them, so HAProxy or a load balancer can route to the
+ * writable node. GET /cluster: the CLUSTER table as JSON. Anything else:
+ * 404; methods other than GET/HEAD: 405. Bounded: request size and
+ * connection count are capped.
  */
 #ifndef HTTP_H
 #define HTTP_H
@@ -31,10 +33,14 @@ struct http;
  * of descriptors pauses the listener for HTTP_ACCEPT_RETRY_MS instead of
  * spinning. Bind http_listen to loopback or a monitoring network.
  *
- * Status codes: /health 200 whenever the daemon answers (Patroni: the
- * process runs; role does not matter). /primary 200 only on a primary
- * that holds its lease (writable), else 503. /replica 200 only on a
- * replica that knows a primary and has quorum, else 503. Unknown path
+ * Status codes: /health and /liveness 200 whenever the daemon answers
+ * (Patroni: the process runs; role does not matter). /primary, /leader,
+ * /read-write 200 only on a primary that holds its lease (writable), else
+ * 503. /replica 200 only on a replica that knows a primary and has
+ * quorum, else 503. /read-only 200 on a healthy replica or unfenced
+ * primary (quorum, a primary known, the local server not down), else
+ * 503. /readiness 200 once the node has quorum and knows a primary, else
+ * 503. /cluster 200 (500 should the table not fit). Unknown path
  * 404; a method other than GET or HEAD 405 (with Allow); HEAD answers the
  * status and headers of GET without the body. The query string is
  * ignored. Metric names and types: docs/reference/monitoring.md.

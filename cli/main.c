@@ -362,12 +362,19 @@ static void
 print_switchover(struct ctx *x, const char *reply)
 {
 	char id[WIRE_ID_MAX + 2] = "", epoch[32], ms[32];
-	size_t n = strcspn(reply + 3, " ");
+	uint64_t v;
+	size_t n;
 
-	if (strncmp(reply, "OK ", 3) == 0 && n <= WIRE_ID_MAX)
+	if (strncmp(reply, "OK ", 3) == 0 &&
+	    (n = strcspn(reply + 3, " ")) <= WIRE_ID_MAX)
 		snprintf(id, sizeof id, "%.*s", (int)n, reply + 3);
 	show_field(reply, "epoch", epoch, sizeof epoch);
 	show_field(reply, "ms", ms, sizeof ms);
+	/* Numbers or nothing: JSON must not get a word where a number goes. */
+	if (num_parse_u64(epoch, strlen(epoch), &v) == -1)
+		epoch[0] = '\0';
+	if (num_parse_u64(ms, strlen(ms), &v) == -1)
+		ms[0] = '\0';
 	if (x->json) {
 		fputs("{\"ok\":true,\"primary\":", stdout);
 		show_json_str(stdout, id);

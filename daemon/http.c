@@ -38,6 +38,7 @@ struct http {
 	struct evhttp *evh;
 	struct evhttp_bound_socket *bound;
 	struct status *st;        /* the snapshot each answer is built from */
+	char *table;              /* STATUS_CLUSTER_MAX bytes, for /cluster */
 };
 
 /* A handler fills body and says which status and content type apply. */
@@ -430,23 +431,29 @@ serve_readiness(struct http *h, struct evbuffer *b, const char **ctype)
 	return 200;
 }
 
-/* The CLUSTER table as it is: one JSON line (lib/status.c). */
+/*
+ * The CLUSTER table as it is: one JSON line (lib/status.c), rendered in
+ * the one buffer of the http and copied out at its length, so a slow
+ * client holds the bytes of its table, not STATUS_CLUSTER_MAX.
+ */
 static int
 serve_cluster(struct http *h, struct evbuffer *b, const char **ctype)
 {
-	struct evbuffer_iovec v;
 	size_t n;
 
-	*ctype = HTTP_CT_JSON;
-	if (evbuffer_reserve_space(b, STATUS_CLUSTER_MAX, &v, 1) < 1)
+	*ctype = HTTP_CT_TEXT;
+	if (h->table == NULL && (h->table = malloc(STATUS_CLUSTER_MAX)) ==
+	    NULL) {
+		evbuffer_add_printf(b, "out of memory\n");
 		return 500;
-	if ((n = status_format_cluster(h->st, v.iov_base, v.iov_len)) == 0) {
-		*ctype = HTTP_CT_TEXT;
+	}
+	if ((n = status_format_cluster(h->st, h->table,
+	    STATUS_CLUSTER_MAX)) == 0) {
 		evbuffer_add_printf(b, "cluster table too long\n");
 		return 500;
 	}
-	v.iov_len = n;
-	evbuffer_commit_space(b, &v, 1);
+	*ctype = HTTP_CT_JSON;
+	evbuffer_add(b, h->table, n);
 	return 200;
 }
 
@@ -640,5 +647,6 @@ http_free(struct http *h)
 	if (h->evh != NULL)
 		evhttp_free(h->evh);    /* its listener and connections too */
 	free(h->st);
+	free(h->table);
 	free(h);
 }

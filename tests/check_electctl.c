@@ -187,12 +187,16 @@ silent_socket(const char *path)
 	return fd;
 }
 
+/* What the last canned daemon was sent, when it kept it. */
+static char got[2048];
+
 /*
- * A child that accepts one client at path, reads its request line and
- * answers reply (as given, "\n" and all), then exits: its pid.
+ * A child that accepts one client at path, reads its request line (into
+ * the file keep, when not NULL) and answers reply (as given, "\n" and
+ * all), then exits: its pid.
  */
 static pid_t
-canned_daemon(const char *path, const char *reply)
+canned_daemon(const char *path, const char *reply, const char *keep)
 {
 	int lfd = silent_socket(path);
 	pid_t pid = fork();
@@ -201,15 +205,53 @@ canned_daemon(const char *path, const char *reply)
 	if (pid == 0) {
 		char buf[2048];
 		int c = accept(lfd, NULL, NULL);
+		ssize_t n = c >= 0 ? read(c, buf, sizeof buf) : -1;
+		FILE *f;
 
-		if (c >= 0 && read(c, buf, sizeof buf) > 0 &&
-		    write(c, reply, strlen(reply)) >= 0)
+		if (n > 0 && keep != NULL && (f = fopen(keep, "w")) != NULL) {
+			fwrite(buf, 1, (size_t)n, f);
+			fclose(f);
+		}
+		if (n > 0 && write(c, reply, strlen(reply)) >= 0)
 			close(c);
 		_exit(0);
 	}
 	close(lfd);
 	return pid;
 }
+
+/*
+ * One run against a canned daemon answering reply: the exit code; the
+ * request line it got is in got ("" if none).
+ */
+static int
+canned_run(struct proc *p, const char *sock, const char *reply,
+    const char *const *args)
+{
+	char keep[160];
+	pid_t fake;
+	FILE *f;
+	size_t n = 0;
+	int rc, st;
+
+	snprintf(keep, sizeof keep, "%s.got", sock);
+	unlink(keep);
+	fake = canned_daemon(sock, reply, keep);
+	rc = run(p, args);
+	ck_assert_int_eq(waitpid(fake, &st, 0), fake);
+	got[0] = '\0';
+	if ((f = fopen(keep, "r")) != NULL) {
+		n = fread(got, 1, sizeof got - 1, f);
+		fclose(f);
+	}
+	got[n] = '\0';
+	unlink(keep);
+	unlink(sock);
+	return rc;
+}
+
+#define CANNED(p, sock, reply, ...) canned_run((p), (sock), (reply), \
+    (const char *const[]){ __VA_ARGS__, NULL })
 
 static char tmpdir[] = "/tmp/kevy-electctl.XXXXXX";
 
@@ -218,9 +260,8 @@ START_TEST(usage_and_connection_exit_codes)
 	static struct proc p;
 	char sock[128], conf[160], longline[1100];
 	uint64_t t0;
-	pid_t fake;
 	FILE *f;
-	int lfd, st;
+	int lfd;
 
 	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
 	snprintf(sock, sizeof sock, "%s/silent.sock", tmpdir);
@@ -272,26 +313,62 @@ START_TEST(usage_and_connection_exit_codes)
 	unlink(sock);
 
 	/* 3: an answer that is not a cluster table is not printed as one. */
-	fake = canned_daemon(sock, "[{\"id\":\"n1\",\"role\":[1]}]\n");
-	ck_assert_int_eq(RUN(&p, "-s", sock, "list"), 3);
+	ck_assert_int_eq(CANNED(&p, sock, "[{\"id\":\"n1\",\"role\":[1]}]\n",
+	    "-s", sock, "list"), 3);
+	ck_assert_str_eq(got, "CLUSTER\n");
 	ck_assert_ptr_nonnull(strstr(p.ebuf, "cannot read the daemon's "
 	    "CLUSTER reply: nested value"));
 	ck_assert_uint_eq(p.olen, 0);
-	ck_assert_int_eq(waitpid(fake, &st, 0), fake);
-	unlink(sock);
 	/* 3: closed without a reply. */
-	fake = canned_daemon(sock, "");
-	ck_assert_int_eq(RUN(&p, "-s", sock, "ping"), 3);
+	ck_assert_int_eq(CANNED(&p, sock, "", "-s", sock, "ping"), 3);
 	ck_assert_ptr_nonnull(strstr(p.ebuf, "closed the connection"));
-	ck_assert_int_eq(waitpid(fake, &st, 0), fake);
-	unlink(sock);
 	/* 1 with --json: the error as a JSON object on stdout. */
-	fake = canned_daemon(sock, "ERR no \"such\" thing\n");
-	ck_assert_int_eq(RUN(&p, "-s", sock, "--json", "status"), 1);
+	ck_assert_int_eq(CANNED(&p, sock, "ERR no \"such\" thing\n", "-s",
+	    sock, "--json", "status"), 1);
+	ck_assert_str_eq(got, "STATUS JSON\n");
 	ck_assert_str_eq(p.obuf, "{\"ok\":false,\"error\":\"no \\\"such\\\" "
 	    "thing\"}\n");
-	ck_assert_int_eq(waitpid(fake, &st, 0), fake);
-	unlink(sock);
+
+	/*
+	 * The request lines of the verbs from the other branch, as their
+	 * contract has them, and how their answers are shown: checked here
+	 * against a canned daemon, so they hold before those verbs exist.
+	 */
+	ck_assert_int_eq(CANNED(&p, sock, "OK n2 epoch=5 ms=312\n", "-s", sock,
+	    "switchover", "--to", "n2", "--timeout", "10000"), 0);
+	ck_assert_str_eq(got, "SWITCHOVER n2 10000\n");
+	ck_assert_str_eq(p.obuf, "switched over: n2 is primary, epoch 5, in "
+	    "312 ms\n");
+	ck_assert_int_eq(CANNED(&p, sock, "OK n3 epoch=6 ms=40\n", "-s", sock,
+	    "--json", "switchover"), 0);
+	ck_assert_str_eq(got, "SWITCHOVER\n");
+	ck_assert_str_eq(p.obuf, "{\"ok\":true,\"primary\":\"n3\",\"epoch\":6,"
+	    "\"ms\":40,\"reply\":\"OK n3 epoch=6 ms=40\"}\n");
+	/* "-": no member's id (config refuses it), so "the daemon's choice". */
+	ck_assert_int_eq(CANNED(&p, sock, "OK n3 epoch=6 ms=40\n", "-s", sock,
+	    "switchover", "--timeout=2500"), 0);
+	ck_assert_str_eq(got, "SWITCHOVER - 2500\n");
+	/* A reply that does not say what it should: shown as it came. */
+	ck_assert_int_eq(CANNED(&p, sock, "OK\n", "-s", sock, "--json",
+	    "switchover", "--to=n2"), 0);
+	ck_assert_str_eq(got, "SWITCHOVER n2\n");
+	ck_assert_msg(jsoncheck_line(p.obuf, '{'), "%s", p.obuf);
+	ck_assert_ptr_nonnull(strstr(p.obuf, "\"epoch\":null,\"ms\":null"));
+	ck_assert_int_eq(CANNED(&p, sock, "ERR not primary: primary is n1 "
+	    "10.0.0.1:6379\n", "-s", sock, "switchover"), 1);
+	ck_assert_ptr_nonnull(strstr(p.ebuf, "switchover: not primary: "
+	    "primary is n1 10.0.0.1:6379\n"));
+	ck_assert_int_eq(CANNED(&p, sock, "OK paused for=30\n", "-s", sock,
+	    "pause", "--for", "30"), 0);
+	ck_assert_str_eq(got, "PAUSE 30\n");
+	ck_assert_str_eq(p.obuf, "OK paused for=30\n");
+	ck_assert_int_eq(CANNED(&p, sock, "OK paused for=600\n", "-s", sock,
+	    "pause"), 0);
+	ck_assert_str_eq(got, "PAUSE\n");
+	ck_assert_int_eq(CANNED(&p, sock, "OK resumed\n", "-s", sock,
+	    "resume", "--json"), 0);
+	ck_assert_str_eq(got, "RESUME\n");
+	ck_assert_str_eq(p.obuf, "{\"ok\":true,\"reply\":\"OK resumed\"}\n");
 	rmdir(tmpdir);
 }
 END_TEST

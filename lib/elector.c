@@ -12,15 +12,24 @@
 #include "errbuf.h"
 #include "rng.h"
 
+/* A broadcast to every member but except (ELECTOR_NONE: to all). */
 static void
-out_send(struct elector_out *out, int to, const struct wire_frame *f)
+out_send_except(struct elector_out *out, int to, int except,
+    const struct wire_frame *f)
 {
-	/* Bounded by construction: at most 3 sends per call (see callers). */
+	/* Bounded by construction: at most 4 sends per call (see callers). */
 	if (out->n_send < ELECTOR_OUT_MAX) {
 		out->send[out->n_send].to = to;
+		out->send[out->n_send].except = except;
 		out->send[out->n_send].frame = *f;
 		out->n_send++;
 	}
+}
+
+static void
+out_send(struct elector_out *out, int to, const struct wire_frame *f)
+{
+	out_send_except(out, to, ELECTOR_NONE, f);
 }
 
 static void
@@ -78,6 +87,27 @@ elector_heartbeat(const struct elector *e, struct wire_frame *f)
 	f->offset = sits_out(e) ? 0 : e->offset;
 }
 
+/*
+ * A primary handing over tells its target alone to stand: its heartbeat
+ * to the target says `candidate` at our epoch, which no node sends
+ * otherwise (a candidacy takes a new epoch). The others still hear
+ * `primary`, so they neither stand nor vote for anyone meanwhile.
+ */
+static bool
+so_tells_target(const struct elector *e)
+{
+	return e->so_target != ELECTOR_NONE && e->so_released &&
+	    e->role == WIRE_ROLE_PRIMARY;
+}
+
+void
+elector_heartbeat_to(const struct elector *e, size_t to, struct wire_frame *f)
+{
+	elector_heartbeat(e, f);
+	if (so_tells_target(e) && (int)to == e->so_target)
+		f->role = WIRE_ROLE_CANDIDATE;
+}
+
 static void
 send_hb(struct elector *e, struct elector_out *out)
 {
@@ -86,7 +116,13 @@ send_hb(struct elector *e, struct elector_out *out)
 	if (e->n < 2)
 		return;
 	elector_heartbeat(e, &f);
-	out_send(out, ELECTOR_BROADCAST, &f);
+	if (!so_tells_target(e)) {
+		out_send(out, ELECTOR_BROADCAST, &f);
+		return;
+	}
+	out_send_except(out, ELECTOR_BROADCAST, e->so_target, &f);
+	f.role = WIRE_ROLE_CANDIDATE;
+	out_send(out, e->so_target, &f);
 }
 
 static void
@@ -113,6 +149,33 @@ step_down(struct elector *e, uint64_t now, struct elector_out *out)
 	out_event(out, ELECTOR_EV_STEP_DOWN, e->epoch, ELECTOR_NONE, 0);
 }
 
+/* The switchover under way is over: forget it. */
+static void
+so_clear(struct elector *e)
+{
+	e->so_target = ELECTOR_NONE;
+	e->so_released = false;
+	e->so_voted = false;
+}
+
+/*
+ * Called off or lost. Before our vote nothing else changed: we are the
+ * primary again, unfenced (if the lease holds), and the target hears
+ * `primary` from us at once.
+ */
+static void
+so_fail(struct elector *e, enum elector_so_fail why, int peer,
+    struct elector_out *out)
+{
+	bool resume = !e->so_voted && e->role == WIRE_ROLE_PRIMARY;
+
+	e->stats.switchovers_failed++;
+	out_event(out, ELECTOR_EV_SO_FAILED, e->epoch, peer, why);
+	so_clear(e);
+	if (resume)
+		send_hb(e, out);
+}
+
 static void
 follow(struct elector *e, int p, const char *addr, uint64_t now,
     struct elector_out *out)
@@ -124,6 +187,14 @@ follow(struct elector *e, int p, const char *addr, uint64_t now,
 	snprintf(e->primary_addr, sizeof(e->primary_addr), "%s", addr);
 	e->primary_gone = false;
 	e->leader_ref_ms = now;
+	if (e->so_target == ELECTOR_NONE)
+		return;
+	if (p == e->so_target) {
+		e->stats.switchovers_done++;
+		out_event(out, ELECTOR_EV_SO_DONE, e->epoch, p, 0);
+		so_clear(e);
+	} else
+		so_fail(e, ELECTOR_SO_OTHER_WON, p, out);
 }
 
 static void
@@ -138,6 +209,8 @@ win(struct elector *e, uint64_t now, struct elector_out *out)
 	    e->members[e->self].addr);
 	e->quorum_ref_ms = now;
 	e->won_ms = now;
+	/* Our old primary voted for us: nobody else can hold a lease. */
+	e->won_handoff = e->cand_from_voted;
 	e->stats.elections_won++;
 	out_event(out, ELECTOR_EV_WON, e->epoch, (int)e->self, e->votes);
 	if (e->n < 2)
@@ -180,6 +253,13 @@ am_best(const struct elector *e, uint64_t now)
 	return true;
 }
 
+/* A maintenance pause is on: no failover starts here. */
+static bool
+maint_active(const struct elector *e, uint64_t now)
+{
+	return e->maint_until_ms != 0 && now < e->maint_until_ms;
+}
+
 static bool
 primary_is_down(const struct elector *e, uint64_t now)
 {
@@ -208,6 +288,10 @@ stand_time(const struct elector *e)
 		t = e->leader_ref_ms + e->t.down_after_ms;
 	if (settled_time(e) != UINT64_MAX && settled_time(e) > t)
 		t = settled_time(e);
+	if (e->round_until_ms > t)
+		t = e->round_until_ms;
+	if (e->maint_until_ms > t)
+		t = e->maint_until_ms;
 	return t;
 }
 
@@ -256,6 +340,7 @@ static bool
 could_stand(const struct elector *e, uint64_t now)
 {
 	return e->role == WIRE_ROLE_REPLICA && !sits_out(e) &&
+	    !maint_active(e, now) && now >= e->round_until_ms &&
 	    now >= e->backoff_until_ms && primary_is_down(e, now) &&
 	    now >= settled_time(e) && reach_quorum(e, now, false);
 }
@@ -301,6 +386,8 @@ stand(struct elector *e, uint64_t now, struct elector_out *out)
 	e->primary = ELECTOR_NONE;
 	clear_votes(e);
 	e->votes = 1;
+	e->cand_from = ELECTOR_NONE;
+	e->cand_from_voted = false;
 	e->cand_start_ms = now;
 	e->stats.elections_started++;
 	out_event(out, ELECTOR_EV_CANDIDACY, e->epoch, (int)e->self, 0);
@@ -379,6 +466,10 @@ plan(struct elector *e, uint64_t now)
 		d = earliest(d, e->cand_start_ms + e->t.election_timeout_ms, now);
 	if (e->role == WIRE_ROLE_REPLICA && !sits_out(e))
 		d = earliest(d, stand_time(e), now);
+	if (e->so_target != ELECTOR_NONE)
+		d = earliest(d, e->so_deadline_ms, now);
+	if (e->maint_until_ms != 0)
+		d = earliest(d, e->maint_until_ms, now);
 	if (e->role == WIRE_ROLE_PRIMARY) {
 		uint64_t at = elector_majority_heard_at(e);
 
@@ -404,6 +495,20 @@ plan(struct elector *e, uint64_t now)
 	e->next_deadline_ms = d;
 }
 
+/*
+ * The pause is over: a primary whose local server died meanwhile steps
+ * down now, as it would have without the pause.
+ */
+static void
+maint_stop(struct elector *e, enum elector_maint_end why, uint64_t now,
+    struct elector_out *out)
+{
+	e->maint_until_ms = 0;
+	out_event(out, ELECTOR_EV_MAINT_END, e->epoch, ELECTOR_NONE, why);
+	if (!e->local_ok && e->role != WIRE_ROLE_REPLICA)
+		step_down(e, now, out);
+}
+
 /* Whatever time alone can trigger, then the next deadline. */
 static void
 step(struct elector *e, uint64_t now, struct elector_out *out)
@@ -412,6 +517,15 @@ step(struct elector *e, uint64_t now, struct elector_out *out)
 		e->visible_since_ms = UINT64_MAX;
 	else if (e->visible_since_ms == UINT64_MAX)
 		e->visible_since_ms = now;
+	if (e->maint_until_ms != 0 && now >= e->maint_until_ms)
+		maint_stop(e, ELECTOR_MAINT_EXPIRED, now, out);
+	else if (e->maint_until_ms != 0 && !elector_has_quorum(e, now))
+		maint_stop(e, ELECTOR_MAINT_NO_MAJORITY, now, out);
+	if (e->so_target != ELECTOR_NONE && now >= e->so_deadline_ms)
+		so_fail(e, ELECTOR_SO_TIMEOUT, e->so_target, out);
+	else if (e->so_target != ELECTOR_NONE && !e->so_voted &&
+	    e->role != WIRE_ROLE_PRIMARY)
+		so_fail(e, ELECTOR_SO_LOST_ROLE, e->so_target, out);
 
 	if (e->role == WIRE_ROLE_CANDIDATE &&
 	    now - e->cand_start_ms >= e->t.election_timeout_ms) {
@@ -505,14 +619,58 @@ elector_tick(struct elector *e, uint64_t now, struct elector_out *out)
 	leave(e, now, epoch0, role0, out);
 }
 
+static void on_offer(struct elector *, int, const struct wire_frame *,
+    uint64_t, struct elector_out *);
+
+/*
+ * Our primary, still at the epoch we follow it in, says `candidate` to us
+ * alone: it hands its role over to us (a switchover), has fenced itself
+ * and waits for our OFFER to vote for it. Stand at once, whoever else
+ * might be a better candidate: the primary chose, and the votes still
+ * decide. Only what makes a candidacy hopeless stops us.
+ */
 static void
-on_hb(struct elector *e, int x, const struct wire_frame *f, uint64_t now,
-    struct elector_out *out)
+handoff_stand(struct elector *e, int x, uint64_t now, struct elector_out *out)
+{
+	if (sits_out(e) || !elector_has_quorum(e, now) ||
+	    !reach_quorum(e, now, false))
+		return;
+	stand(e, now, out);
+	if (e->role == WIRE_ROLE_REPLICA)
+		return;		/* the save failed */
+	e->cand_from = x;
+	e->stats.handoffs++;
+	out_event(out, ELECTOR_EV_HANDOFF, e->epoch, x, 0);
+}
+
+/*
+ * The last OFFER we refused: vote for it after all if our primary has
+ * just been seen voting in its epoch (a switchover's primary votes for
+ * its target first), while the candidacy can still win.
+ */
+static void
+vote_deferred(struct elector *e, uint64_t now, struct elector_out *out)
+{
+	struct wire_frame f = e->deferred_offer;
+
+	if (!e->deferred || now - e->deferred_ms >= e->t.election_timeout_ms)
+		return;
+	e->deferred = false;
+	e->stats.votes_deferred++;
+	on_offer(e, e->deferred_from, &f, now, out);
+}
+
+static void
+on_hb(struct elector *e, int x, const struct wire_frame *f, uint64_t was,
+    uint64_t now, struct elector_out *out)
 {
 	/* Our primary standing again to lift its epoch is still alive. */
 	if (f->role == WIRE_ROLE_CANDIDATE && x == e->primary &&
 	    e->role == WIRE_ROLE_REPLICA) {
 		e->leader_ref_ms = now;
+		/* At its old epoch: not a candidacy but a hand-off to us. */
+		if (f->epoch == was && f->epoch <= e->epoch)
+			handoff_stand(e, x, now, out);
 		return;
 	}
 	if (f->role != WIRE_ROLE_PRIMARY) {
@@ -523,6 +681,17 @@ on_hb(struct elector *e, int x, const struct wire_frame *f, uint64_t now,
 			e->lost_primary = x;
 			e->lost_primary_until_ms = now + e->t.down_after_ms;
 			out_event(out, ELECTOR_EV_PRIMARY_LOST, e->epoch, x, 0);
+			/*
+			 * At a higher epoch it voted there: a candidacy is
+			 * under way (a switchover's target). Give it its
+			 * election_timeout, and vote for it.
+			 */
+			if (f->epoch > e->epoch) {
+				e->round_epoch = f->epoch;
+				e->round_until_ms = now +
+				    e->t.election_timeout_ms;
+				vote_deferred(e, now, out);
+			}
 		}
 		return;
 	}
@@ -570,6 +739,25 @@ vote_is_sticky(const struct elector *e, int c, uint64_t now)
 	    !e->primary_gone && now - e->leader_ref_ms < e->sticky_ms;
 }
 
+/*
+ * Would we be the better candidate (spec 4)? Our own primary re-standing
+ * holds the data: no offset race. A switchover's target, and a candidate
+ * of the round our old primary voted in, have no id tie-break to win:
+ * the primary chose them, and they hold at least our offset.
+ */
+static bool
+offer_is_worse(const struct elector *e, int c, const struct wire_frame *f,
+    uint64_t now)
+{
+	bool chosen = (c == e->so_target && e->so_released) ||
+	    (f->epoch == e->round_epoch && now < e->round_until_ms);
+
+	if (c == e->primary || sits_out(e))
+		return false;
+	return e->offset > f->offset || (!chosen && e->offset == f->offset &&
+	    strcmp(my_id(e), f->id) < 0);
+}
+
 static void
 on_offer(struct elector *e, int c, const struct wire_frame *f, uint64_t now,
     struct elector_out *out)
@@ -580,14 +768,23 @@ on_offer(struct elector *e, int c, const struct wire_frame *f, uint64_t now,
 		e->stats.frames_ignored++;
 		return;
 	}
-	/* Our own primary re-standing holds the data: no offset race. */
-	if (c != e->primary && !sits_out(e) && (e->offset > f->offset ||
-	    (e->offset == f->offset && strcmp(my_id(e), f->id) < 0))) {
+	/* Handing over: our vote is for the target alone, once it may stand. */
+	if (e->so_target != ELECTOR_NONE && (c != e->so_target ||
+	    !e->so_released)) {
 		e->stats.votes_refused++;
 		return;
 	}
-	if (vote_is_sticky(e, c, now)) {
+	/*
+	 * Refused, but kept: should our primary turn out to have voted in
+	 * that epoch (a switchover), the tie-break and stickiness no longer
+	 * stand in the way; vote_deferred asks everything again.
+	 */
+	if (offer_is_worse(e, c, f, now) || vote_is_sticky(e, c, now)) {
 		e->stats.votes_refused++;
+		e->deferred = true;
+		e->deferred_from = c;
+		e->deferred_ms = now;
+		e->deferred_offer = *f;
 		return;
 	}
 	/* Persist the vote before it leaves, or a crash could vote twice. */
@@ -596,6 +793,9 @@ on_offer(struct elector *e, int c, const struct wire_frame *f, uint64_t now,
 	e->epoch = f->epoch;
 	e->voted_epoch = f->epoch;
 	e->voted_for = c;
+	if (c == e->so_target)
+		e->so_voted = true;	/* no way back to our epoch */
+	e->deferred = false;
 	step_down(e, now, out);
 	e->primary = ELECTOR_NONE;
 	e->stats.votes_cast++;
@@ -617,6 +817,8 @@ on_accept(struct elector *e, int v, const struct wire_frame *f, uint64_t now,
 		return;
 	}
 	e->peers[v].voted_for_me = true;
+	if ((int)v == e->cand_from)
+		e->cand_from_voted = true;
 	e->votes++;
 	if (e->votes >= e->quorum)
 		win(e, now, out);
@@ -643,6 +845,29 @@ on_announce(struct elector *e, int p, const struct wire_frame *f,
 	e->voted_epoch = f->epoch;
 	e->voted_for = p;
 	follow(e, p, f->addr, now, out);
+}
+
+/*
+ * A heartbeat of the switchover's target: once it shows our offset, in a
+ * heartbeat received at least an interval after we fenced (so it counts
+ * what the local server took before the fence reached it), tell it to
+ * stand.
+ */
+static void
+so_check(struct elector *e, int x, const struct wire_frame *f, uint64_t now,
+    struct elector_out *out)
+{
+	struct wire_frame hb;
+
+	if (x != e->so_target || e->so_released ||
+	    e->role != WIRE_ROLE_PRIMARY || f->role != WIRE_ROLE_REPLICA ||
+	    f->epoch > e->epoch || f->offset < e->offset ||
+	    now - e->so_start_ms < e->t.hb_interval_ms)
+		return;
+	e->so_released = true;
+	out_event(out, ELECTOR_EV_SO_RELEASE, e->epoch, x, f->offset);
+	elector_heartbeat_to(e, (size_t)x, &hb);
+	out_send(out, x, &hb);
 }
 
 /* Within max_epoch_jump of ours (or no limit): a frame we may apply. */
@@ -763,12 +988,13 @@ enum elector_verdict
 elector_on_member_frame(struct elector *e, size_t x,
     const struct wire_frame *f, uint64_t now, struct elector_out *out)
 {
-	uint64_t epoch0 = e->epoch;
+	uint64_t epoch0 = e->epoch, was;
 	enum wire_role role0 = e->role;
 	struct elector_peer_view *v;
 
 	now = enter(e, now, out);
 	v = &e->peers[x].view;
+	was = v->epoch;
 	/*
 	 * Forged, or a real peer far ahead: following it at once would let
 	 * one forged frame use up the epoch space; refusing it for good
@@ -803,7 +1029,8 @@ elector_on_member_frame(struct elector *e, size_t x,
 	case WIRE_HB:
 		v->role = f->role;
 		v->offset = f->offset;
-		on_hb(e, x, f, now, out);
+		on_hb(e, x, f, was, now, out);
+		so_check(e, (int)x, f, now, out);
 		break;
 	case WIRE_OFFER:
 		v->role = WIRE_ROLE_CANDIDATE;
@@ -846,8 +1073,12 @@ elector_set_local(struct elector *e, bool ok, uint64_t now,
 		e->local_ok = ok;
 		out_event(out, ok ? ELECTOR_EV_LOCAL_UP : ELECTOR_EV_LOCAL_DOWN,
 		    e->epoch, ELECTOR_NONE, 0);
-		/* A sidecar must never keep a dead server primary. */
-		if (!ok && e->role != WIRE_ROLE_REPLICA)
+		/*
+		 * A sidecar must never keep a dead server primary; but a
+		 * maintenance pause is for restarting it.
+		 */
+		if (!ok && e->role != WIRE_ROLE_REPLICA &&
+		    !(e->role == WIRE_ROLE_PRIMARY && maint_active(e, now)))
 			step_down(e, now, out);
 	}
 	step(e, now, out);
@@ -930,6 +1161,9 @@ elector_new(const struct elector_config *c, const struct elector_store *s,
 	}
 	e->primary = ELECTOR_NONE;
 	e->lost_primary = ELECTOR_NONE;
+	e->so_target = ELECTOR_NONE;
+	e->cand_from = ELECTOR_NONE;
+	e->deferred_from = ELECTOR_NONE;
 	e->visible_since_ms = UINT64_MAX;
 	e->tie_wait_ms = UINT64_MAX;
 	e->leader_ref_ms = now;
@@ -948,4 +1182,131 @@ elector_free(struct elector *e)
 	free(e->members);
 	free(e->peers);
 	free(e);
+}
+
+int
+elector_switchover_pick(const struct elector *e, uint64_t now)
+{
+	int best = ELECTOR_NONE;
+
+	for (size_t i = 0; i < e->n; i++) {
+		const struct elector_peer_view *v = &e->peers[i].view;
+
+		if (i == e->self || e->members[i].never_stand ||
+		    !elector_peer_alive(e, i, now) ||
+		    v->role != WIRE_ROLE_REPLICA || v->epoch > e->epoch)
+			continue;
+		/* Members come in one order everywhere: ties go to the first. */
+		if (best == ELECTOR_NONE ||
+		    v->offset > e->peers[best].view.offset)
+			best = (int)i;
+	}
+	return best;
+}
+
+int
+elector_switchover_target(const struct elector *e)
+{
+	return e->so_target;
+}
+
+/* Everything that makes a switchover to t hopeless, as a sentence. */
+static int
+so_refuse(const struct elector *e, int t, uint64_t now, char *why,
+    size_t len)
+{
+	const struct elector_peer_view *v;
+
+	if (e->role != WIRE_ROLE_PRIMARY)
+		return errbuf_set(why, len, "not primary");
+	if (e->so_target != ELECTOR_NONE)
+		return errbuf_set(why, len, "switchover to %s already under way",
+		    e->members[e->so_target].id);
+	if (!elector_is_writable(e, now))
+		return errbuf_set(why, len, "this primary is fenced (no lease, "
+		    "or still in its hold after winning): nothing to hand over");
+	if (t == ELECTOR_NONE)
+		return errbuf_set(why, len, "no eligible replica: none is up, "
+		    "following us as a replica and allowed to stand");
+	if (t < 0 || (size_t)t >= e->n)
+		return errbuf_set(why, len, "no such member");
+	if ((size_t)t == e->self)
+		return errbuf_set(why, len, "%s is this node, already primary",
+		    e->members[t].id);
+	v = &e->peers[t].view;
+	if (e->members[t].never_stand)
+		return errbuf_set(why, len, "%s is never_stand: it cannot be "
+		    "primary", e->members[t].id);
+	if (!elector_peer_alive(e, (size_t)t, now))
+		return errbuf_set(why, len, "%s is down", e->members[t].id);
+	if (v->role != WIRE_ROLE_REPLICA || v->epoch > e->epoch)
+		return errbuf_set(why, len, "%s is not a replica following us "
+		    "(role=%s epoch=%llu)", e->members[t].id,
+		    wire_role_label(v->role), (unsigned long long)v->epoch);
+	return 0;
+}
+
+int
+elector_switchover(struct elector *e, int target, uint64_t deadline,
+    uint64_t now, struct elector_out *out, char *why, size_t len)
+{
+	uint64_t epoch0 = e->epoch;
+	enum wire_role role0 = e->role;
+	int rc;
+
+	now = enter(e, now, out);
+	if (target == ELECTOR_NONE && e->role == WIRE_ROLE_PRIMARY &&
+	    e->so_target == ELECTOR_NONE)
+		target = elector_switchover_pick(e, now);
+	if ((rc = so_refuse(e, target, now, why, len)) == 0) {
+		/* Fenced from here on: elector_is_writable says no. */
+		e->so_target = target;
+		e->so_released = e->so_voted = false;
+		e->so_start_ms = now;
+		e->so_deadline_ms = deadline > now ? deadline : now + 1;
+		e->stats.switchovers++;
+		out_event(out, ELECTOR_EV_SWITCHOVER, e->epoch, target, 0);
+	}
+	step(e, now, out);
+	leave(e, now, epoch0, role0, out);
+	return rc;
+}
+
+int
+elector_maint_start(struct elector *e, uint64_t until, uint64_t now,
+    struct elector_out *out)
+{
+	uint64_t epoch0 = e->epoch;
+	enum wire_role role0 = e->role;
+	int rc = -1;
+
+	now = enter(e, now, out);
+	if (elector_has_quorum(e, now) && until > now) {
+		e->maint_until_ms = until;
+		out_event(out, ELECTOR_EV_MAINT_START, e->epoch, ELECTOR_NONE,
+		    until - now);
+		rc = 0;
+	}
+	step(e, now, out);
+	leave(e, now, epoch0, role0, out);
+	return rc;
+}
+
+void
+elector_maint_end(struct elector *e, uint64_t now, struct elector_out *out)
+{
+	uint64_t epoch0 = e->epoch;
+	enum wire_role role0 = e->role;
+
+	now = enter(e, now, out);
+	if (e->maint_until_ms != 0)
+		maint_stop(e, ELECTOR_MAINT_RESUMED, now, out);
+	step(e, now, out);
+	leave(e, now, epoch0, role0, out);
+}
+
+uint64_t
+elector_maint_until(const struct elector *e)
+{
+	return e->maint_until_ms;
 }

@@ -149,6 +149,7 @@ struct elector_store {
 
 struct elector_send {
 	int to;                   /* member index or ELECTOR_BROADCAST */
+	int except;               /* a broadcast skips this member; or NONE */
 	struct wire_frame frame;
 };
 
@@ -166,6 +167,28 @@ enum elector_event_kind {
 	ELECTOR_EV_LOCAL_DOWN,    /* the local server stopped: sitting out */
 	ELECTOR_EV_LOCAL_UP,      /* the local server is back */
 	ELECTOR_EV_EPOCH_RAISED,  /* epoch: new; peer: claimant; detail: old */
+	ELECTOR_EV_SWITCHOVER,    /* started; peer: target */
+	ELECTOR_EV_SO_RELEASE,    /* target caught up, told to stand; peer */
+	ELECTOR_EV_SO_DONE,       /* peer: the new primary; epoch: its */
+	ELECTOR_EV_SO_FAILED,     /* peer: target; detail: enum elector_so_fail */
+	ELECTOR_EV_HANDOFF,       /* stood on our primary's hand-off; peer: it */
+	ELECTOR_EV_MAINT_START,   /* failover paused; detail: ms */
+	ELECTOR_EV_MAINT_END,     /* detail: enum elector_maint_end */
+};
+#define ELECTOR_EV_LAST ELECTOR_EV_MAINT_END
+
+/* Why a switchover failed (ELECTOR_EV_SO_FAILED.detail). */
+enum elector_so_fail {
+	ELECTOR_SO_TIMEOUT = 1,   /* the deadline passed */
+	ELECTOR_SO_LOST_ROLE,     /* stepped down for another reason first */
+	ELECTOR_SO_OTHER_WON,     /* peer: another node became primary */
+};
+
+/* Why a maintenance pause ended (ELECTOR_EV_MAINT_END.detail). */
+enum elector_maint_end {
+	ELECTOR_MAINT_RESUMED = 1, /* elector_maint_end() */
+	ELECTOR_MAINT_EXPIRED,     /* its time ran out */
+	ELECTOR_MAINT_NO_MAJORITY, /* this node stopped hearing a majority */
 };
 
 struct elector_event {
@@ -209,6 +232,11 @@ struct elector_stats {
 	uint64_t frames_ignored;  /* valid but stale or not for us */
 	uint64_t frames_held;     /* frames beyond epoch + max_epoch_jump */
 	uint64_t epochs_raised;   /* raises on a confirmed claim */
+	uint64_t switchovers;     /* started here */
+	uint64_t switchovers_done;
+	uint64_t switchovers_failed;
+	uint64_t handoffs;        /* stood on a primary's hand-off */
+	uint64_t votes_deferred;  /* sticky refusals voted later */
 };
 
 struct elector;
@@ -276,6 +304,41 @@ bool elector_local_ok(const struct elector *);
 
 /* The heartbeat this node would send now: a new link's first frame. */
 void elector_heartbeat(const struct elector *, struct wire_frame *);
+/* The same, as member to would get it (a hand-off target's differs). */
+void elector_heartbeat_to(const struct elector *, size_t to,
+    struct wire_frame *);
+
+/*
+ * Switchover (docs/design/elector.md, "Switchover"): a writable primary
+ * hands its role to target (ELECTOR_NONE: elector_switchover_pick()). It
+ * is fenced at once; once a heartbeat of the target, received at least
+ * one interval later, shows an offset at least ours, its heartbeats to
+ * the target alone say `candidate` at our epoch: the target stands at
+ * once, and we vote for it. Reported by ELECTOR_EV_SO_DONE when we
+ * follow the target, ELECTOR_EV_SO_FAILED otherwise; at deadline_ms
+ * before our vote it is called off and we are unfenced again. Returns
+ * 0, or -1 with a sentence in why (nothing changed).
+ */
+int elector_switchover(struct elector *, int target, uint64_t deadline_ms,
+    uint64_t now_ms, struct elector_out *, char *why, size_t whylen);
+/* The freshest live replica that may stand, or ELECTOR_NONE. */
+int elector_switchover_pick(const struct elector *, uint64_t now_ms);
+/* The target of the switchover under way, or ELECTOR_NONE. */
+int elector_switchover_target(const struct elector *);
+
+/*
+ * Maintenance pause: until until_ms no failover starts here (no
+ * candidacy, no hand-off on a dead local server: a primary keeps its
+ * role); votes, leases and fencing are as always. Ends by itself at
+ * until_ms, when this node stops hearing a majority, or by
+ * elector_maint_end(). Returns -1 (nothing changed) without a majority.
+ */
+int elector_maint_start(struct elector *, uint64_t until_ms, uint64_t now_ms,
+    struct elector_out *);
+void elector_maint_end(struct elector *, uint64_t now_ms,
+    struct elector_out *);
+/* When the pause ends; 0: not paused. */
+uint64_t elector_maint_until(const struct elector *);
 
 /* The local server's replication offset, carried in HB and OFFER. */
 void elector_set_offset(struct elector *, uint64_t offset);

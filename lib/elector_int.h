@@ -62,6 +62,31 @@ struct elector {
 	uint64_t next_deadline_ms;
 	bool save_failing;
 
+	/* Switchover, on the primary handing over (elector_switchover). */
+	int so_target;                /* NONE: none under way */
+	bool so_released;             /* the target was told to stand */
+	bool so_voted;                /* we voted for it: no way back */
+	uint64_t so_start_ms;
+	uint64_t so_deadline_ms;
+	/* On the target: the primary whose hand-off made us stand. */
+	int cand_from;                /* NONE: an ordinary candidacy */
+	bool cand_from_voted;         /* its ACCEPT is among our votes */
+	bool won_handoff;             /* won with it: no hold to wait out */
+	/*
+	 * On the others: our primary was seen at round_epoch without
+	 * claiming primary (it voted there): a candidacy is under way; no
+	 * standing until round_until_ms, and no id tie-break at that epoch.
+	 */
+	uint64_t round_epoch;
+	uint64_t round_until_ms;
+	/* An OFFER refused only for stickiness, voted if that ends soon. */
+	bool deferred;
+	int deferred_from;
+	uint64_t deferred_ms;
+	struct wire_frame deferred_offer;
+	/* Maintenance pause: no failover starts before this; 0: none. */
+	uint64_t maint_until_ms;
+
 	struct elector_stats stats;
 };
 

@@ -147,11 +147,16 @@ elector_hold_ms(const struct elector *e)
 	return e->t.lease_ms + e->t.hb_interval_ms;
 }
 
+/*
+ * A primary handing over is fenced from the start. One that won with the
+ * vote of the primary that handed over to it waits out no hold: that
+ * primary left its epoch to vote, and nobody else had a lease to keep.
+ */
 bool
 elector_is_writable(const struct elector *e, uint64_t now)
 {
-	return e->role == WIRE_ROLE_PRIMARY &&
-	    now - e->won_ms >= elector_hold_ms(e) &&
+	return e->role == WIRE_ROLE_PRIMARY && e->so_target == ELECTOR_NONE &&
+	    (e->won_handoff || now - e->won_ms >= elector_hold_ms(e)) &&
 	    now < elector_lease_until(e);
 }
 
@@ -178,6 +183,13 @@ elector_event_name(enum elector_event_kind k)
 	case ELECTOR_EV_LOCAL_DOWN: return "local-down";
 	case ELECTOR_EV_LOCAL_UP: return "local-up";
 	case ELECTOR_EV_EPOCH_RAISED: return "epoch-raised";
+	case ELECTOR_EV_SWITCHOVER: return "switchover";
+	case ELECTOR_EV_SO_RELEASE: return "switchover-release";
+	case ELECTOR_EV_SO_DONE: return "switchover-done";
+	case ELECTOR_EV_SO_FAILED: return "switchover-failed";
+	case ELECTOR_EV_HANDOFF: return "handoff";
+	case ELECTOR_EV_MAINT_START: return "pause-start";
+	case ELECTOR_EV_MAINT_END: return "pause-end";
 	}
 	return "unknown";
 }

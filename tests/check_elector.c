@@ -40,10 +40,10 @@ struct unit {
 	size_t n_verb[WIRE_ANNOUNCE + 1];
 	int last_to[WIRE_ANNOUNCE + 1];
 	uint64_t last_epoch[WIRE_ANNOUNCE + 1];
-	size_t n_ev[ELECTOR_EV_EPOCH_RAISED + 1];
-	uint64_t ev_at[ELECTOR_EV_EPOCH_RAISED + 1];
-	uint64_t ev_detail[ELECTOR_EV_EPOCH_RAISED + 1];
-	uint64_t ev_epoch[ELECTOR_EV_EPOCH_RAISED + 1];
+	size_t n_ev[ELECTOR_EV_LAST + 1];
+	uint64_t ev_at[ELECTOR_EV_LAST + 1];
+	uint64_t ev_detail[ELECTOR_EV_LAST + 1];
+	uint64_t ev_epoch[ELECTOR_EV_LAST + 1];
 	uint64_t epoch_at_save;         /* the elector's epoch during a save */
 	size_t hb_to[SIM_NODES_MAX];   /* heartbeats per peer */
 	uint64_t hb_last[SIM_NODES_MAX];
@@ -77,7 +77,8 @@ static void unit_collect(struct unit *u, const struct elector_out *o)
 			continue;
 		for (size_t j = 0; j < n; j++) {
 			if (j == elector_self(u->el) ||
-			    (s->to != ELECTOR_BROADCAST && s->to != (int)j))
+			    (s->to != ELECTOR_BROADCAST && s->to != (int)j) ||
+			    (s->to == ELECTOR_BROADCAST && s->except == (int)j))
 				continue;
 			if (u->hb_to[j] > 0 && u->now - u->hb_last[j] != HB)
 				u->hb_gap_bad = true;

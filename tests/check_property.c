@@ -3,7 +3,8 @@
  * cluster. Per seed: a random cluster (1..7 members, random offsets, some
  * never-stand witnesses but never all), a bounded phase of random faults
  * (kills, restarts with or without the disk, pauses, symmetric and one-way
- * partitions, delay, loss, failing saves, offset changes, forged frames)
+ * partitions, delay, loss, failing saves, offset changes, forged frames,
+ * operators' switchovers and maintenance pauses)
  * with every safety rule checked after every step (tests/sim.c), then
  * everything healed and liveness asserted: one writable primary that every
  * node follows, at one epoch, within LIVE_BOUND plus the walk allowance
@@ -64,6 +65,8 @@
 #define JUMP_SMALL_MAX 8      /* ..to this */
 #define FORGE_MS_MAX   4000   /* a kept-up forgery lasts at most this */
 #define FORGE_GAP_MAX  (4 * HB) /* ms between two of its frames, at most */
+#define SO_MS_MAX      2000   /* a switchover's deadline, at most */
+#define MAINT_MS_MAX   3000   /* a maintenance pause, at most */
 
 /* A forger posing as a member, sending to one node. */
 struct forger {
@@ -104,7 +107,7 @@ static void fault(struct sim *s, uint64_t *r, const bool *data,
 	size_t n = sim_n(s), a = rnd_below(r, n), b = rnd_below(r, n);
 	bool side[SIM_NODES_MAX];
 
-	switch (rnd_below(r, 13)) {
+	switch (rnd_below(r, 15)) {
 	case 0:
 		sim_kill(s, a);
 		break;
@@ -158,6 +161,28 @@ static void fault(struct sim *s, uint64_t *r, const bool *data,
 	case 11:
 		/* Its local server stops or comes back. */
 		sim_set_local(s, a, rnd_below(r, 2) == 0);
+		break;
+	case 12: {
+		/*
+		 * An operator's switchover on a random node (refused unless
+		 * it is a writable primary), to a random member or its pick,
+		 * with a random deadline: most hand over, some are called off.
+		 */
+		char why[256];
+		int w = sim_writable(s);
+
+		if (w >= 0 && rnd_below(r, 4) != 0)
+			a = (size_t)w;
+		sim_switchover(s, a, rnd_below(r, 3) == 0 ? ELECTOR_NONE :
+		    (int)b, 1 + rnd_below(r, SO_MS_MAX), why, sizeof why);
+		break;
+	}
+	case 13:
+		/* A maintenance pause, or its end. */
+		if (rnd_below(r, 3) == 0)
+			sim_maint_end(s, a);
+		else
+			sim_maint(s, a, 1 + rnd_below(r, MAINT_MS_MAX));
 		break;
 	default:
 		if (data[a]) {
@@ -280,6 +305,7 @@ static void heal(struct sim *s)
 		if (!sim_is_up(s, i))
 			sim_restart(s, i, false);
 		sim_resume(s, i);
+		sim_maint_end(s, i);
 	}
 	sim_heal_links(s);
 }

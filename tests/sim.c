@@ -636,7 +636,7 @@ static void after_call(struct sim *s, struct sim_node *nd,
 		note_send(s, nd, snd);
 		if (snd->to == ELECTOR_BROADCAST) {
 			for (size_t j = 0; j < s->cfg.n; j++)
-				if ((int)j != nd->idx)
+				if ((int)j != nd->idx && (int)j != snd->except)
 					transmit(s, nd, (int)j, &snd->frame);
 		} else if (snd->to >= 0 && (size_t)snd->to < s->cfg.n &&
 		    snd->to != nd->idx) {
@@ -1140,6 +1140,53 @@ void sim_set_local(struct sim *s, size_t i, bool ok)
 	memset(&out, 0, sizeof out);
 	elector_set_local(s->node[i].el, ok, s->now, &out);
 	after_call(s, &s->node[i], &out);
+}
+
+int sim_switchover(struct sim *s, size_t i, int target, uint64_t d,
+    char *why, size_t len)
+{
+	struct sim_node *nd = &s->node[i];
+	struct elector_out out;
+	int rc;
+
+	trace_fault(s, (int)i, "switchover", target, d);
+	if (!nd->up || nd->paused) {
+		snprintf(why, len, "node down or paused");
+		return -1;
+	}
+	memset(&out, 0, sizeof out);
+	rc = elector_switchover(nd->el, target, s->now + d, s->now, &out, why,
+	    len);
+	after_call(s, nd, &out);
+	return rc;
+}
+
+int sim_maint(struct sim *s, size_t i, uint64_t d)
+{
+	struct sim_node *nd = &s->node[i];
+	struct elector_out out;
+	int rc;
+
+	trace_fault(s, (int)i, "maint", -1, d);
+	if (!nd->up || nd->paused)
+		return -1;
+	memset(&out, 0, sizeof out);
+	rc = elector_maint_start(nd->el, s->now + d, s->now, &out);
+	after_call(s, nd, &out);
+	return rc;
+}
+
+void sim_maint_end(struct sim *s, size_t i)
+{
+	struct sim_node *nd = &s->node[i];
+	struct elector_out out;
+
+	trace_fault(s, (int)i, "maint-end", -1, 0);
+	if (!nd->up || nd->paused)
+		return;
+	memset(&out, 0, sizeof out);
+	elector_maint_end(nd->el, s->now, &out);
+	after_call(s, nd, &out);
 }
 
 void sim_store_fail(struct sim *s, size_t i, bool fail)

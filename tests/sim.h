@@ -120,6 +120,16 @@ void sim_store_fail(struct sim *, size_t node, bool fail);
 int sim_inject(struct sim *, size_t node, const struct wire_frame *f);
 /* The node's local server up or down (elector_set_local); kept across restarts. */
 void sim_set_local(struct sim *, size_t node, bool ok);
+/*
+ * An operator's SWITCHOVER on node to target (ELECTOR_NONE: its pick),
+ * for d_ms: elector_switchover's return (-1 also when the node is down
+ * or paused, why then says so).
+ */
+int sim_switchover(struct sim *, size_t node, int target, uint64_t d_ms,
+    char *why, size_t len);
+/* An operator's PAUSE (maintenance) of d_ms on node, and its RESUME. */
+int sim_maint(struct sim *, size_t node, uint64_t d_ms);
+void sim_maint_end(struct sim *, size_t node);
 
 bool sim_is_up(const struct sim *, size_t node);
 bool sim_is_paused(const struct sim *, size_t node);

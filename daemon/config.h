@@ -30,6 +30,7 @@
 #define CONFIG_DEFAULT_CONTROL     "/run/kevy-elect/kevy-electd.sock"
 #define CONFIG_DEFAULT_CONTROL_MODE 0660
 #define CONFIG_DEFAULT_NOTIFY_TIMEOUT_MS 10000
+#define CONFIG_HANDOFF_ON_STOP_MAX_MS 60000 /* a stop waits this long at most */
 
 /* The server group: the adapter beside the local kevy/Redis/Valkey server. */
 #define CONFIG_SERVER_USER_MAX     128   /* bytes in server.user (ACL user) */
@@ -103,6 +104,7 @@ struct config {
 	bool never_stand;
 	enum log_level log_level;
 	uint64_t local_health_timeout_ms; /* 0: off (see server.health_ms) */
+	uint64_t handoff_on_stop_ms;  /* SIGTERM of a primary: hand over; 0 off */
 	char notify_exec[CONFIG_PATH_MAX + 1]; /* "" = no hook */
 	uint64_t notify_timeout_ms;      /* a hook run is killed after */
 	bool http_enabled;

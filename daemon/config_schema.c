@@ -428,6 +428,16 @@ apply_log_level(struct config *cur, const struct config *fresh, char *said,
 	cur->log_level = fresh->log_level;
 }
 
+static void
+apply_handoff_on_stop(struct config *cur, const struct config *fresh,
+    char *said, size_t cap)
+{
+	snprintf(said, cap, "%llu -> %llu",
+	    (unsigned long long)cur->handoff_on_stop_ms,
+	    (unsigned long long)fresh->handoff_on_stop_ms);
+	cur->handoff_on_stop_ms = fresh->handoff_on_stop_ms;
+}
+
 /* ---- the table ---- */
 
 /* The field a row's value lives in: offset and size, for store and compare. */
@@ -683,6 +693,19 @@ static const struct config_key keys[] = {
 		IN_CONFIG(log_level), .set = set_log_level,
 		.form = "`\"error\"`, `\"warn\"`, `\"info\"` or `\"debug\"`",
 		.help = "Least severe level logged.",
+	},
+	{
+		.path = "handoff_on_stop_ms",
+		.kind = CONFIG_KIND_MS,
+		.min = 0, .max = CONFIG_HANDOFF_ON_STOP_MAX_MS,
+		.def = "600",
+		.reload = CONFIG_RELOAD_LIVE, .apply = apply_handoff_on_stop,
+		IN_CONFIG(handoff_on_stop_ms),
+		.help = "On SIGTERM or SIGINT a writable primary first hands "
+		    "its role to the freshest replica (a switchover, "
+		    "docs/design/elector.md) and exits once that node won, "
+		    "or after this long at most. The new primary is writable "
+		    "at once. 0: exit at once, as any other node does.",
 	},
 	{
 		.path = "local_health_timeout_ms",

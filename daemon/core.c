@@ -76,7 +76,8 @@ send_frame(struct electd *d, const struct elector_send *s)
 	}
 	for (size_t i = 0; i < elector_members(d->el); i++) {
 		if (d->links[i] == NULL ||
-		    (s->to != ELECTOR_BROADCAST && (size_t)s->to != i))
+		    (s->to != ELECTOR_BROADCAST && (size_t)s->to != i) ||
+		    (s->to == ELECTOR_BROADCAST && (int)i == s->except))
 			continue;
 		d->stats.frames_out[s->frame.verb]++;
 		if (!link_send(d->links[i], buf, len))
@@ -98,6 +99,14 @@ apply(struct electd *d, const struct elector_out *out)
 
 	for (size_t i = 0; i < out->n_send; i++)
 		send_frame(d, &out->send[i]);
+	/*
+	 * A primary that stepped down for a dead local server (at once, or
+	 * when a maintenance pause ended) goes silent once its step-down
+	 * heartbeat left: its replicas react at once, reference nodes too.
+	 */
+	if (!d->local_ok && d->published->role == WIRE_ROLE_PRIMARY &&
+	    elector_role(d->el) != WIRE_ROLE_PRIMARY)
+		d->silent = true;
 	now_us = clock_now_us();
 	due_us = elector_next_deadline(d->el) * 1000;
 	wait_us = due_us > now_us ? due_us - now_us : 0;
@@ -218,24 +227,22 @@ on_health_timeout(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	log_warnx("local=down: no OFFSET or ALIVE from the local server for "
-	    "%" PRIu64 " ms; sitting out%s", health_ms(d),
-	    was_primary ? ", stepping down and going silent to peers" : "");
-	/* The step-down heartbeat leaves first: our replicas react at once. */
 	set_local(d, false);
-	if (was_primary)
-		d->silent = true;
+	log_warnx("event=local_down silent_ms=%" PRIu64 " action=%s",
+	    health_ms(d), !was_primary ? "sit_out" :
+	    elector_role(d->el) == WIRE_ROLE_PRIMARY ? "keep_primary_paused" :
+	    "step_down_and_go_silent");
 }
 
 void
 core_link_up(struct electd *d, size_t member)
 {
-	struct elector_send s = { .to = (int)member };
+	struct elector_send s = { .to = (int)member, .except = ELECTOR_NONE };
 
 	enter_core(d);
 	if (d->silent)
 		return;
-	elector_heartbeat(d->el, &s.frame);
+	elector_heartbeat_to(d->el, member, &s.frame);
 	send_frame(d, &s);
 }
 
@@ -297,6 +304,17 @@ core_status(struct electd *d, struct status *st)
 	}
 	st->local = health_ms(d) == 0 ? STATUS_LOCAL_OFF :
 	    d->local_ok ? STATUS_LOCAL_UP : STATUS_LOCAL_DOWN;
+	{
+		uint64_t until = elector_maint_until(d->el);
+		int t = elector_switchover_target(d->el);
+
+		st->paused = until > now;
+		st->pause_left_ms = st->paused ? until - now : 0;
+		if (t != ELECTOR_NONE)
+			snprintf(st->switchover, sizeof(st->switchover), "%s",
+			    member_id(d, t));
+		st->priority = st->never_stand ? 0 : 1;
+	}
 	for (size_t i = 0; i < elector_members(d->el); i++) {
 		struct status_peer *sp;
 		struct elector_peer_view v;
@@ -322,6 +340,68 @@ core_status(struct electd *d, struct status *st)
 		snprintf(sp->client_addr, sizeof(sp->client_addr), "%s",
 		    d->cfg->members[i].client);
 	}
+}
+
+int
+core_switchover(struct electd *d, const char *target, uint64_t timeout_ms,
+    char *err, size_t len)
+{
+	struct elector_out out;
+	uint64_t now = clock_now_ms();
+	int p = elector_primary(d->el), t = ELECTOR_NONE, rc;
+	char esc[WIRE_ID_MAX * 4 + 1];
+
+	enter_core(d);
+	if (elector_role(d->el) != WIRE_ROLE_PRIMARY) {
+		if (p == ELECTOR_NONE)
+			snprintf(err, len, "not primary: primary is none");
+		else
+			snprintf(err, len, "not primary: primary is %s %s",
+			    member_id(d, p), elector_primary_addr(d->el));
+		return -1;
+	}
+	if (target != NULL &&
+	    (t = elector_member_find(d->el, target)) == ELECTOR_NONE) {
+		snprintf(err, len, "no such member '%s'", log_escape(esc,
+		    sizeof(esc), target, strlen(target)));
+		return -1;
+	}
+	rc = elector_switchover(d->el, t, now + timeout_ms, now, &out, err,
+	    len);
+	if (rc == 0) {
+		d->so_start_ms = now;
+		log_info("event=switchover_start target=%s timeout_ms=%" PRIu64,
+		    member_id(d, elector_switchover_target(d->el)), timeout_ms);
+	}
+	apply(d, &out);
+	return rc;
+}
+
+int
+core_pause(struct electd *d, uint64_t ms, char *err, size_t len)
+{
+	struct elector_out out;
+	uint64_t now = clock_now_ms();
+	int rc;
+
+	enter_core(d);
+	rc = elector_maint_start(d->el, now + ms, now, &out);
+	if (rc == -1)
+		snprintf(err, len, "no majority heard: a pause needs one");
+	else
+		log_info("event=pause_start for_ms=%" PRIu64, ms);
+	apply(d, &out);
+	return rc;
+}
+
+void
+core_resume(struct electd *d)
+{
+	struct elector_out out;
+
+	enter_core(d);
+	elector_maint_end(d->el, clock_now_ms(), &out);
+	apply(d, &out);
 }
 
 static void

@@ -46,6 +46,18 @@ void core_set_offset(struct electd *, uint64_t offset);
 /* The local server pushed OFFSET or ALIVE: it lives (health gating). */
 void core_local_alive(struct electd *);
 
+/*
+ * SWITCHOVER (docs/reference/control-protocol.md): hand this primary's
+ * role to target (NULL: the freshest eligible replica) within timeout_ms.
+ * 0 once under way (its end is an ELECTOR_EV_SO_DONE or _SO_FAILED event
+ * on the change bus), or -1 with the reason in err, nothing changed.
+ */
+int core_switchover(struct electd *, const char *target, uint64_t timeout_ms,
+    char *err, size_t len);
+/* PAUSE for ms (no failover starts here), RESUME; 0, or -1 with err. */
+int core_pause(struct electd *, uint64_t ms, char *err, size_t len);
+void core_resume(struct electd *);
+
 /* A fresh snapshot of role, epoch, primary, peers. */
 void core_status(struct electd *, struct status *);
 /* The snapshot WATCH clients saw last. */

@@ -357,6 +357,16 @@ ctl_publish(struct ctl *ctl, const struct status *st)
 	}
 }
 
+void
+ctl_switchover_done(struct ctl *ctl, const char *line)
+{
+	struct ctl_client *c = ctl->sh.waiter;
+
+	ctl->sh.waiter = NULL;
+	if (c != NULL)
+		ctl_client_answer(c, line);
+}
+
 size_t
 ctl_clients(const struct ctl *ctl)
 {

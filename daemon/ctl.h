@@ -29,6 +29,12 @@ struct event_base;
 #define CTL_ECHO_MAX     64     /* bytes of a bad verb echoed in ERR (escaped) */
 #define CTL_WRITE_TIMEOUT_MS 30000 /* no reply byte taken for this long: drop */
 #define CTL_ACCEPT_RETRY_MS 1000 /* listener paused on EMFILE: retry after */
+/* SWITCHOVER's timeout when none is given, and the longest one taken. */
+#define CTL_SWITCHOVER_TIMEOUT_DEFAULT_MS 10000
+#define CTL_SWITCHOVER_TIMEOUT_MAX_MS     600000
+/* PAUSE's duration when none is given, and the longest: it always ends. */
+#define CTL_PAUSE_DEFAULT_S 300
+#define CTL_PAUSE_MAX_S     3600
 
 /*
  * What the control socket asks of the daemon, the one seam to it: a verb's
@@ -46,10 +52,20 @@ struct ctl_ops {
 	 * cheap answer for the verbs that read only those.
 	 */
 	const struct status *(*watched)(void *ctx);
+	/*
+	 * SWITCHOVER: 0 once under way (the daemon answers the client later
+	 * with ctl_switchover_done), or -1 with the reason in err.
+	 */
+	int (*switchover)(void *ctx, const char *target, uint64_t timeout_ms,
+	    char *err, size_t len);
+	/* PAUSE for ms: 0, or -1 with the reason in err. RESUME. */
+	int (*pause)(void *ctx, uint64_t ms, char *err, size_t len);
+	void (*resume)(void *ctx);
 };
 
 /*
- * Who may use the write verbs (OFFSET <n>, ALIVE): root, self_uid (the
+ * Who may use the write verbs (OFFSET <n>, ALIVE, SWITCHOVER, PAUSE,
+ * RESUME): root, self_uid (the
  * daemon's), and the listed uids and gids, by the client's SO_PEERCRED
  * credentials taken at connect. Everyone who can connect may read.
  */
@@ -96,6 +112,12 @@ void ctl_free(struct ctl *);
  * freed before the loop iteration ends.
  */
 void ctl_publish(struct ctl *, const struct status *st);
+/*
+ * The switchover under way ended: line (no "\n") is the reply of the
+ * client that asked for it, if it is still there; it then takes requests
+ * again. Safe from inside ops.
+ */
+void ctl_switchover_done(struct ctl *, const char *line);
 /* Clients holding a descriptor (a closed one until the iteration ends). */
 size_t ctl_clients(const struct ctl *);
 size_t ctl_watchers(const struct ctl *);

@@ -18,6 +18,8 @@
  * States (all changes through client_set_state, which logs them):
  *   REQUESTS  request lines in, one reply line out for each
  *   WATCHING  STATUS lines pushed; input read and discarded but for QUIT
+ *   WAITING   its SWITCHOVER is under way: input is not read (later lines
+ *             wait in the socket) until ctl_client_answer replies
  *   CLOSING   a last reply (BYE, ERR line too long) or replies owed after
  *             the client's EOF are queued; input is no longer read; killed
  *             once the output drains
@@ -60,6 +62,7 @@
 enum ctl_client_state {
 	CTL_CLIENT_REQUESTS,
 	CTL_CLIENT_WATCHING,
+	CTL_CLIENT_WAITING,
 	CTL_CLIENT_CLOSING,
 	CTL_CLIENT_DEAD,
 };
@@ -67,6 +70,7 @@ enum ctl_client_state {
 static const char *const state_names[] = {
 	[CTL_CLIENT_REQUESTS] = "requests",
 	[CTL_CLIENT_WATCHING] = "watching",
+	[CTL_CLIENT_WAITING] = "waiting",
 	[CTL_CLIENT_CLOSING] = "closing",
 	[CTL_CLIENT_DEAD] = "dead",
 };
@@ -111,7 +115,13 @@ client_set_state(struct ctl_client *c, enum ctl_client_state state,
 	c->state = state;
 	switch (state) {
 	case CTL_CLIENT_REQUESTS:
+		if (!c->throttled)
+			bufferevent_enable(c->bev, EV_READ);
+		break;
 	case CTL_CLIENT_WATCHING:
+		break;
+	case CTL_CLIENT_WAITING:
+		bufferevent_disable(c->bev, EV_READ);
 		break;
 	case CTL_CLIENT_CLOSING:
 		c->why_closing = reason;
@@ -121,6 +131,8 @@ client_set_state(struct ctl_client *c, enum ctl_client_state state,
 		/* Nothing more happens on it; the reaper frees it. */
 		bufferevent_disable(c->bev, EV_READ | EV_WRITE);
 		bufferevent_setcb(c->bev, NULL, NULL, NULL, NULL);
+		if (c->sh->waiter == c)
+			c->sh->waiter = NULL;	/* the switchover goes on */
 		TAILQ_REMOVE(&c->sh->live, c, entry);
 		TAILQ_INSERT_TAIL(&c->sh->dead, c, entry);
 		event_active(c->sh->reaper, EV_TIMEOUT, 0);
@@ -452,6 +464,106 @@ h_quit(struct ctl_client *c, char **argv, size_t argc)
 	client_set_state(c, CTL_CLIENT_CLOSING, "quit");
 }
 
+/* A duration argument: digits only, 1..max; -1 with a reply sent. */
+static int
+parse_duration(struct ctl_client *c, const char *arg, uint64_t max,
+    const char *what, uint64_t *out)
+{
+	char bad[CTL_ECHO_MAX + 1];
+
+	if (num_parse_u64(arg, strlen(arg), out) == -1 || *out == 0 ||
+	    *out > max) {
+		reply(c, "ERR bad %s '%s': 1 to %" PRIu64, what, log_escape(bad,
+		    sizeof bad, arg, strlen(arg)), max);
+		return -1;
+	}
+	return 0;
+}
+
+static bool
+is_digits(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+static bool
+is_member(struct ctl_client *c, const char *id)
+{
+	const struct status *st = watched_status(c);
+
+	if (strcmp(st->node_id, id) == 0)
+		return true;
+	for (size_t i = 0; i < st->n_peers; i++)
+		if (strcmp(st->peers[i].id, id) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * SWITCHOVER [<id>] [<timeout_ms>]. One argument is a timeout when it is
+ * digits only and names no member (ids may be digits too).
+ */
+static void
+h_switchover(struct ctl_client *c, char **argv, size_t argc)
+{
+	const char *target = NULL, *ms_arg = NULL;
+	uint64_t ms = CTL_SWITCHOVER_TIMEOUT_DEFAULT_MS;
+	char err[CTL_REPLY_MAX - 8];
+
+	if (argc == 2) {
+		target = argv[1];
+		ms_arg = argv[2];
+	} else if (argc == 1) {
+		if (is_digits(argv[1]) && !is_member(c, argv[1]))
+			ms_arg = argv[1];
+		else
+			target = argv[1];
+	}
+	if (ms_arg != NULL && parse_duration(c, ms_arg,
+	    CTL_SWITCHOVER_TIMEOUT_MAX_MS, "timeout_ms", &ms) == -1)
+		return;
+	if (c->sh->waiter != NULL) {
+		reply(c, "ERR a switchover is already under way");
+		return;
+	}
+	/* Waiting before the call: its end may come from inside it. */
+	c->sh->waiter = c;
+	client_set_state(c, CTL_CLIENT_WAITING, "switchover");
+	if (c->sh->ops->switchover(c->sh->ctx, target, ms, err,
+	    sizeof err) == -1) {
+		c->sh->waiter = NULL;
+		client_set_state(c, CTL_CLIENT_REQUESTS, "switchover-refused");
+		reply(c, "ERR %s", err);
+	}
+}
+
+static void
+h_pause(struct ctl_client *c, char **argv, size_t argc)
+{
+	uint64_t s = CTL_PAUSE_DEFAULT_S;
+	char err[CTL_REPLY_MAX - 8];
+
+	if (argc == 1 && parse_duration(c, argv[1], CTL_PAUSE_MAX_S,
+	    "seconds", &s) == -1)
+		return;
+	if (c->sh->ops->pause(c->sh->ctx, s * 1000, err, sizeof err) == -1) {
+		reply(c, "ERR %s", err);
+		return;
+	}
+	reply(c, "OK paused for=%" PRIu64, s);
+}
+
+static void
+h_resume(struct ctl_client *c, char **argv, size_t argc)
+{
+	(void)argv, (void)argc;
+	c->sh->ops->resume(c->sh->ctx);
+	reply(c, "OK resumed");
+}
+
 static void h_help(struct ctl_client *, char **, size_t);
 
 static const struct ctl_verb verbs[] = {
@@ -467,6 +579,10 @@ static const struct ctl_verb verbs[] = {
 	{ "PEER",    1, 1, h_peer,    "PEER <id>", CTL_READ },
 	{ "CLUSTER", 0, 0, h_cluster, "CLUSTER", CTL_READ },
 	{ "WATCH",   0, 0, h_watch,   "WATCH", CTL_READ },
+	{ "SWITCHOVER", 0, 2, h_switchover,
+	  "SWITCHOVER [<id>] [<timeout_ms>]", CTL_WRITE },
+	{ "PAUSE",   0, 1, h_pause,   "PAUSE [<seconds>]", CTL_WRITE },
+	{ "RESUME",  0, 0, h_resume,  "RESUME", CTL_WRITE },
 	{ "HELP",    0, 0, h_help,    "HELP", CTL_READ },
 	{ "QUIT",    0, 0, h_quit,    "QUIT", CTL_READ },
 };
@@ -782,6 +898,24 @@ bool
 ctl_client_is_watching(const struct ctl_client *c)
 {
 	return c->state == CTL_CLIENT_WATCHING;
+}
+
+void
+ctl_client_answer(struct ctl_client *c, const char *line)
+{
+	if (c->state != CTL_CLIENT_WAITING)
+		return;
+	reply(c, "%s", line);
+	client_set_state(c, CTL_CLIENT_REQUESTS, "answered");
+	client_flush(c);
+	/*
+	 * Lines that came meanwhile raise no new read event: run on_read
+	 * later, never from here (a change subscriber may be calling: a
+	 * request now could re-enter the core).
+	 */
+	if (c->state == CTL_CLIENT_REQUESTS)
+		bufferevent_trigger(c->bev, EV_READ, BEV_TRIG_IGNORE_WATERMARKS |
+		    BEV_TRIG_DEFER_CALLBACKS);
 }
 
 void

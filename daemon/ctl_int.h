@@ -54,6 +54,7 @@ struct ctl_shared {
 	struct ctl_client_list	 live;    /* in accept order */
 	struct ctl_client_list	 dead;    /* killed, freed by the reaper */
 	struct event		*reaper;  /* made active by every kill */
+	struct ctl_client	*waiter;  /* its SWITCHOVER under way; or NULL */
 };
 
 /* Adopt fd (closed on failure) and join sh->live; NULL on failure. */
@@ -75,5 +76,7 @@ bool ctl_client_is_watching(const struct ctl_client *);
  * watcher is killed instead.
  */
 void ctl_client_push(struct ctl_client *, const char *line, size_t len);
+/* The waiting client's reply (no "\n"); then it takes requests again. */
+void ctl_client_answer(struct ctl_client *, const char *line);
 
 #endif

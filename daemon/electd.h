@@ -57,6 +57,8 @@ struct electd {
 	struct event *health_timer;   /* local server silent past its timeout */
 	bool local_ok;                /* the local server pushed in time */
 	bool silent;                  /* stepped down for it: no peer frames */
+	uint64_t so_start_ms;         /* the switchover under way began */
+	bool stopping;                /* SIGTERM: handing over, then exit */
 	struct core_stats stats;      /* core.c's counters */
 	struct change_bus changes;    /* the change pipeline's subscribers */
 	struct changelog changelog;   /* its log subscriber's context */

@@ -26,6 +26,7 @@
 
 #include "auth.h"
 #include "change.h"
+#include "clock.h"
 #include "changelog.h"
 #include "config.h"
 #include "core.h"
@@ -102,13 +103,33 @@ report_log(void *ctx, bool is_error, const char *msg)
 		log_warnx("%s", msg);
 }
 
+/*
+ * A writable primary hands over first (handoff_on_stop_ms), and the loop
+ * ends when that is done (on_switchover_end) or called off; anyone else,
+ * or a second signal, stops at once.
+ */
 static void
 on_stop(evutil_socket_t sig, short what, void *arg)
 {
 	struct electd *d = arg;
+	const char *name = sig == SIGTERM ? "TERM" : "INT";
+	char err[256];
 
 	(void)what;
-	log_info("signal %s: shutting down", sig == SIGTERM ? "TERM" : "INT");
+	if (!d->stopping && d->cfg->handoff_on_stop_ms > 0 &&
+	    core_published(d)->role == WIRE_ROLE_PRIMARY &&
+	    !core_published(d)->fenced) {
+		if (core_switchover(d, NULL, d->cfg->handoff_on_stop_ms, err,
+		    sizeof(err)) == 0) {
+			d->stopping = true;
+			log_info("event=stop_handoff signal=%s timeout_ms=%llu",
+			    name, (unsigned long long)d->cfg->handoff_on_stop_ms);
+			return;
+		}
+		log_warnx("event=stop_handoff_refused signal=%s reason=\"%s\"",
+		    name, err);
+	}
+	log_info("signal %s: shutting down", name);
 	event_base_loopexit(d->base, NULL);
 }
 
@@ -192,6 +213,82 @@ ctl_watched(void *ctx)
 	return core_published(ctx);
 }
 
+static int
+ctl_switchover(void *ctx, const char *target, uint64_t timeout_ms, char *err,
+    size_t len)
+{
+	struct electd *d = ctx;
+
+	if (d->stopping) {
+		snprintf(err, len, "shutting down");
+		return -1;
+	}
+	return core_switchover(ctx, target, timeout_ms, err, len);
+}
+
+static int
+ctl_pause(void *ctx, uint64_t ms, char *err, size_t len)
+{
+	return core_pause(ctx, ms, err, len);
+}
+
+static void
+ctl_resume(void *ctx)
+{
+	core_resume(ctx);
+}
+
+/*
+ * The end of a switchover: the reply its client waits for, and the exit
+ * of a stop that handed over. Text: docs/reference/control-protocol.md.
+ */
+static void
+on_switchover_end(void *ctx, const struct change *ch)
+{
+	struct electd *d = ctx;
+	uint64_t ms;
+	char line[512];
+
+	for (size_t i = 0; i < ch->n_events; i++) {
+		const struct elector_event *ev = &ch->events[i];
+		const char *who = ev->peer >= 0 ?
+		    elector_member(d->el, (size_t)ev->peer)->id : "-";
+
+		if (ev->kind != ELECTOR_EV_SO_DONE &&
+		    ev->kind != ELECTOR_EV_SO_FAILED)
+			continue;
+		ms = clock_now_ms() - d->so_start_ms;
+		if (ev->kind == ELECTOR_EV_SO_DONE)
+			snprintf(line, sizeof(line), "OK %s epoch=%llu ms=%llu",
+			    who, (unsigned long long)ev->epoch,
+			    (unsigned long long)ms);
+		else if (ev->detail == ELECTOR_SO_OTHER_WON)
+			snprintf(line, sizeof(line), "ERR switchover failed: "
+			    "%s won epoch=%llu instead", who,
+			    (unsigned long long)ev->epoch);
+		else if (ch->now->role == WIRE_ROLE_PRIMARY)
+			snprintf(line, sizeof(line), "ERR switchover to %s %s "
+			    "after %llu ms: it did not catch up or could not "
+			    "stand; this node is primary again", who,
+			    ev->detail == ELECTOR_SO_TIMEOUT ? "timed out" :
+			    "failed", (unsigned long long)ms);
+		else
+			snprintf(line, sizeof(line), "ERR switchover to %s %s "
+			    "after %llu ms: this node is no longer primary; "
+			    "the cluster elects as after a failure", who,
+			    ev->detail == ELECTOR_SO_TIMEOUT ? "timed out" :
+			    "failed", (unsigned long long)ms);
+		log_info("event=switchover_end target=%s ms=%llu result=\"%s\"",
+		    who, (unsigned long long)ms, line);
+		if (d->ctl != NULL)
+			ctl_switchover_done(d->ctl, line);
+		if (d->stopping) {
+			log_info("event=stop_handoff_end: shutting down");
+			event_base_loopexit(d->base, NULL);
+		}
+	}
+}
+
 static enum elector_verdict
 peer_frame(void *ctx, size_t member, const struct wire_frame *f)
 {
@@ -232,7 +329,9 @@ subscribe(struct electd *d)
 	    change_subscribe(&d->changes, "notify", notify_on_change,
 	    NULL) == -1 ||
 	    change_subscribe(&d->changes, "watch", watch_on_change,
-	    d->ctl) == -1)
+	    d->ctl) == -1 ||
+	    change_subscribe(&d->changes, "switchover", on_switchover_end,
+	    d) == -1)
 		return -1;
 	return 0;
 }
@@ -264,7 +363,7 @@ static int
 start(struct electd *d, char *err, size_t errlen)
 {
 	static const struct ctl_ops ops = { ctl_status, ctl_set_offset,
-	    ctl_alive, ctl_watched };
+	    ctl_alive, ctl_watched, ctl_switchover, ctl_pause, ctl_resume };
 	struct ctl_config cc = {
 		.path = d->cfg->control_path,
 		.mode = d->cfg->control_mode,

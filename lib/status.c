@@ -223,6 +223,8 @@ status_watch_differs(const struct status *a, const struct status *b)
 	return a->role != b->role || a->epoch != b->epoch ||
 	    strcmp(a->primary, b->primary) != 0 || a->quorum != b->quorum ||
 	    a->fenced != b->fenced || a->local != b->local ||
+	    a->paused != b->paused ||
+	    strcmp(a->switchover, b->switchover) != 0 ||
 	    down_sets_differ(a, b);
 }
 
@@ -296,6 +298,16 @@ status_format(const struct status *st, char *buf, size_t cap)
 		put(&o, " fencing=");
 		put_token(&o, st->server.fencing, STATUS_SERVER_WORD_MAX);
 	}
+	put(&o, " paused=");
+	put(&o, yes_no(st->paused));
+	put(&o, " pause_left_ms=");
+	put_u64(&o, st->pause_left_ms);
+	put(&o, " switchover=");
+	if (st->switchover[0] != '\0')
+		put_token(&o, st->switchover, WIRE_ID_MAX);
+	else
+		put(&o, "none");
+	put_fmt(&o, " priority=%u", st->priority);
 	return finish(&o);
 }
 
@@ -419,6 +431,15 @@ status_format_json(const struct status *st, char *buf, size_t cap)
 		put_json_str(&o, st->server.fencing, STATUS_SERVER_WORD_MAX);
 		put(&o, "}");
 	}
+	put_fmt(&o, ",\"paused\":%s", json_bool(st->paused));
+	put(&o, ",\"pause_left_ms\":");
+	put_u64(&o, st->pause_left_ms);
+	put(&o, ",\"switchover\":");
+	if (st->switchover[0] != '\0')
+		put_json_str(&o, st->switchover, WIRE_ID_MAX);
+	else
+		put(&o, "null");
+	put_fmt(&o, ",\"priority\":%u", st->priority);
 	put(&o, ",\"peers\":[");
 	for (size_t i = 0; i < st->n_peers; i++) {
 		if (i > 0)

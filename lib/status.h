@@ -80,6 +80,11 @@ struct status {
 	char client_addr[WIRE_ADDR_MAX + 1]; /* its server's, from members */
 	size_t self_index;                  /* its place in members: the */
 	                                    /* CLUSTER rows keep that order */
+	/* Operator state (docs/reference/control-protocol.md). */
+	bool paused;                        /* PAUSE: no failover starts here */
+	uint64_t pause_left_ms;
+	char switchover[WIRE_ID_MAX + 1];   /* its target, "" when none */
+	unsigned priority;                  /* 0: never stands */
 	size_t n_peers;                     /* other members */
 	struct status_peer peers[ELECTOR_MEMBERS_MAX - 1];
 };
@@ -88,7 +93,8 @@ const char *status_local_name(enum status_local);  /* off, up, down */
 
 /*
  * Peers up (other members, never self), and whether the watched fields
- * differ: role, epoch, primary, quorum, fenced, local or the down peers
+ * differ: role, epoch, primary, quorum, fenced, local, paused, the
+ * switchover's target or the down peers
  * (compared as a set, whatever the order of peers[]). WATCH pushes then.
  */
 size_t status_peers_up(const struct status *);
@@ -99,7 +105,8 @@ bool status_watch_differs(const struct status *, const struct status *);
  * in "\n". Returns the length, or 0 (buf "") if it did not fit. Keys, in
  * order: node_id role epoch primary primary_addr quorum fenced offset down
  * peers_up peers_total since_change_ms voted_epoch save never_stand
- * uptime_ms. Lists are comma-separated; "none" (JSON: null or []) when
+ * uptime_ms local [server fields], then paused pause_left_ms switchover
+ * priority. Lists are comma-separated; "none" (JSON: null or []) when
  * empty. peers_total counts the other members (n_peers). Values never
  * hold a space or '=': a byte outside printable ASCII shows as '?'.
  */

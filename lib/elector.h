@@ -42,6 +42,13 @@
  *    yields at the first heartbeat of the other.
  *  - Local-server health: a node whose server stopped sits out (see
  *    elector_set_local()).
+ *  - Switchover: a primary handing over is fenced, then heartbeats
+ *    `candidate` at its own epoch to its target alone, which stands at
+ *    once; it votes for the target, which needs no hold if it won with
+ *    that vote; the others vote for a refused OFFER once their primary
+ *    is seen voting in its epoch, and wait election_timeout to stand.
+ *  - Maintenance pause: no candidacy, a primary keeps its role on a dead
+ *    local server; ends at its time, on a lost majority or by hand.
  *  - Restart clamp (spec 10): every node starts as a replica.
  *  - Epoch claims: a frame more than max_epoch_jump (L) epochs ahead of
  *    ours is held, not applied: it only records its sender's claim. A

@@ -53,6 +53,7 @@ struct ctl_ops {
 	 */
 	const struct status *(*watched)(void *ctx);
 	/*
+	 * Optional (NULL: the verb answers "ERR ... not available").
 	 * SWITCHOVER: 0 once under way (the daemon answers the client later
 	 * with ctl_switchover_done), or -1 with the reason in err.
 	 */

@@ -525,6 +525,10 @@ h_switchover(struct ctl_client *c, char **argv, size_t argc)
 	if (ms_arg != NULL && parse_duration(c, ms_arg,
 	    CTL_SWITCHOVER_TIMEOUT_MAX_MS, "timeout_ms", &ms) == -1)
 		return;
+	if (c->sh->ops->switchover == NULL) {
+		reply(c, "ERR SWITCHOVER not available");
+		return;
+	}
 	if (c->sh->waiter != NULL) {
 		reply(c, "ERR a switchover is already under way");
 		return;
@@ -549,6 +553,10 @@ h_pause(struct ctl_client *c, char **argv, size_t argc)
 	if (argc == 1 && parse_duration(c, argv[1], CTL_PAUSE_MAX_S,
 	    "seconds", &s) == -1)
 		return;
+	if (c->sh->ops->pause == NULL) {
+		reply(c, "ERR PAUSE not available");
+		return;
+	}
 	if (c->sh->ops->pause(c->sh->ctx, s * 1000, err, sizeof err) == -1) {
 		reply(c, "ERR %s", err);
 		return;
@@ -560,7 +568,8 @@ static void
 h_resume(struct ctl_client *c, char **argv, size_t argc)
 {
 	(void)argv, (void)argc;
-	c->sh->ops->resume(c->sh->ctx);
+	if (c->sh->ops->resume != NULL)
+		c->sh->ops->resume(c->sh->ctx);
 	reply(c, "OK resumed");
 }
 

@@ -243,7 +243,7 @@ START_TEST(killing_3_of_5_leaves_no_writable_primary)
 	struct cluster *c = start_cluster(5);
 	int p = await_primary(c);
 	size_t killed = 0;
-	char reply[256];
+	char reply[CLUSTER_LINE_MAX];
 
 	/* Kill the primary and two more: two survivors, no majority. */
 	cluster_kill(c, (size_t)p);

@@ -83,7 +83,7 @@ fake_alive(void *ctx)
 }
 
 static const struct ctl_ops ops = { fake_status, fake_set_offset, fake_alive,
-    NULL };
+    NULL, NULL, NULL, NULL };
 
 static void
 set_peer(struct status_peer *p, const char *id, bool up, enum wire_role r,
@@ -369,7 +369,8 @@ START_TEST(test_every_verb)
 	ask(c, "PEER n1\n", "ERR no such peer");
 	ask(c, "HELP\n", "commands: PING, ROLE, EPOCH, PRIMARY, DOWN, "
 	    "OFFSET [<u64>], ALIVE, STATUS [JSON], PEERS, PEER <id>, CLUSTER, "
-	    "WATCH, HELP, QUIT");
+	    "WATCH, SWITCHOVER [<id>] [<timeout_ms>], PAUSE [<seconds>], "
+	    "RESUME, HELP, QUIT");
 
 	/* The other roles, and the "none" forms. */
 	fake.role = WIRE_ROLE_REPLICA;
@@ -1113,7 +1114,7 @@ fake_watched(void *ctx)
 START_TEST(test_watched_snapshot)
 {
 	static const struct ctl_ops ops2 = { fake_status, fake_set_offset,
-	    fake_alive, fake_watched };
+	    fake_alive, fake_watched, NULL, NULL, NULL };
 	struct ctl_config cc = { .mode = 0600 };
 	char p2[300], err[256] = "", line[STATUS_JSON_MAX];
 	struct ctl *c2;

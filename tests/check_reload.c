@@ -108,6 +108,19 @@ START_TEST(test_live_log_level)
 }
 END_TEST
 
+START_TEST(test_live_handoff_on_stop)
+{
+	struct config *cur = start_with(BASE);
+
+	ck_assert_uint_eq(cur->handoff_on_stop_ms, 600);
+	hup(cur, BASE "handoff_on_stop_ms = 0;\n");
+	assert_logged("info: reload: handoff_on_stop_ms 600 -> 0\n");
+	ck_assert_ptr_null(strstr(logged, "changed"));
+	ck_assert_uint_eq(cur->handoff_on_stop_ms, 0);
+	free(cur);
+}
+END_TEST
+
 /* The warnings are out before a quieter level hides them. */
 START_TEST(test_restart_warned_before_live)
 {
@@ -322,7 +335,8 @@ START_TEST(test_cases_cover_schema)
 				found += strcmp(membership[j].path,
 				    k[i].path) == 0;
 		else if (k[i].reload == CONFIG_RELOAD_LIVE)
-			found = strcmp(k[i].path, "log_level") == 0;
+			found = strcmp(k[i].path, "log_level") == 0 ||
+			    strcmp(k[i].path, "handoff_on_stop_ms") == 0;
 		else
 			found = k[i].kind == CONFIG_KIND_GROUP;
 		ck_assert_msg(found == 1, "%s: no reload case in "
@@ -354,6 +368,7 @@ reload_suite(void)
 
 	tcase_add_test(tc, test_unchanged);
 	tcase_add_test(tc, test_live_log_level);
+	tcase_add_test(tc, test_live_handoff_on_stop);
 	tcase_add_test(tc, test_restart_warned_before_live);
 	tcase_add_loop_test(tc, test_restart_only, 0,
 	    (int)(sizeof restart / sizeof restart[0]));

@@ -504,7 +504,8 @@ is_member(struct ctl_client *c, const char *id)
 
 /*
  * SWITCHOVER [<id>] [<timeout_ms>]. One argument is a timeout when it is
- * digits only and names no member (ids may be digits too).
+ * digits only and names no member (ids may be digits too); the id "-"
+ * (no member's: elect.meta reserves it) is the daemon's choice.
  */
 static void
 h_switchover(struct ctl_client *c, char **argv, size_t argc)
@@ -525,6 +526,8 @@ h_switchover(struct ctl_client *c, char **argv, size_t argc)
 	if (ms_arg != NULL && parse_duration(c, ms_arg,
 	    CTL_SWITCHOVER_TIMEOUT_MAX_MS, "timeout_ms", &ms) == -1)
 		return;
+	if (target != NULL && strcmp(target, "-") == 0)
+		target = NULL;
 	if (c->sh->ops->switchover == NULL) {
 		reply(c, "ERR SWITCHOVER not available");
 		return;

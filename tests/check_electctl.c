@@ -578,6 +578,12 @@ START_TEST(every_command_against_a_live_cluster)
 		ck_assert_int_eq(RUN(&p, "-s", rs, "switchover"), 1);
 		ck_assert_ptr_nonnull(strstr(p.ebuf, "not primary: primary "
 		    "is "));
+		/*
+		 * A switchover waits until its target holds the primary's
+		 * offset (1000 above): its server would have replicated it.
+		 */
+		ck_assert_int_eq(cluster_request(c, to, "OFFSET 1000", reply,
+		    sizeof reply), 0);
 		ck_assert_int_eq(RUN(&p, "-s", ps, "--json", "switchover",
 		    "--to", cluster_id(c, to), "--timeout", "10000"), 0);
 		ck_assert_msg(jsoncheck_line(p.obuf, '{'), "%s", p.obuf);

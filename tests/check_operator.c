@@ -187,8 +187,8 @@ START_TEST(switchover_makes_the_named_replica_primary)
 	ck_assert_uint_le(cluster_max_unfenced(c), 1);
 	/* Back again with the default target: the freshest replica. */
 	u.old = t;
-	switchover_while_watching(c, (size_t)t, "SWITCHOVER", unfenced_other,
-	    &u, reply, sizeof(reply));
+	switchover_while_watching(c, (size_t)t, "SWITCHOVER - 5000",
+	    unfenced_other, &u, reply, sizeof(reply));
 	ck_assert_msg(strncmp(reply, "OK ", 3) == 0, "%s", reply);
 	ck_assert_uint_le(cluster_max_unfenced(c), 1);
 	cluster_free(c);

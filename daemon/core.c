@@ -119,10 +119,14 @@ apply(struct electd *d, const struct elector_out *out)
 	ch.n_events = out->n_event;
 	ch.watched = status_watch_differs(d->published, st);
 	ch.moved = ch.watched && change_is_move(d->published, st);
-	if (ch.moved)
+	/*
+	 * A move restarts the count; any other watched change (quorum,
+	 * fencing, the down set) keeps it: core_status measured it.
+	 */
+	if (ch.moved) {
 		d->changed_ms = clock_now_ms();
-	if (ch.watched)
 		st->since_change_ms = 0;
+	}
 	if (ch.watched || ch.n_events > 0)
 		change_publish(&d->changes, &ch);
 	if (ch.watched) {

@@ -105,8 +105,8 @@ on_accept(int fd, const struct sockaddr *sa, socklen_t salen, void *arg)
 	struct ctl *ctl = arg;
 	struct ucred cred = { .pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1 };
 	socklen_t len = sizeof cred;
+	struct ctl_cred who;
 	uint64_t id;
-	bool may_write;
 
 	(void)sa;
 	(void)salen;
@@ -123,15 +123,18 @@ on_accept(int fd, const struct sockaddr *sa, socklen_t salen, void *arg)
 		cred.uid = (uid_t)-1;
 		cred.gid = (gid_t)-1;
 	}
-	may_write = ctl_may_write(&ctl->perm, cred.uid, cred.gid);
-	if (ctl_client_new(&ctl->sh, fd, id, may_write) == NULL) {
+	who.pid = (long)cred.pid;
+	who.uid = cred.uid == (uid_t)-1 ? -1 : (long)cred.uid;
+	who.gid = cred.gid == (gid_t)-1 ? -1 : (long)cred.gid;
+	who.may_write = ctl_may_write(&ctl->perm, cred.uid, cred.gid);
+	if (ctl_client_new(&ctl->sh, fd, id, &who) == NULL) {
 		log_warnx("ctl client %" PRIu64 " refused reason=no-memory", id);
 		return;
 	}
 	ctl->n_clients++;
 	log_debug("ctl client %" PRIu64 " connect pid=%ld uid=%ld gid=%ld "
-	    "write=%s clients=%zu", id, (long)cred.pid, (long)cred.uid,
-	    (long)cred.gid, may_write ? "yes" : "no", ctl->n_clients);
+	    "write=%s clients=%zu", id, who.pid, who.uid, who.gid,
+	    who.may_write ? "yes" : "no", ctl->n_clients);
 	if (ctl->n_clients >= ctl->clients_max)
 		listener_pause(ctl, "clients-max");
 }

@@ -81,7 +81,7 @@ struct ctl_client {
 	uint64_t		 id;
 	enum ctl_client_state	 state;
 	bool			 throttled;  /* input paused: output too big */
-	bool			 may_write;  /* SO_PEERCRED passed ctl_may_write */
+	struct ctl_cred		 who;        /* SO_PEERCRED, and may it write */
 	bool			 denied;     /* a write was refused: logged once */
 	const char		*why_closing;
 	TAILQ_ENTRY(ctl_client)	 entry;      /* sh->live; sh->dead once dead */
@@ -672,11 +672,15 @@ handle_line(struct ctl_client *c, const char *line, size_t len)
 	else if (st == CTL_PARSE_TOO_MANY || req.argc - 1 < v->min_args ||
 	    req.argc - 1 > v->max_args)
 		reply(c, "ERR wrong number of arguments for '%s'", v->name);
-	else if (!c->may_write && (v->access == CTL_WRITE ||
+	else if (!c->who.may_write && (v->access == CTL_WRITE ||
 	    (v->access == CTL_WRITE_WITH_ARGS && req.argc > 1))) {
+		/* The ids as this daemon sees them: in a user namespace an
+		 * unmapped client shows up as the overflow id (65534). */
 		if (!c->denied)
-			log_warnx("ctl client %" PRIu64 " %s denied: not in "
-			    "control.write_uids or write_gids", c->id, v->name);
+			log_warnx("event=ctl_write_denied client=%" PRIu64
+			    " verb=%s uid=%ld gid=%ld pid=%ld reason="
+			    "not_in_write_uids_or_write_gids", c->id, v->name,
+			    c->who.uid, c->who.gid, c->who.pid);
 		c->denied = true;
 		reply(c, "ERR permission denied");
 	} else
@@ -819,6 +823,38 @@ on_write(struct bufferevent *bev, void *arg)
 	}
 }
 
+/*
+ * At the client's EOF: what is left in the input is a last line that
+ * never got its end ("printf STATUS | socat ..."). It is a request like
+ * any other (next_line already refused one over CTL_LINE_MAX).
+ */
+static void
+client_take_tail(struct ctl_client *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	size_t len = evbuffer_get_length(in);
+	char *line;
+
+	if (!client_is_reading(c) || c->throttled || len == 0 ||
+	    len > CTL_LINE_MAX + 1)
+		return;
+	if ((line = malloc(len + 1)) == NULL) {
+		reply(c, "ERR out of memory");
+		return;
+	}
+	if (evbuffer_remove(in, line, len) != (int)len) {
+		free(line);
+		return;
+	}
+	/* A lone "\r" at the very end was the start of a line end. */
+	if (line[len - 1] == '\r')
+		len--;
+	line[len] = '\0';
+	if (len <= CTL_LINE_MAX)
+		handle_line(c, line, len);
+	free(line);
+}
+
 static void
 on_event(struct bufferevent *bev, short what, void *arg)
 {
@@ -826,8 +862,10 @@ on_event(struct bufferevent *bev, short what, void *arg)
 
 	/*
 	 * A half-close ("echo STATUS | socat - UNIX-CONNECT:...") still gets
-	 * its replies; a trailing line without its end is discarded.
+	 * its replies, a last line without its end included.
 	 */
+	if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR))
+		client_take_tail(c);
 	if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR) &&
 	    evbuffer_get_length(bufferevent_get_output(bev)) > 0) {
 		if (c->state != CTL_CLIENT_CLOSING)
@@ -845,7 +883,8 @@ on_event(struct bufferevent *bev, short what, void *arg)
 }
 
 struct ctl_client *
-ctl_client_new(struct ctl_shared *sh, int fd, uint64_t id, bool may_write)
+ctl_client_new(struct ctl_shared *sh, int fd, uint64_t id,
+    const struct ctl_cred *who)
 {
 	struct timeval wt = {
 		CTL_WRITE_TIMEOUT_MS / 1000, (CTL_WRITE_TIMEOUT_MS % 1000) * 1000
@@ -864,7 +903,7 @@ ctl_client_new(struct ctl_shared *sh, int fd, uint64_t id, bool may_write)
 	}
 	c->sh = sh;
 	c->id = id;
-	c->may_write = may_write;
+	c->who = *who;
 	c->state = CTL_CLIENT_REQUESTS;
 	bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
 	/* Bounded input: a line's worth plus room for pipelined requests. */

@@ -57,9 +57,17 @@ struct ctl_shared {
 	struct ctl_client	*waiter;  /* its SWITCHOVER under way; or NULL */
 };
 
+/* Who is on the other end (SO_PEERCRED; -1 when it cannot be read). */
+struct ctl_cred {
+	long	 pid;
+	long	 uid;
+	long	 gid;
+	bool	 may_write;  /* ctl_may_write said yes */
+};
+
 /* Adopt fd (closed on failure) and join sh->live; NULL on failure. */
 struct ctl_client *ctl_client_new(struct ctl_shared *, int fd, uint64_t id,
-    bool may_write);
+    const struct ctl_cred *);
 /*
  * Close now, whatever is queued (reason goes to the log): nothing more
  * happens on c, and the reaper frees it. Killing a dead client does

@@ -154,3 +154,52 @@ log_escape(char *dst, size_t cap, const void *src, size_t len)
 	dst[o] = '\0';
 	return dst;
 }
+
+/* May c appear in a value without quotes? */
+static bool
+is_plain(unsigned char c)
+{
+	return c > 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '=';
+}
+
+char *
+log_quote(char *dst, size_t cap, const char *src)
+{
+	const unsigned char *s = (const unsigned char *)src;
+	size_t i, o = 0;
+	bool plain = s[0] != '\0';
+
+	if (cap < 3) {
+		if (cap > 0)
+			dst[0] = '\0';
+		return dst;
+	}
+	for (i = 0; plain && s[i] != '\0'; i++)
+		plain = is_plain(s[i]);
+	if (plain) {
+		snprintf(dst, cap, "%s", src);
+		return dst;
+	}
+	dst[o++] = '"';
+	/* Room is kept for the closing quote and the NUL. */
+	for (i = 0; s[i] != '\0'; i++) {
+		if (s[i] == '"' || s[i] == '\\') {
+			if (o + 2 > cap - 2)
+				break;
+			dst[o++] = '\\';
+			dst[o++] = (char)s[i];
+		} else if (s[i] >= 0x20 && s[i] < 0x7f) {
+			if (o + 1 > cap - 2)
+				break;
+			dst[o++] = (char)s[i];
+		} else {
+			if (o + 4 > cap - 2)
+				break;
+			snprintf(dst + o, cap - o, "\\x%02x", s[i]);
+			o += 4;
+		}
+	}
+	dst[o++] = '"';
+	dst[o] = '\0';
+	return dst;
+}

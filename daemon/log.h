@@ -42,4 +42,14 @@ void fatalx(const char *, ...) LOG_PRINTF(1, 2) __attribute__((noreturn));
  */
 char *log_escape(char *dst, size_t cap, const void *src, size_t len);
 
+/*
+ * A log value that may hold anything (a path, an error sentence, a peer's
+ * bytes): copied as it is when it is one plain token, else in double
+ * quotes with " and \\ backslash-escaped and bytes outside printable
+ * ASCII as \\xNN; "" for an empty string. Cut to fit cap (still quoted
+ * and terminated). Returns dst, for use as a %s argument.
+ */
+#define LOG_QUOTE_MAX(n) (4 * (size_t)(n) + 3) /* room for n bytes, quoted */
+char *log_quote(char *dst, size_t cap, const char *src);
+
 #endif

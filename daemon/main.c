@@ -56,6 +56,7 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: kevy-electd [-ft] [-c file]\n"
+	    "       kevy-electd -h | -V\n"
 	    "       kevy-electd --gen-key file\n"
 	    "       kevy-electd --dump-config md|man\n"
 	    "  -c file    configuration (default %s)\n"
@@ -72,8 +73,9 @@ usage(FILE *f)
 	    "             print the key reference of the configuration, made\n"
 	    "             from the schema, as docs/reference/configuration.md (md) or\n"
 	    "             kevy-electd.conf(5) (man) hold it, and exit\n"
-	    "  --version  print the version and exit\n"
-	    "  --help     print this help and exit\n"
+	    "  -V, --version\n"
+	    "             print the version and exit\n"
+	    "  -h, --help print this help and exit\n"
 	    "exit status:\n"
 	    "  0   clean shutdown; -t found no problem; --gen-key wrote the key\n"
 	    "  %d   a failure a restart may fix (address in use, out of\n"
@@ -542,7 +544,7 @@ main(int argc, char **argv)
 	char err[CONFIG_PATH_MAX + 512];
 	int ch, rc = 0;
 
-	while ((ch = getopt_long(argc, argv, "c:tf", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:tfhV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': path = optarg; path_given = true; break;
 		case 't': check_only = true; break;

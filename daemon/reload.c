@@ -15,6 +15,30 @@
 #include "reload.h"
 
 #define RELOAD_SAID_MAX 128 /* bytes in a live key's "old -> new" */
+#define RELOAD_LIST_MAX 512 /* bytes in one list of key names; cut with ",..." */
+
+/* The keys one reload found changed, by what became of them. */
+struct reload_lists {
+	char applied[RELOAD_LIST_MAX];     /* live keys, now in force */
+	char restart[RELOAD_LIST_MAX];     /* kept until a restart */
+	char membership[RELOAD_LIST_MAX];  /* kept until every node restarts */
+};
+
+/* Append key to a comma-separated list; a full list ends in ",...". */
+static void
+list_add(char *list, const char *key)
+{
+	size_t len = strlen(list);
+	int n;
+
+	if (len >= 4 && strcmp(list + len - 4, ",...") == 0)
+		return;
+	n = snprintf(list + len, RELOAD_LIST_MAX - len, "%s%s",
+	    len > 0 ? "," : "", key);
+	if (n < 0 || (size_t)n >= RELOAD_LIST_MAX - len)
+		snprintf(list + (len < RELOAD_LIST_MAX - 4 ? len :
+		    RELOAD_LIST_MAX - 5), 5, ",...");
+}
 
 static void
 report(void *ctx, bool is_error, const char *msg)
@@ -32,7 +56,8 @@ report(void *ctx, bool is_error, const char *msg)
  * list), each restart-only key in a line of its own.
  */
 static void
-report_kept(const struct config *cur, const struct config *fresh)
+report_kept(const struct config *cur, const struct config *fresh,
+    struct reload_lists *l)
 {
 	const struct config_key *keys;
 	char members[512] = "";
@@ -44,6 +69,10 @@ report_kept(const struct config *cur, const struct config *fresh)
 
 		if (config_key_same(k, fresh, cur))
 			continue;
+		if (k->reload == CONFIG_RELOAD_RESTART)
+			list_add(l->restart, k->path);
+		else if (k->reload == CONFIG_RELOAD_MEMBERSHIP)
+			list_add(l->membership, k->path);
 		if (k->reload == CONFIG_RELOAD_RESTART)
 			log_warnx("reload: %s changed: takes effect after a "
 			    "restart", k->path);
@@ -61,7 +90,8 @@ report_kept(const struct config *cur, const struct config *fresh)
 
 /* After report_kept: a new log_level must not hide its warnings. */
 static void
-apply_live(struct config *cur, const struct config *fresh)
+apply_live(struct config *cur, const struct config *fresh,
+    struct reload_lists *l)
 {
 	const struct config_key *keys;
 	char said[RELOAD_SAID_MAX];
@@ -75,6 +105,7 @@ apply_live(struct config *cur, const struct config *fresh)
 		    config_key_same(k, fresh, cur))
 			continue;
 		k->apply(cur, fresh, said, sizeof(said));
+		list_add(l->applied, k->path);
 		log_info("reload: %s %s", k->path, said);
 	}
 }
@@ -83,7 +114,8 @@ void
 reload_config(struct electd *d)
 {
 	struct config *fresh, *cur = d->cfg;
-	char msg[NOTIFY_MSG_MAX];
+	struct reload_lists l = { "", "", "" };
+	char msg[NOTIFY_MSG_MAX], path[LOG_QUOTE_MAX(CONFIG_PATH_MAX)];
 
 	/* systemd's reload protocol: RELOADING=1 now, READY=1 when done. */
 	snprintf(msg, sizeof(msg), "RELOADING=1\nMONOTONIC_USEC=%llu",
@@ -101,9 +133,14 @@ reload_config(struct electd *d)
 		notify_send("READY=1");
 		return;
 	}
-	report_kept(cur, fresh);
-	apply_live(cur, fresh);
-	log_info("reload: %s done", cur->path);
+	report_kept(cur, fresh, &l);
+	apply_live(cur, fresh, &l);
+	/* One line that names every changed key, whatever became of it. */
+	log_info("event=reload_done path=%s applied=%s restart_needed=%s "
+	    "restart_all_nodes=%s", log_quote(path, sizeof(path), cur->path),
+	    l.applied[0] ? l.applied : "none",
+	    l.restart[0] ? l.restart : "none",
+	    l.membership[0] ? l.membership : "none");
 	free(fresh);
 	notify_send("READY=1");
 }

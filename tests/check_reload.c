@@ -88,8 +88,9 @@ START_TEST(test_unchanged)
 
 	hup(cur, BASE "# a comment changes nothing\n");
 	ck_assert_ptr_null(strstr(logged, "changed"));
-	assert_logged("reload: ");
-	assert_logged(" done");
+	assert_logged("event=reload_done ");
+	assert_logged(" applied=none restart_needed=none "
+	    "restart_all_nodes=none\n");
 	ck_assert_mem_eq(cur, &before, sizeof before);
 	free(cur);
 }

@@ -163,11 +163,12 @@ write_configs(struct cluster *c)
 			    o->never_stand[j] ? "true" : "false",
 			    j + 1 < o->n ? "," : "");
 		fprintf(f, ");\nstate_dir = \"%s/%s.state\";\n"
-		    "control = { path = \"%s\"; mode = \"0600\"; };\n"
+		    "control = { path = \"%s\"; mode = \"0600\"; %s };\n"
 		    "hb_interval_ms = %llu;\ndown_after_ms = %llu;\n"
 		    "election_timeout_ms = %llu;\nelection_backoff_ms = %llu;\n"
 		    "election_backoff_jitter_ms = %llu;\nlog_level = \"%s\";\n",
 		    c->dir, nd->id, nd->sock,
+		    o->control_extra != NULL ? o->control_extra : "",
 		    (unsigned long long)o->hb_interval_ms,
 		    (unsigned long long)o->down_after_ms,
 		    (unsigned long long)o->election_timeout_ms,

@@ -34,6 +34,9 @@ struct cluster_opts {
 	/* More config lines for node i (e.g. "http_listen = ...;"), or NULL;
 	 * "%u" in them is replaced by the node number (1..n). */
 	const char *extra_conf[CLUSTER_NODES_MAX];
+	/* More keys inside every node's control group (e.g.
+	 * "write_uids = [1000];"), or NULL. */
+	const char *control_extra;
 	const char *env[4];          /* "NAME=value" for every daemon, or NULL */
 	/* Node i's client port in members (its server's); 0: 20000 + i. */
 	uint16_t client_port[CLUSTER_NODES_MAX];

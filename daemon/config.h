@@ -112,6 +112,7 @@ struct config {
 	uint64_t max_epoch_jump;         /* 0: unlimited */
 	bool peer_source_check;          /* refuse peers from non-member IPs */
 	char auth_key_file[CONFIG_PATH_MAX + 1]; /* "" = no authentication */
+	char pid_file[CONFIG_PATH_MAX + 1]; /* "" = none */
 	struct config_server server;     /* the local server's adapter */
 };
 

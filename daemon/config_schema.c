@@ -722,6 +722,20 @@ static const struct config_key keys[] = {
 		    "(\"Local server\" below).",
 	},
 	{
+		.path = "pid_file",
+		.kind = CONFIG_KIND_STRING,
+		.min = 0, .max = CONFIG_PATH_MAX, .def = "",
+		.reload = CONFIG_RELOAD_RESTART,
+		IN_CONFIG(pid_file), .check = check_abs_path_or_empty,
+		.form = "absolute path or `\"\"`",
+		.help = "File the daemon writes its pid into once it is ready "
+		    "(sockets bound, state loaded), locked (flock) for as long "
+		    "as it runs and removed at a clean exit. A start whose "
+		    "`pid_file` is locked by a running daemon is refused "
+		    "(exit 1). For starts by hand or by an init without "
+		    "supervision; the units do not need it. `\"\"`: none.",
+	},
+	{
 		.path = "notify_exec",
 		.kind = CONFIG_KIND_STRING,
 		.min = 0, .max = CONFIG_PATH_MAX, .def = "",

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <event2/dns.h>
@@ -40,6 +41,7 @@
 #include "link.h"
 #include "log.h"
 #include "notify.h"
+#include "pidfile.h"
 #include "preflight.h"
 #include "reload.h"
 #include "server.h"
@@ -469,20 +471,40 @@ stop(struct electd *d)
 		event_base_free(d->base);
 }
 
+/*
+ * Without -f: fork. The parent waits for the child's word on a pipe and
+ * exits with the start's real outcome: 0 once the child is ready (a byte
+ * from daemonize_ready), else the child's own exit status (it closed the
+ * pipe by dying). Returns, in the child, the pipe's write end.
+ */
 static int
 daemonize(void)
 {
-	int fd;
+	int fd, p[2], ws;
+	ssize_t n;
+	pid_t pid;
+	char b;
 
-	switch (fork()) {
+	if (pipe(p) == -1)
+		return -1;
+	switch ((pid = fork())) {
 	case -1:
 		return -1;
 	case 0:
+		close(p[0]);
 		break;
 	default:
-		_exit(0);
+		close(p[1]);
+		do
+			n = read(p[0], &b, 1);
+		while (n == -1 && errno == EINTR);
+		if (n == 1)
+			_exit(0);
+		if (waitpid(pid, &ws, 0) == pid && WIFEXITED(ws))
+			_exit(WEXITSTATUS(ws));
+		_exit(EXIT_RUNTIME);
 	}
-	if (setsid() == -1)
+	if (fcntl(p[1], F_SETFD, FD_CLOEXEC) == -1 || setsid() == -1)
 		return -1;
 	if ((fd = open("/dev/null", O_RDWR)) != -1) {
 		dup2(fd, STDIN_FILENO);
@@ -490,7 +512,18 @@ daemonize(void)
 		if (fd > STDERR_FILENO)
 			close(fd);
 	}
-	return 0;
+	return p[1];
+}
+
+/* The child is ready: the parent may exit 0. */
+static void
+daemonize_ready(int fd)
+{
+	if (fd == -1)
+		return;
+	if (write(fd, "", 1) != 1)
+		log_warn("event=daemonize_report_failed");
+	close(fd);
 }
 
 /* --gen-key FILE. */
@@ -540,9 +573,10 @@ main(int argc, char **argv)
 	const char *path = CONFIG_DEFAULT_PATH, *key_file = NULL;
 	bool check_only = false, foreground = false, path_given = false;
 	struct event *sigs[3], *watchdog;
+	struct pidfile *pf = NULL;
 	struct electd d;
 	char err[CONFIG_PATH_MAX + 512];
-	int ch, rc = 0;
+	int ch, rc = 0, ready_fd = -1;
 
 	while ((ch = getopt_long(argc, argv, "c:tfhV", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -596,12 +630,21 @@ main(int argc, char **argv)
 		free(d.cfg);
 		return EXIT_CONFIG;
 	}
+	/* Before the fork too: a second daemon is refused to our caller. */
+	if (d.cfg->pid_file[0] != '\0' &&
+	    (pf = pidfile_take(d.cfg->pid_file, err, sizeof(err))) == NULL) {
+		log_error("%s", err);
+		stop(&d);
+		free(d.cfg);
+		return EXIT_RUNTIME;
+	}
 	/* stderr stays open: under a supervisor it is the log. */
-	if (!foreground && daemonize() == -1)
+	if (!foreground && (ready_fd = daemonize()) == -1)
 		fatal("daemonize");
 	if (start(&d, err, sizeof(err)) == -1) {
 		log_error("%s", err);
 		stop(&d);
+		pidfile_release(pf);
 		free(d.cfg);
 		return EXIT_RUNTIME;
 	}
@@ -615,6 +658,14 @@ main(int argc, char **argv)
 	    KEVY_ELECTD_VERSION, d.cfg->node_id, d.cfg->n_members,
 	    d.cfg->n_members / 2 + 1);
 	/* Sockets bound and state loaded: only now are we ready. */
+	if (pf != NULL && pidfile_write(pf, getpid()) == -1) {
+		log_warn("pid_file %s", d.cfg->pid_file);
+		stop(&d);
+		pidfile_release(pf);
+		free(d.cfg);
+		return EXIT_RUNTIME;
+	}
+	daemonize_ready(ready_fd);
 	if (notify_send("READY=1") == -1)
 		log_warn("notify READY");
 	notify_status(core_published(&d));
@@ -629,6 +680,7 @@ main(int argc, char **argv)
 	for (size_t i = 0; i < 3; i++)
 		event_free(sigs[i]);
 	stop(&d);
+	pidfile_release(pf);
 	free(d.cfg);
 	log_info("stopped");
 	return rc;

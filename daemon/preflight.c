@@ -240,6 +240,32 @@ check_control(struct preflight *p)
 	}
 }
 
+/* pid_file: its directory must be there and take a new file. A file
+ * already there is fine (a stale one is reused; a live holder is refused
+ * by the start itself, while -t on a running node must pass). */
+static void
+check_pid_file(struct preflight *p)
+{
+	const char *path = p->cfg->pid_file;
+	char dir[CONFIG_PATH_MAX + 1];
+	struct stat sb;
+
+	if (path[0] == '\0')
+		return;
+	if (lstat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+		say(p, true, "pid_file %s exists and is not a regular file",
+		    path);
+		return;
+	}
+	parent_of(path, dir, sizeof dir);
+	if (stat(dir, &sb) == -1 || !S_ISDIR(sb.st_mode))
+		say(p, true, "pid_file %s: directory %s does not exist", path,
+		    dir);
+	else if (!may_write_in(dir) && access(path, W_OK) == -1)
+		say(p, true, "pid_file %s: uid %lu may not create it in %s: %s",
+		    path, (unsigned long)geteuid(), dir, strerror(errno));
+}
+
 /* The hard RLIMIT_NOFILE (what the start may raise to) must hold the
  * descriptor reserve and the minimum caps (fdbudget.h). */
 static void
@@ -269,6 +295,7 @@ run(const struct config *cfg, enum preflight_mode mode, struct auth_key *key,
 	check_server_password(&p, password);
 	check_hook(&p);
 	check_control(&p);
+	check_pid_file(&p);
 	check_descriptors(&p);
 	return p.errors;
 }

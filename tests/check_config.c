@@ -1293,6 +1293,7 @@ static const struct {
 	{ BASE "handoff_on_stop_ms = 0;\n", "handoff_on_stop_ms" },
 	{ BASE "local_health_timeout_ms = 500;\n", "local_health_timeout_ms" },
 	{ BASE "notify_exec = \"/bin/true\";\n", "notify_exec" },
+	{ BASE "pid_file = \"/run/kevy-electd.pid\";\n", "pid_file" },
 	{ BASE "notify_timeout_ms = 5;\n", "notify_timeout_ms" },
 	{ BASE "http_listen = \"127.0.0.1:9105\";\n", "http_listen" },
 	{ BASE "http_listen = \"\";\n", "" },

@@ -7,7 +7,7 @@
  * naming every changed key; a refused write logged with the uid the
  * daemon saw, and the shipped unit's sandbox letting a uid listed in
  * control.write_uids write; a daemonized start that reports its real
- * outcome to its caller; pid_file. Runs from the repository root (it
+ * outcome to its caller; pid_file (written when ready, locked, removed). Runs from the repository root (it
  * reads docs/, man/ and systemd/). Every wait is on an event (a reply, a
  * WATCH line, a notify datagram, a process exit) with a generous bound.
  */
@@ -615,6 +615,164 @@ START_TEST(root_only_userns_hides_client_uids)
 }
 END_TEST
 
+
+/* ---- daemonized starts and pid_file ---- */
+
+/* A one-node config, not started; with pid_name, pid_file is that name
+ * in the cluster's directory. */
+static struct cluster *
+one_config(const char *pid_name, char *pid_path, size_t cap)
+{
+	struct cluster_opts o = { .n = 1 };
+	struct cluster *c = cluster_new(&o);
+	FILE *f;
+
+	ck_assert_ptr_nonnull(c);
+	if (pid_name != NULL) {
+		snprintf(pid_path, cap, "%s/%s", cluster_dir(c), pid_name);
+		ck_assert_ptr_nonnull(f = fopen(cluster_config_path(c, 0), "a"));
+		fprintf(f, "pid_file = \"%s\";\n", pid_path);
+		ck_assert_int_eq(fclose(f), 0);
+	}
+	return c;
+}
+
+static char *
+out_path(struct cluster *c, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%s/out", cluster_dir(c));
+	return buf;
+}
+
+/* SIGTERM pid (not our child) and await its end through a pidfd. */
+static void
+stop_daemon(pid_t pid)
+{
+	struct pollfd p;
+	int fd;
+
+	ck_assert_int_ge(fd = (int)syscall(SYS_pidfd_open, pid, 0), 0);
+	ck_assert_int_eq(kill(pid, SIGTERM), 0);
+	p.fd = fd;
+	p.events = POLLIN;
+	ck_assert_int_eq(poll(&p, 1, WAIT_MS), 1);
+	close(fd);
+}
+
+static pid_t
+pid_in(const char *path)
+{
+	char *text = textfile_read(path);
+	long pid = strtol(text, NULL, 10);
+
+	free(text);
+	ck_assert_int_gt(pid, 1);
+	return (pid_t)pid;
+}
+
+/* Without -f the caller gets the start's outcome, as with -f. */
+START_TEST(daemonized_start_reports_a_failed_bind)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	char out[CLUSTER_LINE_MAX], *text;
+	struct cluster *c = one_config(NULL, NULL, 0);
+	int fd, one = 1;
+
+	sin.sin_port = htons(cluster_election_port(c, 0));
+	ck_assert_int_ge(fd = socket(AF_INET, SOCK_STREAM, 0), 0);
+	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
+	    sizeof(one)), 0);
+	ck_assert_int_eq(inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr), 1);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(listen(fd, 1), 0);
+	ck_assert_int_eq(run_to(out_path(c, out, sizeof(out)),
+	    (const char *const[]){ "-c", cluster_config_path(c, 0), NULL }),
+	    EXIT_RUNTIME);
+	text = textfile_read(out);
+	ck_assert_msg(strstr(text, "Address already in use") != NULL, "%s",
+	    text);
+	free(text);
+	close(fd);
+	cluster_free(c);
+}
+END_TEST
+
+/*
+ * A daemonized start returns once the daemon is ready: its socket answers
+ * at once and pid_file names it. A second daemon on that pid_file is
+ * refused (exit 1, naming the holder); a clean exit removes the file.
+ */
+START_TEST(pid_file_written_when_ready_and_locked)
+{
+	char pidp[CLUSTER_LINE_MAX], out[CLUSTER_LINE_MAX], got[256];
+	char *text, want[64];
+	struct cluster *c = one_config("n1.pid", pidp, sizeof(pidp));
+	struct cluster *c2 = one_config(NULL, NULL, 0);
+	FILE *f;
+	pid_t pid;
+
+	ck_assert_int_eq(run_to(out_path(c, out, sizeof(out)),
+	    (const char *const[]){ "-c", cluster_config_path(c, 0), NULL }), 0);
+	pid = pid_in(pidp);
+	ck_assert_int_eq(kill(pid, 0), 0);
+	send_and_read_all(cluster_socket_path(c, 0), "PING\n", got,
+	    sizeof(got));
+	ck_assert_str_eq(got, "PONG\n");
+
+	ck_assert_ptr_nonnull(f = fopen(cluster_config_path(c2, 0), "a"));
+	fprintf(f, "pid_file = \"%s\";\n", pidp);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(run_to(out_path(c2, out, sizeof(out)),
+	    (const char *const[]){ "-c", cluster_config_path(c2, 0), NULL }),
+	    EXIT_RUNTIME);
+	text = textfile_read(out);
+	snprintf(want, sizeof(want), "(pid %d)", (int)pid);
+	ck_assert_msg(strstr(text, want) != NULL, "%s", text);
+	free(text);
+	ck_assert_int_eq(pid_in(pidp), pid);
+	ck_assert_int_eq(access(cluster_socket_path(c2, 0), F_OK), -1);
+
+	stop_daemon(pid);
+	ck_assert_int_eq(access(pidp, F_OK), -1);
+	cluster_free(c2);
+	cluster_free(c);
+}
+END_TEST
+
+/* A pid file left by a daemon that died is nobody's: it is taken over. */
+START_TEST(stale_pid_file_is_replaced)
+{
+	char pidp[CLUSTER_LINE_MAX], out[CLUSTER_LINE_MAX];
+	struct cluster *c = one_config("n1.pid", pidp, sizeof(pidp));
+	pid_t pid;
+
+	textfile_write(pidp, "999999\n");
+	ck_assert_int_eq(run_to(out_path(c, out, sizeof(out)),
+	    (const char *const[]){ "-c", cluster_config_path(c, 0), NULL }), 0);
+	pid = pid_in(pidp);
+	ck_assert_int_ne(pid, 999999);
+	stop_daemon(pid);
+	cluster_free(c);
+}
+END_TEST
+
+START_TEST(check_refuses_a_pid_file_nowhere)
+{
+	char pidp[CLUSTER_LINE_MAX], out[CLUSTER_LINE_MAX], *text;
+	struct cluster *c = one_config("no-such-dir/n1.pid", pidp,
+	    sizeof(pidp));
+
+	ck_assert_int_eq(run_to(out_path(c, out, sizeof(out)),
+	    (const char *const[]){ "-t", "-c", cluster_config_path(c, 0),
+	    NULL }), 78);
+	text = textfile_read(out);
+	ck_assert_msg(strstr(text, "pid_file") != NULL &&
+	    strstr(text, "does not exist") != NULL, "%s", text);
+	free(text);
+	cluster_free(c);
+}
+END_TEST
+
 static Suite *
 firsthour_suite(void)
 {
@@ -622,6 +780,7 @@ firsthour_suite(void)
 	TCase *flags = tcase_create("flags");
 	TCase *ctl = tcase_create("control");
 	TCase *perm = tcase_create("permissions");
+	TCase *daemon = tcase_create("daemonize");
 
 	tcase_add_test(flags, short_help_and_version);
 	suite_add_tcase(s, flags);
@@ -639,6 +798,13 @@ firsthour_suite(void)
 	tcase_add_test(perm, root_only_userns_hides_client_uids);
 	tcase_set_timeout(perm, 120);
 	suite_add_tcase(s, perm);
+
+	tcase_add_test(daemon, daemonized_start_reports_a_failed_bind);
+	tcase_add_test(daemon, pid_file_written_when_ready_and_locked);
+	tcase_add_test(daemon, stale_pid_file_is_replaced);
+	tcase_add_test(daemon, check_refuses_a_pid_file_nowhere);
+	tcase_set_timeout(daemon, 120);
+	suite_add_tcase(s, daemon);
 	return s;
 }
 

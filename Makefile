@@ -4,7 +4,8 @@
 #   make check-asan   the same under AddressSanitizer + UBSan
 #   make check-valgrind  the same under valgrind memcheck
 #   make demo         three daemons on loopback: election, failover, rejoin;
-#                     DEMO=redis: beside three redis-servers, no glue
+#                     DEMO=redis: beside three redis-servers, no glue;
+#                     KEEP=1: leave the three running (make cluster-stop)
 #   make soak         long randomized property run (SOAK_SECONDS, default 600),
 #                     then the namespace partition soak for as long again
 #   make soak-netns   only the partition soak (root; docs/reports/partition-tests.md)
@@ -15,9 +16,10 @@
 #                     Sentinel; rewrites the tables of
 #                     docs/reports/benchmarks.md and docs/reports/img/*.png
 #                     (BENCH_* counts below; about 16 min)
-#   make install      kevy-electd and kevy-electctl, example config (never
-#                     overwritten), systemd units, sysusers/tmpfiles
-#                     snippets, man pages, bash completion; honours
+#   make install      kevy-electd and kevy-electctl (stripped unless DEBUG=1),
+#                     example config (never overwritten), systemd units,
+#                     sysusers/tmpfiles snippets, man pages, bash
+#                     completion; honours
 #                     DESTDIR PREFIX BINDIR SYSCONFDIR UNITDIR SYSUSERSDIR
 #                     TMPFILESDIR MANDIR BASHCOMPDIR (defaults below)
 #   make uninstall    remove all of that except the config file
@@ -31,9 +33,11 @@ CC       ?= cc
 BUILD    ?= build
 PKGS      = libevent libconfig check
 # groff-base: tests/install.sh lints the man pages with groff; redis-server:
-# tests/check_server drives real servers through the server adapter.
+# tests/check_server drives real servers through the server adapter;
+# socat: every control-socket example of the docs, and the README recipe
+# test (tests/readme_recipe.sh) runs them.
 DEB_PKGS  = build-essential pkg-config libevent-dev libconfig-dev check \
-            groff-base libssl-dev redis-server
+            groff-base libssl-dev redis-server socat
 # tests/check_netns (partition tests across network namespaces) needs these;
 # installed only when root, otherwise that test says SKIP.
 NETNS_DEB_PKGS = iproute2 nftables
@@ -208,10 +212,31 @@ bench: deps
 	@sh bench/report.sh $(BUILD)/bench/results docs/reports/benchmarks.md docs/reports/img
 
 # DEMO=redis: the same beside three redis-servers driven by the adapter.
+# Only the daemon and the demo (with the harness it runs on) are built,
+# quietly: compiler errors still show. KEEP=1 leaves the nodes running
+# and DEMO_KEEP_FILE says where they are, for make cluster-stop.
 DEMO ?=
-demo: all
-	@$(MAKE) --no-print-directory $(BUILD)/tools/demo
-	@$(BUILD)/tools/demo $(DEMO)
+KEEP ?=
+DEMO_KEEP_FILE = $(BUILD)/demo-cluster
+.PHONY: cluster-stop
+demo: deps
+	@echo "demo: building the daemon and the demo in $(BUILD)/"
+	@$(MAKE) --no-print-directory -s $(DAEMON) $(BUILD)/tools/demo
+	@if [ -n "$(KEEP)" ] && [ -e $(DEMO_KEEP_FILE) ]; then \
+	    echo "demo: a kept cluster is still running: make cluster-stop" \
+	        "first ($(DEMO_KEEP_FILE))" >&2; exit 1; fi
+	@KEVY_DEMO_KEEP=$(if $(KEEP),$(abspath $(DEMO_KEEP_FILE))) \
+	    $(BUILD)/tools/demo $(DEMO)
+
+# Stop what make demo KEEP=1 left running and remove its directory.
+cluster-stop:
+	@if [ ! -e $(DEMO_KEEP_FILE) ]; then \
+	    echo "cluster-stop: no kept cluster ($(DEMO_KEEP_FILE))"; exit 0; fi; \
+	. ./$(DEMO_KEEP_FILE); \
+	for p in $$PIDS; do kill $$p 2>/dev/null; done; \
+	case "$$DIR" in /tmp/kevy-cluster.?*) rm -rf "$$DIR" ;; esac; \
+	rm -f $(DEMO_KEEP_FILE); \
+	echo "cluster-stop: stopped pids $$PIDS, removed $$DIR"
 
 # The key reference of docs/reference/configuration.md and of
 # kevy-electd.conf(5), from
@@ -331,6 +356,10 @@ BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 UNITS       = kevy-electd.service kevy-electd@.service
 MAN_PAGES   = $(wildcard man/*.[1-8])
 CONF_DEST   = $(DESTDIR)$(SYSCONFDIR)/kevy-elect/kevy-electd.conf
+# The installed binary is stripped (about a third of the size) unless
+# DEBUG=1 asks to keep its symbols.
+DEBUG      ?=
+INSTALL_STRIP = $(if $(filter 1,$(DEBUG)),,-s)
 
 # Only the daemon and kevy-electctl are built for install: not the tests.
 install: deps
@@ -338,8 +367,10 @@ install: deps
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/kevy-elect \
 	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
 	    $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(BASHCOMPDIR) $(BUILD)/systemd
-	install -m 0755 $(BUILD)/kevy-electd $(DESTDIR)$(BINDIR)/kevy-electd
-	install -m 0755 $(BUILD)/kevy-electctl $(DESTDIR)$(BINDIR)/kevy-electctl
+	install -m 0755 $(INSTALL_STRIP) $(BUILD)/kevy-electd \
+	    $(DESTDIR)$(BINDIR)/kevy-electd
+	install -m 0755 $(INSTALL_STRIP) $(BUILD)/kevy-electctl \
+	    $(DESTDIR)$(BINDIR)/kevy-electctl
 	install -m 0644 completion/kevy-electctl \
 	    $(DESTDIR)$(BASHCOMPDIR)/kevy-electctl
 	@if [ -e $(CONF_DEST) ]; then \

@@ -370,9 +370,15 @@ cluster_start(struct cluster *c, size_t i)
 	if (nd->pid == 0) {
 		int fd = open(nd->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
 
-		/* Each daemon's log in its own file, kept with KEVY_KEEP_CLUSTER. */
-		if (fd >= 0)
+		/*
+		 * Each daemon's log in its own file, kept with
+		 * KEVY_KEEP_CLUSTER; stdout too, so that a daemon left running
+		 * (make demo KEEP=1) holds no pipe of its caller open.
+		 */
+		if (fd >= 0) {
 			dup2(fd, STDERR_FILENO);
+			dup2(fd, STDOUT_FILENO);
+		}
 		setenv("NOTIFY_SOCKET", nd->notify, 1);
 		for (size_t k = 0; k < 4 && c->o.env[k] != NULL; k++)
 			putenv((char *)(uintptr_t)c->o.env[k]);

@@ -91,7 +91,10 @@ usage(FILE *f)
 static void
 report(void *ctx, bool is_error, const char *msg)
 {
-	(void)ctx;
+	int *warnings = ctx;
+
+	if (!is_error && warnings != NULL)
+		(*warnings)++;
 	fprintf(stderr, "kevy-electd: %s: %s\n", is_error ? "error" : "warning",
 	    msg);
 }
@@ -548,7 +551,9 @@ gen_key(const char *file)
 static int
 check_config(const struct config *cfg, const char *path)
 {
-	int errors = preflight_run(cfg, PREFLIGHT_CHECK, NULL, report, NULL);
+	int warnings = 0;
+	int errors = preflight_run(cfg, PREFLIGHT_CHECK, NULL, report,
+	    &warnings);
 
 	if (errors > 0) {
 		fprintf(stderr, "kevy-electd: %s: %d problem%s: a start would "
@@ -556,7 +561,14 @@ check_config(const struct config *cfg, const char *path)
 		    errors == 1 ? "" : "s", EXIT_CONFIG);
 		return EXIT_CONFIG;
 	}
-	printf("%s: configuration valid\n", path);
+	/* Warnings predict a start by this user that fails or runs lame:
+	 * never a bare "valid" over them. */
+	if (warnings > 0)
+		printf("%s: configuration valid, but see the %d warning%s "
+		    "above before a start as uid %lu\n", path, warnings,
+		    warnings == 1 ? "" : "s", (unsigned long)geteuid());
+	else
+		printf("%s: configuration valid\n", path);
 	return 0;
 }
 

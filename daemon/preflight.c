@@ -31,6 +31,7 @@
 #define PREFLIGHT_MSG_MAX (3 * CONFIG_PATH_MAX) /* bytes in one report */
 #define PREFLIGHT_ERR_MAX (2 * CONFIG_PATH_MAX) /* bytes from a module */
 #define STATE_DIR_MODE 0700 /* a state_dir the start creates */
+#define PARENT_DIR_MODE 0755 /* its missing parents, and the socket's */
 
 struct preflight {
 	const struct config *cfg;
@@ -79,21 +80,63 @@ may_write_in(const char *dir)
 	return faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) == 0;
 }
 
-/* state_dir missing in -t: could the start create it? */
+/* The nearest directory of path (or path itself) that exists. */
 static void
-check_state_parent(struct preflight *p, const char *dir)
+nearest_existing(const char *path, char *out, size_t cap)
 {
-	char parent[CONFIG_PATH_MAX + 1];
+	struct stat sb;
+
+	snprintf(out, cap, "%s", path);
+	while (stat(out, &sb) == -1 && strcmp(out, "/") != 0 &&
+	    strcmp(out, ".") != 0) {
+		char up[CONFIG_PATH_MAX + 1];
+
+		parent_of(out, up, sizeof up);
+		snprintf(out, cap, "%s", up);
+	}
+}
+
+/*
+ * Make dir and its missing parents (mkdir -p): parents PARENT_DIR_MODE,
+ * dir itself mode. 0, or -1 with errno.
+ */
+static int
+make_dirs(const char *dir, mode_t mode)
+{
+	char up[CONFIG_PATH_MAX + 1];
+	struct stat sb;
+
+	if (stat(dir, &sb) == 0)
+		return 0;
+	if (errno != ENOENT)
+		return -1;
+	parent_of(dir, up, sizeof up);
+	if (strcmp(up, dir) != 0 && make_dirs(up, PARENT_DIR_MODE) == -1)
+		return -1;
+	if (mkdir(dir, mode) == -1 && errno != EEXIST)
+		return -1;
+	return 0;
+}
+
+/*
+ * A directory missing in -t, which a start would create with its parents
+ * (what) : can this user create it? If not, a start by hand fails.
+ */
+static void
+check_creatable(struct preflight *p, const char *what, const char *dir,
+    const char *unit_hint)
+{
+	char base[CONFIG_PATH_MAX + 1];
 	int e;
 
-	parent_of(dir, parent, sizeof parent);
-	if (may_write_in(parent))
+	nearest_existing(dir, base, sizeof base);
+	if (may_write_in(base))
 		return;
 	e = errno;
-	say(p, false, "state_dir %s does not exist and uid %lu cannot "
-	    "create it (%s: %s): a start fails unless the service manager "
-	    "makes it first (the units' StateDirectory= does)", dir,
-	    (unsigned long)geteuid(), parent, strerror(e));
+	say(p, false, "%s: directory %s does not exist and uid %lu cannot "
+	    "create it (%s: %s): a start by this user fails unless it is "
+	    "made first (%s)", what, dir, (unsigned long)geteuid(), base,
+	    strerror(e), unit_hint);
 }
 
 /* state_dir (created in a start, as it always was), then elect.meta. */
@@ -107,15 +150,15 @@ check_state(struct preflight *p)
 	bool found;
 	int e;
 
-	if (p->mode == PREFLIGHT_START && mkdir(dir, STATE_DIR_MODE) == -1 &&
-	    errno != EEXIST) {
+	if (p->mode == PREFLIGHT_START && make_dirs(dir, STATE_DIR_MODE) == -1) {
 		say(p, true, "state_dir %s: cannot create it: %s", dir,
 		    strerror(errno));
 		return;
 	}
 	if (stat(dir, &sb) == -1) {
 		if (errno == ENOENT && p->mode == PREFLIGHT_CHECK)
-			check_state_parent(p, dir);
+			check_creatable(p, "state_dir", dir, "the units' "
+			    "StateDirectory= makes it");
 		else
 			say(p, true, "state_dir %s: %s", dir, strerror(errno));
 		return;
@@ -131,7 +174,8 @@ check_state(struct preflight *p)
 		e = errno;
 		say(p, false, "state_dir %s: uid %lu may not write in it (%s): "
 		    "no vote can be saved, so this node will neither vote nor "
-		    "stand", dir, (unsigned long)geteuid(), strerror(e));
+		    "stand (run it as the directory's owner, or chown it)", dir,
+		    (unsigned long)geteuid(), strerror(e));
 	}
 	/* Only a missing file is a fresh node (metafile.h): never guess. */
 	if (metafile_load(dir, &saved, &found, err, sizeof err) == -1)
@@ -219,11 +263,16 @@ check_control(struct preflight *p)
 		return;
 	}
 	parent_of(path, dir, sizeof dir);
+	/* A start makes the socket's directory as it makes state_dir. */
+	if (p->mode == PREFLIGHT_START && make_dirs(dir, PARENT_DIR_MODE) == -1) {
+		say(p, true, "control.path %s: cannot create directory %s: %s",
+		    path, dir, strerror(errno));
+		return;
+	}
 	if (stat(dir, &sb) == -1) {
 		if (errno == ENOENT && p->mode == PREFLIGHT_CHECK)
-			say(p, false, "control.path %s: directory %s does not "
-			    "exist yet: a start fails unless it is made first "
-			    "(the units' RuntimeDirectory= does)", path, dir);
+			check_creatable(p, "control.path", dir, "the units' "
+			    "RuntimeDirectory= makes it");
 		else
 			say(p, true, "control.path %s: directory %s: %s", path,
 			    dir, strerror(errno));

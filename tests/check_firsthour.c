@@ -773,6 +773,101 @@ START_TEST(check_refuses_a_pid_file_nowhere)
 }
 END_TEST
 
+/* ---- what -t and a start make of missing directories ---- */
+
+/* Point node 0's state_dir and socket at paths under missing dirs. */
+static void
+nested_paths(struct cluster *c)
+{
+	char sock[CLUSTER_LINE_MAX], lib[CLUSTER_LINE_MAX];
+	char from[CLUSTER_LINE_MAX];
+
+	snprintf(from, sizeof(from), "state_dir = \"%s/n1.state\";",
+	    cluster_dir(c));
+	snprintf(lib, sizeof(lib), "state_dir = \"%s/lib/kevy/n1\";",
+	    cluster_dir(c));
+	edit(cluster_config_path(c, 0), from, lib);
+	snprintf(from, sizeof(from), "path = \"%s\";",
+	    cluster_socket_path(c, 0));
+	snprintf(sock, sizeof(sock), "path = \"%s/run/n1/kevy-electd.sock\";",
+	    cluster_dir(c));
+	edit(cluster_config_path(c, 0), from, sock);
+}
+
+/* A start makes state_dir and the socket's directory, parents included. */
+START_TEST(start_creates_missing_directories)
+{
+	char out[CLUSTER_LINE_MAX], sock[CLUSTER_LINE_MAX], got[64], *text;
+	char pidp[CLUSTER_LINE_MAX];
+	struct cluster *c = one_config("n1.pid", pidp, sizeof(pidp));
+	struct stat sb;
+
+	nested_paths(c);
+	if (run_to(out_path(c, out, sizeof(out)), (const char *const[]){
+	    "-c", cluster_config_path(c, 0), NULL }) != 0) {
+		text = textfile_read(out);
+		ck_abort_msg("start refused:\n%s", text);
+	}
+	snprintf(sock, sizeof(sock), "%s/run/n1/kevy-electd.sock",
+	    cluster_dir(c));
+	send_and_read_all(sock, "PING\n", got, sizeof(got));
+	ck_assert_str_eq(got, "PONG\n");
+	snprintf(sock, sizeof(sock), "%s/lib/kevy/n1", cluster_dir(c));
+	ck_assert_int_eq(stat(sock, &sb), 0);
+	ck_assert_uint_eq(sb.st_mode & 0777, 0700);
+	stop_daemon(pid_in(pidp));
+	cluster_free(c);
+}
+END_TEST
+
+/*
+ * -t as a user who could not make those directories: warnings, and
+ * never a bare "configuration valid" under them.
+ */
+START_TEST(check_warns_a_user_who_cannot_start)
+{
+	char out[CLUSTER_LINE_MAX], *text;
+	struct cluster *c;
+	int ws;
+	pid_t pid;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "SKIP check_warns_a_user_who_cannot_start: "
+		    "needs root to run -t as another uid\n");
+		return;
+	}
+	c = one_config(NULL, NULL, 0);
+	nested_paths(c);
+	/* Readable, not writable, by OTHER_UID. */
+	ck_assert_int_eq(chmod(cluster_dir(c), 0755), 0);
+	ck_assert_int_eq(chmod(cluster_config_path(c, 0), 0644), 0);
+	out_path(c, out, sizeof(out));
+	ck_assert_int_ne(pid = fork(), -1);
+	if (pid == 0) {
+		int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		if (fd < 0 || setgroups(0, NULL) == -1 ||
+		    setgid(OTHER_UID) == -1 || setuid(OTHER_UID) == -1)
+			_exit(125);
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		execl(bin, bin, "-t", "-c", cluster_config_path(c, 0),
+		    (char *)NULL);
+		_exit(127);
+	}
+	ck_assert_int_eq(waitpid(pid, &ws, 0), pid);
+	text = textfile_read(out);
+	ck_assert_msg(WIFEXITED(ws) && WEXITSTATUS(ws) == 0, "%s", text);
+	ck_assert_msg(strstr(text, "state_dir") != NULL &&
+	    strstr(text, "control.path") != NULL &&
+	    strstr(text, "cannot create it") != NULL &&
+	    strstr(text, "valid, but see the 2 warnings") != NULL &&
+	    strstr(text, "configuration valid\n") == NULL, "%s", text);
+	free(text);
+	cluster_free(c);
+}
+END_TEST
+
 static Suite *
 firsthour_suite(void)
 {
@@ -803,6 +898,8 @@ firsthour_suite(void)
 	tcase_add_test(daemon, pid_file_written_when_ready_and_locked);
 	tcase_add_test(daemon, stale_pid_file_is_replaced);
 	tcase_add_test(daemon, check_refuses_a_pid_file_nowhere);
+	tcase_add_test(daemon, start_creates_missing_directories);
+	tcase_add_test(daemon, check_warns_a_user_who_cannot_start);
 	tcase_set_timeout(daemon, 120);
 	suite_add_tcase(s, daemon);
 	return s;

@@ -20,6 +20,11 @@ enum log_level {
 #define LOG_LINE_MAX 1024 /* bytes in one log line; longer ones are cut */
 
 void log_init(enum log_level, bool with_time);
+/*
+ * Is stderr the journal (JOURNAL_STREAM names its device and inode)? The
+ * journal stamps each line itself; anywhere else a line needs its time.
+ */
+bool log_stderr_is_journal(void);
 void log_set_level(enum log_level);
 enum log_level log_get_level(void);
 /* "error", "warn", "info", "debug" -> 0 and the level, else -1. */

@@ -628,7 +628,8 @@ main(int argc, char **argv)
 		free(d.cfg);
 		return rc;
 	}
-	log_init(d.cfg->log_level, !foreground);
+	/* Timestamps wherever stderr is not the journal, -f or not. */
+	log_init(d.cfg->log_level, !log_stderr_is_journal());
 	signal(SIGPIPE, SIG_IGN);
 	if (d.cfg->auth_key_file[0] != '\0' &&
 	    (d.auth = calloc(1, sizeof(*d.auth))) == NULL) {

@@ -868,6 +868,64 @@ START_TEST(check_warns_a_user_who_cannot_start)
 }
 END_TEST
 
+/* ---- log timestamps ---- */
+
+/* Does every line of the log at path start with an RFC 3339 UTC time? */
+static bool
+every_line_stamped(const char *path, size_t *n_lines)
+{
+	char *text = textfile_read(path), *line, *save = NULL;
+	bool all = true;
+
+	*n_lines = 0;
+	for (line = strtok_r(text, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		int y, mo, d, h, mi, sec, ms, end = 0;
+
+		if (strncmp(line, "kevy-electd: warning: ", 22) == 0)
+			continue;    /* config warnings, before the log starts */
+		(*n_lines)++;
+		if (sscanf(line, "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ %n", &y, &mo, &d,
+		    &h, &mi, &sec, &ms, &end) != 7 || end != 25)
+			all = false;
+	}
+	free(text);
+	return all;
+}
+
+/* Under -f, as the units run it, a log not going to the journal is
+ * stamped; the journal (JOURNAL_STREAM naming stderr) stamps it itself. */
+START_TEST(log_is_stamped_unless_it_is_the_journal)
+{
+	struct cluster_opts o = { .n = 1 };
+	char env[64];
+	struct cluster *c;
+	struct stat sb;
+	size_t n;
+	int fd;
+
+	ck_assert_ptr_nonnull(c = cluster_new(&o));
+	ck_assert_int_eq(cluster_start(c, 0), 0);
+	ck_assert(every_line_stamped(cluster_log_path(c, 0), &n));
+	ck_assert_uint_ge(n, 3);
+	cluster_free(c);
+
+	/* The env string is filled in once the log file exists. */
+	o.env[0] = env;
+	ck_assert_ptr_nonnull(c = cluster_new(&o));
+	ck_assert_int_ge(fd = open(cluster_log_path(c, 0), O_WRONLY | O_CREAT,
+	    0644), 0);
+	ck_assert_int_eq(fstat(fd, &sb), 0);
+	close(fd);
+	snprintf(env, sizeof(env), "JOURNAL_STREAM=%llu:%llu",
+	    (unsigned long long)sb.st_dev, (unsigned long long)sb.st_ino);
+	ck_assert_int_eq(cluster_start(c, 0), 0);
+	ck_assert_msg(!every_line_stamped(cluster_log_path(c, 0), &n) && n >= 3,
+	    "stamped under the journal: %s", cluster_log_path(c, 0));
+	cluster_free(c);
+}
+END_TEST
+
 static Suite *
 firsthour_suite(void)
 {
@@ -878,6 +936,7 @@ firsthour_suite(void)
 	TCase *daemon = tcase_create("daemonize");
 
 	tcase_add_test(flags, short_help_and_version);
+	tcase_add_test(flags, log_is_stamped_unless_it_is_the_journal);
 	suite_add_tcase(s, flags);
 
 	tcase_add_test(ctl, last_line_without_end_is_answered);

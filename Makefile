@@ -221,11 +221,12 @@ DEMO_KEEP_FILE = $(BUILD)/demo-cluster
 .PHONY: cluster-stop
 demo: deps
 	@echo "demo: building the daemon and the demo in $(BUILD)/"
-	@$(MAKE) --no-print-directory -s $(DAEMON) $(BUILD)/tools/demo
+	@$(MAKE) --no-print-directory -s $(DAEMON) $(CLI) $(BUILD)/tools/demo
 	@if [ -n "$(KEEP)" ] && [ -e $(DEMO_KEEP_FILE) ]; then \
 	    echo "demo: a kept cluster is still running: make cluster-stop" \
 	        "first ($(DEMO_KEEP_FILE))" >&2; exit 1; fi
 	@KEVY_DEMO_KEEP=$(if $(KEEP),$(abspath $(DEMO_KEEP_FILE))) \
+	    KEVY_DEMO_CTL=$(CLI) \
 	    $(BUILD)/tools/demo $(DEMO)
 
 # Stop what make demo KEEP=1 left running and remove its directory.

@@ -14,6 +14,7 @@ set -eu
 root=$(pwd)
 bin=${KEVY_ELECTD_BIN:-$root/build/kevy-electd}
 case "$bin" in /*) ;; *) bin=$root/$bin ;; esac
+ctl=$(dirname "$bin")/kevy-electctl # kevy-electctl, built beside it
 WAIT_S=60 # bound on each awaited state: down_after_ms is 5 s by default
 
 if ! command -v socat >/dev/null 2>&1; then
@@ -41,6 +42,7 @@ work=$(mktemp -d /tmp/kevy-readme.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 mkdir "$work/build"
 ln -s "$bin" "$work/build/kevy-electd"
+ln -s "$ctl" "$work/build/kevy-electctl"
 chmod 755 "$work" "$work/build"
 port=$((10000 + ($$ % 99) * 100)) # below the ephemeral range
 
@@ -70,7 +72,7 @@ agreed() { a=\$(ask 1 PRIMARY); [ "\${a%% *}" != none ] && [ -n "\$a" ] &&
     [ "\$(ask 2 PRIMARY)" = "\$a" ] && [ "\$(ask 3 PRIMARY)" = "\$a" ]; }
 await agreed "the three nodes agree on a primary"
 out=\$( $(block ask) )
-case "\$out" in *"role="*) ;; *) echo "FAIL readme_recipe: ask: \$out" >&2; exit 1 ;; esac
+case "\$out" in *"role="*primary*) ;; *) echo "FAIL readme_recipe: ask: \$out" >&2; exit 1 ;; esac
 $(block kill)
 moved() { a=\$(ask \${q#n} PRIMARY); [ -n "\$a" ] && [ "\${a%% *}" != none ] && [ "\${a%% *}" != "\$p" ]; }
 await moved "the survivors elect a new primary after \$p was killed"

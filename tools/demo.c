@@ -180,6 +180,7 @@ static int
 keep_running(struct cluster *c, const char *file, const struct redis_side *r)
 {
 	FILE *f = fopen(file, "w");
+	const char *ctl = getenv("KEVY_DEMO_CTL");  /* kevy-electctl's path */
 	int p = cluster_primary(c);
 
 	if (f == NULL) {
@@ -206,10 +207,11 @@ keep_running(struct cluster *c, const char *file, const struct redis_side *r)
 	printf("\n   Try:\n"
 	    "   socat - UNIX-CONNECT:%s     # then type STATUS, HELP, WATCH\n"
 	    "   echo 'STATUS JSON' | socat - UNIX-CONNECT:%s\n"
-	    "   kevy-electctl -s %s status     # if built\n"
+	    "   %s -s %s list\n"
 	    "   kill -9 %d    # the primary, %s: watch the others fail over\n"
 	    "   make cluster-stop    # stops them all and removes %s\n",
 	    cluster_socket_path(c, 0), cluster_socket_path(c, 1),
+	    ctl != NULL && ctl[0] != '\0' ? ctl : "kevy-electctl",
 	    cluster_socket_path(c, 2), p >= 0 ? (int)cluster_pid(c, (size_t)p) :
 	    0, p >= 0 ? cluster_id(c, (size_t)p) : "?", cluster_dir(c));
 	return 0;

@@ -171,7 +171,7 @@ START_TEST(test_example)
 	ck_assert_uint_eq(c.listen.port, 7401);
 	ck_assert_str_eq(c.advertise, "127.0.0.1:6401");
 	ck_assert_str_eq(c.state_dir, "/var/lib/kevy-elect/n1");
-	ck_assert_str_eq(c.control_path, "/run/kevy-elect/n1.sock");
+	ck_assert_str_eq(c.control_path, "/run/kevy-elect/n1/kevy-electd.sock");
 	ck_assert_uint_eq(c.control_mode, 0660);
 	ck_assert_str_eq(c.control_group, "");
 	ck_assert_uint_eq(c.timing.hb_interval_ms, 200);

@@ -160,6 +160,7 @@ static const struct {
 	{ "never_stand", "never_stand = true;" },
 	{ "local_health_timeout_ms", "local_health_timeout_ms = 500;" },
 	{ "notify_exec", "notify_exec = \"/bin/true\";" },
+	{ "pid_file", "pid_file = \"/run/kevy-electd.pid\";" },
 	{ "notify_timeout_ms", "notify_timeout_ms = 5;" },
 	{ "http_listen", "http_listen = \"127.0.0.1:9105\";" },
 	{ "max_epoch_jump", "max_epoch_jump = 0;" },

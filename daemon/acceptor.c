@@ -46,11 +46,13 @@ static void
 log_accept_error(struct acceptor *a, int err)
 {
 	uint64_t skipped;
+	char q[LOG_QUOTE_MAX(LOG_ERROR_TEXT_MAX)];
 
 	if (limit_log_allow(&a->errlog, clock_now_ms(), ACCEPTOR_LOG_INTERVAL_MS,
 	    &skipped))
-		log_warnx("%s accept failed reason=\"%s\" suppressed=%" PRIu64,
-		    a->name, strerror(err), skipped);
+		log_warnx("event=accept_failed listener=%s error=%s "
+		    "suppressed=%" PRIu64, a->name, LOG_Q(q, strerror(err)),
+		    skipped);
 }
 
 static void

@@ -25,7 +25,7 @@ void
 change_publish(struct change_bus *bus, const struct change *ch)
 {
 	if (bus->publishing)
-		fatalx("change published from inside a change subscriber");
+		fatalx("event=bug reason=change_published_from_a_change_subscriber");
 	bus->publishing = true;
 	for (size_t i = 0; i < bus->n; i++)
 		bus->sub[i].fn(bus->sub[i].ctx, ch);

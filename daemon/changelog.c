@@ -11,6 +11,7 @@
 #include "metafile.h"
 
 #define CHANGELOG_CAUSE_MAX 192  /* bytes of a cause= list */
+#define CHANGELOG_NAME_MAX  32   /* bytes of an elector event's name */
 
 static const char *
 member_id(const struct changelog *cl, int i)
@@ -36,34 +37,51 @@ is_cause(enum elector_event_kind k)
 	}
 }
 
+/*
+ * The log's name of an elector event: "elector_" and the elector's own
+ * name in snake case ("step-down" -> "elector_step_down").
+ */
+static const char *
+event_name(enum elector_event_kind k, char *buf, size_t cap)
+{
+	const char *name = elector_event_name(k);
+	size_t i;
+
+	for (i = 0; name[i] != '\0' && i + 1 < cap; i++)
+		buf[i] = name[i] == '-' ? '_' : name[i];
+	buf[i] = '\0';
+	return buf;
+}
+
 static void
 log_event(const struct changelog *cl, const struct elector_event *ev)
 {
-	const char *name = elector_event_name(ev->kind);
+	char name[CHANGELOG_NAME_MAX], q[LOG_VALUE_MAX];
 
+	event_name(ev->kind, name, sizeof(name));
 	switch (ev->kind) {
 	case ELECTOR_EV_SAVE_FAILED:
-		log_error("elector event=%s epoch=%" PRIu64 " vote=%s "
-		    "error=\"%s\": the frame that needed it was not sent",
-		    name, ev->epoch, member_id(cl, ev->peer),
-		    cl->store->last_error);
+		/* The frame that needed the save was not sent. */
+		log_error("event=elector_%s epoch=%" PRIu64 " vote=%s error=%s "
+		    "action=frame_not_sent", name, ev->epoch,
+		    member_id(cl, ev->peer), LOG_Q(q, cl->store->last_error));
 		break;
 	case ELECTOR_EV_PAUSE:
-		log_warnx("elector event=%s gap_ms=%" PRIu64 ": this node was "
-		    "stopped or starved; re-learning peers before acting",
-		    name, ev->detail);
+		/* This node was stopped or starved: re-learn peers first. */
+		log_warnx("event=elector_%s gap_ms=%" PRIu64
+		    " action=relearn_peers", name, ev->detail);
 		break;
 	case ELECTOR_EV_EPOCH_RAISED:
-		log_info("epoch raised from=%" PRIu64 " to=%" PRIu64 " peer=%s "
-		    "reason=confirmed-claim", ev->detail, ev->epoch,
-		    member_id(cl, ev->peer));
+		log_info("event=elector_%s from=%" PRIu64 " to=%" PRIu64
+		    " peer=%s reason=confirmed_claim", name, ev->detail,
+		    ev->epoch, member_id(cl, ev->peer));
 		break;
 	case ELECTOR_EV_TIMEOUT:
-		log_info("elector event=%s epoch=%" PRIu64 " backoff_ms=%" PRIu64,
-		    name, ev->epoch, ev->detail);
+		log_info("event=elector_%s epoch=%" PRIu64 " backoff_ms=%"
+		    PRIu64, name, ev->epoch, ev->detail);
 		break;
 	default:
-		log_info("elector event=%s epoch=%" PRIu64 " peer=%s", name,
+		log_info("event=elector_%s epoch=%" PRIu64 " peer=%s", name,
 		    ev->epoch, member_id(cl, ev->peer));
 		break;
 	}
@@ -95,14 +113,15 @@ static void
 log_watched(const struct status *was, const struct status *now)
 {
 	if (was->quorum != now->quorum)
-		log_info("quorum=%s", now->quorum ? "yes" : "no");
+		log_info("event=quorum quorum=%s", now->quorum ? "yes" : "no");
 	if (was->fenced != now->fenced)
-		log_info("fenced=%s role=%s epoch=%" PRIu64,
+		log_info("event=fencing fenced=%s role=%s epoch=%" PRIu64,
 		    now->fenced ? "yes" : "no", wire_role_label(now->role),
 		    now->epoch);
 	for (size_t i = 0; i < now->n_peers; i++)
 		if (was->peers[i].up != now->peers[i].up)
-			log_info("peer %s state=%s", now->peers[i].id,
+			log_info("event=peer_state peer=%s state=%s",
+			    now->peers[i].id,
 			    now->peers[i].up ? "up" : "down");
 }
 
@@ -117,7 +136,7 @@ changelog_on_change(void *ctx, const struct change *ch)
 			log_event(cl, &ch->events[i]);
 	if (ch->moved) {
 		causes(cl, ch, why, sizeof(why));
-		log_info("transition role=%s epoch=%" PRIu64 " primary=%s "
+		log_info("event=transition role=%s epoch=%" PRIu64 " primary=%s "
 		    "was_role=%s was_epoch=%" PRIu64 " was_primary=%s cause=%s",
 		    wire_role_label(ch->now->role), ch->now->epoch,
 		    ch->now->primary[0] ? ch->now->primary : "none",

@@ -1,7 +1,7 @@
 /*
  * changelog: the log's subscriber of the change pipeline (change.h). Each
  * transition is one line, naming the elector events that caused it
- * (`transition role=primary epoch=7 primary=n1 was_role=candidate
+ * (`event=transition role=primary epoch=7 primary=n1 was_role=candidate
  * was_epoch=7 was_primary=none cause=won`); events that are news by
  * themselves (a pause, a failed candidacy, a failed save, the local
  * server, a vote that moved nothing) get a line of their own, and so do

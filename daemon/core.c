@@ -35,7 +35,7 @@ static void
 enter_core(const struct electd *d)
 {
 	if (change_is_publishing(&d->changes))
-		fatalx("core entered from a change subscriber");
+		fatalx("event=bug reason=core_entered_from_a_change_subscriber");
 }
 
 /*
@@ -70,7 +70,7 @@ send_frame(struct electd *d, const struct elector_send *s)
 	}
 	len = wire_encode(&s->frame, buf, sizeof(buf));
 	if (len == 0) {
-		log_error("elector produced an unencodable %s frame",
+		log_error("event=bug reason=unencodable_frame frame=%s",
 		    wire_verb_name(s->frame.verb));
 		return;
 	}
@@ -152,20 +152,21 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 static void
 log_held(struct electd *d, const struct wire_frame *f)
 {
-	char esc[WIRE_ID_MAX * 4 + 1];
+	char esc[LOG_QUOTE_MAX(WIRE_ID_MAX)];
 	uint64_t skipped;
 
 	if (!limit_log_allow(&d->held_log, clock_now_ms(),
 	    CORE_HELD_LOG_INTERVAL_MS, &skipped))
 		return;
-	log_warnx("peer %s frame=%s epoch=%" PRIu64 " held: more than "
-	    "max_epoch_jump=%" PRIu64 " above ours=%" PRIu64 "; a claim "
-	    "kept up for %d x down_after raises ours%s suppressed=%" PRIu64,
-	    log_escape(esc, sizeof(esc), f->id, strlen(f->id)),
-	    wire_verb_name(f->verb), f->epoch, d->cfg->max_epoch_jump,
-	    elector_epoch(d->el),
+	/* A claim kept up for raise_after_down_afters x down_after raises
+	 * ours (authenticated: at once). */
+	log_warnx("event=epoch_jump_held peer=%s frame=%s epoch=%" PRIu64
+	    " ours=%" PRIu64 " max_epoch_jump=%" PRIu64
+	    " raise_after_down_afters=%d authenticated=%s suppressed=%" PRIu64,
+	    LOG_Q(esc, f->id), wire_verb_name(f->verb), f->epoch,
+	    elector_epoch(d->el), d->cfg->max_epoch_jump,
 	    ELECTOR_EPOCH_CONFIRM_DOWN_AFTERS,
-	    d->auth != NULL ? " (authenticated: at once)" : "", skipped);
+	    d->auth != NULL ? "yes" : "no", skipped);
 }
 
 enum elector_verdict
@@ -218,7 +219,7 @@ core_local_alive(struct electd *d)
 	if (d->local_ok)
 		return;
 	d->silent = false;
-	log_info("local=up: the local server is back; standing again");
+	log_info("event=local_up action=stand_again");
 	set_local(d, true);
 }
 
@@ -431,6 +432,7 @@ core_start(struct electd *d, char *err, size_t errlen)
 	struct elector_saved saved;
 	bool found;
 	uint64_t now = clock_now_ms();
+	char q[LOG_QUOTE_MAX(CONFIG_PATH_MAX)];
 
 	d->store.dir = d->cfg->state_dir;
 	if (metafile_load(d->cfg->state_dir, &saved, &found, err, errlen) == -1)
@@ -449,13 +451,14 @@ core_start(struct electd *d, char *err, size_t errlen)
 	if (d->el == NULL)
 		return -1;
 	if (found)
-		log_info("state restored epoch=%" PRIu64 " voted=%s",
+		log_info("event=state_restored epoch=%" PRIu64 " voted=%s",
 		    elector_epoch(d->el), saved.has_vote ? saved.vote : "-");
 	else
-		log_info("state fresh dir=%s", d->cfg->state_dir);
+		log_info("event=state_fresh dir=%s", LOG_Q(q, d->cfg->state_dir));
 	if (d->cfg->want_primary)
-		log_info("initial_role=primary clamped to replica: write "
-		    "authority comes only from winning an election");
+		/* Write authority comes only from winning an election. */
+		log_info("event=initial_role_clamped initial_role=primary "
+		    "now=replica");
 	d->start_ms = d->changed_ms = now;
 	if ((d->published = calloc(1, sizeof(*d->published))) == NULL ||
 	    (d->scratch = calloc(1, sizeof(*d->scratch))) == NULL) {
@@ -472,8 +475,7 @@ core_start(struct electd *d, char *err, size_t errlen)
 	d->local_ok = true;
 	if (health_ms(d) > 0) {
 		/* Sit out until the local server first proves it lives. */
-		log_info("local=down: waiting for the local server's first "
-		    "OFFSET or ALIVE");
+		log_info("event=local_wait reason=no_offset_or_alive_yet");
 		d->local_ok = false;
 		elector_set_local(d->el, false, now, &(struct elector_out){ 0 });
 		core_status(d, d->published);

@@ -68,7 +68,7 @@ listener_pause(struct ctl *ctl, const char *reason)
 	if (acceptor_is_paused(ctl->acc))
 		return;
 	acceptor_pause(ctl->acc, 0);
-	log_warnx("ctl listener paused reason=%s clients=%zu", reason,
+	log_warnx("event=ctl_listener_paused reason=%s clients=%zu", reason,
 	    ctl->n_clients);
 }
 
@@ -79,7 +79,7 @@ listener_resume(struct ctl *ctl)
 	    ctl->n_clients >= ctl->clients_max)
 		return;
 	acceptor_resume(ctl->acc);
-	log_info("ctl listener resumed clients=%zu", ctl->n_clients);
+	log_info("event=ctl_listener_resumed clients=%zu", ctl->n_clients);
 }
 
 /*
@@ -128,12 +128,13 @@ on_accept(int fd, const struct sockaddr *sa, socklen_t salen, void *arg)
 	who.gid = cred.gid == (gid_t)-1 ? -1 : (long)cred.gid;
 	who.may_write = ctl_may_write(&ctl->perm, cred.uid, cred.gid);
 	if (ctl_client_new(&ctl->sh, fd, id, &who) == NULL) {
-		log_warnx("ctl client %" PRIu64 " refused reason=no-memory", id);
+		log_warnx("event=ctl_client_refused client=%" PRIu64
+		    " reason=no_memory", id);
 		return;
 	}
 	ctl->n_clients++;
-	log_debug("ctl client %" PRIu64 " connect pid=%ld uid=%ld gid=%ld "
-	    "write=%s clients=%zu", id, who.pid, who.uid, who.gid,
+	log_debug("event=ctl_client_connected client=%" PRIu64 " pid=%ld "
+	    "uid=%ld gid=%ld write=%s clients=%zu", id, who.pid, who.uid, who.gid,
 	    who.may_write ? "yes" : "no", ctl->n_clients);
 	if (ctl->n_clients >= ctl->clients_max)
 		listener_pause(ctl, "clients-max");
@@ -172,6 +173,7 @@ is_live(const struct sockaddr_un *sun, char *err, size_t errlen)
 static int
 clear_path(const struct sockaddr_un *sun, char *err, size_t errlen)
 {
+	char q[LOG_QUOTE_MAX(sizeof(((struct sockaddr_un *)0)->sun_path))];
 	struct stat sb;
 
 	if (lstat(sun->sun_path, &sb) == -1) {
@@ -200,7 +202,8 @@ clear_path(const struct sockaddr_un *sun, char *err, size_t errlen)
 		    sun->sun_path, strerror(errno));
 		return -1;
 	}
-	log_info("ctl socket path=%s stale=replaced", sun->sun_path);
+	log_info("event=ctl_stale_socket_replaced path=%s",
+	    LOG_Q(q, sun->sun_path));
 	return 0;
 }
 
@@ -279,6 +282,7 @@ struct ctl *
 ctl_new(struct event_base *base, const struct ctl_config *cfg,
     const struct ctl_ops *ops, void *ctx, char *err, size_t errlen)
 {
+	char q[LOG_QUOTE_MAX(sizeof(((struct sockaddr_un *)0)->sun_path))], qg[LOG_VALUE_MAX];
 	struct ctl *ctl;
 	int fd;
 
@@ -309,9 +313,10 @@ ctl_new(struct event_base *base, const struct ctl_config *cfg,
 		unlink_ours(ctl);
 		goto fail;
 	}
-	log_info("ctl listening path=%s mode=%04o group=%s", ctl->path,
-	    (unsigned)cfg->mode, cfg->group != NULL && cfg->group[0] != '\0' ?
-	    cfg->group : "-");
+	log_info("event=ctl_listening path=%s mode=%04o group=%s",
+	    LOG_Q(q, ctl->path), (unsigned)cfg->mode,
+	    cfg->group != NULL && cfg->group[0] != '\0' ?
+	    LOG_Q(qg, cfg->group) : "-");
 	return ctl;
 
 fail:
@@ -349,7 +354,7 @@ ctl_publish(struct ctl *ctl, const struct status *st)
 
 	/* Formatted once, whatever the number of watchers. */
 	if ((len = status_format(st, line, sizeof line)) == 0) {
-		log_warnx("ctl publish reason=status-too-long");
+		log_warnx("event=ctl_publish_failed reason=status_too_long");
 		return;
 	}
 	/* A push may kill that watcher, which leaves live: step first. */

@@ -110,8 +110,11 @@ static void
 client_set_state(struct ctl_client *c, enum ctl_client_state state,
     const char *reason)
 {
-	log_debug("ctl client %" PRIu64 " state=%s from=%s reason=%s", c->id,
-	    state_names[state], state_names[c->state], reason);
+	char q[LOG_QUOTE_MAX(64)];
+
+	log_debug("event=ctl_client_state client=%" PRIu64 " state=%s "
+	    "was=%s reason=%s", c->id, state_names[state],
+	    state_names[c->state], LOG_Q(q, reason));
 	c->state = state;
 	switch (state) {
 	case CTL_CLIENT_REQUESTS:
@@ -168,8 +171,8 @@ reply_begin(struct reply *r, struct ctl_client *c, size_t cap)
 	r->cap = cap;
 	if (evbuffer_reserve_space(bufferevent_get_output(c->bev),
 	    (ev_ssize_t)cap, &r->v, 1) < 1) {
-		log_warnx("ctl client %" PRIu64 " reply dropped "
-		    "reason=no-memory", c->id);
+		log_warnx("event=ctl_reply_dropped client=%" PRIu64
+		    " reason=no_memory", c->id);
 		return false;
 	}
 	r->buf = r->v.iov_base;
@@ -196,8 +199,8 @@ reply_end(struct reply *r, size_t len, const char *fail)
 	r->v.iov_len = len;
 	if (evbuffer_commit_space(bufferevent_get_output(r->c->bev), &r->v,
 	    1) == -1)
-		log_warnx("ctl client %" PRIu64 " reply dropped "
-		    "reason=commit", r->c->id);
+		log_warnx("event=ctl_reply_dropped client=%" PRIu64
+		    " reason=commit_failed", r->c->id);
 }
 
 static void reply(struct ctl_client *, const char *, ...)
@@ -742,8 +745,8 @@ client_process(struct ctl_client *c)
 				return;
 		}
 		if (evbuffer_get_length(out) > CTL_OUT_HIGH) {
-			log_debug("ctl client %" PRIu64 " throttled queued=%zu",
-			    c->id, evbuffer_get_length(out));
+			log_debug("event=ctl_client_throttled client=%" PRIu64
+			    " queued=%zu", c->id, evbuffer_get_length(out));
 			c->throttled = true;
 			bufferevent_disable(c->bev, EV_READ);
 			return;
@@ -932,8 +935,8 @@ ctl_client_free(struct ctl_client *c)
 {
 	/* A live one could still be on a caller's stack: ctl_int.h. */
 	if (c->state != CTL_CLIENT_DEAD)
-		fatalx("ctl client %" PRIu64 " freed while %s", c->id,
-		    state_names[c->state]);
+		fatalx("event=bug reason=ctl_client_freed_alive client=%"
+		    PRIu64 " state=%s", c->id, state_names[c->state]);
 	TAILQ_REMOVE(&c->sh->dead, c, entry);
 	bufferevent_free(c->bev);
 	free(c);
@@ -976,13 +979,13 @@ ctl_client_push(struct ctl_client *c, const char *line, size_t len)
 	size_t queued = evbuffer_get_length(out);
 
 	if (queued + len > CTL_WATCH_OUT_MAX) {
-		log_warnx("ctl client %" PRIu64 " dropped reason=watch-backlog "
-		    "queued=%zu", c->id, queued);
+		log_warnx("event=ctl_client_dropped client=%" PRIu64
+		    " reason=watch_backlog queued=%zu", c->id, queued);
 		ctl_client_kill(c, "watch-backlog");
 		return;
 	}
 	if (evbuffer_add(out, line, len) == -1)
-		log_warnx("ctl client %" PRIu64 " push dropped reason=no-memory",
-		    c->id);
+		log_warnx("event=ctl_push_dropped client=%" PRIu64
+		    " reason=no_memory", c->id);
 	client_flush(c);
 }

@@ -5,6 +5,10 @@
  * waitpid(WNOHANG), then starts the next queued run at once. A timer per
  * run SIGKILLs the child's process group past notify_timeout_ms.
  *
+ * The child's stdout and stderr are a pipe the loop reads: each line
+ * it writes becomes one event=hook_output line of the log, with the
+ * run's number, quoted (HOOK_OUTPUT_LINE_MAX, HOOK_OUTPUT_MAX bound it).
+ *
  * It must never block the loop (no waitpid without WNOHANG but at
  * shutdown), never go through a shell, and never let the child inherit
  * the daemon's sockets, signal handlers or blocked signals.
@@ -13,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -38,6 +43,8 @@
 #define HOOK_ENVC     7   /* KEVY_* variables added to the environment */
 #define HOOK_ENV_MAX  (WIRE_ADDR_MAX + 32) /* bytes in one KEVY_x=value */
 #define HOOK_NUM_MAX  24  /* bytes in a decimal uint64_t, with NUL */
+#define HOOK_READ_MAX 4096 /* bytes read from the output pipe at once */
+#define HOOK_DRAIN_READS 32 /* reads at most when the child has exited */
 
 extern char **environ;
 
@@ -68,6 +75,13 @@ struct hook {
 	struct hook_event cur;
 	uint64_t started_ms;
 	bool timed_out;
+	/* Its output: the pipe's read end (-1: none), the line so far. */
+	int out_fd;
+	struct event *out_ev;
+	char out_line[HOOK_OUTPUT_LINE_MAX];
+	size_t out_len;
+	uint64_t out_bytes;                  /* logged this run */
+	uint64_t out_dropped;                /* past HOOK_OUTPUT_MAX */
 	struct hook_stats stats;
 };
 
@@ -77,17 +91,39 @@ or_none(const char *s)
 	return s[0] != '\0' ? s : "none";
 }
 
+/* Close every descriptor from lo up to hi (inclusive). */
+static void
+close_from(int lo, int hi)
+{
+	if (lo > hi)
+		return;
+#ifdef SYS_close_range
+	if (syscall(SYS_close_range, (unsigned)lo, (unsigned)hi, 0U) == 0)
+		return;
+#endif
+	{
+		long max = sysconf(_SC_OPEN_MAX);
+
+		if (max <= 0)
+			max = 1024;
+		for (long i = lo; i <= hi && i < max; i++)
+			close((int)i);
+	}
+}
+
 /*
  * In the child, between fork and execve: a clean slate, then exec. Only
  * what the hook needs survives: stdin is /dev/null, stdout and stderr
- * are the daemon's (so hook output lands in its log), nothing else.
+ * are the output pipe (out: its write end), nothing else. The daemon's
+ * stderr is kept aside, close-on-exec, to say why an exec failed.
  */
 static void __attribute__((noreturn))
-child(const struct hook *h, char *const argv[], char *const envp[])
+child(const struct hook *h, int out, char *const argv[], char *const envp[])
 {
+	char q[LOG_VALUE_MAX];
 	struct sigaction sa;
 	sigset_t none;
-	int fd;
+	int fd, logfd;
 
 	/* Handlers would run libevent's code; SIG_IGN (SIGPIPE) survives exec. */
 	memset(&sa, 0, sizeof(sa));
@@ -103,18 +139,20 @@ child(const struct hook *h, char *const argv[], char *const envp[])
 		dup2(fd, STDIN_FILENO);
 		close(fd);
 	}
-#ifdef SYS_close_range
-	if (syscall(SYS_close_range, 3U, ~0U, 0U) == -1)
-#endif
-	{
-		long max = sysconf(_SC_OPEN_MAX);
-
-		for (long i = 3; i < (max > 0 ? max : 1024); i++)
-			close((int)i);
-	}
+	logfd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+	if (out >= 0 && (dup2(out, STDOUT_FILENO) == -1 ||
+	    dup2(out, STDERR_FILENO) == -1))
+		_exit(127);
+	if (logfd >= 3) {
+		close_from(3, logfd - 1);
+		close_from(logfd + 1, INT_MAX);
+	} else
+		close_from(3, INT_MAX);
 	execve(h->path, argv, envp);
-	log_warn("hook run=%" PRIu64 " event=%s exec path=%s", h->run,
-	    h->cur.event, h->path);
+	if (logfd >= 0)
+		dup2(logfd, STDERR_FILENO);
+	log_warn("event=hook_exec_failed run=%" PRIu64 " change=%s path=%s",
+	    h->run, h->cur.event, LOG_Q(q, h->path));
 	_exit(127);
 }
 
@@ -131,6 +169,121 @@ env_is_ours(const char *kv)
 	    strncmp(kv, "KEVY_NODE_ID=", 13) == 0);
 }
 
+/* One line of the hook's output (without its end) into the log. */
+static void
+output_line(struct hook *h, const char *s, size_t len)
+{
+	char q[LOG_QUOTE_MAX(HOOK_OUTPUT_LINE_MAX)];
+
+	if (h->out_bytes + len > HOOK_OUTPUT_MAX) {
+		h->out_dropped += len + 1;
+		return;
+	}
+	h->out_bytes += len + 1;
+	log_info("event=hook_output run=%" PRIu64 " line=%s", h->run,
+	    log_quote_bytes(q, sizeof(q), s, len));
+}
+
+/* Bytes read from the pipe: whole lines out, a long one in pieces. */
+static void
+output_feed(struct hook *h, const char *buf, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (buf[i] == '\n') {
+			output_line(h, h->out_line, h->out_len);
+			h->out_len = 0;
+			continue;
+		}
+		if (h->out_len == sizeof(h->out_line)) {
+			output_line(h, h->out_line, h->out_len);
+			h->out_len = 0;
+		}
+		h->out_line[h->out_len++] = buf[i];
+	}
+}
+
+/* The pipe is done with (EOF, or the child is gone): flush and close. */
+static void
+output_close(struct hook *h)
+{
+	if (h->out_fd < 0)
+		return;
+	if (h->out_len > 0)
+		output_line(h, h->out_line, h->out_len);
+	if (h->out_dropped > 0)
+		log_warnx("event=hook_output_dropped run=%" PRIu64 " bytes=%"
+		    PRIu64 " max=%d", h->run, h->out_dropped, HOOK_OUTPUT_MAX);
+	event_free(h->out_ev);
+	h->out_ev = NULL;
+	close(h->out_fd);
+	h->out_fd = -1;
+	h->out_len = 0;
+}
+
+/* One read; false at EOF or on an error (then the pipe is closed). */
+static bool
+output_read(struct hook *h)
+{
+	char buf[HOOK_READ_MAX];
+	ssize_t n;
+
+	while ((n = read(h->out_fd, buf, sizeof(buf))) == -1 && errno == EINTR)
+		;
+	if (n > 0) {
+		output_feed(h, buf, (size_t)n);
+		return true;
+	}
+	if (n == -1 && errno == EAGAIN)
+		return false;
+	output_close(h);
+	return false;
+}
+
+static void
+on_output(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	output_read(arg);
+}
+
+/*
+ * The child has exited: what it wrote is in the pipe; take it, then
+ * close (a process it left behind writes into a closed pipe).
+ */
+static void
+output_drain(struct hook *h)
+{
+	for (int i = 0; i < HOOK_DRAIN_READS && h->out_fd >= 0; i++)
+		if (!output_read(h))
+			break;
+	output_close(h);
+}
+
+/* The pipe for the next child's output; its write end, or -1. */
+static int
+output_open(struct hook *h)
+{
+	int p[2];
+
+	if (pipe2(p, O_CLOEXEC) == -1)
+		return -1;
+	if (fcntl(p[0], F_SETFL, O_NONBLOCK) == -1 ||
+	    (h->out_ev = event_new(h->base, p[0], EV_READ | EV_PERSIST,
+	    on_output, h)) == NULL || event_add(h->out_ev, NULL) == -1) {
+		if (h->out_ev != NULL)
+			event_free(h->out_ev);
+		h->out_ev = NULL;
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	h->out_fd = p[0];
+	h->out_len = 0;
+	h->out_bytes = h->out_dropped = 0;
+	return p[1];
+}
+
 /* Fork and exec the hook for h->cur; 0, or -1 (logged, counted). */
 static int
 spawn(struct hook *h)
@@ -143,7 +296,7 @@ spawn(struct hook *h)
 	size_t n = 0, k = 0;
 	sigset_t all, old;
 	pid_t pid;
-	int saved;
+	int saved, out;
 
 	/* Everything the child needs is built here: it only resets and execs. */
 	snprintf(epoch, sizeof(epoch), "%" PRIu64, ev->epoch);
@@ -165,8 +318,8 @@ spawn(struct hook *h)
 	while (environ != NULL && environ[n] != NULL)
 		n++;
 	if ((envp = calloc(n + HOOK_ENVC + 1, sizeof(*envp))) == NULL) {
-		log_warn("hook run=%" PRIu64 " event=%s environment", h->run,
-		    ev->event);
+		log_warn("event=hook_spawn_failed run=%" PRIu64 " change=%s "
+		    "reason=environment", h->run, ev->event);
 		return -1;
 	}
 	for (size_t i = 0; i < n; i++)
@@ -176,18 +329,25 @@ spawn(struct hook *h)
 		envp[k++] = env[i];
 	envp[k] = NULL;
 
+	/* Without a pipe the run goes ahead; its output is lost, said once. */
+	if ((out = output_open(h)) == -1)
+		log_warn("event=hook_output_lost run=%" PRIu64 " reason=pipe",
+		    h->run);
 	/* No handler may run in the child before it resets them. */
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, &old);
 	if ((pid = fork()) == 0)
-		child(h, argv, envp);
+		child(h, out, argv, envp);
 	saved = errno;
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	free(envp);
+	if (out >= 0)
+		close(out);
 	if (pid == -1) {
+		output_close(h);
 		errno = saved;
-		log_warn("hook run=%" PRIu64 " event=%s fork", h->run,
-		    ev->event);
+		log_warn("event=hook_spawn_failed run=%" PRIu64 " change=%s "
+		    "reason=fork", h->run, ev->event);
 		return -1;
 	}
 	/* Also here, or a timeout could race the child's own setpgid. */
@@ -212,8 +372,9 @@ start_next(struct hook *h)
 			h->stats.failures++;
 			continue;
 		}
-		log_info("hook run=%" PRIu64 " event=%s role=%s old_role=%s "
-		    "epoch=%" PRIu64 " primary=%s pid=%ld", h->run, h->cur.event,
+		log_info("event=hook_start run=%" PRIu64 " change=%s role=%s "
+		    "old_role=%s epoch=%" PRIu64 " primary=%s pid=%ld", h->run,
+		    h->cur.event,
 		    wire_role_label(h->cur.role), wire_role_label(h->cur.old_role),
 		    h->cur.epoch, or_none(h->cur.primary), (long)h->pid);
 		/* The deadline counts from now, not from the loop's cached time. */
@@ -230,22 +391,27 @@ finished(struct hook *h, int ws)
 	uint64_t elapsed = clock_now_ms() - h->started_ms;
 
 	evtimer_del(h->timer);
+	output_drain(h);
 	if (h->timed_out)
-		log_warnx("hook run=%" PRIu64 " event=%s result=timeout "
-		    "signal=%d elapsed_ms=%" PRIu64, h->run, h->cur.event,
+		log_warnx("event=hook_end run=%" PRIu64 " change=%s "
+		    "result=timeout signal=%d elapsed_ms=%" PRIu64, h->run,
+		    h->cur.event,
 		    WIFSIGNALED(ws) ? WTERMSIG(ws) : 0, elapsed);
 	else if (WIFEXITED(ws) && WEXITSTATUS(ws) == 0)
-		log_info("hook run=%" PRIu64 " event=%s exit=0 elapsed_ms=%"
-		    PRIu64, h->run, h->cur.event, elapsed);
+		log_info("event=hook_end run=%" PRIu64 " change=%s result=ok "
+		    "exit=0 elapsed_ms=%" PRIu64, h->run, h->cur.event,
+		    elapsed);
 	else if (WIFEXITED(ws)) {
 		h->stats.failures++;
 		/* 127: the child's own line says why exec failed. */
-		log_warnx("hook run=%" PRIu64 " event=%s exit=%d elapsed_ms=%"
-		    PRIu64, h->run, h->cur.event, WEXITSTATUS(ws), elapsed);
+		log_warnx("event=hook_end run=%" PRIu64 " change=%s "
+		    "result=failed exit=%d elapsed_ms=%" PRIu64, h->run,
+		    h->cur.event, WEXITSTATUS(ws), elapsed);
 	} else {
 		h->stats.failures++;
-		log_warnx("hook run=%" PRIu64 " event=%s signal=%d elapsed_ms=%"
-		    PRIu64, h->run, h->cur.event,
+		log_warnx("event=hook_end run=%" PRIu64 " change=%s "
+		    "result=killed signal=%d elapsed_ms=%" PRIu64, h->run,
+		    h->cur.event,
 		    WIFSIGNALED(ws) ? WTERMSIG(ws) : 0, elapsed);
 	}
 	h->pid = 0;
@@ -264,10 +430,11 @@ reaped(struct hook *h)
 		return false;
 	if (r == -1) {
 		/* Not ours any more (ECHILD): nothing to wait for. */
-		log_warn("hook run=%" PRIu64 " event=%s waitpid pid=%ld",
-		    h->run, h->cur.event, (long)h->pid);
+		log_warn("event=hook_wait_failed run=%" PRIu64 " change=%s "
+		    "pid=%ld", h->run, h->cur.event, (long)h->pid);
 		h->stats.failures++;
 		evtimer_del(h->timer);
+		output_drain(h);
 		h->pid = 0;
 		return true;
 	}
@@ -305,8 +472,9 @@ on_timeout(evutil_socket_t fd, short what, void *arg)
 		return;
 	h->timed_out = true;
 	h->stats.timeouts++;
-	log_warnx("hook run=%" PRIu64 " event=%s pid=%ld timeout_ms=%" PRIu64
-	    ": killing it", h->run, h->cur.event, (long)h->pid, h->timeout_ms);
+	log_warnx("event=hook_timeout run=%" PRIu64 " change=%s pid=%ld "
+	    "timeout_ms=%" PRIu64 " action=kill", h->run, h->cur.event,
+	    (long)h->pid, h->timeout_ms);
 	kill_child(h);
 	/* Its exit arrives as SIGCHLD; the next run starts from there. */
 }
@@ -343,6 +511,7 @@ struct hook *
 hook_new(struct event_base *base, const char *path, uint64_t timeout_ms,
     char *err, size_t errlen)
 {
+	char q[LOG_VALUE_MAX];
 	struct hook *h;
 
 	if (hook_check_path(path, err, errlen) == -1)
@@ -352,6 +521,7 @@ hook_new(struct event_base *base, const char *path, uint64_t timeout_ms,
 		return NULL;
 	}
 	h->base = base;
+	h->out_fd = -1;
 	snprintf(h->path, sizeof(h->path), "%s", path);
 	h->timeout_ms = timeout_ms;
 	if ((h->sigchld = evsignal_new(base, SIGCHLD, on_sigchld, h)) == NULL ||
@@ -361,7 +531,8 @@ hook_new(struct event_base *base, const char *path, uint64_t timeout_ms,
 		hook_free(h);
 		return NULL;
 	}
-	log_info("hook path=%s timeout_ms=%" PRIu64, h->path, timeout_ms);
+	log_info("event=hook_ready path=%s timeout_ms=%" PRIu64,
+	    LOG_Q(q, h->path), timeout_ms);
 	return h;
 }
 
@@ -373,15 +544,17 @@ hook_free(struct hook *h)
 	if (h->pid > 0 && !reaped(h)) {
 		int ws;
 
-		log_warnx("hook run=%" PRIu64 " event=%s pid=%ld: killed at "
-		    "shutdown", h->run, h->cur.event, (long)h->pid);
+		log_warnx("event=hook_killed run=%" PRIu64 " change=%s "
+		    "pid=%ld reason=shutdown", h->run, h->cur.event,
+		    (long)h->pid);
 		kill_child(h);
 		while (waitpid(h->pid, &ws, 0) == -1 && errno == EINTR)
 			;
 		h->pid = 0;
 	}
+	output_drain(h);
 	if (h->queued > 0) {
-		log_warnx("hook dropped=%zu: queued events not run at shutdown",
+		log_warnx("event=hook_dropped count=%zu reason=shutdown",
 		    h->queued);
 		h->stats.dropped += h->queued;
 		h->queued = 0;
@@ -406,7 +579,7 @@ hook_on_change(void *ctx, const struct change *ch)
 		const struct hook_event *oldest = &h->queue[h->head];
 
 		h->stats.dropped++;
-		log_warnx("hook queue=full max=%d dropped_event=%s "
+		log_warnx("event=hook_queue_full max=%d dropped_change=%s "
 		    "dropped_epoch=%" PRIu64 " dropped_total=%" PRIu64,
 		    HOOK_QUEUE_MAX, oldest->event, oldest->epoch,
 		    h->stats.dropped);

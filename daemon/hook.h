@@ -5,7 +5,9 @@
  * with the event described in argv and the environment. Runs are
  * serialized in event order, each time-limited (notify_timeout_ms, then
  * SIGKILL), and never block the loop: children are reaped from the loop.
- * Failures (exec error, non-zero exit, signal, timeout) are logged.
+ * Failures (exec error, non-zero exit, signal, timeout) are logged, and
+ * so is each line the run writes to stdout or stderr (event=hook_output
+ * run=<n> line="...").
  *
  * argv: PATH EVENT NEW_ROLE OLD_ROLE EPOCH PRIMARY_ID PRIMARY_ADDR
  *   EVENT is "role" when the role changed, else "primary" (same role, a
@@ -25,6 +27,10 @@ struct event_base;
 struct hook;
 
 #define HOOK_QUEUE_MAX 64 /* events waiting for their run; older dropped */
+#define HOOK_OUTPUT_LINE_MAX 512  /* bytes of one line of a run's output
+                                     logged; a longer one is cut in parts */
+#define HOOK_OUTPUT_MAX (64 * 1024) /* bytes of one run's output logged;
+                                       the rest is counted, not logged */
 
 struct hook_stats {
 	uint64_t runs;

@@ -500,16 +500,16 @@ static void
 log_request(struct evhttp_request *req, const char *path, int code)
 {
 	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
-	char *addr = NULL;
+	char *addr = NULL, q[LOG_VALUE_MAX];
 	ev_uint16_t port = 0;
 	enum evhttp_cmd_type m = evhttp_request_get_command(req);
 
 	if (evcon != NULL)
 		evhttp_connection_get_peer(evcon, &addr, &port);
-	log_debug("http %s:%u method=%s path=%s status=%d",
-	    addr != NULL ? addr : "?", (unsigned)port,
+	log_debug("event=http_request client=%s:%u method=%s path=%s "
+	    "status=%d", addr != NULL ? addr : "-", (unsigned)port,
 	    m == EVHTTP_REQ_GET ? "GET" : m == EVHTTP_REQ_HEAD ? "HEAD" :
-	    "other", path, code);
+	    "other", LOG_Q(q, path), code);
 }
 
 static void
@@ -578,16 +578,18 @@ static void
 on_accept_error(struct evconnlistener *lev, void *arg)
 {
 	int e = EVUTIL_SOCKET_ERROR();
+	char q[LOG_QUOTE_MAX(LOG_ERROR_TEXT_MAX)];
 	struct timeval tv = { HTTP_ACCEPT_RETRY_MS / 1000,
 	    (HTTP_ACCEPT_RETRY_MS % 1000) * 1000 };
 
 	(void)arg;
 	if (e != EMFILE && e != ENFILE && e != ENOBUFS && e != ENOMEM) {
-		log_warnx("http accept: %s", strerror(e));
+		log_warnx("event=http_accept_failed error=%s",
+		    LOG_Q(q, strerror(e)));
 		return;
 	}
-	log_warnx("http accept: %s: paused for %d ms", strerror(e),
-	    HTTP_ACCEPT_RETRY_MS);
+	log_warnx("event=http_accept_failed error=%s paused_ms=%d",
+	    LOG_Q(q, strerror(e)), HTTP_ACCEPT_RETRY_MS);
 	evconnlistener_disable(lev);
 	if (event_base_once(evconnlistener_get_base(lev), -1, EV_TIMEOUT,
 	    on_accept_retry, lev, &tv) == -1)
@@ -635,7 +637,8 @@ http_new(struct electd *d, char *err, size_t errlen)
 	}
 	if ((lev = evhttp_bound_socket_get_listener(h->bound)) != NULL)
 		evconnlistener_set_error_cb(lev, on_accept_error);
-	log_info("http listening on %s:%u", hp->host, (unsigned)hp->port);
+	log_info("event=http_listening address=%s:%u", hp->host,
+	    (unsigned)hp->port);
 	return h;
 }
 

@@ -147,6 +147,7 @@ ratelog(struct inbound_listener *lis, enum inbound_why why, const char *fmt,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* msg is "event=... key=value...": the caller's fields. */
 	log_warnx("%s suppressed=%" PRIu64, msg, skipped);
 }
 
@@ -168,8 +169,9 @@ member_name(const struct inbound_conn *c)
 static void
 conn_set_state(struct inbound_conn *c, enum inbound_state s, const char *why)
 {
-	log_debug("inbound %s peer=%s state=%s was=%s reason=%s", c->name,
-	    member_name(c), state_names[s], state_names[c->state], why);
+	log_debug("event=inbound_state conn=%s peer=%s state=%s was=%s "
+	    "reason=%s", c->name, member_name(c), state_names[s],
+	    state_names[c->state], why);
 	c->state = s;
 	/* Identified: from now on the deadline is the idle check. */
 	if (s == INBOUND_FRAMES)
@@ -182,8 +184,8 @@ conn_free(struct inbound_conn *c, const char *why)
 {
 	struct inbound_listener *lis = c->lis;
 
-	log_debug("inbound %s peer=%s closed state=%s reason=%s", c->name,
-	    member_name(c), state_names[c->state], why);
+	log_debug("event=inbound_closed conn=%s peer=%s state=%s reason=%s",
+	    c->name, member_name(c), state_names[c->state], why);
 	if (c->member >= 0)
 		lis->per_member[c->member]--;
 	TAILQ_REMOVE(&lis->conns, c, entry);
@@ -222,10 +224,11 @@ conn_bind(struct inbound_conn *c, int member)
 		TAILQ_FOREACH(old, &lis->conns, entry)
 			if (old->member == member) {
 				lis->stats.member_replaced++;
-				ratelog(lis, WHY_REPLACED, "inbound %s peer=%s "
-				    "closed: replaced by %s (at most %d per "
-				    "member)", old->name, member_name(old),
-				    c->name, INBOUND_PER_MEMBER_MAX);
+				ratelog(lis, WHY_REPLACED, "event=inbound_"
+				    "replaced conn=%s peer=%s by=%s "
+				    "per_member_max=%d", old->name,
+				    member_name(old), c->name,
+				    INBOUND_PER_MEMBER_MAX);
 				conn_free(old, "replaced");
 				break;
 			}
@@ -246,7 +249,8 @@ conn_auth(struct inbound_conn *c)
 {
 	struct inbound_listener *lis = c->lis;
 	size_t used = 0, want = c->len < AUTH_MSG_MAX ? c->len : AUTH_MSG_MAX;
-	char id[WIRE_ID_MAX + 1], mac[AUTH_HEX_LEN + 1], esc[WIRE_ID_MAX * 4 + 1];
+	char id[WIRE_ID_MAX + 1], mac[AUTH_HEX_LEN + 1];
+	char esc[LOG_QUOTE_MAX(WIRE_ID_MAX)], qwhy[LOG_VALUE_MAX];
 	const char *why = NULL;
 	int x = -1;
 
@@ -267,9 +271,9 @@ conn_auth(struct inbound_conn *c)
 	}
 	if (why != NULL) {
 		lis->stats.auth_failures++;
-		ratelog(lis, WHY_AUTH, "inbound %s auth refused reason=%s "
-		    "id=%s", c->name, why, id[0] == '\0' ? "-" :
-		    log_escape(esc, sizeof(esc), id, strlen(id)));
+		ratelog(lis, WHY_AUTH, "event=inbound_auth_refused conn=%s "
+		    "reason=%s id=%s", c->name, LOG_Q(qwhy, why),
+		    id[0] == '\0' ? "-" : LOG_Q(esc, id));
 		conn_free(c, "auth-failed");
 		return -1;
 	}
@@ -292,7 +296,7 @@ conn_drain(struct inbound_conn *c)
 		size_t used = 0;
 		size_t want = c->len < WIRE_FRAME_MAX ? c->len : WIRE_FRAME_MAX;
 		const char *why = NULL;
-		char esc[WIRE_ID_MAX * 4 + 1];
+		char esc[LOG_QUOTE_MAX(WIRE_ID_MAX)];
 		struct wire_frame f;
 		enum wire_status st;
 		int x;
@@ -305,13 +309,13 @@ conn_drain(struct inbound_conn *c)
 			st = WIRE_ERROR;
 		}
 		if (st == WIRE_ERROR) {
-			char bytes[64];
+			char bytes[LOG_QUOTE_MAX(16)], qwhy[LOG_VALUE_MAX];
 
 			lis->stats.decode_errors++;
-			ratelog(lis, WHY_BAD_FRAME, "inbound %s bad frame "
-			    "reason=\"%s\" bytes=%s", c->name, why,
-			    log_escape(bytes, sizeof(bytes), c->in,
-			    want < 16 ? want : 16));
+			ratelog(lis, WHY_BAD_FRAME, "event=inbound_bad_frame "
+			    "conn=%s reason=%s bytes=%s", c->name,
+			    LOG_Q(qwhy, why), log_quote_bytes(bytes,
+			    sizeof(bytes), c->in, want < 16 ? want : 16));
 			conn_free(c, "bad-frame");
 			return -1;
 		}
@@ -320,8 +324,8 @@ conn_drain(struct inbound_conn *c)
 		    INBOUND_FRAMES_BURST, INBOUND_BACKLOG_CREDIT_MS,
 		    clock_now_ms())) {
 			lis->stats.floods++;
-			ratelog(lis, WHY_FLOOD, "inbound %s peer=%s closed: over "
-			    "%" PRIu64 " frames per second", c->name,
+			ratelog(lis, WHY_FLOOD, "event=inbound_flood conn=%s "
+			    "peer=%s frames_per_s_max=%" PRIu64, c->name,
 			    member_name(c), lis->frames_per_s);
 			conn_free(c, "flood");
 			return -1;
@@ -332,9 +336,9 @@ conn_drain(struct inbound_conn *c)
 		/* The sender of one connection never changes. */
 		if (c->member >= 0 && strcmp(f.id, member_name(c)) != 0) {
 			lis->stats.sender_changes++;
-			ratelog(lis, WHY_SENDER_CHANGED, "inbound %s sender "
-			    "changed from %s to %s", c->name, member_name(c),
-			    log_escape(esc, sizeof(esc), f.id, strlen(f.id)));
+			ratelog(lis, WHY_SENDER_CHANGED, "event=inbound_"
+			    "sender_changed conn=%s was=%s now=%s", c->name,
+			    member_name(c), LOG_Q(esc, f.id));
 			conn_free(c, "sender-changed");
 			return -1;
 		}
@@ -342,10 +346,11 @@ conn_drain(struct inbound_conn *c)
 		if (c->member < 0) {
 			if ((x = member_of(lis, f.id)) < 0) {
 				lis->stats.rejected_senders++;
-				ratelog(lis, WHY_NOT_MEMBER, "inbound %s frame "
-				    "from %s id=%s", c->name,
+				ratelog(lis, WHY_NOT_MEMBER, "event=inbound_"
+				    "not_member conn=%s sender=%s id=%s",
+				    c->name,
 				    strcmp(f.id, lis->cfg.cfg->node_id) == 0 ?
-				    "this node's own" : "non-member",
+				    "this_node" : "non_member",
 				    log_escape(esc, sizeof(esc), f.id,
 				    strlen(f.id)));
 				conn_free(c, "not-a-member");
@@ -403,15 +408,15 @@ on_deadline(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (c->state == INBOUND_AUTH) {
 		lis->stats.auth_failures++;
-		ratelog(lis, WHY_AUTH, "inbound %s auth refused "
+		ratelog(lis, WHY_AUTH, "event=inbound_auth_refused conn=%s "
 		    "reason=timeout after_ms=%d", c->name, AUTH_TIMEOUT_MS);
 		conn_free(c, "auth-timeout");
 		return;
 	}
 	if (c->state == INBOUND_HELLO) {
 		lis->stats.hello_timeouts++;
-		ratelog(lis, WHY_HELLO_TIMEOUT, "inbound %s closed: no valid "
-		    "frame within %" PRIu64 " ms", c->name, lis->hello_ms);
+		ratelog(lis, WHY_HELLO_TIMEOUT, "event=inbound_hello_timeout "
+		    "conn=%s after_ms=%" PRIu64, c->name, lis->hello_ms);
 		conn_free(c, "hello-timeout");
 		return;
 	}
@@ -428,8 +433,8 @@ on_deadline(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	lis->stats.idle_timeouts++;
-	ratelog(lis, WHY_IDLE, "inbound %s peer=%s closed: no frame for %"
-	    PRIu64 " ms", c->name, member_name(c), quiet);
+	ratelog(lis, WHY_IDLE, "event=inbound_idle conn=%s peer=%s "
+	    "silent_ms=%" PRIu64, c->name, member_name(c), quiet);
 	conn_free(c, "idle");
 }
 
@@ -460,9 +465,9 @@ evict_one(struct inbound_listener *lis)
 	TAILQ_FOREACH(c, &lis->conns, entry)
 		if (c->state != INBOUND_FRAMES) {
 			lis->stats.evictions++;
-			ratelog(lis, WHY_EVICTED, "inbound %s evicted: %zu "
-			    "connections, it has not identified itself",
-			    c->name, lis->cap);
+			ratelog(lis, WHY_EVICTED, "event=inbound_evicted "
+			    "conn=%s reason=unidentified_at_cap "
+			    "connections_max=%zu", c->name, lis->cap);
 			conn_free(c, "evicted");
 			return true;
 		}
@@ -501,8 +506,8 @@ on_accept(int fd, const struct sockaddr *sa, socklen_t salen, void *arg)
 	name_of(sa, name, sizeof(name));
 	if (lis->check_sources && !srcaddr_is_allowed(&lis->sources, sa)) {
 		lis->stats.sources_refused++;
-		ratelog(lis, WHY_SOURCE, "inbound %s refused: not a member's "
-		    "address (peer_source_check)", name);
+		ratelog(lis, WHY_SOURCE, "event=inbound_refused conn=%s "
+		    "reason=not_a_member_address", name);
 		close(fd);
 		return;
 	}
@@ -528,7 +533,8 @@ on_accept(int fd, const struct sockaddr *sa, socklen_t salen, void *arg)
 	    on_deadline, c)) == NULL ||
 	    (lis->cfg.auth != NULL && start_auth(c) == -1) ||
 	    event_add(c->rd, NULL) == -1) {
-		log_warnx("inbound %s refused: cannot set it up", name);
+		log_warnx("event=inbound_refused conn=%s reason=setup_failed",
+		    name);
 		if (c->rd != NULL)
 			event_free(c->rd);
 		if (c->deadline != NULL)
@@ -542,7 +548,7 @@ on_accept(int fd, const struct sockaddr *sa, socklen_t salen, void *arg)
 		arm(c->deadline, lis->hello_ms);
 	TAILQ_INSERT_TAIL(&lis->conns, c, entry);
 	lis->n++;
-	log_debug("inbound %s accepted state=%s", c->name,
+	log_debug("event=inbound_accepted conn=%s state=%s", c->name,
 	    state_names[c->state]);
 }
 
@@ -550,6 +556,7 @@ on_accept(int fd, const struct sockaddr *sa, socklen_t salen, void *arg)
 static void
 setup_sources(struct inbound_listener *lis)
 {
+	char q[LOG_QUOTE_MAX(CONFIG_HOST_MAX)];
 	const struct config *cfg = lis->cfg.cfg;
 
 	if (!cfg->peer_source_check)
@@ -557,14 +564,15 @@ setup_sources(struct inbound_listener *lis)
 	for (size_t i = 0; i < cfg->n_members; i++)
 		if (srcaddr_set_add(&lis->sources,
 		    cfg->members[i].election.host) == -1) {
-			log_warnx("peer_source_check off: member %s election "
-			    "host %s is not an IP address", cfg->members[i].id,
-			    cfg->members[i].election.host);
+			log_warnx("event=peer_source_check_off member=%s "
+			    "host=%s reason=host_not_an_ip_address",
+			    cfg->members[i].id,
+			    LOG_Q(q, cfg->members[i].election.host));
 			return;
 		}
 	lis->check_sources = true;
-	log_info("peer_source_check on: %zu member addresses%s",
-	    lis->sources.n, lis->sources.loopback ? ", loopback allowed" : "");
+	log_info("event=peer_source_check_on addresses=%zu loopback=%s",
+	    lis->sources.n, lis->sources.loopback ? "allowed" : "no");
 }
 
 struct inbound_listener *
@@ -596,8 +604,8 @@ inbound_listen(const struct inbound_config *cfg, const struct inbound_ops *ops,
 	lis->hello_ms = INBOUND_HELLO_DOWN_AFTERS * cfg->down_after_ms;
 	lis->idle_ms = INBOUND_IDLE_DOWN_AFTERS * cfg->down_after_ms;
 	setup_sources(lis);
-	log_info("election listening on %s:%u auth=%s connections_max=%zu",
-	    hp->host, (unsigned)hp->port, cfg->auth != NULL ? "on" : "off",
+	log_info("event=election_listening address=%s:%u auth=%s "
+	    "connections_max=%zu", hp->host, (unsigned)hp->port, cfg->auth != NULL ? "on" : "off",
 	    lis->cap);
 	return lis;
 }

@@ -83,8 +83,8 @@ link_set_state(struct link *l, enum link_state s, const char *why)
 	if (l->state == s)
 		return;
 	/* Per attempt: debug only. The policy's lines are in link_fail. */
-	log_debug("peer %s link=%s was=%s%s%s", l->id, link_state_name(s),
-	    link_state_name(l->state), why ? " reason=" : "", why ? why : "");
+	log_debug("event=link_state peer=%s link=%s was=%s reason=%s", l->id,
+	    link_state_name(s), link_state_name(l->state), why ? why : "-");
 	l->state = s;
 }
 
@@ -171,10 +171,11 @@ link_fail(struct link *l, const char *reason)
 	l->failed++;
 	/* One line per step; at the cap, silence until something changes. */
 	if (delay != l->logged_ms) {
-		log_info("peer %s link=backoff was=%s reason=%s%s failed=%"
-		    PRIu64 " retry_ms=%" PRIu64 "%s", l->id,
-		    link_state_name(was), why, refused ? " refused=yes" : "",
-		    l->failed, wait, delay == cap ? " capped=yes" : "");
+		log_info("event=link_backoff peer=%s was=%s reason=%s "
+		    "refused=%s failed=%" PRIu64 " retry_ms=%" PRIu64
+		    " capped=%s", l->id, link_state_name(was), why,
+		    refused ? "yes" : "no", l->failed, wait,
+		    delay == cap ? "yes" : "no");
 		l->logged_ms = delay;
 	}
 	arm(l, wait);
@@ -187,7 +188,7 @@ link_fail(struct link *l, const char *reason)
 static void
 link_stable(struct link *l)
 {
-	log_info("peer %s link=up failed=%" PRIu64, l->id, l->failed);
+	log_info("event=link_up peer=%s failed=%" PRIu64, l->id, l->failed);
 	l->stable = true;
 	l->failed = 0;
 	l->logged_ms = 0;

@@ -1,6 +1,7 @@
 /*
- * log: leveled stderr logging. stderr is unbuffered and each line goes
- * out in one write, so lines from a crash are never half-written.
+ * log: leveled stderr logging in logfmt (log.h). stderr is unbuffered
+ * and each line goes out in one write, so lines from a crash are never
+ * half-written, and a line cut to LOG_LINE_MAX is cut between fields.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 
 static enum log_level log_level = LOG_LEVEL_INFO;
 static bool log_with_time;
+static char log_node[LOG_QUOTE_MAX(LOG_NODE_MAX)] = "-";
 
 static const char *const level_names[] = { "error", "warn", "info", "debug" };
 
@@ -22,6 +24,12 @@ log_init(enum log_level level, bool with_time)
 {
 	log_level = level;
 	log_with_time = with_time;
+}
+
+void
+log_set_node(const char *id)
+{
+	log_quote(log_node, sizeof(log_node), id);
 }
 
 void
@@ -53,10 +61,32 @@ log_level_name(enum log_level level)
 	return (size_t)level < 4 ? level_names[level] : "unknown";
 }
 
+/*
+ * Cut an over-long line back to the last field boundary at or before
+ * limit (a space outside quotes), so a cut line still parses.
+ */
+static size_t
+field_boundary(const char *line, size_t n, size_t limit)
+{
+	size_t last = 0;
+	bool quoted = false;
+
+	for (size_t i = 0; i < n && i <= limit; i++) {
+		if (quoted && line[i] == '\\')
+			i++;
+		else if (line[i] == '"')
+			quoted = !quoted;
+		else if (line[i] == ' ' && !quoted)
+			last = i;
+	}
+	return last;
+}
+
 static void
 vlog(enum log_level level, const char *tail, const char *fmt, va_list ap)
 {
-	char line[LOG_LINE_MAX];
+	static const char cut[] = " truncated=yes";
+	char line[LOG_LINE_MAX + 1];
 	size_t n = 0;
 	int r;
 
@@ -68,23 +98,32 @@ vlog(enum log_level level, const char *tail, const char *fmt, va_list ap)
 
 		clock_gettime(CLOCK_REALTIME, &ts);
 		gmtime_r(&ts.tv_sec, &tm);
-		n = strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%S", &tm);
+		n = strftime(line, sizeof(line), "ts=%Y-%m-%dT%H:%M:%S", &tm);
 		r = snprintf(line + n, sizeof(line) - n, ".%03ldZ ",
 		    ts.tv_nsec / 1000000);
 		n += r > 0 ? (size_t)r : 0;
 	}
-	r = snprintf(line + n, sizeof(line) - n, "%s: ", level_names[level]);
+	r = snprintf(line + n, sizeof(line) - n, "level=%s node=%s ",
+	    level_names[level], log_node);
 	n += r > 0 ? (size_t)r : 0;
 	if (n < sizeof(line)) {
 		r = vsnprintf(line + n, sizeof(line) - n, fmt, ap);
 		n += r > 0 ? (size_t)r : 0;
 	}
 	if (tail != NULL && n < sizeof(line)) {
-		r = snprintf(line + n, sizeof(line) - n, ": %s", tail);
+		char q[LOG_QUOTE_MAX(LOG_ERROR_TEXT_MAX)];
+
+		r = snprintf(line + n, sizeof(line) - n, " error=%s",
+		    log_quote(q, sizeof(q), tail));
 		n += r > 0 ? (size_t)r : 0;
 	}
-	if (n > sizeof(line) - 2)
-		n = sizeof(line) - 2;
+	/* Room for the newline: LOG_LINE_MAX counts it. */
+	if (n > LOG_LINE_MAX - 1) {
+		n = field_boundary(line, LOG_LINE_MAX - 1,
+		    LOG_LINE_MAX - 1 - (sizeof(cut) - 1));
+		memcpy(line + n, cut, sizeof(cut) - 1);
+		n += sizeof(cut) - 1;
+	}
 	line[n++] = '\n';
 	/* One write per line; a log failure has nowhere to be reported. */
 	if (write(STDERR_FILENO, line, n) < 0)
@@ -164,26 +203,27 @@ is_plain(unsigned char c)
 }
 
 char *
-log_quote(char *dst, size_t cap, const char *src)
+log_quote_bytes(char *dst, size_t cap, const void *src, size_t len)
 {
-	const unsigned char *s = (const unsigned char *)src;
+	const unsigned char *s = src;
 	size_t i, o = 0;
-	bool plain = s[0] != '\0';
+	bool plain = len > 0;
 
 	if (cap < 3) {
 		if (cap > 0)
 			dst[0] = '\0';
 		return dst;
 	}
-	for (i = 0; plain && s[i] != '\0'; i++)
+	for (i = 0; plain && i < len; i++)
 		plain = is_plain(s[i]);
-	if (plain) {
-		snprintf(dst, cap, "%s", src);
+	if (plain && len < cap) {
+		memcpy(dst, s, len);
+		dst[len] = '\0';
 		return dst;
 	}
 	dst[o++] = '"';
 	/* Room is kept for the closing quote and the NUL. */
-	for (i = 0; s[i] != '\0'; i++) {
+	for (i = 0; i < len; i++) {
 		if (s[i] == '"' || s[i] == '\\') {
 			if (o + 2 > cap - 2)
 				break;
@@ -203,6 +243,12 @@ log_quote(char *dst, size_t cap, const char *src)
 	dst[o++] = '"';
 	dst[o] = '\0';
 	return dst;
+}
+
+char *
+log_quote(char *dst, size_t cap, const char *src)
+{
+	return log_quote_bytes(dst, cap, src, strlen(src));
 }
 
 bool

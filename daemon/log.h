@@ -1,7 +1,17 @@
 /*
  * log: one line per event on stderr (the journal captures it under
- * systemd), "level: message", messages in key=value form with the peer
- * or connection first. The only module with file-static state.
+ * systemd), in logfmt:
+ *
+ *   ts=2025-01-31T12:00:00.123Z level=info node=n1 event=peer_up peer=n2
+ *
+ * ts= (RFC 3339, UTC, milliseconds) is left out when stderr is the
+ * journal, which stamps lines itself; node= is "-" until the config is
+ * loaded. Every message starts with event=<snake_case_name> and goes on
+ * with key=value fields; a value that may hold spaces, quotes or
+ * anything untrusted goes through log_quote(). log_warn and fatal add
+ * error="<strerror(errno)>". The format and every event name:
+ * docs/reference/monitoring.md, "The log". The only module with
+ * file-static state.
  */
 #ifndef LOG_H
 #define LOG_H
@@ -17,9 +27,18 @@ enum log_level {
 	LOG_LEVEL_DEBUG,
 };
 
-#define LOG_LINE_MAX 1024 /* bytes in one log line; longer ones are cut */
+#define LOG_LINE_MAX 1024 /* bytes in one log line with its newline;
+                            longer ones are cut between fields and end
+                            with truncated=yes */
+#define LOG_NODE_MAX 64        /* bytes of the node= value kept */
+#define LOG_ERROR_TEXT_MAX 128 /* bytes of strerror text in error= */
+#define LOG_VALUE_MAX 512      /* bytes of a free-text value, quoted: a
+                                  value is cut inside its quotes, never
+                                  the line */
 
 void log_init(enum log_level, bool with_time);
+/* node= on every later line: the node id, once the config names it. */
+void log_set_node(const char *id);
 /*
  * Is stderr the journal (JOURNAL_STREAM names its device and inode)? The
  * journal stamps each line itself; anywhere else a line needs its time.
@@ -32,6 +51,7 @@ int log_level_parse(const char *, enum log_level *);
 const char *log_level_name(enum log_level);
 
 #define LOG_PRINTF(f, a) __attribute__((format(printf, f, a)))
+/* The format starts "event=<name>"; log_warn/fatal add error="...". */
 void log_warn(const char *, ...) LOG_PRINTF(1, 2);   /* + strerror(errno) */
 void log_warnx(const char *, ...) LOG_PRINTF(1, 2);
 void log_error(const char *, ...) LOG_PRINTF(1, 2);
@@ -56,5 +76,9 @@ char *log_escape(char *dst, size_t cap, const void *src, size_t len);
  */
 #define LOG_QUOTE_MAX(n) (4 * (size_t)(n) + 3) /* room for n bytes, quoted */
 char *log_quote(char *dst, size_t cap, const char *src);
+/* The same for len bytes that may hold NULs (a peer's frame). */
+char *log_quote_bytes(char *dst, size_t cap, const void *src, size_t len);
+/* log_quote into a char array: log_info("event=x path=%s", LOG_Q(q, p)). */
+#define LOG_Q(buf, src) log_quote((buf), sizeof(buf), (src))
 
 #endif

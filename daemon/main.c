@@ -103,11 +103,13 @@ report(void *ctx, bool is_error, const char *msg)
 static void
 report_log(void *ctx, bool is_error, const char *msg)
 {
+	char q[LOG_VALUE_MAX];
+
 	(void)ctx;
 	if (is_error)
-		log_error("%s", msg);
+		log_error("event=start_refused error=%s", LOG_Q(q, msg));
 	else
-		log_warnx("%s", msg);
+		log_warnx("event=start_warning warning=%s", LOG_Q(q, msg));
 }
 
 /*
@@ -120,7 +122,7 @@ on_stop(evutil_socket_t sig, short what, void *arg)
 {
 	struct electd *d = arg;
 	const char *name = sig == SIGTERM ? "TERM" : "INT";
-	char err[256];
+	char err[256], q[LOG_VALUE_MAX];
 
 	(void)what;
 	if (!d->stopping && d->cfg->handoff_on_stop_ms > 0 &&
@@ -133,10 +135,10 @@ on_stop(evutil_socket_t sig, short what, void *arg)
 			    name, (unsigned long long)d->cfg->handoff_on_stop_ms);
 			return;
 		}
-		log_warnx("event=stop_handoff_refused signal=%s reason=\"%s\"",
-		    name, err);
+		log_warnx("event=stop_handoff_refused signal=%s reason=%s",
+		    name, LOG_Q(q, err));
 	}
-	log_info("signal %s: shutting down", name);
+	log_info("event=stopping signal=%s", name);
 	event_base_loopexit(d->base, NULL);
 }
 
@@ -148,7 +150,7 @@ on_watchdog(evutil_socket_t fd, short what, void *arg)
 	(void)arg;
 	/* The loop turned: we are alive. A stuck loop never gets here. */
 	if (notify_send("WATCHDOG=1") == -1)
-		log_warn("notify WATCHDOG");
+		log_warn("event=notify_failed message=WATCHDOG");
 }
 
 /* WatchdogSec=: ping at half the interval, as sd_watchdog_enabled(3) says. */
@@ -164,8 +166,8 @@ start_watchdog(struct electd *d)
 	util_us_to_tv(usec, &tv);
 	if ((ev = event_new(d->base, -1, EV_PERSIST, on_watchdog, d)) == NULL ||
 	    event_add(ev, &tv) == -1)
-		fatalx("cannot arm the watchdog timer");
-	log_info("watchdog interval_ms=%llu", (unsigned long long)(usec / 500));
+		fatalx("event=watchdog_failed reason=cannot_arm_timer");
+	log_info("event=watchdog interval_ms=%llu", (unsigned long long)(usec / 500));
 	return ev;
 }
 
@@ -254,7 +256,7 @@ on_switchover_end(void *ctx, const struct change *ch)
 {
 	struct electd *d = ctx;
 	uint64_t ms;
-	char line[512];
+	char line[512], q[LOG_VALUE_MAX];
 
 	for (size_t i = 0; i < ch->n_events; i++) {
 		const struct elector_event *ev = &ch->events[i];
@@ -285,12 +287,12 @@ on_switchover_end(void *ctx, const struct change *ch)
 			    "the cluster elects as after a failure", who,
 			    ev->detail == ELECTOR_SO_TIMEOUT ? "timed out" :
 			    "failed", (unsigned long long)ms);
-		log_info("event=switchover_end target=%s ms=%llu result=\"%s\"",
-		    who, (unsigned long long)ms, line);
+		log_info("event=switchover_end target=%s ms=%llu result=%s",
+		    who, (unsigned long long)ms, LOG_Q(q, line));
 		if (d->ctl != NULL)
 			ctl_switchover_done(d->ctl, line);
 		if (d->stopping) {
-			log_info("event=stop_handoff_end: shutting down");
+			log_info("event=stop_handoff_end action=stop");
 			event_base_loopexit(d->base, NULL);
 		}
 	}
@@ -369,6 +371,7 @@ start_links(struct electd *d)
 static int
 start(struct electd *d, char *err, size_t errlen)
 {
+	char q[LOG_VALUE_MAX];
 	static const struct ctl_ops ops = { ctl_status, ctl_set_offset,
 	    ctl_alive, ctl_watched, ctl_switchover, ctl_pause, ctl_resume };
 	struct ctl_config cc = {
@@ -387,8 +390,8 @@ start(struct electd *d, char *err, size_t errlen)
 
 	/* state_dir, the key (d->auth) and the hook passed preflight. */
 	if (d->auth != NULL)
-		log_info("peer authentication on key_file=%s",
-		    d->cfg->auth_key_file);
+		log_info("event=peer_auth_on key_file=%s",
+		    LOG_Q(q, d->cfg->auth_key_file));
 	if ((d->base = event_base_new()) == NULL ||
 	    (d->dns = evdns_base_new(d->base,
 	    EVDNS_BASE_INITIALIZE_NAMESERVERS |
@@ -399,8 +402,8 @@ start(struct electd *d, char *err, size_t errlen)
 	/* Caps from RLIMIT_NOFILE before anything takes a descriptor. */
 	if (fdbudget_init(d->cfg->n_members, &d->fds, err, errlen) == -1)
 		return -1;
-	log_info("descriptors limit=%" PRIu64 " election=%zu control=%zu "
-	    "http=%zu", d->fds.limit, d->fds.inbound, d->fds.ctl, d->fds.http);
+	log_info("event=descriptors limit=%" PRIu64 " election=%zu "
+	    "control=%zu http=%zu", d->fds.limit, d->fds.inbound, d->fds.ctl, d->fds.http);
 	if (core_start(d, err, errlen) == -1)
 		return -1;
 	if (d->cfg->notify_exec[0] != '\0' && (d->hook = hook_new(d->base,
@@ -587,7 +590,7 @@ main(int argc, char **argv)
 	struct event *sigs[3], *watchdog;
 	struct pidfile *pf = NULL;
 	struct electd d;
-	char err[CONFIG_PATH_MAX + 512];
+	char err[CONFIG_PATH_MAX + 512], q[LOG_VALUE_MAX];
 	int ch, rc = 0, ready_fd = -1;
 
 	while ((ch = getopt_long(argc, argv, "c:tfhV", longopts, NULL)) != -1) {
@@ -614,12 +617,20 @@ main(int argc, char **argv)
 	}
 	if (key_file != NULL)
 		return gen_key(key_file);
+	/*
+	 * A start logs from here on, node=- until the config names the node;
+	 * -t reports to a person, in sentences.
+	 * Timestamps wherever stderr is not the journal, -f or not.
+	 */
+	if (!check_only)
+		log_init(LOG_LEVEL_INFO, !log_stderr_is_journal());
 	memset(&d, 0, sizeof(d));
 	if ((d.cfg = calloc(1, sizeof(*d.cfg))) == NULL) {
 		fprintf(stderr, "kevy-electd: error: out of memory\n");
 		return EXIT_RUNTIME;
 	}
-	if (config_load(path, d.cfg, report, NULL) != 0) {
+	if (config_load(path, d.cfg, check_only ? report : report_log,
+	    NULL) != 0) {
 		free(d.cfg);
 		return EXIT_CONFIG;
 	}
@@ -628,12 +639,12 @@ main(int argc, char **argv)
 		free(d.cfg);
 		return rc;
 	}
-	/* Timestamps wherever stderr is not the journal, -f or not. */
-	log_init(d.cfg->log_level, !log_stderr_is_journal());
+	log_set_level(d.cfg->log_level);
+	log_set_node(d.cfg->node_id);
 	signal(SIGPIPE, SIG_IGN);
 	if (d.cfg->auth_key_file[0] != '\0' &&
 	    (d.auth = calloc(1, sizeof(*d.auth))) == NULL) {
-		log_error("out of memory");
+		log_error("event=start_failed error=\"out of memory\"");
 		free(d.cfg);
 		return EXIT_RUNTIME;
 	}
@@ -646,16 +657,16 @@ main(int argc, char **argv)
 	/* Before the fork too: a second daemon is refused to our caller. */
 	if (d.cfg->pid_file[0] != '\0' &&
 	    (pf = pidfile_take(d.cfg->pid_file, err, sizeof(err))) == NULL) {
-		log_error("%s", err);
+		log_error("event=start_failed error=%s", LOG_Q(q, err));
 		stop(&d);
 		free(d.cfg);
 		return EXIT_RUNTIME;
 	}
 	/* stderr stays open: under a supervisor it is the log. */
 	if (!foreground && (ready_fd = daemonize()) == -1)
-		fatal("daemonize");
+		fatal("event=daemonize_failed");
 	if (start(&d, err, sizeof(err)) == -1) {
-		log_error("%s", err);
+		log_error("event=start_failed error=%s", LOG_Q(q, err));
 		stop(&d);
 		pidfile_release(pf);
 		free(d.cfg);
@@ -666,13 +677,14 @@ main(int argc, char **argv)
 	sigs[2] = evsignal_new(d.base, SIGHUP, on_hup, &d);
 	for (size_t i = 0; i < 3; i++)
 		if (sigs[i] == NULL || evsignal_add(sigs[i], NULL) == -1)
-			fatalx("cannot install signal handlers");
-	log_info("kevy-electd %s started node=%s members=%zu quorum=%zu",
-	    KEVY_ELECTD_VERSION, d.cfg->node_id, d.cfg->n_members,
+			fatalx("event=start_failed reason=signal_handlers");
+	log_info("event=started version=%s members=%zu quorum=%zu",
+	    KEVY_ELECTD_VERSION, d.cfg->n_members,
 	    d.cfg->n_members / 2 + 1);
 	/* Sockets bound and state loaded: only now are we ready. */
 	if (pf != NULL && pidfile_write(pf, getpid()) == -1) {
-		log_warn("pid_file %s", d.cfg->pid_file);
+		log_warn("event=pid_file_write_failed path=%s",
+		    LOG_Q(q, d.cfg->pid_file));
 		stop(&d);
 		pidfile_release(pf);
 		free(d.cfg);
@@ -680,11 +692,11 @@ main(int argc, char **argv)
 	}
 	daemonize_ready(ready_fd);
 	if (notify_send("READY=1") == -1)
-		log_warn("notify READY");
+		log_warn("event=notify_failed message=READY");
 	notify_status(core_published(&d));
 	watchdog = start_watchdog(&d);
 	if (event_base_dispatch(d.base) == -1) {
-		log_error("event loop failed");
+		log_error("event=event_loop_failed");
 		rc = EXIT_RUNTIME;
 	}
 	notify_send("STOPPING=1");
@@ -695,6 +707,6 @@ main(int argc, char **argv)
 	stop(&d);
 	pidfile_release(pf);
 	free(d.cfg);
-	log_info("stopped");
+	log_info("event=stopped");
 	return rc;
 }

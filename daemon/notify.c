@@ -84,7 +84,7 @@ notify_status(const struct status *st)
 	    " primary=%s", wire_role_label(st->role), st->epoch,
 	    st->primary[0] ? st->primary : "none");
 	if (notify_send(msg) == -1)
-		log_warn("notify STATUS");
+		log_warn("event=notify_failed message=STATUS");
 }
 
 void

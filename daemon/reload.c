@@ -44,10 +44,13 @@ static void
 report(void *ctx, bool is_error, const char *msg)
 {
 	(void)ctx;
+	char q[LOG_VALUE_MAX];
+
 	if (is_error)
-		log_error("reload: %s", msg);
+		log_error("event=reload_config_error error=%s", LOG_Q(q, msg));
 	else
-		log_warnx("reload: %s", msg);
+		log_warnx("event=reload_config_warning warning=%s",
+		    LOG_Q(q, msg));
 }
 
 /*
@@ -74,18 +77,18 @@ report_kept(const struct config *cur, const struct config *fresh,
 		else if (k->reload == CONFIG_RELOAD_MEMBERSHIP)
 			list_add(l->membership, k->path);
 		if (k->reload == CONFIG_RELOAD_RESTART)
-			log_warnx("reload: %s changed: takes effect after a "
-			    "restart", k->path);
+			log_warnx("event=reload_restart_needed key=%s",
+			    k->path);
 		else if (k->reload == CONFIG_RELOAD_MEMBERSHIP &&
 		    len < sizeof(members))
 			len += (size_t)snprintf(members + len,
-			    sizeof(members) - len, "%s%s", len ? ", " : "",
+			    sizeof(members) - len, "%s%s", len ? "," : "",
 			    k->path);
 	}
 	if (len > 0)
-		log_warnx("reload: membership changed (%s): membership "
-		    "changes need a restart of every node; running with the "
-		    "old one", members);
+		/* Every node must restart; this one runs with the old list. */
+		log_warnx("event=reload_membership_changed keys=%s "
+		    "action=restart_every_node", members);
 }
 
 /* After report_kept: a new log_level must not hide its warnings. */
@@ -94,7 +97,7 @@ apply_live(struct config *cur, const struct config *fresh,
     struct reload_lists *l)
 {
 	const struct config_key *keys;
-	char said[RELOAD_SAID_MAX];
+	char said[RELOAD_SAID_MAX], q[LOG_QUOTE_MAX(RELOAD_SAID_MAX)];
 	size_t n, i;
 
 	keys = config_keys(&n);
@@ -106,7 +109,8 @@ apply_live(struct config *cur, const struct config *fresh,
 			continue;
 		k->apply(cur, fresh, said, sizeof(said));
 		list_add(l->applied, k->path);
-		log_info("reload: %s %s", k->path, said);
+		log_info("event=reload_applied key=%s change=%s", k->path,
+		    LOG_Q(q, said));
 	}
 }
 
@@ -123,12 +127,13 @@ reload_config(struct electd *d)
 	notify_send(msg);
 	fresh = calloc(1, sizeof(*fresh));
 	if (fresh == NULL) {
-		log_warn("reload");
+		log_warn("event=reload_failed reason=no_memory");
 		notify_send("READY=1");
 		return;
 	}
 	if (config_load(cur->path, fresh, report, NULL) != 0) {
-		log_error("reload: %s is invalid: nothing changed", cur->path);
+		log_error("event=reload_refused path=%s reason=invalid_config "
+		    "action=nothing_changed", LOG_Q(path, cur->path));
 		free(fresh);
 		notify_send("READY=1");
 		return;

@@ -110,16 +110,20 @@ static void apply(struct server *);
 static void
 set_state(struct server *s, enum server_state st, const char *why)
 {
+	char q[LOG_QUOTE_MAX(128)];
+
 	if (s->state == st)
 		return;
 	if (st == SERVER_UP || s->state == SERVER_UP)
-		log_info("server %s state=%s was=%s%s%s", s->conf->address,
-		    server_state_name(st), server_state_name(s->state),
-		    why != NULL ? " reason=" : "", why != NULL ? why : "");
+		log_info("event=server_state server=%s state=%s was=%s "
+		    "reason=%s", s->conf->address, server_state_name(st),
+		    server_state_name(s->state), why != NULL ?
+		    LOG_Q(q, why) : "-");
 	else
-		log_debug("server %s state=%s was=%s%s%s", s->conf->address,
-		    server_state_name(st), server_state_name(s->state),
-		    why != NULL ? " reason=" : "", why != NULL ? why : "");
+		log_debug("event=server_state server=%s state=%s was=%s "
+		    "reason=%s", s->conf->address, server_state_name(st),
+		    server_state_name(s->state), why != NULL ?
+		    LOG_Q(q, why) : "-");
 	s->state = st;
 }
 
@@ -136,12 +140,14 @@ arm(struct event *ev, uint64_t ms)
 static void
 fail(struct server *s, enum server_state st, const char *why)
 {
+	char q[LOG_VALUE_MAX];
+
 	if (s->bev != NULL) {
 		bufferevent_free(s->bev);
 		s->bev = NULL;
 	}
-	log_warnx("server %s down reason=\"%s\" retry_ms=%" PRIu64,
-	    s->conf->address, why, s->backoff_ms);
+	log_warnx("event=server_down server=%s reason=%s retry_ms=%" PRIu64,
+	    s->conf->address, LOG_Q(q, why), s->backoff_ms);
 	s->n = s->head = 0;
 	s->have_info = false;
 	s->role_cmd_pending = s->unpause_pending = false;
@@ -176,6 +182,7 @@ send_cmd(struct server *s, enum cmd kind, size_t argc,
     const char *const *argv)
 {
 	uint8_t buf[SERVER_CMD_MAX];
+	char q[LOG_QUOTE_MAX(32)], qt[LOG_VALUE_MAX];
 	size_t len, tail;
 
 	if (s->bev == NULL)
@@ -197,9 +204,9 @@ send_cmd(struct server *s, enum cmd kind, size_t argc,
 	if (s->n++ == 0)
 		arm_deadline(s);
 	if (kind != CMD_INFO)
-		log_info("server %s command=\"%s%s%s\"", s->conf->address,
-		    cmd_names[kind], kind == CMD_REPOINT ? " " : "",
-		    kind == CMD_REPOINT ? argv[1] : "");
+		log_info("event=server_command server=%s command=%s "
+		    "target=%s", s->conf->address, LOG_Q(q, cmd_names[kind]),
+		    kind == CMD_REPOINT ? LOG_Q(qt, argv[1]) : "-");
 	return true;
 }
 
@@ -393,15 +400,15 @@ probe_version(struct server *s, const struct resp_elem *e)
 static void
 on_info(struct server *s, const struct resp_elem *e)
 {
-	char err[128];
+	char err[128], q[LOG_QUOTE_MAX(128)];
 	uint64_t now = clock_now_ms();
 
 	if (e->type != RESP_TYPE_BULK || info_parse_replication((const char *)
 	    e->str, e->len, &s->info, err, sizeof(err)) == -1) {
 		s->stats.command_failures++;
-		log_warnx("server %s INFO replication unreadable: %s",
-		    s->conf->address, e->type == RESP_TYPE_BULK ? err :
-		    "not a bulk string");
+		log_warnx("event=server_info_unreadable server=%s error=%s",
+		    s->conf->address, LOG_Q(q, e->type == RESP_TYPE_BULK ?
+		    err : "not a bulk string"));
 		/* Not the server we need: redial later, not every poll. */
 		fail(s, SERVER_DOWN, "INFO replication unreadable");
 		return;
@@ -418,7 +425,8 @@ on_info(struct server *s, const struct resp_elem *e)
 		s->stats.connects++;
 		s->backoff_ms = SERVER_BACKOFF_MIN_MS;
 		set_state(s, SERVER_UP, NULL);
-		log_info("server %s role=%s offset=%" PRIu64 " fencing=%s",
+		log_info("event=server_role server=%s role=%s offset=%" PRIu64
+	    " fencing=%s",
 		    s->conf->address, info_role_name(s->info.role),
 		    s->info.master_repl_offset,
 		    s->conf->fence == CONFIG_FENCE_NONE ? "none" :
@@ -436,6 +444,7 @@ on_reply(struct server *s, enum cmd kind)
 {
 	const struct resp_elem *e = resp_root(&s->reply);
 	enum resp_error_kind ek = resp_error_kind(&s->reply);
+	char q[LOG_QUOTE_MAX(32)], qe[LOG_QUOTE_MAX(120)];
 	/* A loading or busy server says so every poll: warn once. */
 	bool again = kind == CMD_INFO && s->state == SERVER_LOADING &&
 	    (ek == RESP_ERR_LOADING || ek == RESP_ERR_BUSY);
@@ -443,10 +452,10 @@ on_reply(struct server *s, enum cmd kind)
 	if (ek != RESP_ERR_NONE) {
 		s->stats.command_failures++;
 		if (!again)
-			log_warnx("server %s command=\"%s\" error=\"%.*s\"",
-			    s->conf->address, cmd_names[kind],
-			    (int)(e->len > 120 ? 120 : e->len),
-			    (const char *)e->str);
+			log_warnx("event=server_command_failed server=%s "
+			    "command=%s error=%s", s->conf->address,
+			    LOG_Q(q, cmd_names[kind]), log_quote_bytes(qe,
+			    sizeof(qe), e->str, e->len > 120 ? 120 : e->len));
 	}
 	switch (kind) {
 	case CMD_AUTH:
@@ -491,8 +500,9 @@ on_reply(struct server *s, enum cmd kind)
 	case CMD_PROMOTE:
 	case CMD_REPOINT:
 		s->role_cmd_pending = false;
-		log_info("server %s command=\"%s\" result=%s", s->conf->address,
-		    cmd_names[kind], ek == RESP_ERR_NONE ? "ok" : "error");
+		log_info("event=server_command_done server=%s command=%s "
+		    "result=%s", s->conf->address, LOG_Q(q, cmd_names[kind]),
+		    ek == RESP_ERR_NONE ? "ok" : "error");
 		return;
 	case CMD_PAUSE:
 		if (ek != RESP_ERR_NONE) {
@@ -707,13 +717,14 @@ server_new(const struct server_config *sc, const struct server_ops *ops,
 		server_free(s);
 		return NULL;
 	}
-	log_info("server adapter address=%s poll_ms=%" PRIu64 " timeout_ms=%"
-	    PRIu64 " fence=%s", s->conf->address, s->conf->poll_ms,
+	log_info("event=server_adapter address=%s poll_ms=%" PRIu64
+	    " timeout_ms=%" PRIu64 " fence=%s", s->conf->address, s->conf->poll_ms,
 	    s->conf->timeout_ms, s->conf->fence == CONFIG_FENCE_AUTO ? "auto" :
 	    s->conf->fence == CONFIG_FENCE_NONE ? "none" : "min-replicas");
 	if (s->conf->fence == CONFIG_FENCE_NONE)
-		log_warnx("server fence=none: a deposed primary's server keeps "
-		    "taking writes until it is repointed");
+		/* A deposed primary's server takes writes until repointed. */
+		log_warnx("event=server_fence_none risk=writes_on_deposed_"
+		    "primary_until_repointed");
 	server_connect(s);
 	return s;
 }

@@ -737,7 +737,7 @@ START_TEST(refused_link_backs_off_and_logs_each_step_once)
 		if (now_ms() >= first + REFUSE_SETTLE_MS)
 			late++;
 	}
-	lines = log_lines(&n, "peer n2 ", "link=backoff");
+	lines = log_lines(&n, "peer=n2 ", "event=link_backoff ");
 	fprintf(stderr, "refused: %u attempts in %d ms, %u after %d ms; "
 	    "%u backoff lines\n", total, REFUSE_WINDOW_MS, late,
 	    REFUSE_SETTLE_MS, lines);
@@ -748,12 +748,12 @@ START_TEST(refused_link_backs_off_and_logs_each_step_once)
 	ck_assert_uint_ge(total, 2);
 	ck_assert_msg(lines >= 1 && lines <= REFUSE_LINES_MAX, "%u backoff "
 	    "lines for %u attempts", lines, total);
-	ck_assert_uint_eq(log_lines(&n, "peer n2 ", "refused=yes"), lines);
+	ck_assert_uint_eq(log_lines(&n, "peer=n2 ", "refused=yes"), lines);
 	/*
 	 * n3 is not running: its connect fails ~13 times a second at the
 	 * short cap, logged only on the way there (25, 50, 100 ms).
 	 */
-	lines = log_lines(&n, "peer n3 ", "link=backoff");
+	lines = log_lines(&n, "peer=n3 ", "event=link_backoff ");
 	ck_assert_msg(lines >= 1 && lines <= CONNECT_STEPS_MAX, "%u backoff "
 	    "lines for n3, down all along", lines);
 	close(lfd);
@@ -867,7 +867,7 @@ START_TEST(refused_then_restarted_peer_is_redialled_quickly)
 	close(lfd);
 	ck_assert_uint_ge(refusals, 3);
 	/* The restart: n1's next dial is refused by the kernel, logged. */
-	ck_assert_msg(log_has(&n, "peer n2 ", "was=connecting", 1), "no "
+	ck_assert_msg(log_has(&n, "peer=n2 ", "was=connecting", 1), "no "
 	    "connect failure logged after %u refusals", refusals);
 	lfd = listen_on(&port);
 	ms = now_ms();
@@ -879,7 +879,7 @@ START_TEST(refused_then_restarted_peer_is_redialled_quickly)
 	    refusals, (unsigned long long)ms);
 	ck_assert_uint_lt(ms, RECONNECT_MAX_MS);
 	/* Kept up, it is stable: one line, with the attempts that failed. */
-	ck_assert(log_has(&n, "peer n2 ", "link=up failed=", 1));
+	ck_assert(log_has(&n, "event=link_up peer=n2 failed=", "", 1));
 	close(fd);
 	close(lfd);
 	node_free(&n);

@@ -638,12 +638,13 @@ START_TEST(slow_hook_is_killed_while_the_daemon_serves)
 	ck_assert_int_eq(cluster_signal(c, 0, SIGTERM), 0);
 	ws = cluster_wait_exit(c, 0, WAIT_MS);
 	ck_assert(WIFEXITED(ws) && WEXITSTATUS(ws) == 0);
-	snprintf(want, sizeof(want), "hook run=1 event=role pid=%d "
-	    "timeout_ms=1500: killing it", (int)pid);
+	snprintf(want, sizeof(want), "event=hook_timeout run=1 change=role "
+	    "pid=%d timeout_ms=1500 action=kill", (int)pid);
 	ck_assert_msg(file_has(cluster_log_path(c, 0), want), "no '%s' in %s",
 	    want, cluster_log_path(c, 0));
 	ck_assert(file_has(cluster_log_path(c, 0),
-	    "hook run=1 event=role result=timeout signal=9 elapsed_ms="));
+	    "event=hook_end run=1 change=role result=timeout signal=9 "
+	    "elapsed_ms="));
 	/* No hook outlives the daemon. */
 	for (size_t k = 0; k < read_lines("pids", lines, LINES_MAX); k++)
 		ck_assert_int_eq(kill((pid_t)strtol(lines[k], NULL, 10), 0), -1);
@@ -669,7 +670,8 @@ START_TEST(failing_hook_is_logged)
 	ws = cluster_wait_exit(c, 0, WAIT_MS);
 	ck_assert(WIFEXITED(ws) && WEXITSTATUS(ws) == 0);
 	ck_assert_msg(file_has(cluster_log_path(c, 0),
-	    "warn: hook run=1 event=role exit=3 elapsed_ms="), "no exit=3 "
+	    "level=warn node=n1 event=hook_end run=1 change=role "
+	    "result=failed exit=3 elapsed_ms="), "no exit=3 "
 	    "warning in %s", cluster_log_path(c, 0));
 	cluster_free(c);
 	remove_dir();
@@ -689,8 +691,9 @@ START_TEST(unusable_notify_exec_stops_startup)
 	o.extra_conf[0] = conf;
 	ck_assert_ptr_nonnull(c = cluster_new(&o));
 	ck_assert_int_eq(cluster_start(c, 0), -1);
-	snprintf(want, sizeof(want), "error: notify_exec %s: not executable: "
-	    "Permission denied", path);
+	snprintf(want, sizeof(want), "level=error node=n1 event=start_refused "
+	    "error=\"notify_exec %s: not executable: Permission denied\"",
+	    path);
 	ck_assert_msg(file_has(cluster_log_path(c, 0), want), "no '%s' in %s",
 	    want, cluster_log_path(c, 0));
 	cluster_free(c);

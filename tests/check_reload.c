@@ -101,7 +101,8 @@ START_TEST(test_live_log_level)
 	struct config *cur = start_with(BASE "log_level = \"info\";\n");
 
 	hup(cur, BASE "log_level = \"debug\";\n");
-	assert_logged("info: reload: log_level info -> debug\n");
+	assert_logged("level=info node=- event=reload_applied key=log_level "
+	    "change=\"info -> debug\"\n");
 	ck_assert_ptr_null(strstr(logged, "changed"));
 	ck_assert_int_eq(cur->log_level, LOG_LEVEL_DEBUG);
 	ck_assert_int_eq(log_get_level(), LOG_LEVEL_DEBUG);
@@ -115,7 +116,8 @@ START_TEST(test_live_handoff_on_stop)
 
 	ck_assert_uint_eq(cur->handoff_on_stop_ms, 600);
 	hup(cur, BASE "handoff_on_stop_ms = 0;\n");
-	assert_logged("info: reload: handoff_on_stop_ms 600 -> 0\n");
+	assert_logged("level=info node=- event=reload_applied "
+	    "key=handoff_on_stop_ms change=\"600 -> 0\"\n");
 	ck_assert_ptr_null(strstr(logged, "changed"));
 	ck_assert_uint_eq(cur->handoff_on_stop_ms, 0);
 	free(cur);
@@ -128,8 +130,8 @@ START_TEST(test_restart_warned_before_live)
 	struct config *cur = start_with(BASE);
 
 	hup(cur, BASE "log_level = \"error\";\nhb_interval_ms = 100;\n");
-	assert_logged("warn: reload: hb_interval_ms changed: takes effect "
-	    "after a restart\n");
+	assert_logged("level=warn node=- event=reload_restart_needed "
+	    "key=hb_interval_ms\n");
 	ck_assert_int_eq(cur->log_level, LOG_LEVEL_ERROR);
 	ck_assert_uint_eq(cur->timing.hb_interval_ms,
 	    ELECTOR_HB_INTERVAL_DEFAULT);
@@ -175,8 +177,8 @@ START_TEST(test_restart_only)
 
 	snprintf(text, sizeof text, "%s%s\n", BASE, restart[_i].line);
 	hup(cur, text);
-	snprintf(want, sizeof want, "warn: reload: %s changed: takes effect "
-	    "after a restart\n", restart[_i].path);
+	snprintf(want, sizeof want, "level=warn node=- "
+	    "event=reload_restart_needed key=%s\n", restart[_i].path);
 	assert_logged(want);
 	ck_assert_ptr_null(strstr(logged, "membership"));
 	ck_assert_mem_eq(cur, &before, sizeof before);
@@ -223,11 +225,11 @@ START_TEST(test_server_restart_only)
 
 	ck_assert(cur->server.enabled);
 	hup(cur, server_restart[_i].text);
-	snprintf(want, sizeof want, "warn: reload: %s changed: takes effect "
-	    "after a restart\n", server_restart[_i].path);
+	snprintf(want, sizeof want, "level=warn node=- "
+	    "event=reload_restart_needed key=%s\n", server_restart[_i].path);
 	assert_logged(want);
 	/* server.user needs password_file: both change in that case. */
-	ck_assert_int_eq(count(logged, " changed: "), strcmp(
+	ck_assert_int_eq(count(logged, " event=reload_restart_needed "), strcmp(
 	    server_restart[_i].path, "server.user") == 0 ? 2 : 1);
 	ck_assert_mem_eq(cur, &before, sizeof before);
 	free(cur);
@@ -240,8 +242,7 @@ START_TEST(test_server_added_needs_restart)
 	struct config *cur = start_with(BASE), before = *cur;
 
 	hup(cur, SRV_BASE);
-	assert_logged("warn: reload: server.address changed: takes effect "
-	    "after a restart\n");
+	assert_logged("event=reload_restart_needed key=server.address\n");
 	ck_assert(!cur->server.enabled);
 	ck_assert_mem_eq(cur, &before, sizeof before);
 	/* And removed: the running adapter stays. */
@@ -249,8 +250,7 @@ START_TEST(test_server_added_needs_restart)
 	cur = start_with(SRV_BASE);
 	before = *cur;
 	hup(cur, BASE);
-	assert_logged("warn: reload: server.address changed: takes effect "
-	    "after a restart\n");
+	assert_logged("event=reload_restart_needed key=server.address\n");
 	ck_assert(cur->server.enabled);
 	ck_assert_mem_eq(cur, &before, sizeof before);
 	free(cur);
@@ -304,9 +304,9 @@ START_TEST(test_membership)
 	char want[256];
 
 	hup(cur, membership[_i].text);
-	snprintf(want, sizeof want, "warn: reload: membership changed (%s): "
-	    "membership changes need a restart of every node; running with "
-	    "the old one\n", membership[_i].path);
+	snprintf(want, sizeof want, "level=warn node=- "
+	    "event=reload_membership_changed keys=%s "
+	    "action=restart_every_node\n", membership[_i].path);
 	assert_logged(want);
 	ck_assert_mem_eq(cur, &before, sizeof before);
 	free(cur);
@@ -352,9 +352,10 @@ START_TEST(test_invalid_changes_nothing)
 	struct config *cur = start_with(BASE), before = *cur;
 
 	hup(cur, BASE "log_level = \"debug\";\nhb_interval_ms = -1;\n");
-	assert_logged("error: reload: ");
+	assert_logged("level=error node=- event=reload_config_error error=\"");
 	assert_logged("hb_interval_ms: -1 is out of range");
-	assert_logged("is invalid: nothing changed\n");
+	assert_logged(" event=reload_refused path=");
+	assert_logged(" reason=invalid_config action=nothing_changed\n");
 	ck_assert_ptr_null(strstr(logged, "log_level"));
 	ck_assert_mem_eq(cur, &before, sizeof before);
 	ck_assert_int_eq(log_get_level(), LOG_LEVEL_INFO);

@@ -454,7 +454,7 @@ fake_serve(int lfd, enum fake_mode mode)
 
 /* What the log says of a poll that failed: an error, or not INFO. */
 #define POLL_ERROR      "command=\"INFO replication\" error="
-#define POLL_UNREADABLE "INFO replication unreadable:"
+#define POLL_UNREADABLE "event=server_info_unreadable "
 
 static void
 fake_start(struct fake *fk, uint16_t port, enum fake_mode mode)
@@ -902,9 +902,9 @@ START_TEST(wrong_password_sits_out_right_password_joins)
 	start_with(&fx, BAD_PASSWORD);
 	quiet_rules(&fx, &w);
 	p = cluster_primary(fx.c);
-	await_sits_out(&fx, &w, (const char *const[]){ "reason=\"WRONGPASS\"",
+	await_sits_out(&fx, &w, (const char *const[]){ "reason=WRONGPASS ",
 	    NULL }, "auth-failed");
-	ck_assert_uint_ge(log_count(&fx, BAD_NODE, "command=\"AUTH\" "
+	ck_assert_uint_ge(log_count(&fx, BAD_NODE, "command=AUTH "
 	    "error=\"WRONGPASS", NULL), 1);
 	cluster_on_line(fx.c, NULL, NULL);
 	cluster_kill(fx.c, BAD_NODE);
@@ -955,7 +955,7 @@ START_TEST(bad_server_close_garbage_hang_deaf_node_sits_out)
 	start_with(&fx, BAD_FAKE);
 	quiet_rules(&fx, &w);
 	for (size_t k = 0; k < sizeof(phases) / sizeof(phases[0]); k++) {
-		downs = log_count(&fx, BAD_NODE, "down reason=", NULL);
+		downs = log_count(&fx, BAD_NODE, "event=server_down ", NULL);
 		polls = log_count(&fx, BAD_NODE, POLL_ERROR, POLL_UNREADABLE);
 		fake_start(&fk, fx.port[BAD_NODE], phases[k].mode);
 		await_sits_out(&fx, &w, phases[k].log, NULL);
@@ -966,7 +966,7 @@ START_TEST(bad_server_close_garbage_hang_deaf_node_sits_out)
 		 */
 		polls = log_count(&fx, BAD_NODE, POLL_ERROR,
 		    POLL_UNREADABLE) - polls;
-		downs = log_count(&fx, BAD_NODE, "down reason=", NULL) - downs;
+		downs = log_count(&fx, BAD_NODE, "event=server_down ", NULL) - downs;
 		ck_assert_msg(polls <= downs + 1, "%u failed polls on %u "
 		    "connections (logs in %s)", polls, downs,
 		    cluster_dir(fx.c));
@@ -985,7 +985,7 @@ START_TEST(bad_server_close_garbage_hang_deaf_node_sits_out)
 	 * and stands again when the script is killed.
 	 */
 	polls = log_count(&fx, BAD_NODE, POLL_ERROR, POLL_UNREADABLE);
-	downs = log_count(&fx, BAD_NODE, "down reason=", NULL);
+	downs = log_count(&fx, BAD_NODE, "event=server_down ", NULL);
 	/* Kept open: it may wait out what is left of an old CLIENT PAUSE. */
 	lua = redis_send(fx.port[BAD_NODE], (const char *const[]){ "EVAL",
 	    "while true do end", "0", NULL });
@@ -994,7 +994,7 @@ START_TEST(bad_server_close_garbage_hang_deaf_node_sits_out)
 	    "loading");
 	/* Once per connection (one, unless a poll timed out), not per poll. */
 	polls = log_count(&fx, BAD_NODE, POLL_ERROR, POLL_UNREADABLE) - polls;
-	downs = log_count(&fx, BAD_NODE, "down reason=", NULL) - downs;
+	downs = log_count(&fx, BAD_NODE, "event=server_down ", NULL) - downs;
 	ck_assert_msg(polls >= 1 && polls <= downs + 1, "%u warnings of a "
 	    "busy server on %u connections (logs in %s)", polls, downs + 1,
 	    cluster_dir(fx.c));

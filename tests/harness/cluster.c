@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "cluster.h"
+#include "logfmt.h"
 
 #define CLUSTER_PATH_MAX 256
 
@@ -242,10 +243,39 @@ close_watch(struct cluster_node *nd)
 	memset(&nd->view, 0, sizeof(nd->view));
 }
 
+/*
+ * KEVY_LOGFMT_CHECK set and not "0" (the Check runner sets it): every
+ * line each node wrote must be a log line of the documented format. The
+ * first that is not is printed; false then.
+ */
+static bool
+logs_are_logfmt(const struct cluster *c)
+{
+	const char *on = getenv("KEVY_LOGFMT_CHECK");
+	char err[CLUSTER_PATH_MAX + 2 * LOGFMT_ERR_MAX + 512];
+	size_t lines;
+
+	if (on == NULL || strcmp(on, "0") == 0)
+		return true;
+	for (size_t i = 0; i < c->o.n; i++) {
+		/* A node never started has no log. */
+		if (access(c->nodes[i].log, F_OK) == -1)
+			continue;
+		if (logfmt_check_file(c->nodes[i].log, &lines, err,
+		    sizeof(err)) == -1) {
+			fprintf(stderr, "cluster: not the documented log "
+			    "format (docs/reference/monitoring.md): %s\n", err);
+			return false;
+		}
+	}
+	return true;
+}
+
 void
 cluster_free(struct cluster *c)
 {
 	char cmd[CLUSTER_PATH_MAX + 16];
+	bool logs_ok;
 
 	if (c == NULL)
 		return;
@@ -254,14 +284,18 @@ cluster_free(struct cluster *c)
 		if (c->nodes[i].notify_fd >= 0)
 			close(c->nodes[i].notify_fd);
 	}
+	logs_ok = logs_are_logfmt(c);
 	/* Keep the logs of a failed run when asked to. */
-	if (getenv("KEVY_KEEP_CLUSTER") == NULL) {
+	if (logs_ok && getenv("KEVY_KEEP_CLUSTER") == NULL) {
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", c->dir);
 		if (system(cmd) != 0)
 			fprintf(stderr, "cluster: could not remove %s\n", c->dir);
 	} else
 		fprintf(stderr, "cluster: kept %s\n", c->dir);
 	free(c);
+	/* The test fails (Check reports the early exit), its logs kept. */
+	if (!logs_ok)
+		exit(EXIT_FAILURE);
 }
 
 const char *cluster_dir(const struct cluster *c) { return c->dir; }

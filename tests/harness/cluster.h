@@ -60,7 +60,12 @@ struct cluster_view {
 struct cluster;
 
 struct cluster *cluster_new(const struct cluster_opts *);
-/* Kill every daemon still running, remove the directory. */
+/*
+ * Kill every daemon still running, remove the directory. With
+ * KEVY_LOGFMT_CHECK set (and not "0"; runner_main sets it), every line of
+ * every node's log must be of the documented format (logfmt.h): if one
+ * is not, it is printed, the directory kept, and the process exits 1.
+ */
 void cluster_free(struct cluster *);
 
 const char *cluster_dir(const struct cluster *);

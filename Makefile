@@ -242,6 +242,13 @@ cluster-stop:
 # The key reference of docs/reference/configuration.md and of
 # kevy-electd.conf(5), from
 # the schema (kevy-electd --dump-config); tests/check_config.c checks it.
+# Every log call in daemon/ and cli/ against the log format and its event
+# table (docs/reference/monitoring.md, "The log"): file:line of each that
+# breaks it. tests/check_logfmt.c, also part of make check.
+.PHONY: logfmt-check
+logfmt-check: $(BUILD)/tests/check_logfmt
+	@CK_RUN_CASE=source CK_VERBOSITY=normal $(BUILD)/tests/check_logfmt
+
 .PHONY: config-docs
 config-docs: deps
 	@$(MAKE) --no-print-directory $(BUILD)/kevy-electd

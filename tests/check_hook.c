@@ -678,6 +678,35 @@ START_TEST(failing_hook_is_logged)
 }
 END_TEST
 
+/* What a run writes is logged, line by line, with its run number. */
+START_TEST(hook_output_is_logged_with_its_run)
+{
+	char lines[LINES_MAX][LINE_MAX_B], script[256];
+	struct cluster *c;
+	int ws;
+
+	make_dir();
+	snprintf(script, sizeof(script), "echo 'said \"hi\" to all'\n"
+	    "echo oops >&2\necho $$ >> %s/pids\nexit 0", dir);
+	c = start_with_hook(1, hook_conf(write_script("say.sh", 0755, script),
+	    5000), NULL);
+	ck_assert_uint_ge(await_lines("pids", 1, lines), 1);
+	ck_assert(await_gone((pid_t)strtol(lines[0], NULL, 10)));
+	ck_assert_int_eq(cluster_signal(c, 0, SIGTERM), 0);
+	ws = cluster_wait_exit(c, 0, WAIT_MS);
+	ck_assert(WIFEXITED(ws) && WEXITSTATUS(ws) == 0);
+	ck_assert_msg(file_has(cluster_log_path(c, 0), "level=info node=n1 "
+	    "event=hook_output run=1 line=\"said \\\"hi\\\" to all\"\n"),
+	    "no stdout line in %s", cluster_log_path(c, 0));
+	ck_assert_msg(file_has(cluster_log_path(c, 0), "event=hook_output "
+	    "run=1 line=oops\n"), "no stderr line in %s",
+	    cluster_log_path(c, 0));
+	/* cluster_free checks every line of the log is in the format. */
+	cluster_free(c);
+	remove_dir();
+}
+END_TEST
+
 START_TEST(unusable_notify_exec_stops_startup)
 {
 	struct cluster_opts o = { .n = 1 };
@@ -721,6 +750,7 @@ hook_suite(void)
 	tcase_add_test(sys, runs_never_overlap);
 	tcase_add_test(sys, slow_hook_is_killed_while_the_daemon_serves);
 	tcase_add_test(sys, failing_hook_is_logged);
+	tcase_add_test(sys, hook_output_is_logged_with_its_run);
 	tcase_add_test(sys, unusable_notify_exec_stops_startup);
 	suite_add_tcase(s, sys);
 	return s;

@@ -16,7 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define LOGFMT_FIELDS_MAX 48   /* fields in one line */
+#define LOGFMT_FIELDS_MAX 256  /* fields in one line: "k=v " in 1024 bytes */
 #define LOGFMT_KEY_MAX    48   /* bytes in a key */
 #define LOGFMT_ERR_MAX    256  /* bytes of a reason, for err buffers */
 

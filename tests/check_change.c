@@ -213,9 +213,9 @@ START_TEST(events_that_move_nothing_keep_their_line)
 	changelog_on_change(&cl, &ch);
 	out = captured(f);
 	ck_assert_uint_eq(count(out, "transition "), 0);
-	ck_assert_msg(strstr(out, "elector event=timeout epoch=3 "
-	    "backoff_ms=250") != NULL, "%s", out);
-	ck_assert_msg(strstr(out, "elector event=vote epoch=3 peer=n2") !=
+	ck_assert_msg(strstr(out, "event=elector_timeout epoch=3 "
+	    "backoff_ms=250\n") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "event=elector_vote epoch=3 peer=n2\n") !=
 	    NULL, "%s", out);
 	elector_free(el);
 	fclose(f);
@@ -237,7 +237,8 @@ START_TEST(watched_fields_get_one_line_each)
 	changelog_on_change(&cl, &ch);
 	out = captured(f);
 	ck_assert_uint_eq(count(out, "quorum=yes"), 1);
-	ck_assert_uint_eq(count(out, "peer n2 state=down"), 1);
+	ck_assert_uint_eq(count(out, "event=peer_state peer=n2 state=down"),
+	    1);
 	ck_assert_uint_eq(count(out, "fenced="), 0);
 	elector_free(el);
 	fclose(f);

@@ -59,10 +59,10 @@
 #include <unistd.h>
 
 #include "cluster.h"
-#include "info.h"
 #include "num.h"
 #include "redis.h"
 #include "resp.h"
+#include "sentinel.h"
 #include "stats.h"
 
 #define NODES          3
@@ -71,7 +71,6 @@
 #define CMD_MS         1000    /* bound on one command's reply */
 #define FAILOVER_MS    120000  /* bound on one kill -> acknowledged SET */
 #define RESTORE_MS     180000  /* bound on a stack agreeing again */
-#define START_MS       10000   /* bound on a sentinel answering PING */
 #define LOOK_MS        50      /* between two looks while awaiting */
 #define PHASE_MS       1000    /* random wait before a kill, [0, this) */
 #define DESYNC_MS      1000    /* Sentinel's SENTINEL_MAX_DESYNC */
@@ -79,14 +78,6 @@
 #define PATH_LEN       256     /* bytes in one of our paths */
 #define ERR_LEN        32      /* bytes of an error reply's code kept */
 #define TRACE_LEN      256     /* bytes of one -v line */
-#define MASTER         "m"     /* Sentinel's name for the master */
-#define SENTINEL_BIN   "redis-sentinel"
-
-/* One reply, its bytes and the parse pointing into them. */
-struct reply {
-	uint8_t		 buf[RESP_REPLY_MAX];
-	struct resp_reply r;
-};
 
 struct sent_stack {
 	uint16_t	 rport[NODES], sport[NODES];
@@ -122,8 +113,7 @@ struct bench {
 	unsigned long long writes;
 	struct sent_stack s;
 	struct kevy_stack k;
-	struct reply	 scratch;
-	struct info_replication info;
+	struct redis_reply scratch;
 };
 
 static volatile sig_atomic_t stopping;
@@ -161,100 +151,20 @@ pace(struct bench *b, uint64_t ms)
 		poll(NULL, 0, (int)ms);
 }
 
-/*
- * One command on a fresh connection to 127.0.0.1:port. 0 with the reply
- * parsed into out, or -1: refused, closed, no whole reply within CMD_MS,
- * or not RESP.
- */
+/* The server or sentinel on 127.0.0.1:port. */
+static struct redis_addr
+at(uint16_t port)
+{
+	return redis_loopback(port);
+}
+
+/* One command to 127.0.0.1:port: 0 with the reply in b->scratch, or -1. */
 static int
-rcmd(uint16_t port, const char *const *argv, struct reply *out)
+ask(struct bench *b, uint16_t port, const char *const *argv)
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	uint64_t end = cluster_now_us() + (uint64_t)CMD_MS * 1000;
-	size_t argc = 0, len, have = 0, used;
-	int fd, rc = -1;
+	struct redis_addr a = at(port);
 
-	while (argv[argc] != NULL)
-		argc++;
-	len = resp_encode_command(out->buf, sizeof(out->buf), argc, argv);
-	if (len == 0 ||
-	    (fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		return -1;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	sin.sin_port = htons(port);
-	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
-	    send(fd, out->buf, len, MSG_NOSIGNAL) != (ssize_t)len)
-		goto done;
-	while (have < sizeof(out->buf)) {
-		struct pollfd pf = { fd, POLLIN, 0 };
-		uint64_t now = cluster_now_us();
-		enum resp_status st;
-		ssize_t n;
-
-		if (now >= end)
-			break;
-		if (poll(&pf, 1, (int)((end - now + 999) / 1000)) <= 0)
-			continue;
-		if ((n = read(fd, out->buf + have, sizeof(out->buf) - have)) <= 0)
-			break;
-		have += (size_t)n;
-		st = resp_parse(out->buf, have, &out->r, &used);
-		if (st != RESP_NEED_MORE) {
-			rc = st == RESP_OK ? 0 : -1;
-			break;
-		}
-	}
-done:
-	close(fd);
-	return rc;
-}
-
-/* A port in a bulk, simple string or integer element. */
-static uint16_t
-elem_port(const struct resp_elem *e)
-{
-	uint64_t v;
-
-	if (e == NULL)
-		return 0;
-	if (e->type == RESP_TYPE_INTEGER)
-		return e->integer > 0 && e->integer <= 65535 ?
-		    (uint16_t)e->integer : 0;
-	if ((e->type != RESP_TYPE_BULK && e->type != RESP_TYPE_SIMPLE) ||
-	    num_parse_u64((const char *)e->str, e->len, &v) == -1 ||
-	    v == 0 || v > 65535)
-		return 0;
-	return (uint16_t)v;
-}
-
-/* The value of key in the flat key/value array a, or NULL. */
-static const struct resp_elem *
-kv(const struct resp_reply *r, const struct resp_elem *a, const char *key)
-{
-	const struct resp_elem *k, *v;
-
-	for (size_t i = 0; (k = resp_child(r, a, i)) != NULL &&
-	    (v = resp_child(r, a, i + 1)) != NULL; i += 2)
-		if (resp_str_eq(k, key))
-			return v;
-	return NULL;
-}
-
-/* INFO replication of the server on port into b->info; 0 or -1. */
-static int
-server_info(struct bench *b, uint16_t port)
-{
-	static const char *const argv[] = { "INFO", "replication", NULL };
-	const struct resp_elem *e;
-	char err[128];
-
-	if (rcmd(port, argv, &b->scratch) == -1)
-		return -1;
-	e = resp_root(&b->scratch.r);
-	if (e->type != RESP_TYPE_BULK)
-		return -1;
-	return info_parse_replication((const char *)e->str, e->len, &b->info,
-	    err, sizeof(err));
+	return redis_ask(&a, argv, &b->scratch, CMD_MS);
 }
 
 /*
@@ -264,19 +174,11 @@ server_info(struct bench *b, uint16_t port)
 static bool
 servers_follow(struct bench *b, const uint16_t *ports, size_t m)
 {
-	const struct info_replication *in = &b->info;
+	struct redis_addr a[NODES];
 
-	for (size_t i = 0; i < NODES; i++) {
-		if (server_info(b, ports[i]) == -1)
-			return false;
-		if (i == m ? in->role != INFO_ROLE_PRIMARY ||
-		    in->connected_slaves != NODES - 1 :
-		    in->role != INFO_ROLE_REPLICA ||
-		    in->master_port != ports[m] ||
-		    in->master_link != INFO_LINK_UP)
-			return false;
-	}
-	return true;
+	for (size_t i = 0; i < NODES; i++)
+		a[i] = at(ports[i]);
+	return redis_follow(a, NODES, m, &b->scratch);
 }
 
 static int
@@ -294,57 +196,21 @@ port_index(const uint16_t *ports, uint16_t port)
 static uint16_t
 sent_master(struct bench *b, size_t i)
 {
-	static const char *const argv[] = { "SENTINEL",
-	    "get-master-addr-by-name", MASTER, NULL };
-	const struct resp_reply *r = &b->scratch.r;
-	const struct resp_elem *a;
+	struct redis_addr s = at(b->s.sport[i]), m;
 
-	if (rcmd(b->s.sport[i], argv, &b->scratch) == -1)
+	if (sentinel_master(&s, &b->scratch, &m) == -1 ||
+	    strcmp(m.host, "127.0.0.1") != 0)
 		return 0;
-	a = resp_root(r);
-	if (a->type != RESP_TYPE_ARRAY ||
-	    !resp_str_eq(resp_child(r, a, 0), "127.0.0.1"))
-		return 0;
-	return elem_port(resp_child(r, a, 1));
+	return m.port;
 }
 
-/*
- * Sentinel i agrees the master is on port: names it, sees two healthy
- * replicas and two other sentinels, no failover running, and says a
- * failover could be authorized (CKQUORUM: 3 usable sentinels).
- */
+/* Sentinel i agrees the master is on port (sentinel_agrees). */
 static bool
 sent_agrees(struct bench *b, size_t i, uint16_t port)
 {
-	static const char *const ckq[] = { "SENTINEL", "CKQUORUM", MASTER,
-	    NULL };
-	static const char *const mst[] = { "SENTINEL", "MASTER", MASTER, NULL };
-	static const char *const rep[] = { "SENTINEL", "REPLICAS", MASTER,
-	    NULL };
-	const struct resp_reply *r = &b->scratch.r;
-	const struct resp_elem *a, *e;
-	size_t n;
+	struct redis_addr s = at(b->s.sport[i]), m = at(port);
 
-	if (sent_master(b, i) != port)
-		return false;
-	if (rcmd(b->s.sport[i], ckq, &b->scratch) == -1 ||
-	    (a = resp_root(r))->type != RESP_TYPE_SIMPLE || a->len < 5 ||
-	    memcmp(a->str, "OK 3 ", 5) != 0)
-		return false;
-	if (rcmd(b->s.sport[i], mst, &b->scratch) == -1)
-		return false;
-	a = resp_root(r);
-	if (!resp_str_eq(kv(r, a, "flags"), "master") ||
-	    !resp_str_eq(kv(r, a, "num-slaves"), "2") ||
-	    !resp_str_eq(kv(r, a, "num-other-sentinels"), "2"))
-		return false;
-	if (rcmd(b->s.sport[i], rep, &b->scratch) == -1)
-		return false;
-	a = resp_root(r);
-	for (n = 0; (e = resp_child(r, a, n)) != NULL; n++)
-		if (!resp_str_eq(kv(r, e, "flags"), "slave"))
-			return false;
-	return n == NODES - 1;
+	return sentinel_agrees(&s, NODES, &m, &b->scratch);
 }
 
 /* Every sentinel agrees, and the servers follow: the master's index. */
@@ -364,56 +230,20 @@ sent_settled(struct bench *b)
 static pid_t
 sent_spawn(struct bench *b, size_t i)
 {
-	static const char *const ping[] = { "PING", NULL };
-	uint64_t end;
-	pid_t pid;
+	struct redis_addr self = at(b->s.sport[i]);
 
-	if ((pid = fork()) == -1)
-		return -1;
-	if (pid == 0) {
-		int fd = open(b->s.log[i], O_WRONLY | O_CREAT | O_APPEND |
-		    O_CLOEXEC, 0644);
-
-		if (fd >= 0) {
-			dup2(fd, STDOUT_FILENO);
-			dup2(fd, STDERR_FILENO);
-		}
-		execlp(SENTINEL_BIN, SENTINEL_BIN, b->s.conf[i], (char *)NULL);
-		/* Without the redis-sentinel package: the same code. */
-		execlp("redis-server", "redis-server", b->s.conf[i],
-		    "--sentinel", (char *)NULL);
-		_exit(127);
-	}
-	end = cluster_now_us() + (uint64_t)START_MS * 1000;
-	while (cluster_now_us() < end) {
-		if (rcmd(b->s.sport[i], ping, &b->scratch) == 0 &&
-		    resp_is_status(&b->scratch.r, "PONG"))
-			return pid;
-		if (waitpid(pid, NULL, WNOHANG) == pid)
-			return -1;
-		poll(NULL, 0, LOOK_MS);
-	}
-	redis_kill(pid);
-	return -1;
+	return sentinel_start(&self, b->s.conf[i], b->s.log[i]);
 }
 
 static int
 sent_write_conf(struct bench *b, size_t i)
 {
-	FILE *f = fopen(b->s.conf[i], "w");
+	struct redis_addr self = at(b->s.sport[i]);
+	struct sentinel_conf c = { .master = at(b->s.rport[0]), .quorum = 2,
+	    .down_after_ms = b->down_after_ms,
+	    .failover_timeout_ms = b->failover_timeout_ms, .dir = b->dir };
 
-	if (f == NULL)
-		return -1;
-	fprintf(f, "port %u\nbind 127.0.0.1\nprotected-mode no\n"
-	    "daemonize no\ndir %s\n"
-	    "sentinel monitor " MASTER " 127.0.0.1 %u 2\n"
-	    "sentinel down-after-milliseconds " MASTER " %llu\n"
-	    "sentinel failover-timeout " MASTER " %llu\n"
-	    "sentinel parallel-syncs " MASTER " 1\n",
-	    (unsigned)b->s.sport[i], b->dir, (unsigned)b->s.rport[0],
-	    (unsigned long long)b->down_after_ms,
-	    (unsigned long long)b->failover_timeout_ms);
-	return fclose(f);
+	return sentinel_write_conf(b->s.conf[i], &self, &c);
 }
 
 static int
@@ -438,7 +268,7 @@ sent_setup(struct bench *b)
 	}
 	snprintf(port, sizeof(port), "%u", (unsigned)s->rport[0]);
 	for (size_t i = 1; i < NODES; i++)
-		if (rcmd(s->rport[i], replicaof, &b->scratch) == -1 ||
+		if (ask(b, s->rport[i], replicaof) == -1 ||
 		    !resp_is_ok(&b->scratch.r))
 			return -1;
 	for (size_t i = 0; i < NODES; i++)
@@ -580,7 +410,7 @@ set_once(struct bench *b, uint16_t port, char *err, size_t cap)
 	size_t n;
 
 	snprintf(val, sizeof(val), "%llu", ++b->writes);
-	if (rcmd(port, argv, &b->scratch) == -1)
+	if (ask(b, port, argv) == -1)
 		return -1;
 	if (resp_is_ok(&b->scratch.r))
 		return 1;
@@ -858,7 +688,7 @@ show_setup(struct bench *b)
 	FILE *f;
 
 	for (size_t k = 0; k < 2; k++) {
-		if (rcmd(ports[k], get, &b->scratch) == -1)
+		if (ask(b, ports[k], get) == -1)
 			continue;
 		a = resp_root(r);
 		printf("%s server 1:", k == 0 ? "Sentinel" : "kevy-electd");

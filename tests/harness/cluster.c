@@ -535,11 +535,18 @@ int
 cluster_request(struct cluster *c, size_t i, const char *line, char *reply,
     size_t cap)
 {
+	return cluster_request_at(c->nodes[i].sock, line, reply, cap);
+}
+
+int
+cluster_request_at(const char *sock, const char *line, char *reply,
+    size_t cap)
+{
 	uint64_t end = cluster_now_us() + CLUSTER_START_MS * 1000ULL;
 	size_t len = 0, ll = strlen(line);
 	int fd;
 
-	if ((fd = unix_connect(c->nodes[i].sock)) == -1)
+	if ((fd = unix_connect(sock)) == -1)
 		return -1;
 	/*
 	 * The daemon may answer and close before taking all of a hostile

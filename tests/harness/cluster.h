@@ -98,6 +98,9 @@ bool cluster_running(const struct cluster *, size_t i);
 /* One request line to node i on a fresh connection; reply without "\n". */
 int cluster_request(struct cluster *, size_t i, const char *line,
     char *reply, size_t cap);
+/* The same to the control socket at path sock. */
+int cluster_request_at(const char *sock, const char *line, char *reply,
+    size_t cap);
 
 /*
  * Read WATCH lines from every running node until pred() holds or

@@ -30,13 +30,20 @@
 #include "cluster.h"
 #include "netns.h"
 
-#define NETNS_PREFIX     "kevy-"              /* of every name we make */
 #define NETNS_RUN_DIR    "/run/netns"         /* where ip keeps them */
-#define NETNS_TMP_FMT    "/tmp/kevy-netns-%ld.XXXXXX"
+#define NETNS_TMP_FMT    "/tmp/%s-netns-%ld.XXXXXX" /* tag, pid */
 #define NETNS_OUT_MAX    2048                 /* bytes of command output kept */
 #define NETNS_SCRIPT_MAX 4096                 /* bytes of one nft script */
 #define NETNS_ENV_MAX    256                  /* environment entries passed */
-#define NETNS_CLIENT_PORT 6379                /* what ANNOUNCE carries */
+#define NETNS_TAG_MAX    16                   /* bytes of a tag */
+
+/* Whose namespaces and directories are whose: a tag, its program. */
+static const struct {
+	const char *tag, *program;
+} owners[] = {
+	{ NETNS_TAG_TEST, "check_netns" },
+	{ NETNS_TAG_BENCH, "bench/partition" },
+};
 
 extern char **environ;
 
@@ -48,7 +55,9 @@ struct netns_node {
 	char sock[NETNS_PATH_MAX];
 	char notify[NETNS_PATH_MAX];
 	char log[NETNS_PATH_MAX];
+	char extra[NETNS_EXTRA_MAX];
 	bool ns_made;
+	int nsfd;
 	int notify_fd;
 	pid_t pid;
 	bool stopped;
@@ -58,7 +67,8 @@ struct netns_node {
 
 struct netns_lab {
 	size_t n;
-	char prefix[NETNS_NAME_MAX];            /* "kevy-<pid>" */
+	char tag[NETNS_TAG_MAX];
+	char prefix[NETNS_NAME_MAX];            /* "<tag>-<pid>" */
 	unsigned run;                           /* third address octet */
 	char br_ns[NETNS_NAME_MAX];
 	bool br_made;
@@ -285,12 +295,13 @@ ipc(struct netns_lab *l, char *out, size_t cap, const char *a0, ...)
 }
 
 /*
- * Is pid a live partition test (this program, possibly under valgrind or
- * another wrapper)? Only then are its namespaces not leftovers. A dead pid,
- * or one reused by something else, owns nothing any more.
+ * Is pid a live program (the partition test or bench that goes with the
+ * tag, possibly under valgrind or another wrapper)? Only then are its
+ * namespaces not leftovers. A dead pid, or one reused by something else,
+ * owns nothing any more.
  */
 static bool
-pid_is_live_test(long pid)
+pid_is_live_owner(long pid, const char *program)
 {
 	char path[64], argv[4096];
 	size_t len = 0;
@@ -307,7 +318,7 @@ pid_is_live_test(long pid)
 		if (argv[k] == '\0')
 			argv[k] = ' ';
 	argv[len] = '\0';
-	return strstr(argv, "check_netns") != NULL;
+	return strstr(argv, program) != NULL;
 }
 
 /* "kevy-<pid>-..." -> pid, or -1 when the name is not ours. */
@@ -346,22 +357,24 @@ kill_ns_pids(const char *ip, const char *ns)
 	}
 }
 
-void
-netns_sweep_leftovers(void)
+/* Sweep what dead owners of tag left: namespaces and directories. */
+static void
+sweep_tag(const char *ip, const char *tag, const char *program)
 {
-	char ip[PATH_MAX];
+	char ns_prefix[NETNS_TAG_MAX + 2], dir_prefix[NETNS_TAG_MAX + 8];
 	DIR *d;
 	struct dirent *e;
 
-	if (geteuid() != 0 || !find_exe("ip", ip, sizeof(ip)))
-		return;
+	snprintf(ns_prefix, sizeof(ns_prefix), "%s-", tag);
+	snprintf(dir_prefix, sizeof(dir_prefix), "%s-netns-", tag);
 	if ((d = opendir(NETNS_RUN_DIR)) != NULL) {
 		while ((e = readdir(d)) != NULL) {
-			long pid = owner_of(e->d_name, NETNS_PREFIX);
-			char *argv[] = { ip, "netns", "del", e->d_name, NULL };
+			long pid = owner_of(e->d_name, ns_prefix);
+			char *argv[] = { (char *)(uintptr_t)ip, "netns", "del",
+			    e->d_name, NULL };
 
 			if (pid < 0 || pid == (long)getpid() ||
-			    pid_is_live_test(pid))
+			    pid_is_live_owner(pid, program))
 				continue;
 			fprintf(stderr, "netns: removing leftover namespace %s\n",
 			    e->d_name);
@@ -372,12 +385,12 @@ netns_sweep_leftovers(void)
 	}
 	if ((d = opendir("/tmp")) != NULL) {
 		while ((e = readdir(d)) != NULL) {
-			long pid = owner_of(e->d_name, "kevy-netns-");
+			long pid = owner_of(e->d_name, dir_prefix);
 			char path[NETNS_PATH_MAX];
 			char *argv[] = { "/bin/rm", "-rf", path, NULL };
 
 			if (pid < 0 || pid == (long)getpid() ||
-			    pid_is_live_test(pid))
+			    pid_is_live_owner(pid, program))
 				continue;
 			snprintf(path, sizeof(path), "/tmp/%s", e->d_name);
 			(void)run(NULL, argv, NULL, NULL, 0);
@@ -386,10 +399,21 @@ netns_sweep_leftovers(void)
 	}
 }
 
+void
+netns_sweep_leftovers(void)
+{
+	char ip[PATH_MAX];
+
+	if (geteuid() != 0 || !find_exe("ip", ip, sizeof(ip)))
+		return;
+	for (size_t k = 0; k < sizeof(owners) / sizeof(owners[0]); k++)
+		sweep_tag(ip, owners[k].tag, owners[k].program);
+}
+
 static int
 lab_build(struct netns_lab *l, char *why, size_t cap)
 {
-	char out[NETNS_OUT_MAX];
+	char out[NETNS_OUT_MAX], path[NETNS_PATH_MAX];
 
 	if (ipc(l, out, sizeof(out), "netns", "add", l->br_ns, NULL) != 0) {
 		snprintf(why, cap, "`ip netns add` failed: %s", out);
@@ -430,12 +454,23 @@ lab_build(struct netns_lab *l, char *why, size_t cap)
 			    nd->ns, out);
 			return -1;
 		}
+		snprintf(path, sizeof(path), "%s/%s", NETNS_RUN_DIR, nd->ns);
+		if ((nd->nsfd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+			snprintf(why, cap, "open %s: %s", path, strerror(errno));
+			return -1;
+		}
 	}
 	return 0;
 }
 
 struct netns_lab *
 netns_lab_new(size_t n, char *why, size_t cap)
+{
+	return netns_lab_new_tagged(NETNS_TAG_TEST, n, why, cap);
+}
+
+struct netns_lab *
+netns_lab_new_tagged(const char *tag, size_t n, char *why, size_t cap)
 {
 	struct netns_lab *l;
 	enum netns_drop pass[NETNS_NODES_MAX * NETNS_NODES_MAX] = { 0 };
@@ -452,6 +487,9 @@ netns_lab_new(size_t n, char *why, size_t cap)
 		return NULL;
 	}
 	l->n = n;
+	snprintf(l->tag, sizeof(l->tag), "%s", tag);
+	for (size_t i = 0; i < n; i++)
+		l->nodes[i].nsfd = -1;
 	if (!find_exe("ip", l->ip, sizeof(l->ip)) ||
 	    !find_exe("nft", l->nft, sizeof(l->nft))) {
 		snprintf(why, cap, "`%s` not found (iproute2 and nftables: "
@@ -461,7 +499,7 @@ netns_lab_new(size_t n, char *why, size_t cap)
 		return NULL;
 	}
 	find_daemon(l->bin, sizeof(l->bin));
-	snprintf(l->prefix, sizeof(l->prefix), NETNS_PREFIX "%ld",
+	snprintf(l->prefix, sizeof(l->prefix), "%s-%ld", l->tag,
 	    (long)getpid());
 	l->run = (unsigned)(getpid() % 250) + 1;
 	snprintf(l->br_ns, sizeof(l->br_ns), "%s-br", l->prefix);
@@ -505,6 +543,11 @@ netns_lab_free(struct netns_lab *l)
 			close(l->nodes[i].notify_fd);
 		l->nodes[i].notify_fd = -1;
 	}
+	for (size_t i = 0; i < l->n; i++) {
+		if (l->nodes[i].nsfd >= 0)
+			close(l->nodes[i].nsfd);
+		l->nodes[i].nsfd = -1;
+	}
 	for (size_t i = 0; i < l->n; i++)
 		if (l->nodes[i].ns_made) {
 			kill_ns_pids(l->ip, l->nodes[i].ns);
@@ -522,6 +565,7 @@ size_t netns_lab_size(const struct netns_lab *l) { return l->n; }
 const char *netns_node_id(const struct netns_lab *l, size_t i) { return l->nodes[i].id; }
 const char *netns_node_ns(const struct netns_lab *l, size_t i) { return l->nodes[i].ns; }
 const char *netns_node_addr(const struct netns_lab *l, size_t i) { return l->nodes[i].addr; }
+int netns_node_nsfd(const struct netns_lab *l, size_t i) { return l->nodes[i].nsfd; }
 const char *netns_lab_dir(const struct netns_lab *l) { return l->dir; }
 const char *netns_node_socket(const struct netns_lab *l, size_t i) { return l->nodes[i].sock; }
 pid_t netns_node_pid(const struct netns_lab *l, size_t i) { return l->nodes[i].pid; }
@@ -548,12 +592,24 @@ write_config(struct netns_lab *l, size_t i)
 	    "hb_interval_ms = %llu;\ndown_after_ms = %llu;\n"
 	    "election_timeout_ms = %llu;\nelection_backoff_ms = %llu;\n"
 	    "election_backoff_jitter_ms = %llu;\nlease_ms = %llu;\n"
-	    "log_level = \"info\";\n", l->dir, nd->id, nd->sock,
+	    "log_level = \"info\";\n%s", l->dir, nd->id, nd->sock,
 	    (unsigned long long)t->hb_ms, (unsigned long long)t->down_after_ms,
 	    (unsigned long long)t->election_timeout_ms,
 	    (unsigned long long)t->backoff_ms,
-	    (unsigned long long)t->jitter_ms, (unsigned long long)t->lease_ms);
+	    (unsigned long long)t->jitter_ms, (unsigned long long)t->lease_ms,
+	    nd->extra);
 	return fclose(f) == 0 ? 0 : -1;
+}
+
+int
+netns_node_extra_conf(struct netns_lab *l, size_t i, const char *conf)
+{
+	struct netns_node *nd = &l->nodes[i];
+
+	if (conf != NULL && strlen(conf) >= sizeof(nd->extra))
+		return -1;
+	snprintf(nd->extra, sizeof(nd->extra), "%s", conf != NULL ? conf : "");
+	return 0;
 }
 
 int
@@ -571,7 +627,7 @@ netns_lab_reset(struct netns_lab *l, const struct netns_timing *t)
 	if (netns_filter_apply(l, pass) == -1)
 		return -1;
 	l->t = *t;
-	snprintf(l->dir, sizeof(l->dir), NETNS_TMP_FMT, (long)getpid());
+	snprintf(l->dir, sizeof(l->dir), NETNS_TMP_FMT, l->tag, (long)getpid());
 	if (mkdtemp(l->dir) == NULL) {
 		l->dir[0] = '\0';
 		return -1;
@@ -777,4 +833,11 @@ netns_watch_open(const struct netns_lab *l, size_t i)
 		return -1;
 	}
 	return fd;
+}
+
+int
+netns_request(const struct netns_lab *l, size_t i, const char *line,
+    char *reply, size_t cap)
+{
+	return cluster_request_at(l->nodes[i].sock, line, reply, cap);
 }

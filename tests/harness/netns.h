@@ -1,7 +1,8 @@
 /*
  * netns: a throw-away network lab for partition tests. Every node gets a
- * network namespace of its own ("kevy-<pid>-n<i>") with one veth into a
- * bridge that lives in a namespace of its own ("kevy-<pid>-br"), and an
+ * network namespace of its own ("<tag>-<pid>-n<i>", tag "kevy" for the
+ * tests, NETNS_TAG_BENCH for the partition bench) with one veth into a
+ * bridge that lives in a namespace of its own ("<tag>-<pid>-br"), and an
  * address from 10.77.<run>.0/24 that exists only inside those namespaces:
  * nothing here touches the host's network. Faults are nftables rules in
  * each node's namespace (table "inet kevy", replaced atomically). Daemons
@@ -26,6 +27,17 @@
 #define NETNS_START_MS     10000  /* bound on a daemon becoming ready */
 #define NETNS_CMD_MS       10000  /* bound on one ip/nft command */
 #define NETNS_ELECTION_PORT 7401  /* every node listens here, own address */
+#define NETNS_CLIENT_PORT  6379   /* every member's client address: its server */
+#define NETNS_EXTRA_MAX    512    /* bytes of a node's extra config lines */
+/*
+ * Names of the partition bench's labs (its namespaces and /tmp directory).
+ * A lab's leftovers are swept only once its owner is dead, and an owner
+ * is recognised by the program name that goes with its tag: a tag of its
+ * own keeps the bench's live lab out of the way of a test's sweep, even a
+ * test built from older code that knows only "kevy".
+ */
+#define NETNS_TAG_TEST     "kevy"
+#define NETNS_TAG_BENCH    "kevybench"
 
 /* What node y drops from node x (the filter matrix). */
 enum netns_drop {
@@ -47,6 +59,9 @@ struct netns_lab;
  * cannot exist here: the caller skips.
  */
 struct netns_lab *netns_lab_new(size_t n, char *why, size_t why_cap);
+/* The same, named after tag (NETNS_TAG_TEST or NETNS_TAG_BENCH). */
+struct netns_lab *netns_lab_new_tagged(const char *tag, size_t n, char *why,
+    size_t why_cap);
 /* Kill every daemon, delete every namespace of the run, free. */
 void netns_lab_free(struct netns_lab *);
 /* Remove namespaces, processes and directories of dead earlier runs. */
@@ -56,6 +71,14 @@ size_t netns_lab_size(const struct netns_lab *);
 const char *netns_node_id(const struct netns_lab *, size_t i);
 const char *netns_node_ns(const struct netns_lab *, size_t i);
 const char *netns_node_addr(const struct netns_lab *, size_t i);
+/* An open descriptor of node i's namespace (for setns), owned by the lab. */
+int netns_node_nsfd(const struct netns_lab *, size_t i);
+/*
+ * More config lines for node i's daemon (e.g. its server group), written
+ * by the next netns_lab_reset; NULL: none. 0, or -1 if over
+ * NETNS_EXTRA_MAX.
+ */
+int netns_node_extra_conf(struct netns_lab *, size_t i, const char *conf);
 
 /*
  * A fresh cluster directory (configs, state dirs, sockets, logs) for the
@@ -83,5 +106,8 @@ pid_t netns_node_pid(const struct netns_lab *, size_t i);
 int netns_filter_apply(struct netns_lab *, const enum netns_drop *drop);
 /* A WATCH connection to node i's control socket (CLOEXEC); fd or -1. */
 int netns_watch_open(const struct netns_lab *, size_t i);
+/* One request line to node i's control socket; its reply, without "\n". */
+int netns_request(const struct netns_lab *, size_t i, const char *line,
+    char *reply, size_t cap);
 
 #endif

@@ -13,9 +13,12 @@
 #                     (default 60); make fuzz-long: 600 s each (docs/reports/fuzzing.md)
 #   make bench        failover, idle cost, control socket vs Redis, WATCH
 #                     fan-out, connection churn, time to writable vs Redis
-#                     Sentinel; rewrites the tables of
-#                     docs/reports/benchmarks.md and docs/reports/img/*.png
-#                     (BENCH_* counts below; about 16 min)
+#                     Sentinel, writes lost in a partition vs Sentinel;
+#                     rewrites the tables of docs/reports/benchmarks.md
+#                     and docs/reports/img/*.png (BENCH_* counts below;
+#                     about 22 min)
+#   make bench-partition  only the partition bench (root: network
+#                     namespaces), only its table
 #   make install      kevy-electd and kevy-electctl (stripped unless DEBUG=1),
 #                     example config (never overwritten), systemd units,
 #                     sysusers/tmpfiles snippets, man pages, bash
@@ -174,9 +177,12 @@ $(BUILD)/bench/savecost: $(BUILD)/bench/savecost.o $(DMN_A) $(LIB_A)
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(call pc_libs,libevent libconfig)
 
 # Redis Sentinel against the server adapter: the harness's redis-servers
-# and lib/resp, lib/info to read what servers and sentinels answer.
+# and lib/resp, lib/info to read what servers and sentinels answer; the
+# partition bench also runs a client thread.
 $(BUILD)/bench/sentinel: $(BUILD)/bench/sentinel.o $(TEST_A) $(LIB_A)
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $^
+$(BUILD)/bench/partition: $(BUILD)/bench/partition.o $(TEST_A) $(LIB_A)
+	$(CC) $(SAN) $(LDFLAGS) -pthread -o $@ $^
 
 # Benchmarks (bench/, docs/reports/benchmarks.md). Packages used only here.
 BENCH_DEB_PKGS = redis-server redis-sentinel gnuplot-nox
@@ -193,7 +199,8 @@ BENCH_CHURN_SECONDS ?= 5
 BENCH_CHURN_THREADS ?= 1 2 4
 BENCH_SENTINEL_KILLS ?= 10
 BENCH_SENTINEL_DEFAULT_KILLS ?= 5
-.PHONY: bench
+BENCH_PARTITION_ROUNDS ?= 5
+.PHONY: bench bench-partition
 bench: deps
 	@sh mk/deps.sh $(BENCH_DEB_PKGS)
 	@$(MAKE) --no-print-directory $(DAEMON) $(BENCH_BIN)
@@ -208,8 +215,20 @@ bench: deps
 	 BENCH_CHURN_THREADS="$(BENCH_CHURN_THREADS)" \
 	 BENCH_SENTINEL_KILLS=$(BENCH_SENTINEL_KILLS) \
 	 BENCH_SENTINEL_DEFAULT_KILLS=$(BENCH_SENTINEL_DEFAULT_KILLS) \
+	 BENCH_PARTITION_ROUNDS=$(BENCH_PARTITION_ROUNDS) \
 	 sh bench/run.sh $(BUILD) $(BUILD)/bench/results
 	@sh bench/report.sh $(BUILD)/bench/results docs/reports/benchmarks.md docs/reports/img
+
+# Only the partition bench (about 1 min per round of the three stacks; as
+# root, in network namespaces): rewrites its table alone.
+bench-partition: deps
+	@sh mk/deps.sh $(BENCH_DEB_PKGS)
+	@$(netns_deps)
+	@$(MAKE) --no-print-directory $(DAEMON) $(BUILD)/bench/partition
+	@BENCH_ONLY=partition BENCH_PARTITION_ROUNDS=$(BENCH_PARTITION_ROUNDS) \
+	 sh bench/run.sh $(BUILD) $(BUILD)/bench/results
+	@sh bench/report.sh $(BUILD)/bench/results docs/reports/benchmarks.md \
+	    docs/reports/img partition
 
 # DEMO=redis: the same beside three redis-servers driven by the adapter.
 # Only the daemon and the demo (with the harness it runs on) are built,

@@ -21,6 +21,12 @@
 #   BENCH_SENTINEL_DEFAULT_KILLS  the same at down_after 5 s
 #                        (kevy-electd default timings, hb 200)   (5)
 #                        (0 skips either)
+#   BENCH_PARTITION_ROUNDS rounds per stack of the partition bench
+#                        (acknowledged writes lost, down_after 1 s,
+#                        cut 10 s; needs root for network namespaces,
+#                        skips without them; 0 skips it)         (5)
+#
+# BENCH_ONLY=partition runs only that section (make bench-partition).
 set -eu
 B=${1:-build}
 R=${2:-$B/bench/results}
@@ -36,11 +42,12 @@ CHURN_SECS=${BENCH_CHURN_SECONDS:-5}
 CHURN_THREADS=${BENCH_CHURN_THREADS:-1 2 4}
 SENT_KILLS=${BENCH_SENTINEL_KILLS:-10}
 SENT_DKILLS=${BENCH_SENTINEL_DEFAULT_KILLS:-5}
+PART_ROUNDS=${BENCH_PARTITION_ROUNDS:-5}
+ONLY=${BENCH_ONLY:-}
 FAST="50 500 300 100 400"
 DEFAULT="200 5000 3000 1000 4000"
 
 mkdir -p "$R"
-rm -f "$R"/*.txt "$R"/*.dat
 TMP=$(mktemp -d /tmp/kevy-bench.XXXXXX)
 REDIS_PID=
 HOLD_OPEN=
@@ -58,6 +65,26 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 say() { printf 'bench: %s\n' "$*" >&2; }
+
+# 7. (run last, or alone with BENCH_ONLY=partition) Acknowledged writes
+#    lost in a partition, kevy-electd against Redis Sentinel (with and
+#    without min-replicas-to-write), rounds interleaved, in network
+#    namespaces; the tool prints its own date and load average in its
+#    RESULT line, and SKIP where it cannot run.
+partition() {
+	[ "$PART_ROUNDS" -gt 0 ] || return 0
+	say "partition: down_after 1000 ms (kevy-electd hb 100), cut 10 s, $PART_ROUNDS rounds per stack"
+	"$B/bench/partition" -o "$R/partition-1000.dat" "$PART_ROUNDS" 1000 100 \
+	    10000 > "$R/partition-1000.txt" || say "partition: FAILED"
+	grep '^RESULT\|SKIP' "$R/partition-1000.txt" >&2 || true
+}
+if [ "$ONLY" = partition ]; then
+	rm -f "$R"/partition-*
+	partition
+	say "results in $R"
+	exit 0
+fi
+rm -f "$R"/*.txt "$R"/*.dat
 
 # What else the machine is doing: the numbers are only as quiet as it is.
 machine() {
@@ -182,6 +209,8 @@ for s in "1000 100 $SENT_KILLS" "5000 200 $SENT_DKILLS"; do
 	    > "$R/sentinel-$1.txt" || say "sentinel: down_after $1: FAILED"
 	grep '^RESULT' "$R/sentinel-$1.txt" >&2 || true
 done
+
+partition
 
 echo "load_end=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$R/load.txt"
 say "results in $R"

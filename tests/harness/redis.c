@@ -249,10 +249,16 @@ redis_start_at(const struct redis_addr *a, const char *dir,
     const char *const *extra)
 {
 	char p[8], log[512];
+	/*
+	 * Protected mode refuses every client but loopback's while there is
+	 * no password: a namespace's address is reachable only inside the
+	 * lab anyway.
+	 */
 	const char *argv[REDIS_ARGS_MAX] = { REDIS_BIN, "--port", p, "--bind",
 	    a->host, "--save", "", "--appendonly", "no", "--dir", dir,
-	    "--daemonize", "no", "--repl-diskless-sync-delay", "0" };
-	size_t argc = 15;
+	    "--daemonize", "no", "--repl-diskless-sync-delay", "0",
+	    "--protected-mode", "no" };
+	size_t argc = 17;
 
 	for (size_t i = 0; extra != NULL && extra[i] != NULL; i++)
 		if (argc + 1 < REDIS_ARGS_MAX)

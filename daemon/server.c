@@ -87,6 +87,10 @@ struct server {
 	bool role_cmd_pending;        /* a REPLICAOF is in flight */
 	bool unpause_pending;
 	uint64_t link_down_since_ms;  /* replica's link to its master: 0 up */
+	char repoint_to[CONFIG_HOST_MAX + 8]; /* host:port of the last REPLICAOF */
+	uint64_t repoint_at_ms;       /* when it was sent */
+	uint64_t repoint_backoff_ms;  /* before another at the same master */
+	bool repoint_held;            /* the hold is logged (once a backoff) */
 	struct server_stats stats;
 	struct resp_reply reply;      /* big: parsed in place, reused */
 };
@@ -290,6 +294,61 @@ fencing_wanted(const struct server *s)
 }
 
 /*
+ * Point a replica's server at the primary's (hp): at once when it has
+ * another master; at the same one again only when its link has been down
+ * SERVER_RELINK_HB heartbeats and the last REPLICAOF at it is older than
+ * the backoff.
+ */
+static void
+repoint(struct server *s, const struct config_hostport *hp, uint64_t now)
+{
+	bool same = s->info.role == INFO_ROLE_REPLICA &&
+	    s->info.master_port == hp->port &&
+	    strcmp(s->info.master_host, hp->host) == 0;
+	bool stale_link = same && s->link_down_since_ms != 0 &&
+	    now - s->link_down_since_ms > SERVER_RELINK_HB *
+	    s->sc.hb_interval_ms;
+	char to[CONFIG_HOST_MAX + 8], port[8];
+	const char *argv[] = { "REPLICAOF", hp->host, port };
+
+	snprintf(port, sizeof(port), "%u", (unsigned)hp->port);
+	snprintf(to, sizeof(to), "%s:%s", hp->host, port);
+	if (same && !stale_link)
+		return;
+	if (strcmp(to, s->repoint_to) != 0)
+		s->repoint_backoff_ms = 0;
+	if (same && s->repoint_backoff_ms != 0 &&
+	    now - s->repoint_at_ms < s->repoint_backoff_ms) {
+		if (!s->repoint_held)
+			log_info("event=server_repoint_held master=%s "
+			    "link_down_ms=%" PRIu64 " retry_in_ms=%" PRIu64, to,
+			    now - s->link_down_since_ms, s->repoint_at_ms +
+			    s->repoint_backoff_ms - now);
+		s->repoint_held = true;
+		return;
+	}
+	if (same)
+		log_info("event=server_repoint master=%s reason=link_down "
+		    "link_down_ms=%" PRIu64 " next_after_ms=%" PRIu64, to,
+		    now - s->link_down_since_ms, s->repoint_backoff_ms * 2 >
+		    SERVER_REPOINT_BACKOFF_MAX_MS ?
+		    (uint64_t)SERVER_REPOINT_BACKOFF_MAX_MS :
+		    s->repoint_backoff_ms * 2);
+	if (!send_cmd(s, CMD_REPOINT, 3, argv))
+		return;
+	s->role_cmd_pending = true;
+	s->stats.repoints++;
+	s->link_down_since_ms = 0;
+	snprintf(s->repoint_to, sizeof(s->repoint_to), "%s", to);
+	s->repoint_at_ms = now;
+	s->repoint_held = false;
+	s->repoint_backoff_ms = s->repoint_backoff_ms == 0 ?
+	    SERVER_REPOINT_BACKOFF_MIN_MS : s->repoint_backoff_ms * 2 >
+	    SERVER_REPOINT_BACKOFF_MAX_MS ? SERVER_REPOINT_BACKOFF_MAX_MS :
+	    s->repoint_backoff_ms * 2;
+}
+
+/*
  * Make the server what the election says: a writable master only while
  * this node is an unfenced primary; otherwise fenced while it is still a
  * master, and a replica of the elected primary as soon as one is known.
@@ -342,26 +401,8 @@ apply(struct server *s)
 		p = NULL;
 	}
 	if (p != NULL && config_parse_hostport(p->client, &hp) == 0 &&
-	    !s->role_cmd_pending) {
-		bool same = s->info.role == INFO_ROLE_REPLICA &&
-		    s->info.master_port == hp.port &&
-		    strcmp(s->info.master_host, hp.host) == 0;
-		bool stale_link = same && s->link_down_since_ms != 0 &&
-		    now - s->link_down_since_ms > SERVER_RELINK_HB *
-		    s->sc.hb_interval_ms;
-
-		if (!same || stale_link) {
-			char port[8];
-			const char *argv[] = { "REPLICAOF", hp.host, port };
-
-			snprintf(port, sizeof(port), "%u", (unsigned)hp.port);
-			if (send_cmd(s, CMD_REPOINT, 3, argv)) {
-				s->role_cmd_pending = true;
-				s->stats.repoints++;
-				s->link_down_since_ms = 0;
-			}
-		}
-	}
+	    !s->role_cmd_pending)
+		repoint(s, &hp, now);
 	flush_now(s);
 }
 
@@ -419,8 +460,12 @@ on_info(struct server *s, const struct resp_elem *e)
 	    s->info.master_link == INFO_LINK_DOWN) {
 		if (s->link_down_since_ms == 0)
 			s->link_down_since_ms = now;
-	} else
+	} else {
 		s->link_down_since_ms = 0;
+		/* Linked (or a master): a later break starts afresh. */
+		if (s->info.master_link == INFO_LINK_UP)
+			s->repoint_backoff_ms = 0;
+	}
 	if (s->state != SERVER_UP) {
 		s->stats.connects++;
 		s->backoff_ms = SERVER_BACKOFF_MIN_MS;

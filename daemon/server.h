@@ -53,6 +53,16 @@ struct status;
 #define SERVER_POINT_MARGIN_HB 1
 #define SERVER_RELINK_HB       2      /* a replica's link down this many
                                          heartbeats: point it again */
+/*
+ * ... but at the master it already has only this long after the last
+ * REPLICAOF at it, doubling up to the cap while the link stays down (back
+ * to the start once it is up or the master changes). Redis answers such
+ * a REPLICAOF "Already connected" and changes nothing, its replication
+ * cron redials every second by itself: sooner, it is only noise; kevy
+ * may take it as a nudge.
+ */
+#define SERVER_REPOINT_BACKOFF_MIN_MS 1000
+#define SERVER_REPOINT_BACKOFF_MAX_MS 16000
 
 /* Where the server adapter stands, for STATUS and the log. */
 enum server_state {

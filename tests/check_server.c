@@ -43,6 +43,15 @@
 #define FAR_VALUE   1024   /* bytes in each */
 #define FAKE_CONNS  16     /* connections a fake server holds at once */
 #define PASSWORD    "secret"
+/*
+ * A replica whose link stays down is pointed again at the same master
+ * with a doubling backoff (SERVER_REPOINT_BACKOFF_MIN_MS, then twice
+ * that, ...): in this window after its first REPLICAOF, the first and two
+ * more at the most (at 1 s and 3 s). Every two heartbeats, as before the
+ * backoff, it was some 25.
+ */
+#define REPOINT_WINDOW_MS  4000
+#define REPOINT_MAX        3
 
 /*
  * The node with a bad server: the first (lowest id). In a fresh cluster
@@ -58,6 +67,9 @@ enum bad_server {
 	BAD_PASSWORD,     /* redis-server --requirepass; the node has a wrong
 	                     password_file */
 	BAD_FAKE,         /* nothing yet: the test puts a fake on the port */
+	NO_MASTERAUTH,    /* not just BAD_NODE's: every server wants
+	                     PASSWORD, every node has it, no server has it
+	                     as masterauth: replication links never come up */
 };
 
 struct fixture {
@@ -133,10 +145,12 @@ start_with(struct fixture *fx, enum bad_server bad)
 			    "{ address = \"127.0.0.1:%u\"; };\n", fx->port[i]);
 			continue;
 		}
-		if (i == BAD_NODE && bad == BAD_PASSWORD) {
+		if (bad == NO_MASTERAUTH || (i == BAD_NODE &&
+		    bad == BAD_PASSWORD)) {
 			snprintf(fx->password_file, sizeof(fx->password_file),
-			    "%s/bad.pass", fx->dir);
-			write_secret(fx->password_file, "not-" PASSWORD "\n");
+			    "%s/n%zu.pass", fx->dir, i + 1);
+			write_secret(fx->password_file, bad == NO_MASTERAUTH ?
+			    PASSWORD "\n" : "not-" PASSWORD "\n");
 			fx->redis[i] = redis_start_with(fx->port[i], fx->dir,
 			    (const char *const[]){ "--requirepass", PASSWORD,
 			    NULL });
@@ -1011,6 +1025,52 @@ START_TEST(bad_server_close_garbage_hang_deaf_node_sits_out)
 }
 END_TEST
 
+/*
+ * No server can authenticate to its master (no masterauth), so a
+ * replica's link never comes up. Its adapter points it at the primary's
+ * server once, then again at the same master only after a doubling
+ * backoff (Redis answers such a REPLICAOF "Already connected"), and says
+ * so once per hold; it used to send one every two heartbeats.
+ */
+START_TEST(replica_link_down_repointed_with_backoff)
+{
+	struct fixture fx;
+	uint64_t end;
+	char master[64], want[64];
+	int p;
+	size_t r;
+	unsigned n;
+
+	start_with(&fx, NO_MASTERAUTH);
+	p = await_primary(&fx);
+	r = ((size_t)p + 1) % NODES;
+	snprintf(want, sizeof(want), "127.0.0.1:%u", fx.port[p]);
+	end = cluster_now_us() + (uint64_t)WAIT_MS * 1000;
+	do {
+		status_field(&fx, r, "server_master", master, sizeof(master));
+		if (strcmp(master, want) == 0)
+			break;
+		poll(NULL, 0, POLL_MS);
+	} while (cluster_now_us() < end);
+	ck_assert_msg(strcmp(master, want) == 0, "node %zu's server never "
+	    "pointed at %s: %s (logs in %s)", r + 1, want, master,
+	    cluster_dir(fx.c));
+	/* A measuring window, not a wait for an event: count what it sends. */
+	cluster_wait(fx.c, never, NULL, REPOINT_WINDOW_MS);
+	n = log_count(&fx, r, "command=\"REPLICAOF 127.0.0.1\"", NULL);
+	ck_assert_msg(n >= 1 && n <= REPOINT_MAX, "node %zu sent %u REPLICAOF "
+	    "in about %d ms, at most %d wanted (log in %s)", r + 1, n,
+	    REPOINT_WINDOW_MS, REPOINT_MAX, cluster_log_path(fx.c, r));
+	/* Each hold is said once; there was one hold at least. */
+	ck_assert_uint_ge(log_count(&fx, r, "event=server_repoint_held", NULL),
+	    1);
+	ck_assert_uint_le(log_count(&fx, r, "event=server_repoint_held", NULL),
+	    n);
+	ck_assert_uint_le(cluster_max_unfenced(fx.c), 1);
+	stop(&fx);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -1025,6 +1085,7 @@ suite(void)
 	tcase_add_test(tc, far_behind_replica_loses_old_primary_rejoins);
 	tcase_add_test(tc, wrong_password_sits_out_right_password_joins);
 	tcase_add_test(tc, bad_server_close_garbage_hang_deaf_node_sits_out);
+	tcase_add_test(tc, replica_link_down_repointed_with_backoff);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -95,7 +95,7 @@ P="$TMP/partition.md"
 		echo "**$(get "$f" kevy_goal)**."
 		echo "Run: started $(get "$f" date), load average $(get "$f" load_start | tr / ' ') at the start, $(get "$f" load_end | tr / ' ') at the end."
 		echo
-		echo "Per round (stack, writes acknowledged, lost, acknowledged after the cut, last ms after the cut):"
+		echo "Per round, as bench/partition printed it (master before -> after):"
 		echo
 		echo '```'
 		grep ' round [0-9]*:' "$f" || true

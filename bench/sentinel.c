@@ -40,7 +40,8 @@
  * DEFAULT ratios), lease derived. failover-timeout: 3 x down_after.
  * -o: samples in prefix-sentinel.dat and prefix-kevy.dat, one line per
  *     kill: "kill told_ms writable_ms" (bench/report.sh plots them).
- * -v: every change of what the client is told and what SET answers.
+ * -v: every change of what the client is told and what SET answers, and
+ *     (kevy-electd) every STATUS line of a daemon while a kill is followed.
  * The last line of stdout is "RESULT key=value ..." for bench/run.sh.
  */
 #define _GNU_SOURCE
@@ -113,6 +114,7 @@ struct bench {
 	unsigned long long writes;
 	struct sent_stack s;
 	struct kevy_stack k;
+	uint64_t	 kill_us;	/* the kevy kill being followed, or 0 */
 	struct redis_reply scratch;
 };
 
@@ -388,6 +390,30 @@ before_kill(struct bench *b, bool kevy)
 	return -1;
 }
 
+/*
+ * -v: each daemon's STATUS change while a kevy-electd kill is followed:
+ * when a node won (role=primary fenced=yes), was unfenced, learned of the
+ * new primary.
+ */
+static void
+trace_line(struct cluster *c, size_t i, const char *line, void *arg)
+{
+	struct bench *b = arg;
+	char role[16], primary[16], fenced[8], srole[16], smaster[32];
+
+	(void)c;
+	if (b->kill_us == 0)
+		return;
+	cluster_field(line, "role", role, sizeof(role));
+	cluster_field(line, "primary", primary, sizeof(primary));
+	cluster_field(line, "fenced", fenced, sizeof(fenced));
+	cluster_field(line, "server_role", srole, sizeof(srole));
+	cluster_field(line, "server_master", smaster, sizeof(smaster));
+	printf("  %+9.1f ms n%zu: role=%s primary=%s fenced=%s server_role=%s "
+	    "server_master=%s\n", ms_since(b->kill_us), i + 1, role, primary,
+	    fenced, srole, smaster);
+}
+
 static void
 trace(struct bench *b, uint64_t t0, char *last, const char *now)
 {
@@ -516,6 +542,8 @@ kill_one(struct bench *b, bool kevy, size_t m, struct sample *sm)
 	}
 	waitpid(*rpid, NULL, 0);
 	*rpid = 0;
+	if (kevy)
+		b->kill_us = t0;
 	if (b->verbose) {
 		char hms[16];
 
@@ -523,6 +551,7 @@ kill_one(struct bench *b, bool kevy, size_t m, struct sample *sm)
 		printf("  kill at %s.%03ld\n", hms, wall.tv_nsec / 1000000);
 	}
 	rc = follow(b, kevy, m, t0, sm);
+	b->kill_us = 0;
 	if (!kevy)
 		b->s.quiet_until_us = cluster_now_us() +
 		    (2 * b->failover_timeout_ms + DESYNC_MS) * 1000;
@@ -795,6 +824,8 @@ main(int argc, char **argv)
 	}
 	show_setup(b);
 	fflush(stdout);
+	if (b->verbose)
+		cluster_on_line(b->k.c, trace_line, b);
 	sdat = open_dat(prefix, "sentinel");
 	kdat = open_dat(prefix, "kevy");
 	for (size_t n = 0; n < kills && !failed && !stopping; n++) {

@@ -109,7 +109,7 @@ server_state_name(enum server_state s)
 }
 
 static void server_connect(struct server *);
-static void apply(struct server *);
+static void apply(struct server *, const struct status *);
 
 static void
 set_state(struct server *s, enum server_state st, const char *why)
@@ -354,9 +354,8 @@ repoint(struct server *s, const struct config_hostport *hp, uint64_t now)
  * master, and a replica of the elected primary as soon as one is known.
  */
 static void
-apply(struct server *s)
+apply(struct server *s, const struct status *st)
 {
-	const struct status *st = s->ops->status(s->ctx);
 	const struct config_member *p;
 	struct config_hostport hp;
 	uint64_t now = clock_now_ms();
@@ -386,10 +385,23 @@ apply(struct server *s)
 		flush_now(s);
 		return;
 	}
-	/* Not ours to write: a master here must stop taking writes now. */
-	if (master && fencing_wanted(s) && s->pause_until_ms <= now +
-	    s->sc.lease_ms - s->sc.lease_ms / SERVER_PAUSE_RENEWS)
-		send_pause(s);
+	/*
+	 * Not ours to write: a master here must stop taking writes now, and
+	 * stay paused. The renewal is due once less than lease - lease /
+	 * SERVER_PAUSE_RENEWS is left; a renew timer that fires a little
+	 * early by our clock (libevent arms it from the loop's cached time)
+	 * is armed again for the rest, or the pause would lapse until the
+	 * next poll.
+	 */
+	if (master && fencing_wanted(s)) {
+		uint64_t keep = s->sc.lease_ms - s->sc.lease_ms /
+		    SERVER_PAUSE_RENEWS;
+
+		if (s->pause_until_ms <= now + keep)
+			send_pause(s);
+		else
+			arm(s->renew, s->pause_until_ms - keep - now);
+	}
 	p = primary_member(s, st);
 	if (strcmp(st->primary, s->primary) != 0) {
 		snprintf(s->primary, sizeof(s->primary), "%s", st->primary);
@@ -480,7 +492,7 @@ on_info(struct server *s, const struct resp_elem *e)
 		    s->can_minrep ? "min-replicas" : "none");
 	}
 	s->ops->offset(s->ctx, s->info.master_repl_offset);
-	apply(s);
+	apply(s, s->ops->status(s->ctx));
 }
 
 /* One reply to the oldest pending command. */
@@ -676,9 +688,11 @@ on_poll(evutil_socket_t fd, short what, void *arg)
 static void
 on_renew(evutil_socket_t fd, short what, void *arg)
 {
+	struct server *s = arg;
+
 	(void)fd;
 	(void)what;
-	apply(arg);
+	apply(s, s->ops->status(s->ctx));
 }
 
 static void
@@ -794,11 +808,15 @@ server_free(struct server *s)
 	free(s);
 }
 
+/*
+ * The change's own snapshot: the published one is still the old one
+ * while the bus runs (core.c swaps it after), and acting on it left a
+ * promotion or a fence to the next poll.
+ */
 void
 server_on_change(void *ctx, const struct change *ch)
 {
-	(void)ch;
-	apply(ctx);
+	apply(ctx, ch->now);
 }
 
 void

@@ -52,6 +52,16 @@
  */
 #define REPOINT_WINDOW_MS  4000
 #define REPOINT_MAX        3
+/*
+ * A poll interval far longer than a loop iteration (below down_after 500
+ * and the health timeout): whatever waits for the next poll is seen late.
+ */
+#define SLOW_POLL_OPTS     "poll_ms = 350; "
+/*
+ * How long a fenced master's server must keep a write waiting: several
+ * pause renewals (every lease / 2 = 100 ms) and two polls.
+ */
+#define FENCE_HOLD_MS      1000
 
 /*
  * The node with a bad server: the first (lowest id). In a fresh cluster
@@ -124,8 +134,9 @@ write_secret(const char *path, const char *text)
 	ck_assert_int_eq(close(fd), 0);
 }
 
+/* opts: more keys of every node's server group ("poll_ms = 350;"). */
 static void
-start_with(struct fixture *fx, enum bad_server bad)
+start_opts(struct fixture *fx, enum bad_server bad, const char *opts)
 {
 	struct cluster_opts o = { .n = NODES };
 
@@ -156,12 +167,13 @@ start_with(struct fixture *fx, enum bad_server bad)
 			    NULL });
 			snprintf(fx->extra[i], sizeof(fx->extra[i]), "server = "
 			    "{ address = \"127.0.0.1:%u\"; password_file = "
-			    "\"%s\"; };\n", fx->port[i], fx->password_file);
+			    "\"%s\"; %s};\n%s", fx->port[i], fx->password_file,
+			    opts, bad == NO_MASTERAUTH ? HEALTH_CONF : "");
 		} else {
 			fx->redis[i] = redis_start(fx->port[i], fx->dir);
 			snprintf(fx->extra[i], sizeof(fx->extra[i]), "server = "
-			    "{ address = \"127.0.0.1:%u\"; };\n"
-			    HEALTH_CONF, fx->port[i]);
+			    "{ address = \"127.0.0.1:%u\"; %s};\n"
+			    HEALTH_CONF, fx->port[i], opts);
 		}
 		ck_assert_msg(fx->redis[i] > 0, "redis-server on %u did not "
 		    "start (log in %s)", fx->port[i], fx->dir);
@@ -171,6 +183,12 @@ start_with(struct fixture *fx, enum bad_server bad)
 	for (size_t i = 0; i < NODES; i++)
 		ck_assert_msg(cluster_start(fx->c, i) == 0, "node %zu did not "
 		    "start (logs in %s)", i + 1, cluster_dir(fx->c));
+}
+
+static void
+start_with(struct fixture *fx, enum bad_server bad)
+{
+	start_opts(fx, bad, "");
 }
 
 static void
@@ -1025,6 +1043,87 @@ START_TEST(bad_server_close_garbage_hang_deaf_node_sits_out)
 }
 END_TEST
 
+/* Node *arg's latest WATCH line says role=primary fenced=no, or yes. */
+static bool
+unfenced(struct cluster *c, void *arg)
+{
+	const struct cluster_view *v = cluster_view(c, (size_t)*(int *)arg);
+
+	return v->seen && strcmp(v->role, "primary") == 0 && !v->fenced;
+}
+
+static bool
+fenced(struct cluster *c, void *arg)
+{
+	const struct cluster_view *v = cluster_view(c, (size_t)*(int *)arg);
+
+	return v->seen && v->fenced;
+}
+
+/*
+ * The adapter acts in the loop iteration of the change that needs it,
+ * before WATCH hears of the change: a newly elected primary's server (a
+ * replica's until then) is a master by the time its WATCH line says
+ * fenced=no, and a primary's server refuses writes by the time its line
+ * says fenced=yes, and goes on refusing them (the pause is renewed).
+ * With polls 350 ms apart, an action left to the next poll (the adapter
+ * once read the snapshot of before the change) comes too late for these
+ * looks, and a renewal chain that broke would let the write through.
+ */
+START_TEST(promotion_and_fence_in_the_changing_iteration)
+{
+	struct fixture fx;
+	bool skip[NODES] = { false };
+	char role[32], reply[256] = "";
+	int p, q, r, fd;
+
+	start_opts(&fx, BAD_NONE, SLOW_POLL_OPTS);
+	p = await_primary(&fx);
+	await_servers(&fx, (size_t)p, NULL);
+	/* A replica's server must be promoted: kill the primary. */
+	cluster_kill(fx.c, (size_t)p);
+	redis_kill(fx.redis[p]);
+	fx.redis[p] = 0;
+	ck_assert_msg(cluster_wait(fx.c, other_primary, &p, WAIT_MS),
+	    "no new primary (logs in %s)", cluster_dir(fx.c));
+	q = cluster_primary(fx.c);
+	ck_assert_msg(cluster_wait(fx.c, unfenced, &q, WAIT_MS), "node %d "
+	    "not unfenced (logs in %s)", q + 1, cluster_dir(fx.c));
+	redis_info(fx.port[q], "role", role, sizeof(role));
+	ck_assert_msg(strcmp(role, "master") == 0, "node %d unfenced, its "
+	    "server still %s (logs in %s)", q + 1, role, cluster_dir(fx.c));
+	skip[p] = true;
+	await_servers(&fx, (size_t)q, skip);
+	/*
+	 * Its majority gone (the last other daemon frozen, its server still
+	 * a replica: min-replicas-to-write is met), it fences itself.
+	 */
+	r = 3 - p - q;
+	cluster_stop(fx.c, (size_t)r);
+	ck_assert_msg(cluster_wait(fx.c, fenced, &q, WAIT_MS), "node %d never "
+	    "fenced (logs in %s)", q + 1, cluster_dir(fx.c));
+	/* Paused, a SET waits: no reply within the bound is the refusal. */
+	fd = redis_send(fx.port[q], (const char *const[]){ "SET", "fenced",
+	    "v", NULL });
+	ck_assert_int_ge(fd, 0);
+	{
+		struct pollfd pf = { fd, POLLIN, 0 };
+		ssize_t n = 0;
+
+		if (poll(&pf, 1, FENCE_HOLD_MS) == 1)
+			n = read(fd, reply, sizeof(reply) - 1);
+		reply[n > 0 ? n : 0] = '\0';
+		close(fd);
+	}
+	ck_assert_msg(strncmp(reply, "+OK", 3) != 0, "node %d fenced, its "
+	    "server still took a write (logs in %s)", q + 1,
+	    cluster_dir(fx.c));
+	cluster_cont(fx.c, (size_t)r);
+	ck_assert_uint_le(cluster_max_unfenced(fx.c), 1);
+	stop(&fx);
+}
+END_TEST
+
 /*
  * No server can authenticate to its master (no masterauth), so a
  * replica's link never comes up. Its adapter points it at the primary's
@@ -1086,6 +1185,7 @@ suite(void)
 	tcase_add_test(tc, wrong_password_sits_out_right_password_joins);
 	tcase_add_test(tc, bad_server_close_garbage_hang_deaf_node_sits_out);
 	tcase_add_test(tc, replica_link_down_repointed_with_backoff);
+	tcase_add_test(tc, promotion_and_fence_in_the_changing_iteration);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -558,20 +558,6 @@ one_round(struct bench *b, struct round *rd, const char **why)
 
 /* ---- results ----------------------------------------------------- */
 
-static void
-loadavg(char *out, size_t cap)
-{
-	FILE *f = fopen("/proc/loadavg", "r");
-	double a = 0, b = 0, c = 0;
-
-	if (f == NULL || fscanf(f, "%lf %lf %lf", &a, &b, &c) != 3)
-		snprintf(out, cap, "-");
-	else
-		snprintf(out, cap, "%.2f/%.2f/%.2f", a, b, c);
-	if (f != NULL)
-		fclose(f);
-}
-
 /* " <stack>_k=..." for every figure of the rounds rs[0..n). */
 static void
 put_stack(char *line, size_t cap, const char *name, const struct round *rs,
@@ -610,7 +596,7 @@ summary(const struct bench *b, struct round rs[STACK_N][ROUNDS_MAX],
 	char load1[64];
 	double kmax = 0, apply = 0;
 
-	loadavg(load1, sizeof(load1));
+	stats_loadavg(load1, sizeof(load1));
 	for (int s = 0; s < STACK_N; s++)
 		for (size_t i = 0; i < nr[s]; i++)
 			if (rs[s][i].apply_ms > apply)
@@ -766,7 +752,7 @@ main(int argc, char **argv)
 		netns_node_extra_conf(b->lab, i, conf);
 	}
 	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-	loadavg(load0, sizeof(load0));
+	stats_loadavg(load0, sizeof(load0));
 	if (out_path != NULL && (out = fopen(out_path, "w")) == NULL)
 		perror(out_path);
 	printf("partition: down_after %llu ms, hb %llu ms, lease %llu ms, cut "

@@ -598,20 +598,6 @@ put_stats(char *out, size_t cap, const char *k, struct stats s)
 }
 
 static void
-loadavg(char *out, size_t cap)
-{
-	FILE *f = fopen("/proc/loadavg", "r");
-	double a = 0, b = 0, c = 0;
-
-	if (f == NULL || fscanf(f, "%lf %lf %lf", &a, &b, &c) != 3)
-		snprintf(out, cap, "-");
-	else
-		snprintf(out, cap, "%.2f/%.2f/%.2f", a, b, c);
-	if (f != NULL)
-		fclose(f);
-}
-
-static void
 summary(const struct bench *b, struct sample *ss, size_t ns,
     struct sample *ks, size_t nk, const char *date, const char *load0)
 {
@@ -632,7 +618,7 @@ summary(const struct bench *b, struct sample *ss, size_t ns,
 	st[1] = stats_of(v[1], ns);
 	st[2] = stats_of(v[2], nk);
 	st[3] = stats_of(v[3], nk);
-	loadavg(load1, sizeof(load1));
+	stats_loadavg(load1, sizeof(load1));
 	printf("sentinel told        min %8.1f  p50 %8.1f  p99 %8.1f  max "
 	    "%8.1f ms\n", st[0].min, st[0].p50, st[0].p99, st[0].max);
 	printf("sentinel writable    min %8.1f  p50 %8.1f  p99 %8.1f  max "
@@ -802,7 +788,7 @@ main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	srandom((unsigned)(cluster_now_us() ^ (uint64_t)getpid()));
 	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-	loadavg(load0, sizeof(load0));
+	stats_loadavg(load0, sizeof(load0));
 	snprintf(b->dir, sizeof(b->dir), "/tmp/kevy-sentinel.XXXXXX");
 	if (mkdtemp(b->dir) == NULL) {
 		perror("mkdtemp");

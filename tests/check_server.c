@@ -747,6 +747,18 @@ START_TEST(primary_server_killed_its_node_steps_down)
 }
 END_TEST
 
+/* Kill node p's daemon and server together: the next primary. */
+static int
+kill_primary(struct fixture *fx, int p)
+{
+	cluster_kill(fx->c, (size_t)p);
+	redis_kill(fx->redis[p]);
+	fx->redis[p] = 0;
+	ck_assert_msg(cluster_wait(fx->c, other_primary, &p, WAIT_MS),
+	    "no new primary (logs in %s)", cluster_dir(fx->c));
+	return cluster_primary(fx->c);
+}
+
 START_TEST(primary_and_server_killed_new_primary_takes_writes)
 {
 	struct fixture fx;
@@ -756,12 +768,7 @@ START_TEST(primary_and_server_killed_new_primary_takes_writes)
 	start(&fx);
 	p = await_primary(&fx);
 	await_servers(&fx, (size_t)p, NULL);
-	cluster_kill(fx.c, (size_t)p);
-	redis_kill(fx.redis[p]);
-	fx.redis[p] = 0;
-	ck_assert_msg(cluster_wait(fx.c, other_primary, &p, WAIT_MS),
-	    "no new primary (logs in %s)", cluster_dir(fx.c));
-	q = cluster_primary(fx.c);
+	q = kill_primary(&fx, p);
 	skip[p] = true;
 	/*
 	 * The survivor's server is master and the other replicates from it;
@@ -1081,12 +1088,7 @@ START_TEST(promotion_and_fence_in_the_changing_iteration)
 	p = await_primary(&fx);
 	await_servers(&fx, (size_t)p, NULL);
 	/* A replica's server must be promoted: kill the primary. */
-	cluster_kill(fx.c, (size_t)p);
-	redis_kill(fx.redis[p]);
-	fx.redis[p] = 0;
-	ck_assert_msg(cluster_wait(fx.c, other_primary, &p, WAIT_MS),
-	    "no new primary (logs in %s)", cluster_dir(fx.c));
-	q = cluster_primary(fx.c);
+	q = kill_primary(&fx, p);
 	ck_assert_msg(cluster_wait(fx.c, unfenced, &q, WAIT_MS), "node %d "
 	    "not unfenced (logs in %s)", q + 1, cluster_dir(fx.c));
 	redis_info(fx.port[q], "role", role, sizeof(role));

@@ -88,6 +88,7 @@ struct server {
 	bool unpause_pending;
 	uint64_t link_down_since_ms;  /* replica's link to its master: 0 up */
 	char repoint_to[CONFIG_HOST_MAX + 8]; /* host:port of the last REPLICAOF */
+	struct config_hostport repoint_hp;    /* the same, parsed */
 	uint64_t repoint_at_ms;       /* when it was sent */
 	uint64_t repoint_backoff_ms;  /* before another at the same master */
 	bool repoint_held;            /* the hold is logged (once a backoff) */
@@ -340,6 +341,7 @@ repoint(struct server *s, const struct config_hostport *hp, uint64_t now)
 	s->stats.repoints++;
 	s->link_down_since_ms = 0;
 	snprintf(s->repoint_to, sizeof(s->repoint_to), "%s", to);
+	s->repoint_hp = *hp;
 	s->repoint_at_ms = now;
 	s->repoint_held = false;
 	s->repoint_backoff_ms = s->repoint_backoff_ms == 0 ?
@@ -495,6 +497,28 @@ on_info(struct server *s, const struct resp_elem *e)
 	apply(s, s->ops->status(s->ctx));
 }
 
+/*
+ * +OK to REPLICAOF: the server is what we asked, whatever the last poll
+ * said. Until the next poll, apply() must not act on the stale INFO: a
+ * node fenced while its promotion was in flight would leave a fresh
+ * master unpaused (its INFO still said replica), and a stale role sent
+ * the same REPLICAOF again. So take the reply's word, and apply again.
+ */
+static void
+role_done(struct server *s, enum cmd kind)
+{
+	if (kind == CMD_PROMOTE)
+		s->info.role = INFO_ROLE_PRIMARY;
+	else {
+		s->info.role = INFO_ROLE_REPLICA;
+		snprintf(s->info.master_host, sizeof(s->info.master_host), "%s",
+		    s->repoint_hp.host);
+		s->info.master_port = s->repoint_hp.port;
+	}
+	s->link_down_since_ms = 0;
+	apply(s, s->ops->status(s->ctx));
+}
+
 /* One reply to the oldest pending command. */
 static void
 on_reply(struct server *s, enum cmd kind)
@@ -560,6 +584,8 @@ on_reply(struct server *s, enum cmd kind)
 		log_info("event=server_command_done server=%s command=%s "
 		    "result=%s", s->conf->address, LOG_Q(q, cmd_names[kind]),
 		    ek == RESP_ERR_NONE ? "ok" : "error");
+		if (ek == RESP_ERR_NONE)
+			role_done(s, kind);
 		return;
 	case CMD_PAUSE:
 		if (ek != RESP_ERR_NONE) {

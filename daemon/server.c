@@ -321,17 +321,18 @@ repoint(struct server *s, const struct config_hostport *hp, uint64_t now)
 	if (same && s->repoint_backoff_ms != 0 &&
 	    now - s->repoint_at_ms < s->repoint_backoff_ms) {
 		if (!s->repoint_held)
-			log_info("event=server_repoint_held master=%s "
-			    "link_down_ms=%" PRIu64 " retry_in_ms=%" PRIu64, to,
+			log_info("event=server_repoint_held server=%s master=%s "
+			    "link_down_ms=%" PRIu64 " retry_in_ms=%" PRIu64,
+			    s->conf->address, to,
 			    now - s->link_down_since_ms, s->repoint_at_ms +
 			    s->repoint_backoff_ms - now);
 		s->repoint_held = true;
 		return;
 	}
 	if (same)
-		log_info("event=server_repoint master=%s reason=link_down "
-		    "link_down_ms=%" PRIu64 " next_after_ms=%" PRIu64, to,
-		    now - s->link_down_since_ms, s->repoint_backoff_ms * 2 >
+		log_info("event=server_repoint server=%s master=%s "
+		    "reason=link_down link_down_ms=%" PRIu64 " next_after_ms=%"
+		    PRIu64, s->conf->address, to, now - s->link_down_since_ms, s->repoint_backoff_ms * 2 >
 		    SERVER_REPOINT_BACKOFF_MAX_MS ?
 		    (uint64_t)SERVER_REPOINT_BACKOFF_MAX_MS :
 		    s->repoint_backoff_ms * 2);

@@ -46,11 +46,14 @@ out_event(struct elector_out *out, enum elector_event_kind kind,
 	}
 }
 
-/* Out of the race: configured never to stand, or its server is down. */
+/*
+ * Out of the race: configured never to stand, its server is down, or it
+ * lags further than max_lag_bytes behind the last primary offset heard.
+ */
 static bool
 sits_out(const struct elector *e)
 {
-	return e->never_stand || !e->local_ok;
+	return e->never_stand || !e->local_ok || elector_lags(e);
 }
 
 static const char *
@@ -223,34 +226,27 @@ win(struct elector *e, uint64_t now, struct elector_out *out)
 	out_send(out, ELECTOR_BROADCAST, &f);
 }
 
-/* Is a live peer, not the primary and not a known witness, better than me? */
+/*
+ * Is no live peer a better candidate (elector_rank.c)? One with a higher
+ * offset is waited for while it lives. One better only by priority or by
+ * the smaller id of a tie is waited for one election timeout: nothing on
+ * the wire says whether it can stand (its server may be down, which shows
+ * as offset 0 like a fresh node; it may be paused, or cut off), and
+ * waiting on it for good could hold every election.
+ */
 static bool
 am_best(const struct elector *e, uint64_t now)
 {
-	for (size_t i = 0; i < e->n; i++) {
-		const struct elector_peer_view *v = &e->peers[i].view;
-
-		if (i == e->self || (int)i == e->primary ||
-		    e->members[i].never_stand || !elector_peer_alive(e, i, now))
-			continue;
-		/* A primary that just gave up will not stand: do not wait on it. */
-		if ((int)i == e->lost_primary && now < e->lost_primary_until_ms)
-			continue;
-		if (v->offset > e->offset)
-			return false;
-		/*
-		 * A tie goes to the smaller id, unless it has let a whole
-		 * election timeout pass without standing: a node that sits
-		 * out (its server down) heartbeats offset 0 like a fresh one,
-		 * and would hold every election of a fresh cluster for good.
-		 */
-		if (v->offset == e->offset &&
-		    strcmp(e->members[i].id, my_id(e)) < 0 &&
-		    (e->tie_wait_ms == UINT64_MAX ||
-		    now - e->tie_wait_ms < e->t.election_timeout_ms))
-			return false;
+	switch (elector_rank_waits_for(e, now)) {
+	case ELECTOR_RANK_NONE:
+		return true;
+	case ELECTOR_RANK_FRESHER:
+		return false;
+	case ELECTOR_RANK_PREFERRED:
+		break;
 	}
-	return true;
+	return e->tie_wait_ms != UINT64_MAX &&
+	    now - e->tie_wait_ms >= e->t.election_timeout_ms;
 }
 
 /* A maintenance pause is on: no failover starts here. */
@@ -364,6 +360,30 @@ track_tie_wait(struct elector *e, uint64_t now)
 		e->tie_wait_ms = now;
 		e->tie_epoch = e->epoch;
 	}
+}
+
+/*
+ * A voter's refusals for a candidate preferred by priority last one
+ * election_timeout from when it knows no live primary (again whenever the
+ * epoch moves): if the preferred node cannot stand, the next one wins.
+ */
+static void
+track_rank_wait(struct elector *e, uint64_t now)
+{
+	if (e->role == WIRE_ROLE_PRIMARY ||
+	    (e->primary != ELECTOR_NONE && !primary_is_down(e, now)))
+		e->rank_wait_ms = UINT64_MAX;
+	else if (e->rank_wait_ms == UINT64_MAX || e->rank_epoch != e->epoch) {
+		e->rank_wait_ms = now;
+		e->rank_epoch = e->epoch;
+	}
+}
+
+static bool
+rank_refusal_holds(const struct elector *e, uint64_t now)
+{
+	return e->rank_wait_ms == UINT64_MAX ||
+	    now - e->rank_wait_ms < e->t.election_timeout_ms;
 }
 
 static void
@@ -548,7 +568,11 @@ step(struct elector *e, uint64_t now, struct elector_out *out)
 		e->stats.restands++;
 		stand(e, now, out);
 	}
+	/* While primary, our own data is what a replica's lag counts from. */
+	if (e->role == WIRE_ROLE_PRIMARY && e->local_ok && e->offset != 0)
+		e->primary_offset = e->offset;
 	track_tie_wait(e, now);
+	track_rank_wait(e, now);
 	if (may_stand(e, now))
 		stand(e, now, out);
 }
@@ -740,22 +764,45 @@ vote_is_sticky(const struct elector *e, int c, uint64_t now)
 }
 
 /*
- * Would we be the better candidate (spec 4)? Our own primary re-standing
- * holds the data: no offset race. A switchover's target, and a candidate
- * of the round our old primary voted in, have no id tie-break to win:
- * the primary chose them, and they hold at least our offset.
+ * Would we refuse this candidate for a better one (spec 4, with the
+ * priority order of elector_rank.c)? Our own primary re-standing holds
+ * the data: no race. An OFFER further than max_lag_bytes behind the last
+ * primary offset we heard is refused. A switchover's target, and a
+ * candidate of the round our old primary voted in, have no tie-break or
+ * priority to win: the primary chose them, and they hold at least our
+ * offset. A refusal for a candidate preferred by priority (ourselves or
+ * a live peer) lasts one election_timeout (track_rank_wait). A paused
+ * node (maintenance) is no candidate: it votes as one that sits out.
  */
 static bool
-offer_is_worse(const struct elector *e, int c, const struct wire_frame *f,
+offer_is_worse(struct elector *e, int c, const struct wire_frame *f,
     uint64_t now)
 {
 	bool chosen = (c == e->so_target && e->so_released) ||
 	    (f->epoch == e->round_epoch && now < e->round_until_ms);
 
-	if (c == e->primary || sits_out(e))
+	if (c == e->primary)
 		return false;
-	return e->offset > f->offset || (!chosen && e->offset == f->offset &&
-	    strcmp(my_id(e), f->id) < 0);
+	if (elector_rank_lags(e, f->offset)) {
+		e->stats.rank_refusals++;
+		return true;
+	}
+	if (chosen)
+		return !sits_out(e) && e->offset > f->offset;
+	/* Paused, we will not stand: refusing for ourselves holds all up. */
+	switch (elector_rank_objects(e, (size_t)c, f->offset,
+	    !sits_out(e) && !maint_active(e, now), now)) {
+	case ELECTOR_RANK_NONE:
+		return false;
+	case ELECTOR_RANK_FRESHER:
+		return true;
+	case ELECTOR_RANK_PREFERRED:
+		break;
+	}
+	if (!rank_refusal_holds(e, now))
+		return false;
+	e->stats.rank_refusals++;
+	return true;
 }
 
 static void
@@ -1030,6 +1077,10 @@ elector_on_member_frame(struct elector *e, size_t x,
 		v->role = f->role;
 		v->offset = f->offset;
 		on_hb(e, x, f, was, now, out);
+		/* 0: a primary that sits out; not where its data is. */
+		if (f->role == WIRE_ROLE_PRIMARY && e->primary == (int)x &&
+		    f->offset != 0)
+			e->primary_offset = f->offset;
 		so_check(e, (int)x, f, now, out);
 		break;
 	case WIRE_OFFER:
@@ -1107,6 +1158,9 @@ config_check(const struct elector_config *c, char *err, size_t errlen)
 		if (strcmp(m->id, "-") == 0)
 			return errbuf_set(err, errlen,
 			    "members: node id \"-\" is reserved");
+		if (m->priority > ELECTOR_PRIORITY_MAX)
+			return errbuf_set(err, errlen,
+			    "members: priority above %d", ELECTOR_PRIORITY_MAX);
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(c->members[j].id, m->id) == 0)
 				return errbuf_set(err, errlen,
@@ -1145,6 +1199,9 @@ elector_new(const struct elector_config *c, const struct elector_store *s,
 	e->want_primary = c->want_primary;
 	e->max_epoch_jump = c->max_epoch_jump;
 	e->peers_authenticated = c->peers_authenticated;
+	e->priority_lag_bytes = c->priority_lag_bytes;
+	e->max_lag_bytes = c->max_lag_bytes;
+	e->rank_wait_ms = UINT64_MAX;
 	e->store = *s;
 	e->rng = c->seed;
 	e->voted_for = ELECTOR_NONE;
@@ -1182,26 +1239,6 @@ elector_free(struct elector *e)
 	free(e->members);
 	free(e->peers);
 	free(e);
-}
-
-int
-elector_switchover_pick(const struct elector *e, uint64_t now)
-{
-	int best = ELECTOR_NONE;
-
-	for (size_t i = 0; i < e->n; i++) {
-		const struct elector_peer_view *v = &e->peers[i].view;
-
-		if (i == e->self || e->members[i].never_stand ||
-		    !elector_peer_alive(e, i, now) ||
-		    v->role != WIRE_ROLE_REPLICA || v->epoch > e->epoch)
-			continue;
-		/* Members come in one order everywhere: ties go to the first. */
-		if (best == ELECTOR_NONE ||
-		    v->offset > e->peers[best].view.offset)
-			best = (int)i;
-	}
-	return best;
 }
 
 int

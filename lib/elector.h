@@ -30,6 +30,13 @@
  *  - Never stand (priority 0): votes whatever its offset, never stands,
  *    sends offset 0 in heartbeats; members flagged never_stand are never
  *    deferred to.
+ *  - Priorities and a lag limit (elector_rank.c): among candidates whose
+ *    offsets are within priority_lag_bytes of the freshest, the higher
+ *    member priority wins, then the offset, then the smaller id; the same
+ *    order for standing and for voting. Deferring to a candidate better
+ *    only by priority or id lasts one election_timeout. A replica further
+ *    than max_lag_bytes behind the last primary offset it heard sits out;
+ *    voters refuse an OFFER that far behind.
  *  - Epochs: a candidacy takes the highest epoch seen plus one; a replica
  *    that knows no primary follows a live one at a lower epoch; a primary
  *    whose follower sits quietly at a higher epoch stands again above it.
@@ -118,11 +125,25 @@ void elector_timing_defaults(struct elector_timing *);
  */
 int elector_timing_check(struct elector_timing *, char *err, size_t errlen);
 
+/*
+ * Member priorities: higher is preferred among candidates within
+ * priority_lag_bytes of the freshest; 0 never stands (never_stand).
+ */
+#define ELECTOR_PRIORITY_MAX     255
+#define ELECTOR_PRIORITY_DEFAULT 1
+
 struct elector_member {
 	char id[WIRE_ID_MAX + 1];     /* node id */
 	char addr[WIRE_ADDR_MAX + 1]; /* client host:port, what ANNOUNCE carries */
-	bool never_stand;             /* known witness: never deferred to */
+	bool never_stand;             /* known witness (priority 0): never
+	                                 deferred to */
+	unsigned priority;            /* 1..ELECTOR_PRIORITY_MAX; 0 here reads
+	                                 as ELECTOR_PRIORITY_DEFAULT (a zeroed
+	                                 member); see elector_member_priority */
 };
+
+/* A member's priority as the rules use it: 0 for never_stand. */
+unsigned elector_member_priority(const struct elector_member *);
 
 struct elector_config {
 	const struct elector_member *members; /* same list on every node */
@@ -135,6 +156,11 @@ struct elector_config {
 	uint64_t max_epoch_jump;      /* hold frames above epoch + this; 0: off */
 	bool peers_authenticated;     /* frames come from key holders only:
 	                                 epoch claims are confirmed at once */
+	uint64_t priority_lag_bytes;  /* priority counts among candidates this
+	                                 close to the freshest; 0: equal only */
+	uint64_t max_lag_bytes;       /* further behind the last primary offset
+	                                 heard: does not stand (still votes),
+	                                 its OFFER is refused; 0: off */
 };
 
 /* What elect.meta held at start; NULL for a fresh node. */
@@ -244,6 +270,8 @@ struct elector_stats {
 	uint64_t switchovers_failed;
 	uint64_t handoffs;        /* stood on a primary's hand-off */
 	uint64_t votes_deferred;  /* sticky refusals voted later */
+	uint64_t rank_refusals;   /* OFFERs refused for a higher priority or
+	                             the lag limit (also in votes_refused) */
 };
 
 struct elector;
@@ -328,7 +356,10 @@ void elector_heartbeat_to(const struct elector *, size_t to,
  */
 int elector_switchover(struct elector *, int target, uint64_t deadline_ms,
     uint64_t now_ms, struct elector_out *, char *why, size_t whylen);
-/* The freshest live replica that may stand, or ELECTOR_NONE. */
+/*
+ * The best live replica following us that may stand (the priority order,
+ * not further than max_lag_bytes behind our offset), or ELECTOR_NONE.
+ */
 int elector_switchover_pick(const struct elector *, uint64_t now_ms);
 /* The target of the switchover under way, or ELECTOR_NONE. */
 int elector_switchover_target(const struct elector *);
@@ -350,6 +381,13 @@ uint64_t elector_maint_until(const struct elector *);
 /* The local server's replication offset, carried in HB and OFFER. */
 void elector_set_offset(struct elector *, uint64_t offset);
 uint64_t elector_offset(const struct elector *);
+/*
+ * The last offset a primary's heartbeat carried (our own while primary);
+ * max_lag_bytes counts from it. 0: none known.
+ */
+uint64_t elector_primary_offset(const struct elector *);
+/* Further than max_lag_bytes behind it: sits out, does not stand. */
+bool elector_lags(const struct elector *);
 
 /* Queries. */
 enum wire_role elector_role(const struct elector *);

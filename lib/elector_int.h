@@ -28,6 +28,8 @@ struct elector {
 	bool want_primary;
 	uint64_t max_epoch_jump;      /* 0: unlimited */
 	bool peers_authenticated;     /* claims confirmed at once */
+	uint64_t priority_lag_bytes;  /* the priority window */
+	uint64_t max_lag_bytes;       /* 0: no lag limit */
 	struct elector_store store;
 	uint64_t rng;
 
@@ -42,6 +44,14 @@ struct elector {
 	uint64_t lost_primary_until_ms;
 	uint64_t visible_since_ms;    /* majority heard since; MAX: not now */
 	uint64_t offset;
+	uint64_t primary_offset;      /* last a primary heartbeated; 0: none */
+	/*
+	 * Since when this node has known no live primary, at rank_epoch:
+	 * refusals for a better candidate by priority last one
+	 * election_timeout from here. UINT64_MAX: a primary is live.
+	 */
+	uint64_t rank_wait_ms;
+	uint64_t rank_epoch;
 
 	/* Silence of the primary counts from here; pauses shift it. */
 	uint64_t leader_ref_ms;
@@ -95,5 +105,25 @@ bool elector_peer_alive(const struct elector *, size_t, uint64_t now_ms);
 uint64_t elector_lease_until(const struct elector *);
 uint64_t elector_majority_heard_at(const struct elector *);
 uint64_t elector_hold_ms(const struct elector *);
+
+/*
+ * elector_rank.c: who is the better candidate (standing, voting, the
+ * switchover's default target). A better candidate is FRESHER when its
+ * offset decides (waited for while it lives), PREFERRED when only its
+ * priority or id does (waited for one election_timeout).
+ */
+enum elector_rank_verdict {
+	ELECTOR_RANK_NONE = 0,        /* nobody better */
+	ELECTOR_RANK_PREFERRED,       /* better by priority or id */
+	ELECTOR_RANK_FRESHER,         /* better by its offset */
+};
+bool elector_rank_lags(const struct elector *, uint64_t offset);
+bool elector_rank_eligible(const struct elector *, size_t, uint64_t now_ms);
+bool elector_rank_above(const struct elector *, size_t a, uint64_t a_offset,
+    size_t b, uint64_t b_offset, uint64_t fresh);
+enum elector_rank_verdict elector_rank_waits_for(const struct elector *,
+    uint64_t now_ms);
+enum elector_rank_verdict elector_rank_objects(const struct elector *,
+    size_t c, uint64_t c_offset, bool self_may_stand, uint64_t now_ms);
 
 #endif

@@ -12,6 +12,13 @@ enum wire_role elector_role(const struct elector *e) { return e->role; }
 uint64_t elector_epoch(const struct elector *e) { return e->epoch; }
 int elector_primary(const struct elector *e) { return e->primary; }
 uint64_t elector_offset(const struct elector *e) { return e->offset; }
+uint64_t elector_primary_offset(const struct elector *e) { return e->primary_offset; }
+
+bool
+elector_lags(const struct elector *e)
+{
+	return e->role == WIRE_ROLE_REPLICA && elector_rank_lags(e, e->offset);
+}
 size_t elector_members(const struct elector *e) { return e->n; }
 size_t elector_self(const struct elector *e) { return e->self; }
 size_t elector_quorum_size(const struct elector *e) { return e->quorum; }

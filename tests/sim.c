@@ -691,6 +691,8 @@ static void node_start(struct sim *s, size_t i, const struct elector_saved *sv)
 		.want_primary = s->cfg.want_primary[i], .seed = sim_next(s),
 		.max_epoch_jump = s->cfg.max_epoch_jump,
 		.peers_authenticated = s->cfg.peers_authenticated,
+		.priority_lag_bytes = s->cfg.priority_lag_bytes,
+		.max_lag_bytes = s->cfg.max_lag_bytes,
 	};
 	struct elector_store st = { .save = store_save, .ctx = nd };
 	struct elector_out out;
@@ -750,6 +752,7 @@ struct sim *sim_new(const struct sim_config *cfg)
 		snprintf(s->members[i].addr, sizeof s->members[i].addr,
 		    "10.0.0.%zu:6379", i + 1);
 		s->members[i].never_stand = cfg->never_stand[i];
+		s->members[i].priority = cfg->priority[i];
 		s->cfg.ids[i] = NULL; /* the caller's strings may go away */
 		for (size_t j = 0; j < s->cfg.n; j++) {
 			s->link[i][j].dmin = s->cfg.delay_min_ms;

@@ -31,6 +31,9 @@ struct sim_config {
 	struct elector_timing timing;     /* zero hb_interval: fast defaults */
 	uint64_t seed;
 	bool never_stand[SIM_NODES_MAX];
+	unsigned priority[SIM_NODES_MAX]; /* members' priority; 0: default */
+	uint64_t priority_lag_bytes;      /* elector_config's */
+	uint64_t max_lag_bytes;           /* elector_config's */
 	bool want_primary[SIM_NODES_MAX];
 	uint64_t offset[SIM_NODES_MAX];
 	uint64_t delay_min_ms;            /* every link at start */

@@ -92,12 +92,12 @@ show_status(FILE *f, const char *line)
 
 /* ---- the cluster table ---- */
 
-enum col { C_MARK, C_ID, C_ADDR, C_ROLE, C_STATE, C_EPOCH, C_OFFSET, C_LAG,
-    C_SEEN, C_N };
+enum col { C_MARK, C_ID, C_ADDR, C_ROLE, C_STATE, C_PRIO, C_EPOCH, C_OFFSET,
+    C_LAG, C_SEEN, C_N };
 static const char *const heads[C_N] = { "", "ID", "ADDRESS", "ROLE",
-    "STATE", "EPOCH", "OFFSET", "LAG", "LAST SEEN" };
-static const bool right[C_N] = { [C_EPOCH] = true, [C_OFFSET] = true,
-    [C_LAG] = true, [C_SEEN] = true };
+    "STATE", "PRIO", "EPOCH", "OFFSET", "LAG", "LAST SEEN" };
+static const bool right[C_N] = { [C_PRIO] = true, [C_EPOCH] = true,
+    [C_OFFSET] = true, [C_LAG] = true, [C_SEEN] = true };
 
 struct table {
 	char (*cell)[C_N][SHOW_CELL_MAX];   /* SHOW_ROWS_MAX rows */
@@ -162,6 +162,8 @@ table_row(const struct jsonflat_object *o, void *ctx)
 	cell_text(row[C_ADDR], o, "client_addr", "-");
 	cell_text(row[C_ROLE], o, "role", "unknown");
 	cell_text(row[C_STATE], o, "state", "?");
+	/* An older daemon's table has no priority: "-". */
+	cell_text(row[C_PRIO], o, "priority", "-");
 	cell_text(row[C_EPOCH], o, "epoch", "-");
 	cell_text(row[C_OFFSET], o, "offset", "-");
 	cell_text(row[C_LAG], o, "lag", "-");

@@ -359,6 +359,32 @@ member_setting(struct loader *l, size_t i, const char *field)
 	return field != NULL ? config_setting_get_member(m, field) : m;
 }
 
+/*
+ * never_stand is priority 0: either says it, both may if they agree. One
+ * member's two keys that disagree are an error, not a guess.
+ */
+static void
+resolve_priority(struct loader *l, size_t i)
+{
+	struct config_member *m = &l->c->members[i];
+	char key[CONFIG_KEY_MAX];
+	const config_setting_t *p = member_setting(l, i, "priority");
+
+	if (p != NULL && member_setting(l, i, "never_stand") != NULL &&
+	    m->never_stand != (m->priority == 0)) {
+		snprintf(key, sizeof key, "members.[%zu].priority", i);
+		say(l, true, p, key, "%llu disagrees with never_stand = %s "
+		    "(never_stand is priority 0: set one of them)",
+		    (unsigned long long)m->priority,
+		    m->never_stand ? "true" : "false");
+		return;
+	}
+	if (m->never_stand)
+		m->priority = 0;
+	else if (m->priority == 0)
+		m->never_stand = true;
+}
+
 static void
 check_members(struct loader *l)
 {
@@ -366,6 +392,8 @@ check_members(struct loader *l)
 	char key[CONFIG_KEY_MAX];
 	size_t i, j, standers = 0;
 
+	for (i = 0; i < c->n_members; i++)
+		resolve_priority(l, i);
 	for (i = 0; i < c->n_members; i++) {
 		const struct config_member *a = &c->members[i];
 
@@ -835,6 +863,7 @@ config_to_elector(const struct config *c, struct elector_member *members,
 		    c->members[i].id);
 		snprintf(members[i].addr, sizeof members[i].addr, "%s", addr);
 		members[i].never_stand = c->members[i].never_stand;
+		members[i].priority = (unsigned)c->members[i].priority;
 	}
 	memset(out, 0, sizeof *out);
 	out->members = members;
@@ -844,4 +873,6 @@ config_to_elector(const struct config *c, struct elector_member *members,
 	out->never_stand = c->never_stand;
 	out->want_primary = c->want_primary;
 	out->max_epoch_jump = c->max_epoch_jump;
+	out->priority_lag_bytes = c->priority_lag_bytes;
+	out->max_lag_bytes = c->max_lag_bytes;
 }

@@ -48,7 +48,8 @@ struct config_member {
 	char id[WIRE_ID_MAX + 1];
 	struct config_hostport election; /* where its elector listens */
 	char client[WIRE_ADDR_MAX + 1];  /* its kevy client host:port */
-	bool never_stand;
+	bool never_stand;                /* priority 0, once loaded */
+	uint64_t priority;               /* 0..ELECTOR_PRIORITY_MAX */
 };
 
 /* How the adapter keeps a deposed primary's server from taking writes. */
@@ -102,6 +103,8 @@ struct config {
 	struct elector_timing timing;    /* lease/pause derived if unset */
 	bool want_primary;               /* initial_role = "primary" */
 	bool never_stand;
+	uint64_t priority_lag_bytes;     /* priority counts this near the top */
+	uint64_t max_lag_bytes;          /* 0: no lag limit */
 	enum log_level log_level;
 	uint64_t local_health_timeout_ms; /* 0: off (see server.health_ms) */
 	uint64_t handoff_on_stop_ms;  /* SIGTERM of a primary: hand over; 0 off */

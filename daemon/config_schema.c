@@ -502,7 +502,23 @@ static const struct config_key keys[] = {
 		.reload = CONFIG_RELOAD_MEMBERSHIP,
 		IN_MEMBER(never_stand),
 		.help = "A witness: votes, never stands; the other nodes "
-		    "never defer to it.",
+		    "never defer to it. The same as `priority = 0` (setting "
+		    "both so that they disagree is an error).",
+	},
+	{
+		.path = "members.[].priority",
+		.kind = CONFIG_KIND_INT,
+		.min = 0, .max = ELECTOR_PRIORITY_MAX,
+		.def = STR(ELECTOR_PRIORITY_DEFAULT),
+		.reload = CONFIG_RELOAD_MEMBERSHIP,
+		IN_MEMBER(priority),
+		.help = "Which node should win: among candidates whose "
+		    "offsets are within `priority_lag_bytes` of the freshest, "
+		    "the higher priority wins, then the higher offset, then "
+		    "the smaller id; 0: never stands (`never_stand`). Every "
+		    "node applies the same order, standing and voting "
+		    "(docs/design/elector.md, \"Priorities and a lag "
+		    "limit\").",
 	},
 	{
 		.path = "listen", .section = "Addresses and files",
@@ -684,6 +700,31 @@ static const struct config_key keys[] = {
 		.help = "This node votes but never stands; also true when its "
 		    "`members` entry says so (set it there, so that every "
 		    "node knows).",
+	},
+	{
+		.path = "priority_lag_bytes",
+		.kind = CONFIG_KIND_INT,
+		.min = 0, .max = INT64_MAX, .def = "0",
+		.reload = CONFIG_RELOAD_RESTART,
+		IN_CONFIG(priority_lag_bytes),
+		.help = "Bytes of replication offset a candidate may be "
+		    "behind the freshest and still win on its "
+		    "`members.[].priority`: the data a failover may give up "
+		    "for the preferred node. 0: priority decides only between "
+		    "equal offsets. Set the same on every node.",
+	},
+	{
+		.path = "max_lag_bytes",
+		.kind = CONFIG_KIND_INT,
+		.min = 0, .max = INT64_MAX, .def = "0",
+		.reload = CONFIG_RELOAD_RESTART,
+		IN_CONFIG(max_lag_bytes),
+		.help = "A replica further than this behind the last offset "
+		    "its primary heartbeated does not stand (it still votes), "
+		    "and the others refuse its candidacy; if every replica "
+		    "is that far behind, no failover happens until the "
+		    "primary returns. Leave room for the offset's polling "
+		    "delay under load. 0: off. Set the same on every node.",
 	},
 	{
 		.path = "log_level",

@@ -318,7 +318,8 @@ core_status(struct electd *d, struct status *st)
 		if (t != ELECTOR_NONE)
 			snprintf(st->switchover, sizeof(st->switchover), "%s",
 			    member_id(d, t));
-		st->priority = st->never_stand ? 0 : 1;
+		st->priority = st->never_stand ? 0 :
+		    (unsigned)d->cfg->members[self].priority;
 	}
 	for (size_t i = 0; i < elector_members(d->el); i++) {
 		struct status_peer *sp;
@@ -341,6 +342,7 @@ core_status(struct electd *d, struct status *st)
 		sp->inbound = d->inbound != NULL ?
 		    inbound_count(d->inbound, i) : 0;
 		sp->never_stand = d->cfg->members[i].never_stand;
+		sp->priority = (unsigned)d->cfg->members[i].priority;
 		election_addr(&d->cfg->members[i], sp->addr, sizeof(sp->addr));
 		snprintf(sp->client_addr, sizeof(sp->client_addr), "%s",
 		    d->cfg->members[i].client);

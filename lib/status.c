@@ -539,8 +539,8 @@ put_cluster_self(struct out *o, const struct status *st, bool known,
 	put(o, ",\"offset\":");
 	put_u64(o, st->offset);
 	put_lag(o, known, poff, st->offset);
-	put_fmt(o, ",\"last_seen_ms\":0,\"never_stand\":%s}",
-	    json_bool(st->never_stand));
+	put_fmt(o, ",\"last_seen_ms\":0,\"never_stand\":%s,\"priority\":%u}",
+	    json_bool(st->never_stand), st->priority);
 }
 
 static void
@@ -567,7 +567,8 @@ put_cluster_peer(struct out *o, const struct status_peer *p, bool known,
 		put_u64(o, p->last_seen_ms);
 	else
 		put(o, "null");
-	put_fmt(o, ",\"never_stand\":%s}", json_bool(p->never_stand));
+	put_fmt(o, ",\"never_stand\":%s,\"priority\":%u}",
+	    json_bool(p->never_stand), p->priority);
 }
 
 size_t

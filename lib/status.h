@@ -38,6 +38,7 @@ struct status_peer {
 	                             than [A-Za-z0-9_-] shown as '?' */
 	unsigned inbound;         /* its connections to us */
 	bool never_stand;
+	unsigned priority;        /* from members; 0: never stands */
 	char addr[STATUS_ADDR_MAX + 1];        /* its election host:port */
 	char client_addr[WIRE_ADDR_MAX + 1];   /* its server's, from members */
 };
@@ -129,7 +130,8 @@ size_t status_format_peer(const struct status_peer *, char *buf, size_t cap);
  * The cluster table (CONTROL verb CLUSTER, HTTP /cluster, kevy-electctl
  * list): one JSON array on one line (cap: STATUS_CLUSTER_MAX), one object
  * per member in members order, this node included, with id, self, addr,
- * client_addr, role, state, epoch, offset, lag, last_seen_ms, never_stand.
+ * client_addr, role, state, epoch, offset, lag, last_seen_ms, never_stand,
+ * priority.
  * lag is the bytes a member's offset is behind the primary's last known
  * one (0 if ahead); null when no primary is known or the member was never
  * heard. This node's row is what it knows of itself: state "up",

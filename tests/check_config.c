@@ -687,6 +687,61 @@ START_TEST(test_never_stand)
 }
 END_TEST
 
+/* priority: 0 is never_stand; both keys may say it, never disagree. */
+START_TEST(test_priority)
+{
+	const char *prio = "node_id = \"n1\";\nmembers = (\n" M1
+	    "  { id = \"n2\"; election = \"h:3\"; client = \"h:4\"; "
+	    "priority = 200; },\n"
+	    "  { id = \"n3\"; election = \"h:5\"; client = \"h:6\"; "
+	    "priority = 0; }\n);\n"
+	    "priority_lag_bytes = 4096;\nmax_lag_bytes = 1048576;\n";
+	const char *agree = "node_id = \"n1\";\nmembers = (\n" M1 M2
+	    "  { id = \"n3\"; election = \"h:5\"; client = \"h:6\"; "
+	    "priority = 0; never_stand = true; }\n);\n";
+	const char *clash = "node_id = \"n1\";\nmembers = (\n" M1 M2
+	    "  { id = \"n3\"; election = \"h:5\"; client = \"h:6\"; "
+	    "never_stand = true;\n    priority = 3; }\n);\n";
+	const char *clash0 = "node_id = \"n1\";\nmembers = (\n" M1 M2
+	    "  { id = \"n3\"; election = \"h:5\"; client = \"h:6\"; "
+	    "never_stand = false;\n    priority = 0; }\n);\n";
+	const char *big = "node_id = \"n1\";\nmembers = (\n" M1 M2
+	    "  { id = \"n3\"; election = \"h:5\"; client = \"h:6\"; "
+	    "priority = 256; }\n);\n";
+	struct elector_member em[ELECTOR_MEMBERS_MAX];
+	struct elector_config ec;
+	struct config c;
+
+	ck_assert_int_eq(load(BASE, &c), 0);
+	ck_assert_uint_eq(c.members[0].priority, ELECTOR_PRIORITY_DEFAULT);
+	ck_assert_uint_eq(c.priority_lag_bytes, 0);
+	ck_assert_uint_eq(c.max_lag_bytes, 0);
+	ck_assert_int_eq(load(prio, &c), 0);
+	config_to_elector(&c, em, &ec);
+	ck_assert_uint_eq(em[0].priority, 1);
+	ck_assert_uint_eq(em[1].priority, 200);
+	ck_assert(!em[1].never_stand);
+	/* priority = 0 alone makes a witness. */
+	ck_assert(em[2].never_stand);
+	ck_assert_uint_eq(elector_member_priority(&em[2]), 0);
+	ck_assert_uint_eq(ec.priority_lag_bytes, 4096);
+	ck_assert_uint_eq(ec.max_lag_bytes, 1048576);
+	ck_assert_int_eq(load(agree, &c), 0);
+	ck_assert(c.members[2].never_stand);
+	ck_assert_int_eq(load(clash, &c), 1);
+	ASSERT_ERROR(line_of(clash, "priority = 3"), "members.[2].priority",
+	    "3 disagrees with never_stand = true");
+	ck_assert_int_eq(load(clash0, &c), 1);
+	ASSERT_ERROR(line_of(clash0, "priority = 0"), "members.[2].priority",
+	    "0 disagrees with never_stand = false");
+	ck_assert_int_eq(load(big, &c), 1);
+	ASSERT_ERROR(line_of(big, "priority = 256"), "members.[2].priority",
+	    "256 is out of range 0..255");
+	ck_assert_int_eq(load(BASE "max_lag_bytes = -1;\n", &c), 1);
+	ck_assert_int_eq(load(BASE "priority_lag_bytes = \"1k\";\n", &c), 1);
+}
+END_TEST
+
 START_TEST(test_cluster_size_warnings)
 {
 	const char *two = "node_id = \"n1\";\nmembers = (\n" M1
@@ -1266,7 +1321,11 @@ static const struct {
 	{ "node_id = \"n1\";\nmembers = (\n" M1 M2
 	  "  { id = \"n3\"; election = \"127.0.0.1:7403\"; "
 	  "client = \"127.0.0.1:6403\"; never_stand = true; }\n);\n",
-	  "members.[].never_stand" },
+	  "members.[].never_stand members.[].priority" },
+	{ "node_id = \"n1\";\nmembers = (\n" M1 M2
+	  "  { id = \"n3\"; election = \"127.0.0.1:7403\"; "
+	  "client = \"127.0.0.1:6403\"; priority = 7; }\n);\n",
+	  "members.[].priority" },
 	{ BASE "listen = \"0.0.0.0:7401\";\n", "listen" },
 	{ BASE "listen = \"127.0.0.1:7401\";\n", "" },
 	{ BASE "advertise = \"10.0.0.1:6401\";\n", "advertise" },
@@ -1290,6 +1349,8 @@ static const struct {
 	{ BASE "initial_role = \"primary\";\n", "initial_role" },
 	{ BASE "never_stand = true;\n", "never_stand" },
 	{ BASE "log_level = \"debug\";\n", "log_level" },
+	{ BASE "priority_lag_bytes = 1024;\n", "priority_lag_bytes" },
+	{ BASE "max_lag_bytes = 1048576;\n", "max_lag_bytes" },
 	{ BASE "handoff_on_stop_ms = 0;\n", "handoff_on_stop_ms" },
 	{ BASE "local_health_timeout_ms = 500;\n", "local_health_timeout_ms" },
 	{ BASE "notify_exec = \"/bin/true\";\n", "notify_exec" },
@@ -1537,6 +1598,7 @@ config_suite(void)
 	tcase_add_test(tc, test_values);
 	tcase_add_test(tc, test_initial_role_primary);
 	tcase_add_test(tc, test_never_stand);
+	tcase_add_test(tc, test_priority);
 	tcase_add_test(tc, test_cluster_size_warnings);
 	tcase_add_test(tc, test_other_warnings);
 	tcase_add_loop_test(tc, test_bad_top, 0,

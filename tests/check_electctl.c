@@ -500,7 +500,7 @@ START_TEST(every_command_against_a_live_cluster)
 		const struct jsonflat_object *o = row_of(&r, cluster_id(c, i));
 		static const char *const keys[] = { "addr", "client_addr",
 		    "role", "state", "epoch", "offset", "lag", "last_seen_ms",
-		    "never_stand" };
+		    "never_stand", "priority" };
 
 		for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
 			(void)field(o, keys[k]);
@@ -533,6 +533,7 @@ START_TEST(every_command_against_a_live_cluster)
 	hdr = p.obuf;
 	ck_assert_int_eq(strncmp(hdr, "  ID", 4), 0);
 	ck_assert_ptr_nonnull(strstr(hdr, "LAG  LAST SEEN\n"));
+	ck_assert_ptr_nonnull(strstr(hdr, "STATE  PRIO  EPOCH"));
 	col = (size_t)(strstr(hdr, "ADDRESS") - hdr);
 	line = hdr;
 	marked = 0;

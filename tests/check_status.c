@@ -266,25 +266,31 @@ START_TEST(test_cluster_exact)
 {
 	struct status *st = sample();
 	char *buf = malloc(STATUS_CLUSTER_MAX);
-	size_t n = status_format_cluster(st, buf, STATUS_CLUSTER_MAX);
+	size_t n;
+
+	/* Each row carries its member's configured priority. */
+	st->priority = 2;
+	st->peers[0].priority = 5;
+	st->peers[1].priority = 1;
+	n = status_format_cluster(st, buf, STATUS_CLUSTER_MAX);
 
 	ck_assert_str_eq(buf, "["
 	    "{\"id\":\"n1\",\"self\":true,\"addr\":\"127.0.0.1:7001\","
 	    "\"client_addr\":\"10.0.0.1:6379\",\"role\":\"primary\","
 	    "\"state\":\"up\",\"epoch\":7,\"offset\":12345,\"lag\":0,"
-	    "\"last_seen_ms\":0,\"never_stand\":false},"
+	    "\"last_seen_ms\":0,\"never_stand\":false,\"priority\":2},"
 	    "{\"id\":\"n2\",\"self\":false,\"addr\":\"127.0.0.1:7002\","
 	    "\"client_addr\":\"10.0.0.2:6379\",\"role\":\"replica\","
 	    "\"state\":\"up\",\"epoch\":7,\"offset\":12000,\"lag\":345,"
-	    "\"last_seen_ms\":40,\"never_stand\":false},"
+	    "\"last_seen_ms\":40,\"never_stand\":false,\"priority\":5},"
 	    "{\"id\":\"n3\",\"self\":false,\"addr\":null,"
 	    "\"client_addr\":null,\"role\":\"replica\",\"state\":\"down\","
 	    "\"epoch\":6,\"offset\":11000,\"lag\":1345,"
-	    "\"last_seen_ms\":5000,\"never_stand\":false},"
+	    "\"last_seen_ms\":5000,\"never_stand\":false,\"priority\":1},"
 	    "{\"id\":\"n4\",\"self\":false,\"addr\":null,"
 	    "\"client_addr\":null,\"role\":null,\"state\":\"down\","
 	    "\"epoch\":0,\"offset\":0,\"lag\":null,\"last_seen_ms\":null,"
-	    "\"never_stand\":true}]\n");
+	    "\"never_stand\":true,\"priority\":0}]\n");
 	ck_assert_uint_eq(n, strlen(buf));
 	ck_assert(is_json_array_line(buf));
 	free(buf);

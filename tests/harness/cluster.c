@@ -157,12 +157,15 @@ write_configs(struct cluster *c)
 		if (f == NULL)
 			return -1;
 		fprintf(f, "node_id = \"%s\";\nmembers = (\n", nd->id);
-		for (size_t j = 0; j < o->n; j++)
+		for (size_t j = 0; j < o->n; j++) {
 			fprintf(f, "  { id = \"%s\"; election = \"127.0.0.1:%u\"; "
-			    "client = \"127.0.0.1:%u\"; never_stand = %s; }%s\n",
+			    "client = \"127.0.0.1:%u\"; never_stand = %s; ",
 			    c->nodes[j].id, eport[j], cport[j],
-			    o->never_stand[j] ? "true" : "false",
-			    j + 1 < o->n ? "," : "");
+			    o->never_stand[j] ? "true" : "false");
+			if (o->priority[j] != 0)
+				fprintf(f, "priority = %u; ", o->priority[j]);
+			fprintf(f, "}%s\n", j + 1 < o->n ? "," : "");
+		}
 		fprintf(f, ");\nstate_dir = \"%s/%s.state\";\n"
 		    "control = { path = \"%s\"; mode = \"0600\"; %s };\n"
 		    "hb_interval_ms = %llu;\ndown_after_ms = %llu;\n"

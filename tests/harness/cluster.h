@@ -30,6 +30,8 @@ struct cluster_opts {
 	uint64_t backoff_ms;
 	uint64_t backoff_jitter_ms;
 	bool never_stand[CLUSTER_NODES_MAX];
+	/* Node i's members.[].priority; 0: not written (the default, 1). */
+	unsigned priority[CLUSTER_NODES_MAX];
 	const char *log_level;       /* NULL: "info" */
 	/* More config lines for node i (e.g. "http_listen = ...;"), or NULL;
 	 * "%u" in them is replaced by the node number (1..n). */

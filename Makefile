@@ -13,12 +13,14 @@
 #                     (default 60); make fuzz-long: 600 s each (docs/reports/fuzzing.md)
 #   make bench        failover, idle cost, control socket vs Redis, WATCH
 #                     fan-out, connection churn, time to writable vs Redis
-#                     Sentinel, writes lost in a partition vs Sentinel;
-#                     rewrites the tables of docs/reports/benchmarks.md
-#                     and docs/reports/img/*.png (BENCH_* counts below;
-#                     about 22 min)
-#   make bench-partition  only the partition bench (root: network
-#                     namespaces), only its table
+#                     Sentinel, SIGTERM hand-off and SWITCHOVER, writes
+#                     lost in a partition vs Sentinel; rewrites the tables
+#                     of docs/reports/benchmarks.md and
+#                     docs/reports/img/*.png (BENCH_* counts below; about
+#                     23 min). BENCH_ONLY="handoff partition" (any
+#                     space-separated list of bench/run.sh's sections):
+#                     only those, only the tables of their own
+#   make bench-partition  BENCH_ONLY=partition (root: network namespaces)
 #   make install      kevy-electd and kevy-electctl (stripped unless DEBUG=1),
 #                     example config (never overwritten), systemd units,
 #                     sysusers/tmpfiles snippets, man pages, bash
@@ -200,9 +202,14 @@ BENCH_CHURN_THREADS ?= 1 2 4
 BENCH_SENTINEL_KILLS ?= 10
 BENCH_SENTINEL_DEFAULT_KILLS ?= 5
 BENCH_PARTITION_ROUNDS ?= 5
+BENCH_HANDOFF_ROUNDS ?= 10
+# Sections to run alone, a space-separated list (bench/sections.sh has
+# them); empty: all of them.
+BENCH_ONLY ?=
 .PHONY: bench bench-partition
 bench: deps
 	@sh mk/deps.sh $(BENCH_DEB_PKGS)
+	@$(netns_deps)
 	@$(MAKE) --no-print-directory $(DAEMON) $(BENCH_BIN)
 	@BENCH_KILLS=$(BENCH_KILLS) BENCH_DEFAULT_KILLS=$(BENCH_DEFAULT_KILLS) \
 	 BENCH_IDLE_NODES="$(BENCH_IDLE_NODES)" \
@@ -216,19 +223,15 @@ bench: deps
 	 BENCH_SENTINEL_KILLS=$(BENCH_SENTINEL_KILLS) \
 	 BENCH_SENTINEL_DEFAULT_KILLS=$(BENCH_SENTINEL_DEFAULT_KILLS) \
 	 BENCH_PARTITION_ROUNDS=$(BENCH_PARTITION_ROUNDS) \
+	 BENCH_HANDOFF_ROUNDS=$(BENCH_HANDOFF_ROUNDS) BENCH_ONLY="$(BENCH_ONLY)" \
 	 sh bench/run.sh $(BUILD) $(BUILD)/bench/results
-	@sh bench/report.sh $(BUILD)/bench/results docs/reports/benchmarks.md docs/reports/img
+	@BENCH_ONLY="$(BENCH_ONLY)" sh bench/report.sh $(BUILD)/bench/results \
+	 docs/reports/benchmarks.md docs/reports/img
 
 # Only the partition bench (about 1 min per round of the three stacks; as
 # root, in network namespaces): rewrites its table alone.
-bench-partition: deps
-	@sh mk/deps.sh $(BENCH_DEB_PKGS)
-	@$(netns_deps)
-	@$(MAKE) --no-print-directory $(DAEMON) $(BUILD)/bench/partition
-	@BENCH_ONLY=partition BENCH_PARTITION_ROUNDS=$(BENCH_PARTITION_ROUNDS) \
-	 sh bench/run.sh $(BUILD) $(BUILD)/bench/results
-	@sh bench/report.sh $(BUILD)/bench/results docs/reports/benchmarks.md \
-	    docs/reports/img partition
+bench-partition:
+	@$(MAKE) --no-print-directory bench BENCH_ONLY=partition
 
 # DEMO=redis: the same beside three redis-servers driven by the adapter.
 # Only the daemon and the demo (with the harness it runs on) are built,

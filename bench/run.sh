@@ -21,12 +21,23 @@
 #   BENCH_SENTINEL_DEFAULT_KILLS  the same at down_after 5 s
 #                        (kevy-electd default timings, hb 200)   (5)
 #                        (0 skips either)
+#   BENCH_HANDOFF_ROUNDS rounds of SIGTERM hand-off + SWITCHOVER,
+#                        fast and default timings each           (10)
 #   BENCH_PARTITION_ROUNDS rounds per stack of the partition bench
 #                        (acknowledged writes lost, down_after 1 s,
 #                        cut 10 s; needs root for network namespaces,
 #                        skips without them; 0 skips it)         (5)
-#
-# BENCH_ONLY=partition runs only that section (make bench-partition).
+#   BENCH_ONLY           a space-separated list of sections to run
+#                        alone, e.g. "handoff partition" (empty: all
+#                        of them): savecost failover idle ctl fanout
+#                        churn sentinel handoff partition; an unknown
+#                        name is an error before anything runs. Only
+#                        their own results are replaced; the machine
+#                        and load files (the main table's) are left as
+#                        they were, so bench/report.sh then rewrites
+#                        only the tables of their own (handoff,
+#                        partition). The list is in bench/sections.sh;
+#                        make bench-partition is BENCH_ONLY=partition.
 set -eu
 B=${1:-build}
 R=${2:-$B/bench/results}
@@ -42,12 +53,21 @@ CHURN_SECS=${BENCH_CHURN_SECONDS:-5}
 CHURN_THREADS=${BENCH_CHURN_THREADS:-1 2 4}
 SENT_KILLS=${BENCH_SENTINEL_KILLS:-10}
 SENT_DKILLS=${BENCH_SENTINEL_DEFAULT_KILLS:-5}
+HO_ROUNDS=${BENCH_HANDOFF_ROUNDS:-10}
 PART_ROUNDS=${BENCH_PARTITION_ROUNDS:-5}
-ONLY=${BENCH_ONLY:-}
+# BENCH_ONLY -> ONLY (checked), and want SECTION.
+. "$(dirname "$0")/sections.sh"
 FAST="50 500 300 100 400"
 DEFAULT="200 5000 3000 1000 4000"
 
 mkdir -p "$R"
+if [ -z "$ONLY" ]; then
+	rm -f "$R"/*.txt "$R"/*.dat
+else
+	for s in $ONLY; do
+		rm -f "$R/$s"-* "$R/$s".*
+	done
+fi
 TMP=$(mktemp -d /tmp/kevy-bench.XXXXXX)
 REDIS_PID=
 HOLD_OPEN=
@@ -66,26 +86,6 @@ trap 'exit 130' INT TERM
 
 say() { printf 'bench: %s\n' "$*" >&2; }
 
-# 7. (run last, or alone with BENCH_ONLY=partition) Acknowledged writes
-#    lost in a partition, kevy-electd against Redis Sentinel (with and
-#    without min-replicas-to-write), rounds interleaved, in network
-#    namespaces; the tool prints its own date and load average in its
-#    RESULT line, and SKIP where it cannot run.
-partition() {
-	[ "$PART_ROUNDS" -gt 0 ] || return 0
-	say "partition: down_after 1000 ms (kevy-electd hb 100), cut 10 s, $PART_ROUNDS rounds per stack"
-	"$B/bench/partition" -o "$R/partition-1000.dat" "$PART_ROUNDS" 1000 100 \
-	    10000 > "$R/partition-1000.txt" || say "partition: FAILED"
-	grep '^RESULT\|SKIP' "$R/partition-1000.txt" >&2 || true
-}
-if [ "$ONLY" = partition ]; then
-	rm -f "$R"/partition-*
-	partition
-	say "results in $R"
-	exit 0
-fi
-rm -f "$R"/*.txt "$R"/*.dat
-
 # What else the machine is doing: the numbers are only as quiet as it is.
 machine() {
 	echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
@@ -97,21 +97,26 @@ machine() {
 	echo "sentinel=$(redis-sentinel --version 2>/dev/null | sed -n 's/.* v=\([^ ]*\).*/\1/p')"
 	echo "gnuplot=$(gnuplot --version 2>/dev/null || echo none)"
 	echo "cc=$(${CC:-cc} --version | head -1)"
-	echo "knobs=kills:$KILLS default_kills:$DKILLS idle_nodes:$IDLE_NODES idle_s:$IDLE_SECS ctl_s:$CTL_SECS ctl_rounds:$CTL_ROUNDS fanout:$FAN_SUBS*$FAN_REPS sentinel_kills:$SENT_KILLS/$SENT_DKILLS"
+	echo "knobs=kills:$KILLS default_kills:$DKILLS idle_nodes:$IDLE_NODES idle_s:$IDLE_SECS ctl_s:$CTL_SECS ctl_rounds:$CTL_ROUNDS fanout:$FAN_SUBS*$FAN_REPS sentinel_kills:$SENT_KILLS/$SENT_DKILLS handoff_rounds:$HO_ROUNDS partition_rounds:$PART_ROUNDS"
 }
-machine > "$R/machine.txt"
-{
-	echo "load_start=$(cut -d' ' -f1-3 /proc/loadavg)"
-	echo "# busiest processes at the start (ps, %CPU over their lifetime):"
-	ps -eo pcpu=,comm= --sort=-pcpu | head -8 | sed 's/^ */# /'
-} > "$R/load.txt"
+if [ -z "$ONLY" ]; then
+	machine > "$R/machine.txt"
+	{
+		echo "load_start=$(cut -d' ' -f1-3 /proc/loadavg)"
+		echo "# busiest processes at the start (ps, %CPU over their lifetime):"
+		ps -eo pcpu=,comm= --sort=-pcpu | head -8 | sed 's/^ */# /'
+	} > "$R/load.txt"
+fi
 
 # 0. What one persisted vote (write, fsync, rename, fsync dir) costs here.
+if want savecost; then
 say "savecost: 200 metafile saves"
 "$B/bench/savecost" 200 > "$R/savecost.txt"
 head -1 "$R/savecost.txt" >&2
+fi
 
 # 1. Failover latency: 3 and 5 nodes, fast and default timings.
+want failover &&
 for t in fast default; do
 	if [ $t = fast ]; then k=$KILLS; tim=$FAST; else k=$DKILLS; tim=$DEFAULT; fi
 	for n in 3 5; do
@@ -124,6 +129,7 @@ for t in fast default; do
 done
 
 # 2. Idle cost versus cluster size (default timings).
+want idle &&
 for n in $IDLE_NODES; do
 	say "idle: $n daemons, ${IDLE_SECS} s window"
 	"$B/bench/idle" "$n" "$IDLE_SECS" > "$R/idle-$n.txt" || {
@@ -138,6 +144,7 @@ done
 #    both servers up at once and the runs interleaved shape by shape,
 #    BENCH_CTL_ROUNDS times: a burst of other load hits both alike.
 #    bench/report.sh takes the median over the rounds.
+if want ctl; then
 say "control socket: kevy-electd and redis-server, $CTL_ROUNDS rounds"
 mkfifo "$TMP/hold.in"
 "$B/bench/hold" 3 < "$TMP/hold.in" > "$TMP/hold.out" 2> "$R/hold.err" &
@@ -181,13 +188,17 @@ exec 3>&-
 HOLD_OPEN=
 wait
 cp "$TMP/hold.out" "$R/hold.txt"
+fi
 
 # 4. WATCH fan-out.
+if want fanout; then
 say "WATCH fan-out: $FAN_SUBS subscribers, $FAN_REPS repetitions"
 "$B/bench/fanout" "$FAN_SUBS" "$FAN_REPS" > "$R/fanout.txt"
 grep '^RESULT' "$R/fanout.txt" >&2
+fi
 
 # 5. Connection churn at the primary's election port, auth off and on.
+want churn &&
 for a in noauth auth; do
 	say "churn: $a, threads $CHURN_THREADS, ${CHURN_SECS} s each"
 	# shellcheck disable=SC2086
@@ -200,6 +211,7 @@ done
 #    at once, kills alternating between them; down_after 1 s (kevy-electd
 #    hb 100), then 5 s (its default timings, hb 200). Each run prints its
 #    own date and load average in its RESULT line.
+want sentinel &&
 for s in "1000 100 $SENT_KILLS" "5000 200 $SENT_DKILLS"; do
 	# shellcheck disable=SC2086
 	set -- $s
@@ -210,7 +222,34 @@ for s in "1000 100 $SENT_KILLS" "5000 200 $SENT_DKILLS"; do
 	grep '^RESULT' "$R/sentinel-$1.txt" >&2 || true
 done
 
-partition
+# 7. A planned change of primary (issue 12): SIGTERM of the primary (the
+#    hand-off on stop) and SWITCHOVER, alternately, three nodes, fast and
+#    default timings. Each run records its own date and load average.
+want handoff &&
+for t in fast default; do
+	if [ $t = fast ]; then tim=$FAST; else tim=$DEFAULT; fi
+	say "handoff: $t timings ($tim), $HO_ROUNDS rounds"
+	{
+		echo "RESULT date=$(date -u +%Y-%m-%dT%H:%M:%SZ) load_start=$(cut -d' ' -f1-3 /proc/loadavg | tr ' ' /)"
+		# shellcheck disable=SC2086
+		"$B/bench/handoff" -o "$R/handoff-$t.dat" "$HO_ROUNDS" $tim ||
+		    say "handoff: $t: FAILED"
+		echo "RESULT load_end=$(cut -d' ' -f1-3 /proc/loadavg | tr ' ' /)"
+	} > "$R/handoff-$t.txt"
+	grep '^RESULT hb' "$R/handoff-$t.txt" >&2 || true
+done
 
-echo "load_end=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$R/load.txt"
+# 8. (last: the longest, and it needs root) Acknowledged writes lost in a
+#    partition, kevy-electd against Redis Sentinel (with and without
+#    min-replicas-to-write), rounds interleaved, in network namespaces;
+#    the tool prints its own date and load average in its RESULT line,
+#    and SKIP where it cannot run.
+if want partition && [ "$PART_ROUNDS" -gt 0 ]; then
+	say "partition: down_after 1000 ms (kevy-electd hb 100), cut 10 s, $PART_ROUNDS rounds per stack"
+	"$B/bench/partition" -o "$R/partition-1000.dat" "$PART_ROUNDS" 1000 100 \
+	    10000 > "$R/partition-1000.txt" || say "partition: FAILED"
+	grep '^RESULT\|SKIP' "$R/partition-1000.txt" >&2 || true
+fi
+
+[ -n "$ONLY" ] || echo "load_end=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$R/load.txt"
 say "results in $R"

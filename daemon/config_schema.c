@@ -743,7 +743,8 @@ static const struct config_key keys[] = {
 		.reload = CONFIG_RELOAD_LIVE, .apply = apply_handoff_on_stop,
 		IN_CONFIG(handoff_on_stop_ms),
 		.help = "On SIGTERM or SIGINT a writable primary first hands "
-		    "its role to the freshest replica (a switchover, "
+		    "its role to the best replica (by priority, then offset, "
+		    "as an election would choose; a switchover, "
 		    "docs/design/elector.md) and exits once that node won, "
 		    "or after this long at most. The new primary is writable "
 		    "at once. 0: exit at once, as any other node does.",

@@ -1,0 +1,36 @@
+# Sourced by bench/run.sh and bench/report.sh: the sections of a bench run
+# and BENCH_ONLY, the one way to run some of them alone.
+#
+# BENCH_ONLY is a space-separated list of sections (empty: all of them),
+# e.g. BENCH_ONLY="handoff partition". A name not in BENCH_SECTIONS is an
+# error (exit 64) before anything runs. The sections named replace their
+# own raw results; every other result is left as it was. The main table of
+# docs/reports/benchmarks.md (between bench:begin and bench:end) needs
+# every result and the run's machine and load, so only a full run rewrites
+# it; a section in BENCH_OWN_TABLES has a table of its own (between
+# bench-<section>:begin and bench-<section>:end), rewritten whenever the
+# section ran.
+
+# In the order bench/run.sh runs them (partition last: it is the longest
+# and needs root).
+BENCH_SECTIONS="savecost failover idle ctl fanout churn sentinel handoff partition"
+BENCH_OWN_TABLES="handoff partition"
+
+# The list, words split without globbing (a '*' is a bad name, not files).
+set -f
+# shellcheck disable=SC2086
+ONLY=$(printf '%s ' ${BENCH_ONLY:-})
+ONLY=${ONLY% }
+for s in $ONLY; do
+	case " $BENCH_SECTIONS " in
+	*" $s "*) ;;
+	*) echo "bench: BENCH_ONLY: no section '$s' (sections: $BENCH_SECTIONS)" >&2
+	   exit 64 ;;
+	esac
+done
+set +f
+
+# in_list WORD LIST: WORD is one of the words of LIST.
+in_list() { case " $2 " in *" $1 "*) return 0 ;; esac; return 1; }
+# want SECTION: this run covers SECTION.
+want() { [ -z "$ONLY" ] || in_list "$1" "$ONLY"; }

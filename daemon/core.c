@@ -320,6 +320,7 @@ core_status(struct electd *d, struct status *st)
 			    member_id(d, t));
 		st->priority = st->never_stand ? 0 :
 		    (unsigned)d->cfg->members[self].priority;
+		st->lagging = elector_lags(d->el);
 	}
 	for (size_t i = 0; i < elector_members(d->el); i++) {
 		struct status_peer *sp;

@@ -307,7 +307,8 @@ status_format(const struct status *st, char *buf, size_t cap)
 		put_token(&o, st->switchover, WIRE_ID_MAX);
 	else
 		put(&o, "none");
-	put_fmt(&o, " priority=%u", st->priority);
+	put_fmt(&o, " priority=%u lagging=%s", st->priority,
+	    yes_no(st->lagging));
 	return finish(&o);
 }
 
@@ -439,7 +440,8 @@ status_format_json(const struct status *st, char *buf, size_t cap)
 		put_json_str(&o, st->switchover, WIRE_ID_MAX);
 	else
 		put(&o, "null");
-	put_fmt(&o, ",\"priority\":%u", st->priority);
+	put_fmt(&o, ",\"priority\":%u,\"lagging\":%s", st->priority,
+	    json_bool(st->lagging));
 	put(&o, ",\"peers\":[");
 	for (size_t i = 0; i < st->n_peers; i++) {
 		if (i > 0)

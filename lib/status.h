@@ -86,6 +86,7 @@ struct status {
 	uint64_t pause_left_ms;
 	char switchover[WIRE_ID_MAX + 1];   /* its target, "" when none */
 	unsigned priority;                  /* 0: never stands */
+	bool lagging;                       /* beyond max_lag_bytes: sits out */
 	size_t n_peers;                     /* other members */
 	struct status_peer peers[ELECTOR_MEMBERS_MAX - 1];
 };
@@ -107,7 +108,7 @@ bool status_watch_differs(const struct status *, const struct status *);
  * order: node_id role epoch primary primary_addr quorum fenced offset down
  * peers_up peers_total since_change_ms voted_epoch save never_stand
  * uptime_ms local [server fields], then paused pause_left_ms switchover
- * priority. Lists are comma-separated; "none" (JSON: null or []) when
+ * priority lagging. Lists are comma-separated; "none" (JSON: null or []) when
  * empty. peers_total counts the other members (n_peers). Values never
  * hold a space or '=': a byte outside printable ASCII shows as '?'.
  */

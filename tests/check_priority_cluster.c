@@ -133,6 +133,7 @@ lagging_failover(bool limit)
 	ck_assert_msg(cluster_wait(c, node_follows, &f, WAIT_MS),
 	    "n3 does not follow n1 (logs in %s)", cluster_dir(c));
 	expect(c, 2, "STATUS", " priority=5");
+	expect(c, 2, "STATUS", limit ? " lagging=yes" : " lagging=no");
 	p = fail_over(c, 0);
 	ck_assert_uint_le(cluster_max_unfenced(c), 1);
 	cluster_free(c);

@@ -97,12 +97,14 @@ START_TEST(test_format_exact)
 	st->pause_left_ms = 1234;
 	strcpy(st->switchover, "n2");
 	st->priority = 1;
+	st->lagging = true;
 	n = status_format(st, buf, sizeof buf);
 	ck_assert_str_eq(buf, "node_id=n1 role=primary epoch=7 primary=n1 "
 	    "primary_addr=10.0.0.1:6379 quorum=yes fenced=no offset=12345 "
 	    "down=n3,n4 peers_up=1 peers_total=3 since_change_ms=1500 "
 	    "voted_epoch=7 save=ok never_stand=no uptime_ms=60000 local=up "
-	    "paused=yes pause_left_ms=1234 switchover=n2 priority=1\n");
+	    "paused=yes pause_left_ms=1234 switchover=n2 priority=1 "
+	    "lagging=yes\n");
 	ck_assert_uint_eq(n, strlen(buf));
 	free(st);
 }
@@ -125,7 +127,7 @@ START_TEST(test_format_empty_and_flags)
 	    "offset=18446744073709551615 down=none peers_up=0 peers_total=0 "
 	    "since_change_ms=0 voted_epoch=0 save=failing never_stand=yes "
 	    "uptime_ms=0 local=off paused=no pause_left_ms=0 switchover=none "
-	    "priority=0\n");
+	    "priority=0 lagging=no\n");
 	st->role = WIRE_ROLE_REPLICA;
 	ck_assert_uint_gt(status_format(st, buf, sizeof buf), 0);
 	ck_assert_ptr_nonnull(strstr(buf, " role=replica "));
@@ -141,7 +143,7 @@ START_TEST(test_keys_in_order)
 		"quorum", "fenced", "offset", "down", "peers_up",
 		"peers_total", "since_change_ms", "voted_epoch", "save",
 		"never_stand", "uptime_ms", "local", "paused",
-		"pause_left_ms", "switchover", "priority",
+		"pause_left_ms", "switchover", "priority", "lagging",
 	};
 	struct status *st = sample();
 	char buf[STATUS_LINE_MAX], *tok, *save = NULL, *eq;
@@ -176,7 +178,7 @@ START_TEST(test_json_exact)
 	    "\"since_change_ms\":1500,\"voted_epoch\":7,\"save\":\"ok\","
 	    "\"never_stand\":false,\"uptime_ms\":60000,\"local\":\"up\","
 	    "\"paused\":false,\"pause_left_ms\":0,\"switchover\":null,"
-	    "\"priority\":0,"
+	    "\"priority\":0,\"lagging\":false,"
 	    "\"peers\":["
 	    "{\"id\":\"n2\",\"state\":\"up\",\"last_seen_ms\":40,\"epoch\":7,"
 	    "\"role\":\"replica\",\"offset\":12000,\"link\":\"up\","

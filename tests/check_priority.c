@@ -184,6 +184,7 @@ START_TEST(switchover_default_target_follows_priority)
 {
 	struct sim_config c = config(4, 5, 1000);
 	struct sim *s;
+	char why[256] = "";
 	int p;
 
 	c.priority[0] = 4;
@@ -195,6 +196,12 @@ START_TEST(switchover_default_target_follows_priority)
 	/* By offset and id n2 would be picked; n4 has the priority. */
 	ck_assert_int_eq(elector_switchover_pick(sim_elector(s, 0),
 	    sim_now(s)), 3);
+	/* And the switchover with no target goes there, and it lasts. */
+	ck_assert_int_eq(sim_switchover(s, 0, ELECTOR_NONE, 2000, why,
+	    sizeof why), 0);
+	ck_assert_int_eq(elect(s), 3);
+	sim_run_for(s, 10 * DOWN_AFTER);
+	ck_assert_int_eq(sim_agreed_primary(s), 3);
 	assert_safe(s);
 	sim_free(s);
 }

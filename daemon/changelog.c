@@ -80,6 +80,12 @@ log_event(const struct changelog *cl, const struct elector_event *ev)
 		log_info("event=elector_%s epoch=%" PRIu64 " backoff_ms=%"
 		    PRIu64, name, ev->epoch, ev->detail);
 		break;
+	case ELECTOR_EV_LAG_LIMIT:
+		log_info("event=lag_limit lagging=%s offset=%" PRIu64
+		    " primary_offset=%" PRIu64 " primary=%s",
+		    ev->detail ? "yes" : "no", elector_offset(cl->el),
+		    elector_primary_offset(cl->el), member_id(cl, ev->peer));
+		break;
 	default:
 		log_info("event=elector_%s epoch=%" PRIu64 " peer=%s", name,
 		    ev->epoch, member_id(cl, ev->peer));

@@ -571,6 +571,12 @@ step(struct elector *e, uint64_t now, struct elector_out *out)
 	/* While primary, our own data is what a replica's lag counts from. */
 	if (e->role == WIRE_ROLE_PRIMARY && e->local_ok && e->offset != 0)
 		e->primary_offset = e->offset;
+	/* Say when the lag limit starts or stops keeping us out of the race. */
+	if (elector_lags(e) != e->lagging) {
+		e->lagging = !e->lagging;
+		out_event(out, ELECTOR_EV_LAG_LIMIT, e->epoch, e->primary,
+		    e->lagging);
+	}
 	track_tie_wait(e, now);
 	track_rank_wait(e, now);
 	if (may_stand(e, now))

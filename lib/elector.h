@@ -207,8 +207,10 @@ enum elector_event_kind {
 	ELECTOR_EV_HANDOFF,       /* stood on our primary's hand-off; peer: it */
 	ELECTOR_EV_MAINT_START,   /* failover paused; detail: ms */
 	ELECTOR_EV_MAINT_END,     /* detail: enum elector_maint_end */
+	ELECTOR_EV_LAG_LIMIT,     /* detail: 1 now beyond max_lag_bytes (sits
+	                             out), 0 back within; peer: our primary */
 };
-#define ELECTOR_EV_LAST ELECTOR_EV_MAINT_END
+#define ELECTOR_EV_LAST ELECTOR_EV_LAG_LIMIT
 
 /* Why a switchover failed (ELECTOR_EV_SO_FAILED.detail). */
 enum elector_so_fail {

@@ -45,6 +45,7 @@ struct elector {
 	uint64_t visible_since_ms;    /* majority heard since; MAX: not now */
 	uint64_t offset;
 	uint64_t primary_offset;      /* last a primary heartbeated; 0: none */
+	bool lagging;                 /* beyond max_lag_bytes, as last reported */
 	/*
 	 * Since when this node has known no live primary, at rank_epoch:
 	 * refusals for a better candidate by priority last one

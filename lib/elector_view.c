@@ -197,6 +197,7 @@ elector_event_name(enum elector_event_kind k)
 	case ELECTOR_EV_HANDOFF: return "handoff";
 	case ELECTOR_EV_MAINT_START: return "pause-start";
 	case ELECTOR_EV_MAINT_END: return "pause-end";
+	case ELECTOR_EV_LAG_LIMIT: return "lag-limit";
 	}
 	return "unknown";
 }

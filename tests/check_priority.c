@@ -88,6 +88,22 @@ candidacies(const struct sim *s, size_t from, int node)
 	return n;
 }
 
+/* ELECTOR_EV_LAG_LIMIT events of node with this detail. */
+static size_t
+lag_events(const struct sim *s, int node, uint64_t detail)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < sim_trace_len(s); i++) {
+		const struct sim_rec *r = sim_trace_at(s, i);
+
+		if (r->kind == SIM_REC_EVENT && r->ev == ELECTOR_EV_LAG_LIMIT &&
+		    r->node == node && r->detail == detail)
+			n++;
+	}
+	return n;
+}
+
 /* Kill the agreed primary and return the next one. */
 static int
 fail_over(struct sim *s, int p)
@@ -231,12 +247,19 @@ START_TEST(replica_beyond_max_lag_does_not_stand_but_votes)
 	n3 = sim_elector(s, 2);
 	ck_assert_uint_eq(elector_primary_offset(n3), 10000);
 	ck_assert(elector_lags(n3));
+	/* Reported once, when it started (the log's event=lag_limit). */
+	ck_assert_uint_eq(lag_events(s, 2, 1), 1);
 	/* It sits out: its heartbeats say offset 0, nobody defers to it. */
 	votes = elector_stats(n3)->votes_cast;
 	from = sim_trace_len(s);
 	ck_assert_int_eq(fail_over(s, 0), 1);
 	ck_assert_uint_eq(candidacies(s, from, 2), 0);
 	ck_assert_uint_gt(elector_stats(n3)->votes_cast, votes);
+	/* Caught up: back in the race, and said so. */
+	sim_set_offset(s, 2, 10000);
+	sim_run_for(s, 2 * HB);
+	ck_assert(!elector_lags(n3));
+	ck_assert_uint_eq(lag_events(s, 2, 0), 1);
 	assert_safe(s);
 	sim_free(s);
 }

@@ -161,7 +161,10 @@ elector_rank_objects(const struct elector *e, size_t c, uint64_t c_offset,
 /*
  * A switchover's default target: the best live replica following us that
  * may stand and is not further than max_lag_bytes behind our own offset
- * (it would have that much to catch up before it is told to stand).
+ * (it would have that much to catch up before it is told to stand). One
+ * that heartbeats offset 0 while we hold data sits out (its server is
+ * down, or it lags) or holds nothing: a wide priority window must not
+ * make it the target of a hand-off that would only time out.
  */
 int
 elector_switchover_pick(const struct elector *e, uint64_t now)
@@ -176,6 +179,7 @@ elector_switchover_pick(const struct elector *e, uint64_t now)
 		ok[i] = i != e->self && priority_of(e, i) > 0 &&
 		    elector_peer_alive(e, i, now) &&
 		    v->role == WIRE_ROLE_REPLICA && v->epoch <= e->epoch &&
+		    !(v->offset == 0 && e->offset != 0) &&
 		    !(e->max_lag_bytes != 0 && e->offset > v->offset &&
 		    e->offset - v->offset > e->max_lag_bytes);
 		if (ok[i] && v->offset > fresh)

@@ -205,6 +205,7 @@ START_TEST(switchover_default_target_follows_priority)
 
 	c.priority[0] = 4;
 	c.priority[3] = 2;
+	c.priority_lag_bytes = 100000;
 	s = sim_new(&c);
 	p = elect(s);
 	ck_assert_int_eq(p, 0);
@@ -212,6 +213,16 @@ START_TEST(switchover_default_target_follows_priority)
 	/* By offset and id n2 would be picked; n4 has the priority. */
 	ck_assert_int_eq(elector_switchover_pick(sim_elector(s, 0),
 	    sim_now(s)), 3);
+	/*
+	 * Unless it sits out (offset 0 in its heartbeats), even inside a
+	 * window that wide: it could not catch up. Then n2 again.
+	 */
+	sim_set_local(s, 3, false);
+	sim_run_for(s, 2 * HB);
+	ck_assert_int_eq(elector_switchover_pick(sim_elector(s, 0),
+	    sim_now(s)), 1);
+	sim_set_local(s, 3, true);
+	sim_run_for(s, 2 * HB);
 	/* And the switchover with no target goes there, and it lasts. */
 	ck_assert_int_eq(sim_switchover(s, 0, ELECTOR_NONE, 2000, why,
 	    sizeof why), 0);

@@ -81,8 +81,8 @@ log_event(const struct changelog *cl, const struct elector_event *ev)
 		    PRIu64, name, ev->epoch, ev->detail);
 		break;
 	case ELECTOR_EV_LAG_LIMIT:
-		log_info("event=lag_limit lagging=%s offset=%" PRIu64
-		    " primary_offset=%" PRIu64 " primary=%s",
+		log_info("event=elector_%s lagging=%s offset=%" PRIu64
+		    " primary_offset=%" PRIu64 " primary=%s", name,
 		    ev->detail ? "yes" : "no", elector_offset(cl->el),
 		    elector_primary_offset(cl->el), member_id(cl, ev->peer));
 		break;

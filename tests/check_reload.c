@@ -291,7 +291,7 @@ static const struct {
 	  "client = \"127.0.0.1:6409\"; },\n"
 	  "  { id = \"n3\"; election = \"127.0.0.1:7403\"; "
 	  "client = \"127.0.0.1:6403\"; }\n);\n" },
-	{ "members.[].never_stand, members.[].priority", "node_id = \"n1\";\nmembers = (\n"
+	{ "members.[].never_stand,members.[].priority", "node_id = \"n1\";\nmembers = (\n"
 	  "  { id = \"n1\"; election = \"127.0.0.1:7401\"; "
 	  "client = \"127.0.0.1:6401\"; },\n"
 	  "  { id = \"n2\"; election = \"127.0.0.1:7402\"; "
@@ -343,7 +343,7 @@ START_TEST(test_cases_cover_schema)
 		else if (k[i].reload == CONFIG_RELOAD_MEMBERSHIP)
 			for (j = 0; j < sizeof membership /
 			    sizeof membership[0]; j++)
-				/* A case may change two keys: "a, b". */
+				/* A case may change two keys: "a,b". */
 				found += strncmp(membership[j].path, k[i].path,
 				    strlen(k[i].path)) == 0 &&
 				    strchr(",", membership[j].path[

@@ -49,6 +49,7 @@ kilo() { awk -v a="$1" 'BEGIN { if (a == "-") print "-";
 	else printf "%.0f k\n", a / 1000 }'; }
 
 # BENCH_ONLY -> ONLY (checked), want SECTION, in_list, the sections.
+# shellcheck source=bench/sections.sh
 . "$(dirname "$0")/sections.sh"
 
 # splice NAME FILE: FILE (markers included) replaces what lies between the

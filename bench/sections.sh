@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Sourced by bench/run.sh and bench/report.sh: the sections of a bench run
 # and BENCH_ONLY, the one way to run some of them alone.
 #
@@ -14,6 +15,7 @@
 # In the order bench/run.sh runs them (partition last: it is the longest
 # and needs root).
 BENCH_SECTIONS="savecost failover idle ctl fanout churn sentinel handoff partition"
+# shellcheck disable=SC2034 # used by bench/report.sh
 BENCH_OWN_TABLES="handoff partition"
 
 # The list, words split without globbing (a '*' is a bad name, not files).

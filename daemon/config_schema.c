@@ -635,28 +635,34 @@ static const struct config_key keys[] = {
 		.path = "election_timeout_ms",
 		.kind = CONFIG_KIND_MS,
 		.min = 0, .max = TIMING_MAX,
-		.def = STR(ELECTOR_ELECTION_TIMEOUT_DEFAULT),
 		.reload = CONFIG_RELOAD_RESTART,
 		IN_CONFIG(timing.election_timeout_ms),
-		.help = "A candidate without a quorum gives up after this.",
+		.derived = "6/10 x `down_after_ms`",
+		.help = "A candidate without a quorum gives up after this. "
+		    "Unset: 6/10 of `down_after_ms` (3000 at its default), so "
+		    "that fast failure detection also retries fast; a value "
+		    "set here wins. Reference nodes of a mixed cluster keep "
+		    "their own fixed 3000 ms.",
 	},
 	{
 		.path = "election_backoff_ms",
 		.kind = CONFIG_KIND_MS,
 		.min = 0, .max = TIMING_MAX,
-		.def = STR(ELECTOR_BACKOFF_DEFAULT),
 		.reload = CONFIG_RELOAD_RESTART,
 		IN_CONFIG(timing.backoff_ms),
-		.help = "No new candidacy for this long after a failed one.",
+		.derived = "2/10 x `down_after_ms`",
+		.help = "No new candidacy for this long after a failed one. "
+		    "Unset: 2/10 of `down_after_ms` (1000 at its default).",
 	},
 	{
 		.path = "election_backoff_jitter_ms",
 		.kind = CONFIG_KIND_MS,
 		.min = 0, .max = TIMING_MAX,
-		.def = STR(ELECTOR_BACKOFF_JITTER_DEFAULT),
 		.reload = CONFIG_RELOAD_RESTART,
 		IN_CONFIG(timing.backoff_jitter_ms),
-		.help = "Plus a random [0, this) on each backoff.",
+		.derived = "8/10 x `down_after_ms`",
+		.help = "Plus a random [0, this) on each backoff. Unset: 8/10 "
+		    "of `down_after_ms` (4000 at its default).",
 	},
 	{
 		.path = "lease_ms",

@@ -83,7 +83,11 @@
 #define ELECTOR_BROADCAST   (-1) /* elector_send.to: every other member */
 #define ELECTOR_NONE        (-1) /* no member (no primary, no peer) */
 
-/* Timings in milliseconds. Zero in lease / pause_threshold: derive. */
+/*
+ * Timings in milliseconds. Zero in lease / pause_threshold, and
+ * ELECTOR_TIMING_DERIVE in election_timeout / backoff / backoff_jitter:
+ * derived by elector_timing_check().
+ */
 struct elector_timing {
 	uint64_t hb_interval_ms;      /* heartbeat period per peer */
 	uint64_t down_after_ms;       /* unheard this long = DOWN */
@@ -96,10 +100,22 @@ struct elector_timing {
 
 #define ELECTOR_HB_INTERVAL_DEFAULT      200
 #define ELECTOR_DOWN_AFTER_DEFAULT       5000
+/* The reference's fixed values, what the derivation gives at 5000 ms. */
 #define ELECTOR_ELECTION_TIMEOUT_DEFAULT 3000
 #define ELECTOR_BACKOFF_DEFAULT          1000
 #define ELECTOR_BACKOFF_JITTER_DEFAULT   4000
 #define ELECTOR_TIMING_MAX_MS            3600000 /* one hour, any timing */
+/*
+ * Unset election_timeout / backoff / backoff_jitter: derived from
+ * down_after, in tenths of it (docs/design/elector.md "Timings"), so that
+ * a cluster tuned to detect failures fast also retries fast. At the
+ * default down_after (5000 ms) they are the reference's 3000 / 1000 /
+ * 4000 ms.
+ */
+#define ELECTOR_TIMING_DERIVE            UINT64_MAX
+#define ELECTOR_ELECTION_TIMEOUT_TENTHS  6  /* x down_after / 10 */
+#define ELECTOR_BACKOFF_TENTHS           2
+#define ELECTOR_BACKOFF_JITTER_TENTHS    8
 /*
  * Epochs a frame may run ahead of ours; 0: unlimited
  * (docs/design/elector.md).
@@ -114,11 +130,16 @@ struct elector_timing {
  */
 #define ELECTOR_EPOCH_CONFIRM_DOWN_AFTERS 2
 
-/* Reference defaults, lease and pause threshold left to derive. */
+/*
+ * Reference defaults for hb_interval and down_after; everything else left
+ * to derive (election timeout, backoff and jitter from down_after; lease
+ * and pause threshold from hb_interval).
+ */
 void elector_timing_defaults(struct elector_timing *);
 
 /*
- * Fill the derived values (lease = 4 x hb_interval, at most down_after -
+ * Fill the derived values (election timeout, backoff, jitter: 6, 2, 8
+ * tenths of down_after; lease = 4 x hb_interval, at most down_after -
  * 2 x hb_interval; pause threshold = 2 x hb_interval) and check that the
  * timings can work. Returns 0, or -1 with a sentence naming the broken
  * relation in err.

@@ -13,11 +13,19 @@ elector_timing_defaults(struct elector_timing *t)
 {
 	t->hb_interval_ms = ELECTOR_HB_INTERVAL_DEFAULT;
 	t->down_after_ms = ELECTOR_DOWN_AFTER_DEFAULT;
-	t->election_timeout_ms = ELECTOR_ELECTION_TIMEOUT_DEFAULT;
-	t->backoff_ms = ELECTOR_BACKOFF_DEFAULT;
-	t->backoff_jitter_ms = ELECTOR_BACKOFF_JITTER_DEFAULT;
+	t->election_timeout_ms = ELECTOR_TIMING_DERIVE;
+	t->backoff_ms = ELECTOR_TIMING_DERIVE;
+	t->backoff_jitter_ms = ELECTOR_TIMING_DERIVE;
 	t->lease_ms = 0;
 	t->pause_threshold_ms = 0;
+}
+
+/* An unset retry timing: tenths of down_after (elector.h). */
+static void
+derive(uint64_t *ms, uint64_t down_after, uint64_t tenths)
+{
+	if (*ms == ELECTOR_TIMING_DERIVE)
+		*ms = down_after / 10 * tenths + down_after % 10 * tenths / 10;
 }
 
 int
@@ -26,6 +34,15 @@ elector_timing_check(struct elector_timing *t, char *err, size_t errlen)
 	const uint64_t max = ELECTOR_TIMING_MAX_MS;
 	uint64_t hb = t->hb_interval_ms;
 
+	/* Out of range stays out of range: checked as the others below. */
+	if (t->down_after_ms <= max) {
+		derive(&t->election_timeout_ms, t->down_after_ms,
+		    ELECTOR_ELECTION_TIMEOUT_TENTHS);
+		derive(&t->backoff_ms, t->down_after_ms,
+		    ELECTOR_BACKOFF_TENTHS);
+		derive(&t->backoff_jitter_ms, t->down_after_ms,
+		    ELECTOR_BACKOFF_JITTER_TENTHS);
+	}
 	if (hb == 0 || hb > max || t->down_after_ms > max ||
 	    t->election_timeout_ms > max || t->backoff_ms > max ||
 	    t->backoff_jitter_ms > max || t->lease_ms > max ||

@@ -606,7 +606,8 @@ START_TEST(test_values)
 	    "listen = \"0.0.0.0:7402\";\nadvertise = \"10.0.0.2:6402\";\n"
 	    "control = { mode = \"0600\"; group = \"kevy\"; };\n"
 	    "hb_interval_ms = 50;\ndown_after_ms = 500L;\n"
-	    "election_timeout_ms = 300;\nlease_ms = 0;\n"
+	    "election_timeout_ms = 250;\nlease_ms = 0;\n"
+	    "election_backoff_jitter_ms = 0;\n"
 	    "log_level = \"debug\";\n";
 	struct elector_member em[ELECTOR_MEMBERS_MAX];
 	struct elector_config ec;
@@ -624,11 +625,17 @@ START_TEST(test_values)
 	ck_assert_uint_eq(c.timing.down_after_ms, 500);
 	/* lease_ms = 0 means derive, as if unset. */
 	t = (struct elector_timing){ .hb_interval_ms = 50,
-	    .down_after_ms = 500, .election_timeout_ms = 300,
-	    .backoff_ms = ELECTOR_BACKOFF_DEFAULT,
-	    .backoff_jitter_ms = ELECTOR_BACKOFF_JITTER_DEFAULT };
+	    .down_after_ms = 500, .election_timeout_ms = 250,
+	    .backoff_ms = ELECTOR_TIMING_DERIVE, .backoff_jitter_ms = 0 };
 	ck_assert_int_eq(elector_timing_check(&t, NULL, 0), 0);
 	ck_assert_mem_eq(&c.timing, &t, sizeof t);
+	/*
+	 * An unset retry timing follows down_after (2/10 of it); one set
+	 * wins, 0 included (no jitter), even where the derivation differs.
+	 */
+	ck_assert_uint_eq(c.timing.backoff_ms, 100);
+	ck_assert_uint_eq(c.timing.election_timeout_ms, 250);
+	ck_assert_uint_eq(c.timing.backoff_jitter_ms, 0);
 	ck_assert_uint_gt(c.timing.lease_ms, 0);
 	ck_assert_int_eq(c.log_level, LOG_LEVEL_DEBUG);
 
@@ -1339,7 +1346,9 @@ static const struct {
 	/* Derived: lease and pause follow hb_interval_ms when unset. */
 	{ BASE "hb_interval_ms = 100;\n",
 	  "hb_interval_ms lease_ms pause_threshold_ms" },
-	{ BASE "down_after_ms = 6000;\n", "down_after_ms" },
+	/* The retry timings follow down_after_ms when unset. */
+	{ BASE "down_after_ms = 6000;\n", "down_after_ms election_timeout_ms "
+	  "election_backoff_ms election_backoff_jitter_ms" },
 	{ BASE "election_timeout_ms = 2000;\n", "election_timeout_ms" },
 	{ BASE "election_backoff_ms = 2000;\n", "election_backoff_ms" },
 	{ BASE "election_backoff_jitter_ms = 1;\n",

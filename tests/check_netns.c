@@ -9,6 +9,16 @@
  * one writable primary must emerge that every node follows, within
  * NEMESIS_BOUND_MS, and stay.
  *
+ * Liveness is measured as well as checked: from the cold start's
+ * convergence to the end of the seed, every stretch in which a majority
+ * of nodes runs and is connected both ways (by the nemesis's own filter
+ * matrix) while no fresh view says unfenced primary is a gap (history.h).
+ * Each seed prints its longest; the summary the worst seeds, the counts
+ * over 1, 2 and 5 s, and the time to converge after the final heal at
+ * p50, p99 and max. KEVY_NETNS_TIMINGS=unset leaves every timing but
+ * hb_interval_ms and down_after_ms out of the configs (the daemon's own
+ * defaults or derivations), the setting the liveness goal is stated for.
+ *
  * Needs root, iproute2 and nftables; otherwise it says SKIP and succeeds.
  * Short by default (make check); KEVY_NETNS_SECONDS turns it into a soak
  * (make soak-netns). A failing seed's whole history is kept under
@@ -65,6 +75,14 @@
  */
 #define NEMESIS_NET_MAX_MS     3000
 #define NEMESIS_TIMES_MAX      4096   /* convergence times kept */
+#define NEMESIS_WORST_SHOWN    5      /* seeds listed by longest gap */
+/*
+ * The bound after the final heal when the timings are left unset: ten
+ * rounds at the reference's own defaults (3000 + 1000 + 4000 ms), the
+ * longest a daemon that does not derive them from down_after may take.
+ */
+#define NEMESIS_UNSET_BOUND_MS (NEMESIS_DOWN_MS + 10 * (3000 + 1000 + \
+    4000) + NEMESIS_LEASE_MS + NEMESIS_HB_MS)
 #define NEMESIS_SEED_MAX_MS    3600000
 #define NEMESIS_KEEP_DIR       "/tmp/kevy-netns-failures" /* no env */
 
@@ -115,6 +133,7 @@ struct nemesis {
 	uint64_t net_max;                       /* ms; 0: no age cap */
 	unsigned counts[FAULT_KINDS];
 	bool aim;                               /* closing: hit the primary */
+	bool tracking;                          /* liveness gaps measured */
 	bool broken;                            /* the harness itself failed */
 };
 
@@ -124,7 +143,16 @@ struct totals {
 	size_t violations, findings, epochs, lines;
 	double times[NEMESIS_TIMES_MAX];
 	size_t ntimes;
+	/* Liveness gaps (history.h): all seeds, and the worst ones. */
+	size_t gaps, over_1s, over_2s, over_5s;
+	struct { uint64_t seed, longest_us; } worst[NEMESIS_WORST_SHOWN];
 };
+
+static int bound_ms = NEMESIS_BOUND_MS;
+
+static bool timings_unset(void);
+static void add_gaps(struct totals *, uint64_t seed,
+    const struct history_gaps *);
 
 static volatile sig_atomic_t interrupted;
 static struct netns_lab *lab_for_exit;
@@ -231,6 +259,53 @@ count_out(struct nemesis *m)
 	return k;
 }
 
+/* Node i runs (started, not stopped). */
+static bool
+runs(struct nemesis *m, size_t i)
+{
+	return netns_node_is_up(m->lab, i) && !netns_node_is_stopped(m->lab, i);
+}
+
+/*
+ * Is there a majority of running nodes, every pair of them passing
+ * packets both ways? Every subset is tried: at most 2^9 of them.
+ */
+static bool
+majority_connected(struct nemesis *m)
+{
+	size_t quorum = m->n / 2 + 1;
+
+	for (unsigned set = 0; set < (1u << m->n); set++) {
+		size_t k = 0;
+		bool ok = true;
+
+		for (size_t i = 0; i < m->n; i++)
+			if (set & (1u << i))
+				k++;
+		if (k < quorum)
+			continue;
+		for (size_t i = 0; i < m->n && ok; i++) {
+			if (!(set & (1u << i)))
+				continue;
+			ok = runs(m, i);
+			for (size_t j = 0; j < m->n && ok; j++)
+				if ((set & (1u << j)) && j != i)
+					ok = m->drop[i * m->n + j] == NETNS_PASS;
+		}
+		if (ok)
+			return true;
+	}
+	return false;
+}
+
+/* After every change of the network or of a process. */
+static void
+track(struct nemesis *m)
+{
+	if (m->tracking)
+		history_set_majority(m->h, majority_connected(m));
+}
+
 /*
  * Half the time (always when aiming) the current primary: faults that hit
  * it matter most.
@@ -277,6 +352,7 @@ apply(struct nemesis *m)
 		m->net_since = 0;
 	else if (m->net_since == 0)
 		m->net_since = now_ms();
+	track(m);
 }
 
 static void
@@ -456,6 +532,7 @@ start(struct nemesis *m, size_t i)
 		return;
 	}
 	attach(m, i);
+	track(m);
 }
 
 static void
@@ -467,6 +544,7 @@ fault_kill(struct nemesis *m, uint64_t now)
 		return;
 	netns_node_kill(m->lab, i);
 	history_event(m->h, i, HISTORY_KILL, "SIGKILL");
+	track(m);
 	/* A closing kill lasts until the final heal. */
 	m->restart_at[i] = m->aim ? UINT64_MAX : now + rnd_range(m,
 	    NEMESIS_DOWN_MIN_MS, NEMESIS_DOWN_MAX_MS);
@@ -482,6 +560,7 @@ fault_pause(struct nemesis *m, uint64_t now)
 	if (netns_node_stop(m->lab, i) == -1)
 		return;
 	history_event(m->h, i, HISTORY_STOP, "SIGSTOP");
+	track(m);
 	m->cont_at[i] = m->aim ? UINT64_MAX : now + rnd_range(m,
 	    NEMESIS_PAUSE_MIN_MS, NEMESIS_PAUSE_MAX_MS);
 }
@@ -495,6 +574,7 @@ resume(struct nemesis *m, size_t i)
 			history_event(m->h, i, HISTORY_CONT, "SIGCONT");
 			/* What it says after waking, on a fresh connection. */
 			attach(m, i);
+			track(m);
 		}
 	}
 	if (m->restart_at[i] != 0) {
@@ -643,9 +723,13 @@ run_seed(struct netns_lab *lab, uint64_t seed, uint64_t seed_ms,
     uint64_t net_max_ms, const char *keep_dir, struct totals *tot,
     bool *lab_broken)
 {
-	static const struct netns_timing t = { NEMESIS_HB_MS, NEMESIS_DOWN_MS,
-	    NEMESIS_ET_MS, NEMESIS_BACKOFF_MS, NEMESIS_JITTER_MS,
-	    NEMESIS_LEASE_MS };
+	static const struct netns_timing fast = { NEMESIS_HB_MS,
+	    NEMESIS_DOWN_MS, NEMESIS_ET_MS, NEMESIS_BACKOFF_MS,
+	    NEMESIS_JITTER_MS, NEMESIS_LEASE_MS };
+	static const struct netns_timing unset = { NEMESIS_HB_MS,
+	    NEMESIS_DOWN_MS, 0, 0, 0, 0 };
+	const struct netns_timing *tp = timings_unset() ? &unset : &fast;
+	struct history_gaps g;
 	struct nemesis m = { .lab = lab, .n = netns_lab_size(lab), .rng = seed,
 	    .net_max = net_max_ms };
 	const char *ids[NETNS_NODES_MAX];
@@ -657,7 +741,7 @@ run_seed(struct netns_lab *lab, uint64_t seed, uint64_t seed_ms,
 	bool ok, strict = getenv("KEVY_NETNS_STRICT") != NULL;
 	char finding[HISTORY_TEXT_MAX + 1024] = "";
 
-	if (netns_lab_reset(lab, &t) == -1) {
+	if (netns_lab_reset(lab, tp) == -1) {
 		fprintf(stderr, "netns: seed %llu: cannot prepare the cluster\n",
 		    (unsigned long long)seed);
 		*lab_broken = true;
@@ -671,13 +755,16 @@ run_seed(struct netns_lab *lab, uint64_t seed, uint64_t seed_ms,
 	history_for_exit = m.h;
 	history_event(m.h, 0, HISTORY_FAULT, "seed %llu nodes %zu fault-phase "
 	    "%llu ms bound %d ms", (unsigned long long)seed, m.n,
-	    (unsigned long long)seed_ms, NEMESIS_BOUND_MS);
+	    (unsigned long long)seed_ms, bound_ms);
 	for (size_t i = 0; i < m.n && !m.broken; i++)
 		start(&m, i);
-	if (!m.broken && !history_await_converged(m.h, NEMESIS_BOUND_MS, &at,
+	if (!m.broken && !history_await_converged(m.h, bound_ms, &at,
 	    &p, state, sizeof(state)))
 		history_violate(m.h, "no single primary at cold start within "
-		    "%d ms: %s", NEMESIS_BOUND_MS, state);
+		    "%d ms: %s", bound_ms, state);
+	/* Gaps count from the cold start's primary on. */
+	m.tracking = true;
+	track(&m);
 	end = now_ms() + seed_ms;
 	while (!interrupted && !m.broken && now_ms() < end) {
 		uint64_t next = now_ms() + rnd_range(&m, NEMESIS_GAP_MIN_MS,
@@ -709,16 +796,16 @@ run_seed(struct netns_lab *lab, uint64_t seed, uint64_t seed_ms,
 				attach(&m, i);
 	}
 	if (!m.broken && !interrupted) {
-		if (!history_await_converged(m.h, NEMESIS_BOUND_MS, &at, &p, state,
+		if (!history_await_converged(m.h, bound_ms, &at, &p, state,
 		    sizeof(state)))
 			history_violate(m.h, "no single followed primary within "
-			    "%d ms of the final heal: %s", NEMESIS_BOUND_MS,
+			    "%d ms of the final heal: %s", bound_ms,
 			    state);
 		else {
 			conv = at > t0 ? (double)(at - t0) / 1000 : 0;
 			/* A primary that everyone hears is never deposed. */
 			sleep_until(now_ms() + NEMESIS_SETTLE_MS);
-			if (!history_await_converged(m.h, NEMESIS_BOUND_MS, &at,
+			if (!history_await_converged(m.h, bound_ms, &at,
 			    &q, state, sizeof(state)) || q != p) {
 				snprintf(finding, sizeof(finding), "primary %s, "
 				    "followed by all after the final heal, "
@@ -733,6 +820,10 @@ run_seed(struct netns_lab *lab, uint64_t seed, uint64_t seed_ms,
 			}
 		}
 	}
+	/* The seed's end is no outage. */
+	history_set_majority(m.h, false);
+	m.tracking = false;
+	history_gaps(m.h, &g);
 	for (size_t i = 0; i < m.n; i++) {
 		if (netns_node_is_up(lab, i)) {
 			netns_node_kill(lab, i);
@@ -748,6 +839,7 @@ run_seed(struct netns_lab *lab, uint64_t seed, uint64_t seed_ms,
 	tot->lines += history_lines(m.h);
 	if (conv >= 0 && tot->ntimes < NEMESIS_TIMES_MAX)
 		tot->times[tot->ntimes++] = conv;
+	add_gaps(tot, seed, &g);
 	{
 		char kinds[256];
 		size_t len = 0;
@@ -760,10 +852,13 @@ run_seed(struct netns_lab *lab, uint64_t seed, uint64_t seed_ms,
 			    " %s=%u", fault_table[k].name, m.counts[k]);
 		}
 		printf("netns: seed %llu %s: faults=%u%s epochs_won=%zu "
-		    "lines=%zu violations=%zu converged_after_heal_ms=%.1f\n",
+		    "lines=%zu violations=%zu converged_after_heal_ms=%.1f "
+		    "longest_gap_ms=%.1f (at %.1f s) gaps=%zu over_1s=%zu "
+		    "over_2s=%zu\n",
 		    (unsigned long long)seed, ok ? "ok" : "FAILED", faults,
 		    kinds, history_epochs_won(m.h), history_lines(m.h), nviol,
-		    conv);
+		    conv, (double)g.longest_us / 1000,
+		    (double)g.longest_at_us / 1e6, g.n, g.over_1s, g.over_2s);
 	}
 	for (size_t k = 0; k < nviol && k < HISTORY_VIOLATIONS_MAX; k++)
 		printf("netns:   violation: %s\n", history_violation(m.h, k));
@@ -784,6 +879,36 @@ run_seed(struct netns_lab *lab, uint64_t seed, uint64_t seed_ms,
 	history_free(m.h);
 	history_for_exit = NULL;
 	return ok;
+}
+
+/* KEVY_NETNS_TIMINGS=unset: only hb_interval_ms and down_after_ms set. */
+static bool
+timings_unset(void)
+{
+	const char *v = getenv("KEVY_NETNS_TIMINGS");
+
+	return v != NULL && strcmp(v, "unset") == 0;
+}
+
+/* One seed's gaps into the totals; the worst seeds stay sorted. */
+static void
+add_gaps(struct totals *tot, uint64_t seed, const struct history_gaps *g)
+{
+	size_t k = NEMESIS_WORST_SHOWN;
+
+	tot->gaps += g->n;
+	tot->over_1s += g->over_1s;
+	tot->over_2s += g->over_2s;
+	tot->over_5s += g->over_5s;
+	while (k > 0 && tot->worst[k - 1].longest_us < g->longest_us) {
+		if (k < NEMESIS_WORST_SHOWN)
+			tot->worst[k] = tot->worst[k - 1];
+		k--;
+	}
+	if (k < NEMESIS_WORST_SHOWN) {
+		tot->worst[k].seed = seed;
+		tot->worst[k].longest_us = g->longest_us;
+	}
 }
 
 static void
@@ -807,10 +932,20 @@ summary(const struct totals *tot, uint64_t elapsed_ms)
 		memcpy(t, tot->times, tot->ntimes * sizeof(*t));
 		qsort(t, tot->ntimes, sizeof(*t), cmp_double);
 		printf("netns: time to a single followed primary after the final "
-		    "heal: min %.1f ms, median %.1f ms, max %.1f ms over %zu "
-		    "heals (bound %d ms)\n", t[0], t[tot->ntimes / 2],
-		    t[tot->ntimes - 1], tot->ntimes, NEMESIS_BOUND_MS);
+		    "heal: min %.1f ms, median %.1f ms, p99 %.1f ms, max %.1f ms "
+		    "over %zu heals (bound %d ms)\n", t[0], t[tot->ntimes / 2],
+		    t[(tot->ntimes * 99) / 100 < tot->ntimes ?
+		    (tot->ntimes * 99) / 100 : tot->ntimes - 1],
+		    t[tot->ntimes - 1], tot->ntimes, bound_ms);
 	}
+	printf("netns: liveness: %zu gaps (a majority connected, no unfenced "
+	    "primary), %zu over 1 s, %zu over 2 s, %zu over 5 s; worst seeds:",
+	    tot->gaps, tot->over_1s, tot->over_2s, tot->over_5s);
+	for (size_t k = 0; k < NEMESIS_WORST_SHOWN; k++)
+		if (tot->worst[k].longest_us > 0)
+			printf(" %llu=%.1fms", (unsigned long long)tot->worst[k].seed,
+			    (double)tot->worst[k].longest_us / 1000);
+	printf("\n");
 }
 
 int
@@ -837,6 +972,8 @@ main(void)
 		seed = (uint64_t)time(NULL) * 1000 + (uint64_t)getpid() % 1000;
 	if (keep_dir == NULL || *keep_dir == '\0')
 		keep_dir = NEMESIS_KEEP_DIR;
+	if (timings_unset())
+		bound_ms = NEMESIS_UNSET_BOUND_MS;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -859,9 +996,11 @@ main(void)
 	printf("netns: %llu nodes, each in its own namespace on one bridge "
 	    "(10.77.x.0/24 inside the namespaces only); %s; fault phase "
 	    "%llu ms per seed; partitions capped at %llu ms (0: uncapped); "
-	    "first seed %llu\n", (unsigned long long)nodes,
+	    "timings %s; first seed %llu\n", (unsigned long long)nodes,
 	    budget_s ? "soak" : "short run", (unsigned long long)seed_ms,
-	    (unsigned long long)net_max, (unsigned long long)seed);
+	    (unsigned long long)net_max, timings_unset() ?
+	    "unset but hb 50 / down_after 500" : "fast (hb 50, down_after 500, "
+	    "timeout 300, backoff 100 + 400)", (unsigned long long)seed);
 	t_start = now_ms();
 	for (uint64_t k = 0; !interrupted; k++, seed++) {
 		if (budget_s > 0) {

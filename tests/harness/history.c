@@ -64,6 +64,9 @@ struct history {
 	size_t lines;
 	bool overlap;             /* two unfenced primaries right now */
 	uint64_t converged_at;    /* receipt time of the converging event */
+	bool majority;            /* the nemesis: a majority runs, connected */
+	uint64_t gap_since;       /* majority without unfenced primary; 0: no */
+	struct history_gaps gaps;
 	size_t nviol;
 	char viol[HISTORY_VIOLATIONS_MAX][HISTORY_TEXT_MAX];
 };
@@ -154,6 +157,41 @@ is_converged(const struct history *h)
 	return true;
 }
 
+static void
+close_gap(struct history *h, uint64_t at)
+{
+	uint64_t len = at - h->gap_since;
+	struct history_gaps *g = &h->gaps;
+
+	g->n++;
+	g->over_1s += len > 1000000;
+	g->over_2s += len > 2000000;
+	g->over_5s += len > 5000000;
+	if (len > g->longest_us) {
+		g->longest_us = len;
+		g->longest_at_us = h->gap_since - h->t0_us;
+	}
+}
+
+/* A gap opens or closes; lock held. */
+static void
+track_gap(struct history *h, uint64_t at, bool gap)
+{
+	if (gap && h->gap_since == 0) {
+		h->gap_since = at;
+		note(h, at, "-", "GAP-OPEN", 0, "majority connected, no "
+		    "unfenced primary");
+	} else if (!gap && h->gap_since != 0) {
+		char text[64];
+
+		snprintf(text, sizeof(text), "%llu ms", (unsigned long long)
+		    ((at - h->gap_since) / 1000));
+		note(h, at, "-", "GAP-CLOSE", 0, text);
+		close_gap(h, at);
+		h->gap_since = 0;
+	}
+}
+
 /* After every event: the instant-wise rule, and convergence. */
 static void
 check_instant(struct history *h, uint64_t at)
@@ -182,6 +220,7 @@ check_instant(struct history *h, uint64_t at)
 		violate_locked(h, at, text);
 	}
 	h->overlap = unfenced >= 2;
+	track_gap(h, at, h->majority && unfenced == 0);
 	if (!is_converged(h))
 		h->converged_at = 0;
 	else if (h->converged_at == 0)
@@ -568,6 +607,40 @@ history_await_converged(struct history *h, uint64_t timeout_ms,
 	    state);
 	pthread_mutex_unlock(&h->mu);
 	return ok;
+}
+
+void
+history_set_majority(struct history *h, bool connected)
+{
+	pthread_mutex_lock(&h->mu);
+	if (h->majority != connected) {
+		h->majority = connected;
+		note(h, history_now_us(), "-", "MAJORITY", 0,
+		    connected ? "connected" : "not-connected");
+		check_instant(h, history_now_us());
+	}
+	pthread_mutex_unlock(&h->mu);
+}
+
+void
+history_gaps(struct history *h, struct history_gaps *out)
+{
+	pthread_mutex_lock(&h->mu);
+	*out = h->gaps;
+	if (h->gap_since != 0) {
+		/* Still open: count it as it stands now, without closing it. */
+		uint64_t len = history_now_us() - h->gap_since;
+
+		out->n++;
+		out->over_1s += len > 1000000;
+		out->over_2s += len > 2000000;
+		out->over_5s += len > 5000000;
+		if (len > out->longest_us) {
+			out->longest_us = len;
+			out->longest_at_us = h->gap_since - h->t0_us;
+		}
+	}
+	pthread_mutex_unlock(&h->mu);
 }
 
 void

@@ -66,6 +66,22 @@ int history_primary(struct history *);
 bool history_await_converged(struct history *, uint64_t timeout_ms,
     uint64_t *at_us, int *primary, char *state, size_t cap);
 
+/*
+ * Liveness: the nemesis says whether a majority of nodes is running and
+ * connected both ways (history_set_majority); every stretch of time in
+ * which it is and no fresh view says unfenced primary is a gap. Gaps are
+ * measured on the same timeline as the safety checks.
+ */
+struct history_gaps {
+	uint64_t longest_us;      /* the longest gap (an open one counts now) */
+	uint64_t longest_at_us;   /* when it started, since history_new */
+	size_t n;                 /* gaps, any length */
+	size_t over_1s, over_2s, over_5s;
+};
+
+void history_set_majority(struct history *, bool connected);
+void history_gaps(struct history *, struct history_gaps *);
+
 /* Write out what is buffered of the history file. */
 void history_flush(struct history *);
 size_t history_violations(struct history *);

@@ -590,14 +590,22 @@ write_config(struct netns_lab *l, size_t i)
 	fprintf(f, ");\nstate_dir = \"%s/%s.state\";\n"
 	    "control = { path = \"%s\"; mode = \"0600\"; };\n"
 	    "hb_interval_ms = %llu;\ndown_after_ms = %llu;\n"
-	    "election_timeout_ms = %llu;\nelection_backoff_ms = %llu;\n"
-	    "election_backoff_jitter_ms = %llu;\nlease_ms = %llu;\n"
 	    "log_level = \"info\";\n%s", l->dir, nd->id, nd->sock,
 	    (unsigned long long)t->hb_ms, (unsigned long long)t->down_after_ms,
-	    (unsigned long long)t->election_timeout_ms,
-	    (unsigned long long)t->backoff_ms,
-	    (unsigned long long)t->jitter_ms, (unsigned long long)t->lease_ms,
 	    nd->extra);
+	/* 0: left unset, for the daemon to derive (or default). */
+	if (t->election_timeout_ms != 0)
+		fprintf(f, "election_timeout_ms = %llu;\n",
+		    (unsigned long long)t->election_timeout_ms);
+	if (t->backoff_ms != 0)
+		fprintf(f, "election_backoff_ms = %llu;\n",
+		    (unsigned long long)t->backoff_ms);
+	if (t->jitter_ms != 0)
+		fprintf(f, "election_backoff_jitter_ms = %llu;\n",
+		    (unsigned long long)t->jitter_ms);
+	if (t->lease_ms != 0)
+		fprintf(f, "lease_ms = %llu;\n",
+		    (unsigned long long)t->lease_ms);
 	return fclose(f) == 0 ? 0 : -1;
 }
 

@@ -46,6 +46,7 @@ enum netns_drop {
 	NETNS_DROP_MSGS,      /* x's own connections to y: y does not hear x */
 };
 
+/* Milliseconds; 0 in any but hb_ms and down_after_ms: the key is left unset. */
 struct netns_timing {
 	uint64_t hb_ms, down_after_ms, election_timeout_ms, backoff_ms,
 	    jitter_ms, lease_ms;

@@ -288,6 +288,9 @@ stand_time(const struct elector *e)
 		t = e->round_until_ms;
 	if (e->maint_until_ms > t)
 		t = e->maint_until_ms;
+	if (elector_live_stand_after(e) != UINT64_MAX &&
+	    elector_live_stand_after(e) > t)
+		t = elector_live_stand_after(e);
 	return t;
 }
 
@@ -338,7 +341,9 @@ could_stand(const struct elector *e, uint64_t now)
 	return e->role == WIRE_ROLE_REPLICA && !sits_out(e) &&
 	    !maint_active(e, now) && now >= e->round_until_ms &&
 	    now >= e->backoff_until_ms && primary_is_down(e, now) &&
-	    now >= settled_time(e) && reach_quorum(e, now, false);
+	    now >= settled_time(e) && reach_quorum(e, now, false) &&
+	    now >= elector_live_stand_after(e) &&
+	    !elector_live_claimant(e, now);
 }
 
 static bool
@@ -483,7 +488,7 @@ plan(struct elector *e, uint64_t now)
 	uint64_t d = e->next_hb_ms;
 
 	if (e->role == WIRE_ROLE_CANDIDATE)
-		d = earliest(d, e->cand_start_ms + e->t.election_timeout_ms, now);
+		d = earliest(d, elector_live_cand_deadline(e, now), now);
 	if (e->role == WIRE_ROLE_REPLICA && !sits_out(e))
 		d = earliest(d, stand_time(e), now);
 	if (e->so_target != ELECTOR_NONE)
@@ -548,7 +553,7 @@ step(struct elector *e, uint64_t now, struct elector_out *out)
 		so_fail(e, ELECTOR_SO_LOST_ROLE, e->so_target, out);
 
 	if (e->role == WIRE_ROLE_CANDIDATE &&
-	    now - e->cand_start_ms >= e->t.election_timeout_ms) {
+	    now >= elector_live_cand_deadline(e, now)) {
 		uint64_t wait = e->t.backoff_ms;
 
 		if (e->t.backoff_jitter_ms > 0)
@@ -628,11 +633,16 @@ leave(struct elector *e, uint64_t now, uint64_t epoch0, enum wire_role role0,
 		if (out->send[i].frame.verb == WIRE_HB)
 			sent = true;
 	if (now >= e->next_hb_ms) {
+		struct wire_frame f;
+
 		e->next_hb_ms += e->t.hb_interval_ms;
 		if (e->next_hb_ms <= now)
 			e->next_hb_ms = now + e->t.hb_interval_ms;
 		if (!sent)
 			send_hb(e, out);
+		/* A candidacy asks again for the votes it lacks. */
+		if (elector_live_reoffer(e, &f))
+			out_send(out, ELECTOR_BROADCAST, &f);
 	} else if (!sent && (e->epoch != epoch0 || e->role != role0))
 		send_hb(e, out);
 	plan(e, now);
@@ -817,6 +827,11 @@ on_offer(struct elector *e, int c, const struct wire_frame *f, uint64_t now,
 {
 	struct wire_frame r;
 
+	/* Our candidate asking again: our ACCEPT may have been lost. */
+	if (elector_live_reaccept(e, c, f, &r)) {
+		out_send(out, c, &r);
+		return;
+	}
 	if (f->epoch <= e->epoch || f->epoch <= e->voted_epoch) {
 		e->stats.frames_ignored++;
 		return;

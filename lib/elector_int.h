@@ -127,4 +127,12 @@ enum elector_rank_verdict elector_rank_waits_for(const struct elector *,
 enum elector_rank_verdict elector_rank_objects(const struct elector *,
     size_t c, uint64_t c_offset, bool self_may_stand, uint64_t now_ms);
 
+/* elector_live.c: when to stand, how long a candidacy waits for votes. */
+bool elector_live_claimant(const struct elector *, uint64_t now_ms);
+uint64_t elector_live_stand_after(const struct elector *);
+uint64_t elector_live_cand_deadline(const struct elector *, uint64_t now_ms);
+bool elector_live_reoffer(const struct elector *, struct wire_frame *);
+bool elector_live_reaccept(const struct elector *, int candidate,
+    const struct wire_frame *offer, struct wire_frame *accept);
+
 #endif

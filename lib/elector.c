@@ -627,11 +627,14 @@ static void
 leave(struct elector *e, uint64_t now, uint64_t epoch0, enum wire_role role0,
     struct elector_out *out)
 {
-	bool sent = false;
+	bool sent = false, offered = false;
 
-	for (size_t i = 0; i < out->n_send; i++)
+	for (size_t i = 0; i < out->n_send; i++) {
 		if (out->send[i].frame.verb == WIRE_HB)
 			sent = true;
+		if (out->send[i].frame.verb == WIRE_OFFER)
+			offered = true;
+	}
 	if (now >= e->next_hb_ms) {
 		struct wire_frame f;
 
@@ -641,7 +644,7 @@ leave(struct elector *e, uint64_t now, uint64_t epoch0, enum wire_role role0,
 		if (!sent)
 			send_hb(e, out);
 		/* A candidacy asks again for the votes it lacks. */
-		if (elector_live_reoffer(e, &f))
+		if (!offered && elector_live_reoffer(e, &f))
 			out_send(out, ELECTOR_BROADCAST, &f);
 	} else if (!sent && (e->epoch != epoch0 || e->role != role0))
 		send_hb(e, out);

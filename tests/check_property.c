@@ -8,7 +8,12 @@
  * with every safety rule checked after every step (tests/sim.c), then
  * everything healed and liveness asserted: one writable primary that every
  * node follows, at one epoch, within LIVE_BOUND plus the walk allowance
- * (below), and stable after that.
+ * (below), and stable after that; at the default max_epoch_jump, an
+ * unfenced primary within UNFENCED_BOUND (down_after + one round + hold)
+ * plus the walk allowance. Liveness is also measured all along (struct
+ * live): the longest stretch in which a majority is connected but no node
+ * is an unfenced primary, reported for the worst seeds, with the time to
+ * an unfenced primary after the heal at p50 / p99 / max.
  *
  * Epoch claims (docs/design/elector.md): each seed draws max_epoch_jump L,
  * either the default or a handful of epochs (so that honest nodes, after a
@@ -54,6 +59,14 @@
 #define ROUND       (300 + 100 + 400)
 #define LIVE_BOUND  (DOWN_AFTER + 10 * ROUND)
 /*
+ * After the last heal an unfenced primary must come sooner: the old
+ * primary's silence (down_after), one election round (a candidacy that
+ * waits down_after for sticky votes, then a backoff with its jitter) and
+ * the winner's hold (lease + hb), plus the walk allowance below.
+ */
+#define HOLD        (4 * HB + HB)
+#define UNFENCED_BOUND (DOWN_AFTER + (DOWN_AFTER + 100 + 400) + HOLD)
+/*
  * Walk allowance: a node k x L epochs below the others needs k
  * confirmation windows (W plus a heartbeat or two) to reach them, and may
  * depose a primary at each step; the bound grows by one window per L of
@@ -70,6 +83,28 @@
 #define PRIORITY_RAND_MAX 4   /* random member priorities 1..this */
 #define LAG_BYTES_MAX  8      /* priority_lag_bytes 0..this, max_lag_bytes
                                  1..this when on; offsets differ by a few */
+
+/*
+ * Liveness, measured on every seed (virtual ms): a gap is a stretch in
+ * which a majority of healthy nodes (up, not paused, local server up,
+ * disk saving, at least one that may stand) has every link between them
+ * open both ways, yet no node is an unfenced primary. Checked after every
+ * step of the simulator (sim_set_hook).
+ */
+struct live {
+	uint64_t version;         /* bumped by every fault: links may differ */
+	uint64_t cached_version, cached_mask;
+	bool majority;
+	uint64_t gap_since;       /* SIM_NEVER: no gap open */
+	uint64_t longest, longest_at;
+	uint64_t healed;          /* SIM_NEVER: faults still going */
+	uint64_t unfenced_after_heal; /* SIM_NEVER: none yet */
+	const bool *data;
+	bool disturbed;           /* forged frames or a small epoch jump */
+};
+
+/* The worst seeds of a run, by longest gap. */
+#define LIVE_WORST_SHOWN 5
 
 /* A forger posing as a member, sending to one node. */
 struct forger {
@@ -299,6 +334,64 @@ static uint64_t walk_allowance(struct sim *s, uint64_t jump, bool auth)
 	return (hi - lo) / jump * WALK_STEP;
 }
 
+/* A clique of healthy nodes, a majority with one that may stand? */
+static bool majority_connected(struct sim *s, uint64_t healthy,
+    const bool *data)
+{
+	size_t n = sim_n(s), quorum = n / 2 + 1;
+
+	for (uint64_t set = healthy; set != 0; set = (set - 1) & healthy) {
+		size_t k = 0;
+		bool ok = true, stands = false;
+
+		for (size_t i = 0; i < n; i++)
+			if (set & (1u << i)) {
+				k++;
+				stands |= data[i];
+			}
+		if (k < quorum || !stands)
+			continue;
+		for (size_t i = 0; i < n && ok; i++)
+			for (size_t j = 0; j < n && ok; j++)
+				if (i != j && (set & (1u << i)) &&
+				    (set & (1u << j)))
+					ok = !sim_link_is_blocked(s, i, j);
+		if (ok)
+			return true;
+	}
+	return false;
+}
+
+static void live_hook(struct sim *s, void *arg)
+{
+	struct live *lv = arg;
+	uint64_t mask = 0, now = sim_now(s);
+	int w;
+
+	for (size_t i = 0; i < sim_n(s); i++)
+		if (sim_is_healthy(s, i))
+			mask |= 1u << i;
+	if (mask != lv->cached_mask || lv->version != lv->cached_version) {
+		lv->majority = majority_connected(s, mask, lv->data);
+		lv->cached_mask = mask;
+		lv->cached_version = lv->version;
+	}
+	w = sim_writable(s);
+	if (w != -1 && lv->healed != SIM_NEVER &&
+	    lv->unfenced_after_heal == SIM_NEVER)
+		lv->unfenced_after_heal = now - lv->healed;
+	if (lv->majority && w == -1) {
+		if (lv->gap_since == SIM_NEVER)
+			lv->gap_since = now;
+	} else if (lv->gap_since != SIM_NEVER) {
+		if (now - lv->gap_since > lv->longest) {
+			lv->longest = now - lv->gap_since;
+			lv->longest_at = lv->gap_since;
+		}
+		lv->gap_since = SIM_NEVER;
+	}
+}
+
 /* Everything back: all up, unpaused, links clean, disks working. */
 static void heal(struct sim *s)
 {
@@ -355,7 +448,7 @@ static bool pred_agreed(struct sim *s, void *arg)
 }
 
 /* Run one seed. Returns 0, or -1 after printing why on stderr. */
-static int run_seed(uint64_t seed, bool verbose)
+static int run_seed(uint64_t seed, bool verbose, struct live *lv)
 {
 	struct sim_config c;
 	struct sim *s;
@@ -395,6 +488,12 @@ static int run_seed(uint64_t seed, bool verbose)
 	if (rnd_below(&rp, 3) == 0)
 		c.max_lag_bytes = 1 + rnd_below(&rp, LAG_BYTES_MAX);
 	s = sim_new(&c);
+	memset(lv, 0, sizeof(*lv));
+	lv->gap_since = lv->healed = lv->unfenced_after_heal = SIM_NEVER;
+	lv->cached_mask = UINT64_MAX;
+	lv->data = data;
+	lv->disturbed = c.max_epoch_jump != ELECTOR_MAX_EPOCH_JUMP_DEFAULT;
+	sim_set_hook(s, live_hook, lv);
 	if (verbose) {
 		fprintf(stderr, "seed %" PRIu64 ": n=%zu delay=1..%" PRIu64
 		    " max_epoch_jump=%" PRIu64 " auth=%d priority_lag=%" PRIu64
@@ -411,14 +510,20 @@ static int run_seed(uint64_t seed, bool verbose)
 	while (sim_now(s) < FAULT_MS && sim_ok(s)) {
 		run_forging(s, &fg, 1 + rnd_below(&r, FAULT_GAP_MAX));
 		fault(s, &r, data, offset);
+		lv->version++;
 		/* A forger gets no frame past authentication. */
-		if (!c.peers_authenticated && rnd_below(&rf, 6) == 0)
+		if (!c.peers_authenticated && rnd_below(&rf, 6) == 0) {
 			forge(s, &rf, c.max_epoch_jump, &fg);
+			lv->disturbed = true;
+		}
 	}
 	if (!sim_ok(s))
 		goto out;		/* the checker printed the details */
 	heal(s);
 	healed = sim_now(s);
+	lv->version++;
+	lv->healed = healed;
+	live_hook(s, lv);
 	walk = walk_allowance(s, c.max_epoch_jump, c.peers_authenticated);
 	live = LIVE_BOUND + walk;
 	/*
@@ -452,6 +557,19 @@ static int run_seed(uint64_t seed, bool verbose)
 		}
 		goto out;
 	}
+	/*
+	 * A small max_epoch_jump turns every candidacy above a lagging node
+	 * into a walk of rounds (held OFFERs): those seeds keep the looser
+	 * LIVE_BOUND above.
+	 */
+	if (c.max_epoch_jump == ELECTOR_MAX_EPOCH_JUMP_DEFAULT &&
+	    lv->unfenced_after_heal > UNFENCED_BOUND + walk) {
+		fprintf(stderr, "property: seed %" PRIu64 ": first unfenced "
+		    "primary %" PRIu64 " ms after the heal at t=%" PRIu64
+		    ", bound %d ms + walk %" PRIu64 " ms\n", seed,
+		    lv->unfenced_after_heal, healed, UNFENCED_BOUND, walk);
+		goto out;
+	}
 	p = sim_agreed_primary(s);
 	e = elector_epoch(sim_elector(s, (size_t)p));
 	for (uint64_t t = 0; t < STABLE_MS; t += STABLE_STEP) {
@@ -470,6 +588,15 @@ static int run_seed(uint64_t seed, bool verbose)
 	}
 	rc = 0;
 out:
+	/* A gap still open at the end counts as it stands. */
+	lv->version++;
+	lv->majority = false;
+	live_hook(s, lv);
+	if (verbose)
+		fprintf(stderr, "seed %" PRIu64 ": longest gap %" PRIu64 " ms at"
+		    " t=%" PRIu64 ", unfenced primary %" PRIu64 " ms after the"
+		    " heal\n", seed, lv->longest, lv->longest_at,
+		    lv->unfenced_after_heal);
 	sim_free(s);
 	return rc;
 }
@@ -492,15 +619,103 @@ static double wall_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* The run's liveness figures: the worst seeds, gaps over 1 and 2 s. */
+struct live_class {
+	struct { uint64_t seed, gap, at; } worst[LIVE_WORST_SHOWN];
+	uint64_t seeds, over_1s, over_2s, heal_max, heal_max_seed;
+	uint64_t heal_hist[64];   /* after-heal times, 50 ms buckets */
+};
+
+/* [0]: every seed; [1]: seeds without forgeries, at the default jump. */
+struct live_totals {
+	struct live_class c[2];
+};
+
+static void live_add_class(struct live_class *lt, uint64_t seed,
+    const struct live *lv)
+{
+	size_t k = LIVE_WORST_SHOWN;
+	uint64_t b = lv->unfenced_after_heal / 50;
+
+	lt->seeds++;
+	lt->over_1s += lv->longest > 1000;
+	lt->over_2s += lv->longest > 2000;
+	while (k > 0 && lt->worst[k - 1].gap < lv->longest) {
+		if (k < LIVE_WORST_SHOWN)
+			lt->worst[k] = lt->worst[k - 1];
+		k--;
+	}
+	if (k < LIVE_WORST_SHOWN) {
+		lt->worst[k].seed = seed;
+		lt->worst[k].gap = lv->longest;
+		lt->worst[k].at = lv->longest_at;
+	}
+	if (lv->unfenced_after_heal != SIM_NEVER &&
+	    lv->unfenced_after_heal >= lt->heal_max) {
+		lt->heal_max = lv->unfenced_after_heal;
+		lt->heal_max_seed = seed;
+	}
+	lt->heal_hist[b < 63 ? b : 63]++;
+}
+
+static void live_add(struct live_totals *lt, uint64_t seed,
+    const struct live *lv)
+{
+	live_add_class(&lt->c[0], seed, lv);
+	if (!lv->disturbed)
+		live_add_class(&lt->c[1], seed, lv);
+}
+
+/* The time below which p percent of the seeds had an unfenced primary. */
+static uint64_t live_heal_pct(const struct live_class *lt, unsigned p)
+{
+	uint64_t seen = 0;
+
+	for (size_t b = 0; b < 64; b++) {
+		seen += lt->heal_hist[b];
+		if (seen * 100 >= lt->seeds * p)
+			return (b + 1) * 50;
+	}
+	return UINT64_MAX;
+}
+
+static void live_print(const struct live_totals *t)
+{
+	static const char *const name[2] = { "all seeds",
+	    "seeds without forgeries, default max_epoch_jump" };
+
+	for (size_t c = 0; c < 2; c++) {
+		const struct live_class *lt = &t->c[c];
+
+		printf("property: liveness, %s (%" PRIu64 "): longest stretch "
+		    "with a majority connected and no unfenced primary over "
+		    "1 s in %" PRIu64 " seeds, over 2 s in %" PRIu64 "; worst:",
+		    name[c], lt->seeds, lt->over_1s, lt->over_2s);
+		for (size_t k = 0; k < LIVE_WORST_SHOWN; k++)
+			if (lt->worst[k].gap > 0)
+				printf(" seed %" PRIu64 " %" PRIu64 " ms at t=%"
+				    PRIu64, lt->worst[k].seed,
+				    lt->worst[k].gap, lt->worst[k].at);
+		printf("\nproperty: liveness, %s: unfenced primary after the "
+		    "last heal p50 <= %" PRIu64 " ms, p99 <= %" PRIu64 " ms, "
+		    "max %" PRIu64 " ms (seed %" PRIu64 ")\n", name[c],
+		    live_heal_pct(lt, 50), live_heal_pct(lt, 99), lt->heal_max,
+		    lt->heal_max_seed);
+	}
+}
+
 START_TEST(random_faults_stay_safe_and_heal_to_one_primary)
 {
 	uint64_t seeds = env_u64("KEVY_PROP_SEEDS", PROP_SEEDS_DEFAULT);
 	uint64_t budget = env_u64("KEVY_PROP_SECONDS", 0);
 	uint64_t one = env_u64("KEVY_PROP_SEED", 0), ran = 0, failed = 0;
 	double t0 = wall_s(), dt;
+	struct live lv;
+	struct live_totals lt;
 
+	memset(&lt, 0, sizeof(lt));
 	if (getenv("KEVY_PROP_SEED") != NULL) {
-		int rc = run_seed(one, true);
+		int rc = run_seed(one, true, &lv);
 
 		printf("property: replayed seed %" PRIu64 ": %s\n", one,
 		    rc == 0 ? "ok" : "FAILED");
@@ -509,10 +724,14 @@ START_TEST(random_faults_stay_safe_and_heal_to_one_primary)
 		return;
 	}
 	for (uint64_t seed = 1; ran < seeds; seed++) {
+		int rc;
+
 		if (budget && wall_s() - t0 >= (double)budget)
 			break;
 		ran++;
-		if (run_seed(seed, false) == 0)
+		rc = run_seed(seed, false, &lv);
+		live_add(&lt, seed, &lv);
+		if (rc == 0)
 			continue;
 		failed++;
 		fprintf(stderr, "property: seed %" PRIu64 " FAILED; replay:"
@@ -525,6 +744,7 @@ START_TEST(random_faults_stay_safe_and_heal_to_one_primary)
 	printf("property: %" PRIu64 " seeds run in %.1f s (%.0f seeds/s),"
 	    " %" PRIu64 " failed\n", ran, dt, dt > 0 ? (double)ran / dt : 0.0,
 	    failed);
+	live_print(&lt);
 	fflush(stdout);	/* a failed assertion ends this forked child */
 	ck_assert_msg(failed == 0, "%" PRIu64 " of %" PRIu64 " seeds failed",
 	    failed, ran);

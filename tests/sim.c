@@ -801,6 +801,18 @@ uint64_t sim_ticks(const struct sim *s, size_t i) { return s->node[i].ticks; }
 uint64_t sim_calls(const struct sim *s, size_t i) { return s->node[i].calls; }
 bool sim_is_up(const struct sim *s, size_t i) { return s->node[i].up; }
 bool sim_is_paused(const struct sim *s, size_t i) { return s->node[i].paused; }
+
+bool sim_is_healthy(const struct sim *s, size_t i)
+{
+	const struct sim_node *nd = &s->node[i];
+
+	return nd->up && !nd->paused && !nd->local_down && !nd->st_fail;
+}
+
+bool sim_link_is_blocked(const struct sim *s, size_t a, size_t b)
+{
+	return s->link[a][b].blocked;
+}
 struct elector *sim_elector(struct sim *s, size_t i) { return s->node[i].el; }
 size_t sim_trace_len(const struct sim *s) { return s->trace_n; }
 

@@ -135,6 +135,9 @@ int sim_maint(struct sim *, size_t node, uint64_t d_ms);
 void sim_maint_end(struct sim *, size_t node);
 
 bool sim_is_up(const struct sim *, size_t node);
+/* Up, not paused, its local server up and its disk saving. */
+bool sim_is_healthy(const struct sim *, size_t node);
+bool sim_link_is_blocked(const struct sim *, size_t from, size_t to);
 bool sim_is_paused(const struct sim *, size_t node);
 struct elector *sim_elector(struct sim *, size_t node);
 /* What the node's store holds (false: nothing saved yet). */

@@ -23,6 +23,7 @@
 #include "limit.h"
 #include "link.h"
 #include "log.h"
+#include "pending.h"
 #include "rng.h"
 #include "server.h"
 #include "util.h"
@@ -80,9 +81,34 @@ send_frame(struct electd *d, const struct elector_send *s)
 		    (s->to == ELECTOR_BROADCAST && (int)i == s->except))
 			continue;
 		d->stats.frames_out[s->frame.verb]++;
-		if (!link_send(d->links[i], buf, len))
+		if (link_send(d->links[i], buf, len))
+			continue;
+		/*
+		 * A vote, a candidacy or an announce waits for a link still
+		 * coming up (pending.h); a heartbeat, or anything for a link
+		 * that is up but full, is dropped.
+		 */
+		if (link_state(d->links[i]) != LINK_UP &&
+		    pending_wants(&s->frame)) {
+			pending_put(&d->pending[i], &s->frame);
+			d->stats.frames_pending++;
+			log_debug("event=frame_pending peer=%s frame=%s epoch=%"
+			    PRIu64 " link=%s", member_id(d, (int)i),
+			    wire_verb_name(s->frame.verb), s->frame.epoch,
+			    link_state_name(link_state(d->links[i])));
+		} else
 			d->stats.frames_dropped++;
 	}
+}
+
+/* Frames waiting for a link that the elector no longer stands by: gone. */
+static void
+prune_pending(struct electd *d)
+{
+	for (size_t i = 0; i < elector_members(d->el); i++)
+		if (d->links[i] != NULL)
+			d->stats.frames_pending_stale +=
+			    pending_prune(&d->pending[i], d->el, i);
 }
 
 /*
@@ -107,6 +133,7 @@ apply(struct electd *d, const struct elector_out *out)
 	if (!d->local_ok && d->published->role == WIRE_ROLE_PRIMARY &&
 	    elector_role(d->el) != WIRE_ROLE_PRIMARY)
 		d->silent = true;
+	prune_pending(d);
 	now_us = clock_now_us();
 	due_us = elector_next_deadline(d->el) * 1000;
 	wait_us = due_us > now_us ? due_us - now_us : 0;
@@ -243,12 +270,25 @@ void
 core_link_up(struct electd *d, size_t member)
 {
 	struct elector_send s = { .to = (int)member, .except = ELECTOR_NONE };
+	struct wire_frame f[PENDING_KINDS];
+	size_t n, stale;
 
 	enter_core(d);
 	if (d->silent)
 		return;
 	elector_heartbeat_to(d->el, member, &s.frame);
 	send_frame(d, &s);
+	/* Then what waited for this link, if the elector still means it. */
+	n = pending_take(&d->pending[member], d->el, member, f, &stale);
+	d->stats.frames_pending_stale += stale;
+	for (size_t k = 0; k < n; k++) {
+		s.frame = f[k];
+		send_frame(d, &s);
+		d->stats.frames_pending_sent++;
+	}
+	if (n > 0 || stale > 0)
+		log_info("event=pending_frames_sent peer=%s sent=%zu stale=%zu",
+		    member_id(d, (int)member), n, stale);
 }
 
 /* A member's election address as it is written: "[v6]:port" for IPv6. */
@@ -440,6 +480,11 @@ core_start(struct electd *d, char *err, size_t errlen)
 	d->store.dir = d->cfg->state_dir;
 	if (metafile_load(d->cfg->state_dir, &saved, &found, err, errlen) == -1)
 		return -1;
+	if ((d->pending = calloc(d->cfg->n_members, sizeof(*d->pending))) ==
+	    NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	if ((members = calloc(ELECTOR_MEMBERS_MAX, sizeof(*members))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -501,6 +546,8 @@ core_stop(struct electd *d)
 	d->timer = d->health_timer = NULL;
 	elector_free(d->el);
 	d->el = NULL;
+	free(d->pending);
+	d->pending = NULL;
 	free(d->published);
 	free(d->scratch);
 	d->published = d->scratch = NULL;

@@ -23,6 +23,9 @@ struct core_stats {
 	uint64_t frames_in[WIRE_ANNOUNCE + 1];  /* by enum wire_verb */
 	uint64_t frames_out[WIRE_ANNOUNCE + 1];
 	uint64_t frames_dropped;     /* link not up, or its output full */
+	uint64_t frames_pending;     /* kept for a link still coming up */
+	uint64_t frames_pending_sent;  /* ... and sent once it was up */
+	uint64_t frames_pending_stale; /* ... dropped: no longer current */
 	uint64_t frames_silenced;    /* not sent: local server down */
 	uint64_t rejected_senders;   /* frames naming a non-member or us */
 	uint64_t frames_held;        /* epoch beyond max_epoch_jump */

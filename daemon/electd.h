@@ -42,6 +42,7 @@ struct electd {
 	struct metafile_store store;
 	struct event *timer;          /* one-shot at the elector's deadline */
 	struct link *links[ELECTOR_MEMBERS_MAX]; /* outbound; NULL for self */
+	struct pending *pending;      /* per member: frames awaiting its link */
 	struct inbound_listener *inbound;
 	struct ctl *ctl;
 	struct http *http;             /* NULL unless http_listen is set */

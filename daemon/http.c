@@ -222,6 +222,13 @@ serve_metrics(struct http *h, struct evbuffer *b, const char **ctype)
 	    "verb.", c->frames_out);
 	counter(b, "frames_dropped_total", "Frames not sent: link down or "
 	    "output full.", c->frames_dropped);
+	counter(b, "frames_pending_total", "Votes, offers and announces "
+	    "kept for a link still coming up.", c->frames_pending);
+	counter(b, "frames_pending_sent_total", "Kept frames sent once "
+	    "their link was up.", c->frames_pending_sent);
+	counter(b, "frames_pending_stale_total", "Kept frames dropped: no "
+	    "longer current (epoch moved, candidacy over, vote superseded).",
+	    c->frames_pending_stale);
 	counter(b, "decode_errors_total", "Malformed frames (the connection "
 	    "was closed).", in->decode_errors);
 	counter(b, "rejected_senders_total", "Frames naming a non-member or "

@@ -360,6 +360,16 @@ void elector_set_local(struct elector *, bool ok, uint64_t now_ms,
     struct elector_out *);
 bool elector_local_ok(const struct elector *);
 
+/*
+ * Does this node still stand by f, a frame it sent to member that could
+ * not leave yet (a link still connecting)? An OFFER while its candidacy
+ * is open, an ACCEPT while the vote is its last word to that candidate
+ * in that epoch, an ANNOUNCE while it is primary in that epoch; never a
+ * heartbeat (a fresh one replaces it).
+ */
+bool elector_frame_is_current(const struct elector *, size_t member,
+    const struct wire_frame *f);
+
 /* The heartbeat this node would send now: a new link's first frame. */
 void elector_heartbeat(const struct elector *, struct wire_frame *);
 /* The same, as member to would get it (a hand-off target's differs). */

@@ -143,3 +143,23 @@ elector_live_reaccept(const struct elector *e, int c,
 	snprintf(r->id, sizeof(r->id), "%s", e->members[e->self].id);
 	return true;
 }
+
+bool
+elector_frame_is_current(const struct elector *e, size_t member,
+    const struct wire_frame *f)
+{
+	if (f->epoch != e->epoch || member >= e->n || member == e->self)
+		return false;
+	switch (f->verb) {
+	case WIRE_OFFER:
+		return e->role == WIRE_ROLE_CANDIDATE;
+	case WIRE_ACCEPT:
+		return e->voted_epoch == f->epoch &&
+		    e->voted_for == (int)member && e->role == WIRE_ROLE_REPLICA;
+	case WIRE_ANNOUNCE:
+		return e->role == WIRE_ROLE_PRIMARY;
+	case WIRE_HB:
+		break;
+	}
+	return false;
+}

@@ -67,6 +67,11 @@
  *    far below its peers walks up to them without a restart. A replica
  *    without a live primary also walks to a peer exactly L above it, and
  *    a replica does not stand while a majority would hold its OFFER.
+ *  - Liveness (elector_live.c): a replica stands only after hearing a
+ *    majority for down_after without a break and while no live peer
+ *    claims primary; a candidate repeats its OFFER every interval (a
+ *    voter repeats its ACCEPT to it) and, when only sticky votes are
+ *    missing, waits down_after for them instead of election_timeout.
  */
 #ifndef ELECTOR_H
 #define ELECTOR_H

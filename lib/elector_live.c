@@ -16,15 +16,27 @@
  * ANNOUNCE), whatever its epoch: a winner in its hold, or a primary we
  * cannot follow yet. Standing now would split the votes it already has;
  * it is either writable within its hold or abdicates (its heartbeats say
- * replica) within down_after, and either ends the wait.
+ * replica) within down_after, and either ends the wait. Likewise the
+ * candidate we just voted for, while its round in our epoch is open: a
+ * candidacy of our own one epoch up would take back the vote it counts
+ * on (the property test found a voter standing in the very call that
+ * voted; the winner then could not count it for its lease).
  */
 bool
 elector_live_claimant(const struct elector *e, uint64_t now)
 {
-	for (size_t i = 0; i < e->n; i++)
-		if (i != e->self && elector_peer_alive(e, i, now) &&
-		    e->peers[i].view.role == WIRE_ROLE_PRIMARY)
+	for (size_t i = 0; i < e->n; i++) {
+		const struct elector_peer_view *v = &e->peers[i].view;
+
+		if (i == e->self || !elector_peer_alive(e, i, now))
+			continue;
+		if (v->role == WIRE_ROLE_PRIMARY)
 			return true;
+		if (v->role == WIRE_ROLE_CANDIDATE &&
+		    e->voted_for == (int)i && e->voted_epoch == e->epoch &&
+		    v->epoch == e->epoch)
+			return true;
+	}
 	return false;
 }
 

@@ -101,6 +101,7 @@ struct live {
 	uint64_t unfenced_after_heal; /* SIM_NEVER: none yet */
 	const bool *data;
 	bool disturbed;           /* forged frames or a small epoch jump */
+	uint64_t switchover_until; /* the latest accepted switchover's deadline */
 };
 
 /* The worst seeds of a run, by longest gap. */
@@ -140,7 +141,7 @@ static void dump_nodes(struct sim *s)
 
 /* One random fault. data[i]: node i may stand (not a witness). */
 static void fault(struct sim *s, uint64_t *r, const bool *data,
-    uint64_t *offset)
+    uint64_t *offset, struct live *lv)
 {
 	size_t n = sim_n(s), a = rnd_below(r, n), b = rnd_below(r, n);
 	bool side[SIM_NODES_MAX];
@@ -208,11 +209,15 @@ static void fault(struct sim *s, uint64_t *r, const bool *data,
 		 */
 		char why[256];
 		int w = sim_writable(s);
+		uint64_t d = 1 + rnd_below(r, SO_MS_MAX);
 
 		if (w >= 0 && rnd_below(r, 4) != 0)
 			a = (size_t)w;
-		sim_switchover(s, a, rnd_below(r, 3) == 0 ? ELECTOR_NONE :
-		    (int)b, 1 + rnd_below(r, SO_MS_MAX), why, sizeof why);
+		/* Fenced until it hands over or its deadline calls it off. */
+		if (sim_switchover(s, a, rnd_below(r, 3) == 0 ? ELECTOR_NONE :
+		    (int)b, d, why, sizeof why) == 0 &&
+		    sim_now(s) + d > lv->switchover_until)
+			lv->switchover_until = sim_now(s) + d;
 		break;
 	}
 	case 13:
@@ -454,7 +459,7 @@ static int run_seed(uint64_t seed, bool verbose, struct live *lv)
 	struct sim *s;
 	uint64_t r = seed ^ 0x6b657679ULL, healed, e, offset[SIM_NODES_MAX];
 	/* The forger's own stream: the other faults stay as they were. */
-	uint64_t rf = seed ^ 0x666f726765ULL, walk, live;
+	uint64_t rf = seed ^ 0x666f726765ULL, walk, live, so;
 	uint64_t rp = seed ^ 0x7072696fULL;
 	struct forger fg = { .active = false };
 	bool data[SIM_NODES_MAX], any = false;
@@ -509,7 +514,7 @@ static int run_seed(uint64_t seed, bool verbose, struct live *lv)
 
 	while (sim_now(s) < FAULT_MS && sim_ok(s)) {
 		run_forging(s, &fg, 1 + rnd_below(&r, FAULT_GAP_MAX));
-		fault(s, &r, data, offset);
+		fault(s, &r, data, offset, lv);
 		lv->version++;
 		/* A forger gets no frame past authentication. */
 		if (!c.peers_authenticated && rnd_below(&rf, 6) == 0) {
@@ -562,12 +567,15 @@ static int run_seed(uint64_t seed, bool verbose, struct live *lv)
 	 * into a walk of rounds (held OFFERs): those seeds keep the looser
 	 * LIVE_BOUND above.
 	 */
+	/* An operator's switchover under way at the heal runs its course. */
+	so = lv->switchover_until > healed ? lv->switchover_until - healed : 0;
 	if (c.max_epoch_jump == ELECTOR_MAX_EPOCH_JUMP_DEFAULT &&
-	    lv->unfenced_after_heal > UNFENCED_BOUND + walk) {
+	    lv->unfenced_after_heal > UNFENCED_BOUND + walk + so) {
 		fprintf(stderr, "property: seed %" PRIu64 ": first unfenced "
 		    "primary %" PRIu64 " ms after the heal at t=%" PRIu64
-		    ", bound %d ms + walk %" PRIu64 " ms\n", seed,
-		    lv->unfenced_after_heal, healed, UNFENCED_BOUND, walk);
+		    ", bound %d ms + walk %" PRIu64 " ms + switchover %" PRIu64
+		    " ms\n", seed, lv->unfenced_after_heal, healed,
+		    UNFENCED_BOUND, walk, so);
 		goto out;
 	}
 	p = sim_agreed_primary(s);

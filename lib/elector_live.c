@@ -66,19 +66,22 @@ elector_live_stand_after(const struct elector *e)
 /*
  * Would peer i vote for our open candidacy but for stickiness? It is
  * live, has not taken our epoch (a vote for us or anyone else there
- * raises it), and does not beat our offset (an offset refusal is final;
- * a node that sits out heartbeats offset 0 and votes whatever its own).
+ * raises it), and does not rank above us (elector_rank.c: its refusal
+ * then is final; a node that sits out heartbeats offset 0, a witness has
+ * priority 0, and both vote whatever their own rank).
  */
 static bool
 only_sticky(const struct elector *e, size_t i, uint64_t now)
 {
 	const struct elector_peer *p = &e->peers[i];
-	const char *me = e->members[e->self].id;
+	uint64_t fresh = p->view.offset > e->offset ? p->view.offset :
+	    e->offset;
 
 	return elector_peer_alive(e, i, now) && !p->voted_for_me &&
-	    p->view.epoch < e->epoch && !(p->view.offset > e->offset ||
-	    (p->view.offset == e->offset &&
-	    strcmp(e->members[i].id, me) < 0));
+	    p->view.epoch < e->epoch &&
+	    (elector_member_priority(&e->members[i]) == 0 ||
+	    !elector_rank_above(e, i, p->view.offset, e->self, e->offset,
+	    fresh));
 }
 
 /*

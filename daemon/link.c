@@ -8,6 +8,14 @@
  * is configured), kept until whole however it is segmented, and else
  * discarded. One timer serves every state: connect timeout, challenge
  * timeout, stability period (UP), retry (BACKOFF).
+ *
+ * The socket is ours, not a bufferevent's: a settled link costs one
+ * write per frame sent and nothing else. A frame is written the moment
+ * it is sent; only what the socket does not take is queued (out, at most
+ * LINK_OUT_MAX), and only then is the write event armed, with the write
+ * timeout. The read event stays armed for the life of the connection (a
+ * challenge, or the peer's FIN or RST): one epoll_ctl per connect, none
+ * per frame. Reads go to a fixed buffer, one read per wakeup.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -17,9 +25,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/dns.h>
 #include <event2/event.h>
 #include <event2/util.h>
@@ -34,6 +42,8 @@
 
 /* Bytes buffered from the acceptor: its challenge; it sends nothing else. */
 #define LINK_READ_MAX AUTH_MSG_MAX
+/* Bytes read (and dropped) at once from an up link: peers send nothing. */
+#define LINK_DISCARD_MAX 512
 #define LINK_REASON_MAX 64  /* bytes of a failure reason in a log line */
 
 struct link {
@@ -44,7 +54,13 @@ struct link {
 	size_t member;
 	const char *id;
 	enum link_state state;
-	struct bufferevent *bev;
+	int fd;                       /* -1: no connection */
+	struct event *rd;             /* readable, persistent */
+	struct event *wr;             /* connected, or room for out */
+	struct evbuffer *out;         /* what the socket did not take yet */
+	uint64_t wrote_ms;            /* out last moved (write timeout) */
+	size_t in_len;                /* bytes of a challenge in in[] */
+	uint8_t in[LINK_READ_MAX];
 	struct event *timer;          /* timeout, stability, or retry */
 	struct evdns_getaddrinfo_request *req;
 	uint64_t backoff_ms;          /* next delay before jitter */
@@ -56,7 +72,7 @@ struct link {
 static void link_connect(struct link *);
 static void link_fail(struct link *, const char *why);
 static uint64_t link_timeout_ms(const struct link *);
-static void on_read(struct bufferevent *, void *);
+static void on_read(evutil_socket_t, short, void *);
 
 const char *
 link_state_name(enum link_state s)
@@ -104,10 +120,16 @@ drop_connection(struct link *l)
 		evdns_getaddrinfo_cancel(l->req);
 		l->req = NULL;
 	}
-	if (l->bev != NULL) {
-		bufferevent_free(l->bev);
-		l->bev = NULL;
+	if (l->fd != -1) {
+		event_free(l->rd);
+		event_free(l->wr);
+		l->rd = l->wr = NULL;
+		close(l->fd);
+		l->fd = -1;
 	}
+	/* Nothing is kept for the next connection (link.h). */
+	evbuffer_drain(l->out, evbuffer_get_length(l->out));
+	l->in_len = 0;
 	evtimer_del(l->timer);
 }
 
@@ -222,104 +244,6 @@ link_up(struct link *l)
 	l->ops->up(l->ctx, l->member);
 }
 
-/*
- * The acceptor's KEVYCHALL: answer it, then frames may flow. 1: not all
- * here yet (kept in the buffer), 0: answered and up, -1: failed (the
- * bufferevent is gone).
- */
-static int
-answer_challenge(struct link *l, struct evbuffer *in)
-{
-	size_t len = evbuffer_get_length(in), used = 0, n;
-	size_t want = len < AUTH_MSG_MAX ? len : AUTH_MSG_MAX;
-	char chall[AUTH_HEX_LEN + 1], mac[AUTH_HEX_LEN + 1];
-	uint8_t buf[AUTH_MSG_MAX];
-
-	switch (auth_decode_challenge(evbuffer_pullup(in, (ev_ssize_t)want),
-	    want, chall, &used)) {
-	case AUTH_NEED_MORE:
-		return 1;
-	case AUTH_ERROR:
-		link_fail(l, "bad-challenge");
-		return -1;
-	case AUTH_OK:
-		break;
-	}
-	evbuffer_drain(in, used);
-	if (auth_response(l->cfg.auth, chall, l->cfg.cfg->node_id, l->id,
-	    mac) == -1 ||
-	    (n = auth_encode_response(l->cfg.cfg->node_id, mac, buf,
-	    sizeof(buf))) == 0 ||
-	    bufferevent_write(l->bev, buf, n) == -1) {
-		link_fail(l, "auth-answer-failed");
-		return -1;
-	}
-	link_up(l);
-	return 0;
-}
-
-static void
-on_read(struct bufferevent *bev, void *arg)
-{
-	struct link *l = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
-
-	switch (l->state) {
-	case LINK_AUTH:
-		/* A partial challenge stays buffered until its end arrives. */
-		if (answer_challenge(l, in) != 0)
-			return;
-		break;
-	case LINK_UP:
-		break;
-	default:
-		/* Read before the connect was seen complete: keep it. */
-		return;
-	}
-	/* Peers never write after the challenge: discard, bounded. */
-	evbuffer_drain(in, evbuffer_get_length(in));
-}
-
-static void
-on_event(struct bufferevent *bev, short what, void *arg)
-{
-	struct link *l = arg;
-	int one = 1;
-
-	if (what & BEV_EVENT_CONNECTED) {
-		evutil_socket_t fd = bufferevent_getfd(bev);
-
-		unsigned int uto = (unsigned int)link_timeout_ms(l);
-
-		evtimer_del(l->timer);
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
-		/*
-		 * Heartbeats fit in the kernel's send buffer for minutes, so a
-		 * blackholed link never stalls a write: have the kernel drop
-		 * it once data sits unacknowledged for down_after, and redial.
-		 */
-		setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &uto, sizeof(uto));
-		if (l->cfg.auth == NULL)
-			link_up(l);
-		else {
-			/* No frame before we answered the acceptor's challenge. */
-			link_set_state(l, LINK_AUTH, NULL);
-			arm(l, AUTH_TIMEOUT_MS);
-		}
-		if (evbuffer_get_length(bufferevent_get_input(bev)) > 0)
-			on_read(bev, l);
-		return;
-	}
-	if (what & BEV_EVENT_TIMEOUT)
-		link_fail(l, "write-timeout");
-	else if (what & BEV_EVENT_EOF)
-		link_fail(l, "closed-by-peer");
-	else
-		link_fail(l, evutil_socket_error_to_string(
-		    EVUTIL_SOCKET_ERROR()));
-}
-
 /* down_after, within the connect-timeout bounds: a LAN answers in ms. */
 static uint64_t
 link_timeout_ms(const struct link *l)
@@ -333,29 +257,242 @@ link_timeout_ms(const struct link *l)
 	return ms;
 }
 
+/*
+ * Wait for room in the socket, at most down_after since out last moved:
+ * a peer that takes no bytes that long is as good as dead.
+ */
+static void
+arm_write(struct link *l)
+{
+	uint64_t now = clock_now_ms(), since = now - l->wrote_ms;
+	struct timeval tv;
+
+	util_ms_to_tv(since < l->cfg.down_after_ms ?
+	    l->cfg.down_after_ms - since : 0, &tv);
+	event_add(l->wr, &tv);
+}
+
+/*
+ * Write what is queued: 0 (all of it, or the rest waits for the write
+ * event), -1 the connection failed (the link is in BACKOFF now).
+ */
+static int
+out_flush(struct link *l)
+{
+	int n;
+
+	while (evbuffer_get_length(l->out) > 0) {
+		if ((n = evbuffer_write(l->out, l->fd)) > 0) {
+			l->wrote_ms = clock_now_ms();
+			continue;
+		}
+		if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK &&
+		    errno != EINTR) {
+			link_fail(l, strerror(errno));
+			return -1;
+		}
+		arm_write(l);
+		return 0;
+	}
+	return 0;
+}
+
+/*
+ * One frame out: written at once if the socket takes it (one write(2)),
+ * else its rest queued behind what waits already, in order, and the
+ * write event armed. Frames are whole or absent: one that would take the
+ * queue past LINK_OUT_MAX is dropped entirely. False: dropped (the link
+ * may have failed on it).
+ */
+static bool
+out_write(struct link *l, const uint8_t *buf, size_t len)
+{
+	size_t queued = evbuffer_get_length(l->out);
+	ssize_t n;
+
+	/* A peer that stopped reading must not grow our memory. */
+	if (queued + len > LINK_OUT_MAX)
+		return false;
+	if (queued > 0)
+		return evbuffer_add(l->out, buf, len) == 0;
+	n = write(l->fd, buf, len);
+	if (n == (ssize_t)len)
+		return true;
+	if (n == -1) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+			link_fail(l, strerror(errno));
+			return false;
+		}
+		n = 0;
+	}
+	if (evbuffer_add(l->out, buf + n, len - (size_t)n) == -1) {
+		/* Half a frame on the wire and no room for the rest. */
+		link_fail(l, "out-of-memory");
+		return false;
+	}
+	l->wrote_ms = clock_now_ms();
+	arm_write(l);
+	return true;
+}
+
+/*
+ * The acceptor's KEVYCHALL, in in[]: answer it, then frames may flow.
+ * 1: not all here yet, 0: answered and up, -1: failed (in BACKOFF).
+ */
+static int
+answer_challenge(struct link *l)
+{
+	char chall[AUTH_HEX_LEN + 1], mac[AUTH_HEX_LEN + 1];
+	uint8_t buf[AUTH_MSG_MAX];
+	size_t used = 0, n;
+
+	switch (auth_decode_challenge(l->in, l->in_len, chall, &used)) {
+	case AUTH_NEED_MORE:
+		/* in[] holds the longest challenge: a full one is no prefix. */
+		if (l->in_len < sizeof(l->in))
+			return 1;
+		/* FALLTHROUGH */
+	case AUTH_ERROR:
+		link_fail(l, "bad-challenge");
+		return -1;
+	case AUTH_OK:
+		break;
+	}
+	/* Whatever followed it: peers write nothing more (discarded). */
+	l->in_len = 0;
+	if (auth_response(l->cfg.auth, chall, l->cfg.cfg->node_id, l->id,
+	    mac) == -1 ||
+	    (n = auth_encode_response(l->cfg.cfg->node_id, mac, buf,
+	    sizeof(buf))) == 0) {
+		link_fail(l, "auth-answer-failed");
+		return -1;
+	}
+	/* The first bytes on a fresh socket: they fit, or it failed. */
+	if (!out_write(l, buf, n)) {
+		if (l->state == LINK_AUTH)
+			link_fail(l, "auth-answer-failed");
+		return -1;
+	}
+	link_up(l);
+	return 0;
+}
+
+/*
+ * One read per wakeup: a challenge into in[] while in AUTH; once up,
+ * anything is read and dropped (peers send nothing after the challenge),
+ * so only a FIN or an RST matters.
+ */
+static void
+on_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct link *l = arg;
+	uint8_t drop[LINK_DISCARD_MAX];
+	ssize_t n;
+
+	(void)what;
+	if (l->state == LINK_AUTH)
+		n = read(fd, l->in + l->in_len, sizeof(l->in) - l->in_len);
+	else
+		n = read(fd, drop, sizeof(drop));
+	if (n == 0) {
+		link_fail(l, "closed-by-peer");
+		return;
+	}
+	if (n == -1) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			link_fail(l, strerror(errno));
+		return;
+	}
+	if (l->state == LINK_AUTH) {
+		l->in_len += (size_t)n;
+		answer_challenge(l);
+	}
+}
+
+/* The TCP connect completed: tune the socket, then AUTH or UP. */
+static void
+connected(struct link *l)
+{
+	unsigned int uto = (unsigned int)link_timeout_ms(l);
+	int one = 1;
+
+	evtimer_del(l->timer);
+	setsockopt(l->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	setsockopt(l->fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+	/*
+	 * Heartbeats fit in the kernel's send buffer for minutes, so a
+	 * blackholed link never stalls a write: have the kernel drop
+	 * it once data sits unacknowledged for down_after, and redial.
+	 */
+	setsockopt(l->fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &uto, sizeof(uto));
+	/* Armed once for the connection's life: no epoll_ctl per frame. */
+	if (event_add(l->rd, NULL) == -1) {
+		link_fail(l, "event-add-failed");
+		return;
+	}
+	l->wrote_ms = clock_now_ms();
+	if (l->cfg.auth == NULL)
+		link_up(l);
+	else {
+		/* No frame before we answered the acceptor's challenge. */
+		link_set_state(l, LINK_AUTH, NULL);
+		arm(l, AUTH_TIMEOUT_MS);
+	}
+}
+
+/* Writable: the connect finished, or there is room for what is queued. */
+static void
+on_write(evutil_socket_t fd, short what, void *arg)
+{
+	struct link *l = arg;
+	socklen_t len = sizeof(int);
+	int err = 0;
+
+	if (l->state == LINK_CONNECTING) {
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
+			err = errno;
+		if (err != 0)
+			link_fail(l, strerror(err));
+		else
+			connected(l);
+		return;
+	}
+	if (what & EV_TIMEOUT) {
+		link_fail(l, "write-timeout");
+		return;
+	}
+	out_flush(l);
+}
+
 static void
 start_connect(struct link *l, const struct sockaddr *sa, socklen_t len)
 {
-	struct timeval wto;
-	uint64_t ms = l->cfg.down_after_ms;
-
-	l->bev = bufferevent_socket_new(l->cfg.base, -1,
-	    BEV_OPT_CLOSE_ON_FREE);
-	if (l->bev == NULL) {
-		link_fail(l, "bufferevent-failed");
+	l->fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0);
+	if (l->fd == -1) {
+		link_fail(l, strerror(errno));
 		return;
 	}
-	bufferevent_setcb(l->bev, on_read, NULL, on_event, l);
-	bufferevent_setwatermark(l->bev, EV_READ, 0, LINK_READ_MAX);
-	/* A peer that takes no bytes for down_after is as good as dead. */
-	util_ms_to_tv(ms, &wto);
-	bufferevent_set_timeouts(l->bev, NULL, &wto);
-	bufferevent_enable(l->bev, EV_READ | EV_WRITE);
+	if ((l->rd = event_new(l->cfg.base, l->fd, EV_READ | EV_PERSIST,
+	    on_read, l)) == NULL ||
+	    (l->wr = event_new(l->cfg.base, l->fd, EV_WRITE, on_write, l)) ==
+	    NULL) {
+		if (l->rd != NULL)
+			event_free(l->rd);
+		l->rd = NULL;
+		close(l->fd);
+		l->fd = -1;
+		link_fail(l, "event-new-failed");
+		return;
+	}
 	link_set_state(l, LINK_CONNECTING, NULL);
 	arm(l, link_timeout_ms(l));
-	if (bufferevent_socket_connect(l->bev, sa, (int)len) == -1)
-		link_fail(l, evutil_socket_error_to_string(
-		    EVUTIL_SOCKET_ERROR()));
+	if (connect(l->fd, sa, len) == 0)
+		connected(l);
+	else if (errno == EINPROGRESS)
+		event_add(l->wr, NULL);	/* the timer bounds it */
+	else
+		link_fail(l, strerror(errno));
 }
 
 static void
@@ -424,7 +561,11 @@ link_new(const struct link_config *cfg, const struct link_ops *ops, void *ctx)
 	l->id = cfg->cfg->members[cfg->member].id;
 	l->backoff_ms = LINK_BACKOFF_MIN_MS;
 	l->state = LINK_BACKOFF;
-	if ((l->timer = evtimer_new(cfg->base, on_timer, l)) == NULL) {
+	l->fd = -1;
+	if ((l->out = evbuffer_new()) == NULL ||
+	    (l->timer = evtimer_new(cfg->base, on_timer, l)) == NULL) {
+		if (l->out != NULL)
+			evbuffer_free(l->out);
 		free(l);
 		return NULL;
 	}
@@ -439,19 +580,14 @@ link_free(struct link *l)
 		return;
 	drop_connection(l);
 	event_free(l->timer);
+	evbuffer_free(l->out);
 	free(l);
 }
 
 bool
 link_send(struct link *l, const uint8_t *buf, size_t len)
 {
-	struct evbuffer *out;
-
 	if (l->state != LINK_UP)
 		return false;
-	out = bufferevent_get_output(l->bev);
-	/* A peer that stopped reading must not grow our memory. */
-	if (evbuffer_get_length(out) + len > LINK_OUT_MAX)
-		return false;
-	return evbuffer_add(out, buf, len) == 0;
+	return out_write(l, buf, len);
 }

@@ -40,9 +40,10 @@ PKGS      = libevent libconfig check
 # groff-base: tests/install.sh lints the man pages with groff; redis-server:
 # tests/check_server drives real servers through the server adapter;
 # socat: every control-socket example of the docs, and the README recipe
-# test (tests/readme_recipe.sh) runs them.
+# test (tests/readme_recipe.sh) runs them; strace: tests/check_syscalls and
+# bench/idle count the daemon's system calls.
 DEB_PKGS  = build-essential pkg-config libevent-dev libconfig-dev check \
-            groff-base libssl-dev redis-server socat
+            groff-base libssl-dev redis-server socat strace
 # tests/check_netns (partition tests across network namespaces) needs these;
 # installed only when root, otherwise that test says SKIP.
 NETNS_DEB_PKGS = iproute2 nftables

@@ -6,6 +6,11 @@
  * voluntary context switches per second (wakeups), RSS. Any
  * WATCH line during the window (a change of role, epoch, primary, quorum,
  * fencing or down set) is counted: a settled cluster must show none.
+ * Then, in a second window of the same length (strace slows what it
+ * watches, so never during the first), the system calls of up to
+ * IDLE_SYSC_NODES daemons, the primary first, per daemon per second:
+ * all, epoll_wait, epoll_ctl, reads (read, readv, recv*), writes (write,
+ * writev, send*), ioctl, other. Left out when strace is missing.
  *
  * Timings are the defaults (hb 200, down_after 5000, election timeout
  * 3000, backoff 1000 + jitter 4000) unless given.
@@ -22,8 +27,10 @@
 #include <unistd.h>
 
 #include "cluster.h"
+#include "sysc.h"
 
 #define IDLE_SETTLE_MS 3000 /* after agreement, before measuring */
+#define IDLE_SYSC_NODES 3   /* daemons whose syscalls are counted */
 #define IDLE_AGREE_MS 120000 /* bound on the first election */
 
 struct sample {
@@ -85,6 +92,95 @@ count_line(struct cluster *c, size_t i, const char *line, void *arg)
 		changes++;
 }
 
+/* Per daemon per second, over the nodes counted. */
+struct sysc_rates {
+	size_t nodes;
+	double all, epoll_wait, epoll_ctl, reads, writes, ioctl, other;
+};
+
+static uint64_t
+calls_of(const struct sysc_counts *sc, const char *const *names)
+{
+	uint64_t n = 0;
+
+	for (; *names != NULL; names++)
+		n += sysc_calls(sc, *names);
+	return n;
+}
+
+static bool never(struct cluster *, void *);
+
+/* The second window: strace -c on the primary and the first others. */
+static int
+count_syscalls(struct cluster *c, size_t n, double secs,
+    struct sysc_rates *r)
+{
+	static const char *const reads[] = { "read", "readv", "recvfrom",
+	    "recvmsg", NULL };
+	static const char *const writes[] = { "write", "writev", "sendto",
+	    "sendmsg", NULL };
+	pid_t sp[IDLE_SYSC_NODES];
+	char path[IDLE_SYSC_NODES][256];
+	size_t pick[IDLE_SYSC_NODES], k = 0;
+	int primary = cluster_primary(c);
+	uint64_t t0;
+	double t;
+
+	memset(r, 0, sizeof(*r));
+	if (!sysc_available())
+		return -1;
+	if (primary >= 0)
+		pick[k++] = (size_t)primary;
+	for (size_t i = 0; i < n && k < IDLE_SYSC_NODES; i++)
+		if ((int)i != primary)
+			pick[k++] = i;
+	for (size_t j = 0; j < k; j++) {
+		snprintf(path[j], sizeof(path[j]), "%s/strace-%zu.txt",
+		    cluster_dir(c), pick[j]);
+		if ((sp[j] = sysc_start(cluster_pid(c, pick[j]), path[j])) ==
+		    -1) {
+			fprintf(stderr, "idle: strace could not attach\n");
+			while (j-- > 0) {
+				struct sysc_counts sc;
+
+				sysc_stop(sp[j], path[j], &sc);
+			}
+			return -1;
+		}
+	}
+	t0 = cluster_now_us();
+	cluster_wait(c, never, NULL, (uint64_t)(secs * 1000));
+	t = (double)(cluster_now_us() - t0) / 1e6;
+	for (size_t j = 0; j < k; j++) {
+		struct sysc_counts sc;
+		uint64_t rd, wr, ew, ec, io;
+
+		if (sysc_stop(sp[j], path[j], &sc) == -1)
+			return -1;
+		rd = calls_of(&sc, reads);
+		wr = calls_of(&sc, writes);
+		ew = sysc_calls(&sc, "epoll_wait");
+		ec = sysc_calls(&sc, "epoll_ctl");
+		io = sysc_calls(&sc, "ioctl");
+		r->all += (double)sc.total / t;
+		r->epoll_wait += (double)ew / t;
+		r->epoll_ctl += (double)ec / t;
+		r->reads += (double)rd / t;
+		r->writes += (double)wr / t;
+		r->ioctl += (double)io / t;
+		r->other += (double)(sc.total - rd - wr - ew - ec - io) / t;
+	}
+	r->nodes = k;
+	r->all /= (double)k;
+	r->epoll_wait /= (double)k;
+	r->epoll_ctl /= (double)k;
+	r->reads /= (double)k;
+	r->writes /= (double)k;
+	r->ioctl /= (double)k;
+	r->other /= (double)k;
+	return 0;
+}
+
 static bool
 never(struct cluster *c, void *arg)
 {
@@ -107,6 +203,8 @@ main(int argc, char **argv)
 	uint64_t start_us, agreed_us;
 	bool measuring = false;
 	struct cluster *c;
+	struct sysc_rates sr;
+	bool have_sysc;
 	uint64_t t0;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -161,6 +259,10 @@ main(int argc, char **argv)
 		rss_max = (double)b[i].rss_kb > rss_max ?
 		    (double)b[i].rss_kb : rss_max;
 	}
+	/* Its own window, after: strace slows what it counts. */
+	measuring = true;
+	have_sysc = count_syscalls(c, o.n, secs, &sr) == 0;
+	measuring = false;
 	printf("nodes=%zu window=%.1f s per daemon: cpu %.3f ms/s, wakeups "
 	    "%.1f /s, rss %.0f KiB; changes during window: %u\n", o.n, t,
 	    cpu / (double)o.n, wake / (double)o.n, rss / (double)o.n, changes);
@@ -172,6 +274,11 @@ main(int argc, char **argv)
 	    (double)(agreed_us - start_us) / 1e6, cpu / (double)o.n, cpu_max,
 	    wake / (double)o.n, wake_max, ivcsw / (double)o.n,
 	    rss / (double)o.n, rss_max, changes);
+	if (have_sysc)
+		printf("RESULT sysc_nodes=%zu sys_s=%.1f epoll_wait_s=%.1f "
+		    "epoll_ctl_s=%.1f read_s=%.1f write_s=%.1f ioctl_s=%.1f "
+		    "other_s=%.1f\n", sr.nodes, sr.all, sr.epoll_wait,
+		    sr.epoll_ctl, sr.reads, sr.writes, sr.ioctl, sr.other);
 	cluster_free(c);
 	return changes == 0 ? 0 : 1;
 }

@@ -231,6 +231,19 @@ T="$TMP/tables.md"
 	echo
 	echo "![idle cost versus N](img/idle-vs-n.png)"
 	echo
+	echo "System calls per daemon per second, counted by \`strace -c -f\` in a"
+	echo "second window of the same length right after the first (strace slows"
+	echo "what it counts, so never while CPU is measured), on the primary and"
+	echo "up to two other daemons, averaged. Reads: read, readv, recv*;"
+	echo "writes: write, writev, send*."
+	echo
+	echo "| N | daemons counted | all | epoll_wait | epoll_ctl | reads | writes | ioctl | other |"
+	echo "|---|---|---|---|---|---|---|---|---|"
+	for f in $(nums idle | sed "s|.*|$R/idle-&.txt|"); do
+		[ "$(get "$f" sysc_nodes)" = "-" ] && continue
+		echo "| $(get "$f" nodes) | $(get "$f" sysc_nodes) | **$(get "$f" sys_s)** | $(get "$f" epoll_wait_s) | **$(get "$f" epoll_ctl_s)** | $(get "$f" read_s) | $(get "$f" write_s) | $(get "$f" ioctl_s) | $(get "$f" other_s) |"
+	done
+	echo
 	echo "### Control socket: requests/s and latency, one generator (bench/ctlload)"
 	echo
 	echo "kevy-electd is the primary of a settled three-node cluster (default"

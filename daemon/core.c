@@ -310,13 +310,12 @@ core_status(struct electd *d, struct status *st)
 
 	/* Only the header: the peers in use are filled in whole below. */
 	memset(st, 0, offsetof(struct status, peers));
-	snprintf(st->node_id, sizeof(st->node_id), "%s", d->cfg->node_id);
+	util_strcpy(st->node_id, sizeof(st->node_id), d->cfg->node_id);
 	st->role = elector_role(d->el);
 	st->epoch = elector_epoch(d->el);
 	if (p != ELECTOR_NONE) {
-		snprintf(st->primary, sizeof(st->primary), "%s",
-		    member_id(d, p));
-		snprintf(st->primary_addr, sizeof(st->primary_addr), "%s",
+		util_strcpy(st->primary, sizeof(st->primary), member_id(d, p));
+		util_strcpy(st->primary_addr, sizeof(st->primary_addr),
 		    elector_primary_addr(d->el));
 	}
 	st->quorum = elector_has_quorum(d->el, now);
@@ -337,14 +336,14 @@ core_status(struct electd *d, struct status *st)
 
 		server_view(d->server, &sv);
 		st->server.on = true;
-		snprintf(st->server.state, sizeof(st->server.state), "%s",
+		util_strcpy(st->server.state, sizeof(st->server.state),
 		    sv.state);
-		snprintf(st->server.role, sizeof(st->server.role), "%s",
+		util_strcpy(st->server.role, sizeof(st->server.role),
 		    sv.role);
-		snprintf(st->server.master, sizeof(st->server.master), "%s",
+		util_strcpy(st->server.master, sizeof(st->server.master),
 		    sv.master);
 		st->server.offset = sv.offset;
-		snprintf(st->server.fencing, sizeof(st->server.fencing), "%s",
+		util_strcpy(st->server.fencing, sizeof(st->server.fencing),
 		    sv.fencing);
 	}
 	st->local = health_ms(d) == 0 ? STATUS_LOCAL_OFF :
@@ -371,7 +370,7 @@ core_status(struct electd *d, struct status *st)
 		sp = &st->peers[st->n_peers++];
 		memset(sp, 0, sizeof(*sp));
 		elector_peer(d->el, i, &v);
-		snprintf(sp->id, sizeof(sp->id), "%s", member_id(d, (int)i));
+		util_strcpy(sp->id, sizeof(sp->id), member_id(d, (int)i));
 		sp->up = !elector_peer_is_down(d->el, i, now);
 		sp->heard = v.heard;
 		sp->last_seen_ms = v.heard ? now - v.last_heard_ms : 0;

@@ -289,6 +289,7 @@ ctl_new(struct event_base *base, const struct ctl_config *cfg,
 	/* The snapshot is zeroed here, once: see fresh_status (ctl_client.c). */
 	if ((ctl = calloc(1, sizeof *ctl)) == NULL ||
 	    (ctl->sh.snap = calloc(1, sizeof *ctl->sh.snap)) == NULL ||
+	    (ctl->sh.line_of = calloc(1, sizeof *ctl->sh.line_of)) == NULL ||
 	    (ctl->sh.reaper = event_new(base, -1, 0, reap, ctl)) == NULL) {
 		snprintf(err, errlen, "control socket: out of memory");
 		goto fail;
@@ -324,6 +325,7 @@ fail:
 		if (ctl->sh.reaper != NULL)
 			event_free(ctl->sh.reaper);
 		free(ctl->sh.snap);
+		free(ctl->sh.line_of);
 		free(ctl);
 	}
 	return NULL;
@@ -342,6 +344,8 @@ ctl_free(struct ctl *ctl)
 	acceptor_free(ctl->acc);
 	unlink_ours(ctl);
 	free(ctl->sh.snap);
+	free(ctl->sh.line_of);
+	free(ctl->sh.line);
 	free(ctl);
 }
 

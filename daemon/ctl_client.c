@@ -10,10 +10,19 @@
  * does not read is dropped past CTL_WATCH_OUT_MAX, and a reply nobody takes
  * for CTL_WRITE_TIMEOUT_MS drops the client. Nothing here blocks.
  *
+ * The socket is the client's own, not a bufferevent's, so that a batch
+ * costs what Redis pays for it: one read(2) per wakeup into a fixed input
+ * buffer (CTL_IN_HIGH bytes, no FIONREAD), every complete line in it
+ * parsed in place and answered into the client's output buffer (grown to
+ * fit, never allocated per line), then one write(2) for all the replies
+ * before the loop sleeps. Only a client whose socket is full gets the
+ * write event, and with it the write timeout; the read event stays armed
+ * from connect to close (no epoll_ctl per request).
+ *
  * A verb's handler calls the daemon's ops itself, first, and then renders
- * its one reply line straight into this client's own output buffer (its
- * bufferevent's), never into anything shared: whatever the daemon does
- * meanwhile (publish to every watcher, say) cannot touch a reply.
+ * its one reply line straight into this client's own output buffer, never
+ * into anything shared: whatever the daemon does meanwhile (publish to
+ * every watcher, say) cannot touch a reply.
  *
  * States (all changes through client_set_state, which logs them):
  *   REQUESTS  request lines in, one reply line out for each
@@ -40,8 +49,6 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
 
 #include "ctl.h"
@@ -58,6 +65,14 @@
  * allocates room for 255 peers.
  */
 #define CTL_REPLY_MAX 1024
+/*
+ * The output buffer: allocated at the first reply with CTL_OUT_INIT
+ * bytes, grown (doubling) only when a reply does not fit, and given back
+ * once it drains if it grew past CTL_OUT_KEEP (a STATUS JSON, a stuck
+ * watcher), so an idle client holds at most that.
+ */
+#define CTL_OUT_INIT  4096
+#define CTL_OUT_KEEP  16384
 
 enum ctl_client_state {
 	CTL_CLIENT_REQUESTS,
@@ -77,13 +92,19 @@ static const char *const state_names[] = {
 
 struct ctl_client {
 	struct ctl_shared	*sh;
-	struct bufferevent	*bev;
+	int			 fd;
+	struct event		*rd;         /* readable: persistent */
+	struct event		*wr;         /* room in a full socket */
 	uint64_t		 id;
 	enum ctl_client_state	 state;
 	bool			 throttled;  /* input paused: output too big */
 	struct ctl_cred		 who;        /* SO_PEERCRED, and may it write */
 	bool			 denied;     /* a write was refused: logged once */
 	const char		*why_closing;
+	char			*out;        /* replies: [out_off, out_len) unsent */
+	size_t			 out_off, out_len, out_cap;
+	size_t			 in_len;     /* bytes in in[], a line's start first */
+	char			*in;         /* CTL_IN_HIGH bytes */
 	TAILQ_ENTRY(ctl_client)	 entry;      /* sh->live; sh->dead once dead */
 };
 
@@ -106,6 +127,13 @@ struct ctl_verb {
 	enum ctl_access	 access;
 };
 
+/* Bytes queued and not yet taken by the socket. */
+static size_t
+out_pending(const struct ctl_client *c)
+{
+	return c->out_len - c->out_off;
+}
+
 static void
 client_set_state(struct ctl_client *c, enum ctl_client_state state,
     const char *reason)
@@ -118,22 +146,23 @@ client_set_state(struct ctl_client *c, enum ctl_client_state state,
 	c->state = state;
 	switch (state) {
 	case CTL_CLIENT_REQUESTS:
+		/* Back from WAITING: read again (already armed: no syscall). */
 		if (!c->throttled)
-			bufferevent_enable(c->bev, EV_READ);
+			event_add(c->rd, NULL);
 		break;
 	case CTL_CLIENT_WATCHING:
 		break;
 	case CTL_CLIENT_WAITING:
-		bufferevent_disable(c->bev, EV_READ);
+		event_del(c->rd);
 		break;
 	case CTL_CLIENT_CLOSING:
 		c->why_closing = reason;
-		bufferevent_disable(c->bev, EV_READ);
+		event_del(c->rd);
 		break;
 	case CTL_CLIENT_DEAD:
 		/* Nothing more happens on it; the reaper frees it. */
-		bufferevent_disable(c->bev, EV_READ | EV_WRITE);
-		bufferevent_setcb(c->bev, NULL, NULL, NULL, NULL);
+		event_del(c->rd);
+		event_del(c->wr);
 		if (c->sh->waiter == c)
 			c->sh->waiter = NULL;	/* the switchover goes on */
 		TAILQ_REMOVE(&c->sh->live, c, entry);
@@ -152,6 +181,47 @@ client_is_reading(const struct ctl_client *c)
 }
 
 /*
+ * Room for need more bytes at out + out_len: sent bytes are dropped from
+ * the front first, then the buffer grows. False: no memory.
+ */
+static bool
+out_reserve(struct ctl_client *c, size_t need)
+{
+	size_t cap;
+	char *p;
+
+	if (c->out_cap - c->out_len >= need)
+		return true;
+	if (c->out_off > 0) {
+		memmove(c->out, c->out + c->out_off, out_pending(c));
+		c->out_len -= c->out_off;
+		c->out_off = 0;
+		if (c->out_cap - c->out_len >= need)
+			return true;
+	}
+	cap = c->out_cap > 0 ? c->out_cap : CTL_OUT_INIT;
+	while (cap - c->out_len < need)
+		cap *= 2;
+	if ((p = realloc(c->out, cap)) == NULL)
+		return false;
+	c->out = p;
+	c->out_cap = cap;
+	return true;
+}
+
+/* Everything sent: start over at the front; give back a grown buffer. */
+static void
+out_drained(struct ctl_client *c)
+{
+	c->out_off = c->out_len = 0;
+	if (c->out_cap > CTL_OUT_KEEP) {
+		free(c->out);
+		c->out = NULL;
+		c->out_cap = 0;
+	}
+}
+
+/*
  * One reply line rendered in place, at the end of its client's output:
  * reply_begin reserves the room, the caller renders into buf, reply_end
  * commits. Nothing but pure formatting may run in between (no ops call):
@@ -159,7 +229,6 @@ client_is_reading(const struct ctl_client *c)
  */
 struct reply {
 	struct ctl_client	*c;
-	struct evbuffer_iovec	 v;
 	char			*buf;
 	size_t			 cap;
 };
@@ -169,13 +238,12 @@ reply_begin(struct reply *r, struct ctl_client *c, size_t cap)
 {
 	r->c = c;
 	r->cap = cap;
-	if (evbuffer_reserve_space(bufferevent_get_output(c->bev),
-	    (ev_ssize_t)cap, &r->v, 1) < 1) {
+	if (!out_reserve(c, cap)) {
 		log_warnx("event=ctl_reply_dropped client=%" PRIu64
 		    " reason=no_memory", c->id);
 		return false;
 	}
-	r->buf = r->v.iov_base;
+	r->buf = c->out + c->out_len;
 	return true;
 }
 
@@ -196,11 +264,20 @@ reply_end(struct reply *r, size_t len, const char *fail)
 	for (size_t i = 0; i + 1 < len; i++)
 		if ((unsigned char)r->buf[i] < 0x20)
 			r->buf[i] = '?';
-	r->v.iov_len = len;
-	if (evbuffer_commit_space(bufferevent_get_output(r->c->bev), &r->v,
-	    1) == -1)
+	r->c->out_len += len;
+}
+
+/* A fixed reply line, "\n" included: no formatting at all. */
+static void
+reply_lit(struct ctl_client *c, const char *line, size_t len)
+{
+	if (!out_reserve(c, len)) {
 		log_warnx("event=ctl_reply_dropped client=%" PRIu64
-		    " reason=commit_failed", r->c->id);
+		    " reason=no_memory", c->id);
+		return;
+	}
+	memcpy(c->out + c->out_len, line, len);
+	c->out_len += len;
 }
 
 static void reply(struct ctl_client *, const char *, ...)
@@ -288,14 +365,24 @@ static void
 h_ping(struct ctl_client *c, char **argv, size_t argc)
 {
 	(void)argv, (void)argc;
-	reply(c, "PONG");
+	reply_lit(c, "PONG\n", 5);
 }
 
 static void
 h_role(struct ctl_client *c, char **argv, size_t argc)
 {
+	const char *role = role_text(watched_status(c)->role);
+	char line[32];
+	size_t len = strlen(role);
+
 	(void)argv, (void)argc;
-	reply(c, "%s", role_text(watched_status(c)->role));
+	/* No formatting for the verb the local server may poll hardest. */
+	if (len < sizeof(line)) {
+		memcpy(line, role, len);
+		line[len++] = '\n';
+		reply_lit(c, line, len);
+	} else
+		reply(c, "%s", role);
 }
 
 static void
@@ -405,6 +492,40 @@ h_alive(struct ctl_client *c, char **argv, size_t argc)
 	reply(c, "OK");
 }
 
+/*
+ * The STATUS line, rendered only when it would come out different: the
+ * ctl keeps the last rendering and the status it came from (ctl_int.h);
+ * a fresh status equal to that one, byte for byte, gets the same line,
+ * copied. Every field counts, the millisecond ones too (since_change_ms,
+ * uptime_ms), so a line is rendered at most once per change or per
+ * millisecond, and is always the one a fresh rendering would give.
+ */
+static void
+reply_status_line(struct ctl_client *c)
+{
+	struct ctl_shared *sh = c->sh;
+	const struct status *st = fresh_status(c);
+	struct status *tmp;
+	size_t start = c->out_len;
+
+	if (sh->line_len > 0 && status_is_same(st, sh->line_of)) {
+		reply_lit(c, sh->line, sh->line_len);
+		return;
+	}
+	if (!reply_render(c, st, status_format, STATUS_LINE_MAX,
+	    "ERR status too long"))
+		return;
+	if (sh->line == NULL && (sh->line = malloc(STATUS_LINE_MAX)) == NULL)
+		return;
+	/* reply_render may have moved the output: start is an offset. */
+	sh->line_len = c->out_len - start;
+	memcpy(sh->line, c->out + start, sh->line_len);
+	/* Keep the status it came from; the next request fills the other. */
+	tmp = sh->line_of;
+	sh->line_of = sh->snap;
+	sh->snap = tmp;
+}
+
 static void
 h_status(struct ctl_client *c, char **argv, size_t argc)
 {
@@ -419,8 +540,7 @@ h_status(struct ctl_client *c, char **argv, size_t argc)
 		reply_render(c, fresh_status(c), status_format_json,
 		    STATUS_JSON_MAX, "ERR status too long");
 	else
-		reply_render(c, fresh_status(c), status_format,
-		    STATUS_LINE_MAX, "ERR status too long");
+		reply_status_line(c);
 }
 
 static void
@@ -666,7 +786,7 @@ handle_line(struct ctl_client *c, const char *line, size_t len)
 			h_quit(c, req.argv, 0);
 		return;
 	}
-	for (size_t i = 0; i < N_VERBS; i++)
+	for (size_t i = 0; i < N_VERBS && v == NULL; i++)
 		if (strcasecmp(req.argv[0], verbs[i].name) == 0)
 			v = &verbs[i];
 	if (v == NULL)
@@ -690,235 +810,260 @@ handle_line(struct ctl_client *c, const char *line, size_t len)
 		v->fn(c, req.argv, req.argc - 1);
 }
 
-/*
- * The next complete line (malloc'd, NUL-terminated) into *line: 1; 0 if
- * none yet; -1 if the line, complete or not, is over CTL_LINE_MAX (or no
- * memory). Measured before it is read: a peer must not make us buffer or
- * copy more than a line's worth.
- */
-static int
-next_line(struct evbuffer *in, char **line, size_t *len)
-{
-	struct evbuffer_ptr eol, last;
-	size_t eol_len, have;
-	char ch;
-
-	eol = evbuffer_search_eol(in, NULL, &eol_len, EVBUFFER_EOL_CRLF);
-	if (eol.pos == -1) {
-		have = evbuffer_get_length(in);
-		if (have <= CTL_LINE_MAX)
-			return 0;
-		/* A full-length line whose "\r\n" is half here is still fine. */
-		if (have == CTL_LINE_MAX + 1 &&
-		    evbuffer_ptr_set(in, &last, have - 1, EVBUFFER_PTR_SET) == 0 &&
-		    evbuffer_copyout_from(in, &last, &ch, 1) == 1 && ch == '\r')
-			return 0;
-		return -1;
-	}
-	if ((size_t)eol.pos > CTL_LINE_MAX)
-		return -1;
-	*line = evbuffer_readln(in, len, EVBUFFER_EOL_CRLF);
-	return *line != NULL ? 1 : -1;
-}
-
 static void client_flush(struct ctl_client *);
 
 /*
- * Answer the complete lines buffered, in order. A client pipelining
- * without reading gets what its socket takes; once that is full with
- * CTL_OUT_HIGH still queued it is no longer read (throttled) until the
- * bufferevent has written it all (on_write).
+ * A line too long, complete or not: say so, drop the input, close once
+ * the reply is out. A peer must not make us buffer more than a line.
+ */
+static void
+line_too_long(struct ctl_client *c)
+{
+	reply(c, "ERR line too long");
+	c->in_len = 0;
+	client_set_state(c, CTL_CLIENT_CLOSING, "line-too-long");
+}
+
+/*
+ * Answer the complete lines buffered, in order, each parsed where it lies
+ * (no copy, no allocation); the partial line left goes to the front. A
+ * client pipelining without reading gets what its socket takes; once that
+ * is full with CTL_OUT_HIGH still queued it is no longer read (throttled)
+ * until all is written (on_write).
  */
 static void
 client_process(struct ctl_client *c)
 {
-	struct evbuffer *in = bufferevent_get_input(c->bev);
-	struct evbuffer *out = bufferevent_get_output(c->bev);
-	char *line;
-	size_t len;
-	int r;
+	size_t start = 0;
 
-	while (client_is_reading(c)) {
-		if (evbuffer_get_length(out) > CTL_OUT_HIGH) {
+	while (client_is_reading(c) && start < c->in_len) {
+		char *line = c->in + start, *eol;
+		size_t have = c->in_len - start, len;
+
+		if (out_pending(c) > CTL_OUT_HIGH) {
 			client_flush(c);
 			if (!client_is_reading(c))
 				return;
 		}
-		if (evbuffer_get_length(out) > CTL_OUT_HIGH) {
+		if (out_pending(c) > CTL_OUT_HIGH) {
 			log_debug("event=ctl_client_throttled client=%" PRIu64
-			    " queued=%zu", c->id, evbuffer_get_length(out));
+			    " queued=%zu", c->id, out_pending(c));
 			c->throttled = true;
-			bufferevent_disable(c->bev, EV_READ);
-			return;
+			event_del(c->rd);
+			break;
 		}
-		if ((r = next_line(in, &line, &len)) == 0)
-			return;
-		if (r == -1) {
-			reply(c, "ERR line too long");
-			evbuffer_drain(in, evbuffer_get_length(in));
-			client_set_state(c, CTL_CLIENT_CLOSING, "line-too-long");
+		if ((eol = memchr(line, '\n', have)) == NULL) {
+			/* A full-length line whose "\r\n" is half here is fine. */
+			if (have > CTL_LINE_MAX && !(have == CTL_LINE_MAX + 1 &&
+			    line[have - 1] == '\r')) {
+				line_too_long(c);
+				return;
+			}
+			break;
+		}
+		len = (size_t)(eol - line);
+		start += len + 1;
+		/* "\n" or "\r\n" ends a line; a "\r" alone is a byte of it. */
+		if (len > 0 && line[len - 1] == '\r')
+			len--;
+		if (len > CTL_LINE_MAX) {
+			line_too_long(c);
 			return;
 		}
 		handle_line(c, line, len);
-		free(line);
 	}
+	if (c->state == CTL_CLIENT_DEAD || start == 0)
+		return;
+	c->in_len -= start < c->in_len ? start : c->in_len;
+	memmove(c->in, c->in + start, c->in_len);
+}
+
+/* No reply byte taken for CTL_WRITE_TIMEOUT_MS since the last one. */
+static void
+arm_write(struct ctl_client *c)
+{
+	struct timeval tv = {
+		CTL_WRITE_TIMEOUT_MS / 1000, (CTL_WRITE_TIMEOUT_MS % 1000) * 1000
+	};
+
+	event_add(c->wr, &tv);
 }
 
 /*
- * Write what is queued now, as Redis does before it sleeps: a reply that
- * fits the socket never arms a write event (two epoll_ctl calls per
- * request). Only a client whose socket is full gets EV_WRITE, and with it
- * the write timeout and the drain callback. A client gone (EPIPE,
- * ECONNRESET) is killed here, and so is a closing one that has drained.
- * A throttled client is left to the bufferevent: its on_write, once all
- * is written, is what reads it again.
+ * Write what is queued now, as Redis does before it sleeps: one write for
+ * a whole batch of replies, and a batch that fits the socket never arms
+ * a write event. Only a client whose socket is full gets EV_WRITE, and
+ * with it the write timeout (from the last byte taken). A client gone
+ * (EPIPE, ECONNRESET) is killed here, and so is a closing one that has
+ * drained. A throttled client is left to on_write, which reads it again
+ * once all is written.
  */
 static void
 client_flush(struct ctl_client *c)
 {
-	struct evbuffer *out;
+	ssize_t n;
 
 	if (c->state == CTL_CLIENT_DEAD || c->throttled)
 		return;
-	out = bufferevent_get_output(c->bev);
-	if (util_bev_write_now(c->bev) == -1) {
-		ctl_client_kill(c, "error");
-		return;
-	}
-	if (evbuffer_get_length(out) > 0) {
-		/* A full socket: the bufferevent takes over. */
-		bufferevent_enable(c->bev, EV_WRITE);
-		return;
+	if (out_pending(c) > 0) {
+		do
+			n = write(c->fd, c->out + c->out_off, out_pending(c));
+		while (n == -1 && errno == EINTR);
+		if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK) {
+			ctl_client_kill(c, "error");
+			return;
+		}
+		if (n > 0)
+			c->out_off += (size_t)n;
+		if (out_pending(c) > 0) {
+			/* A full socket: wait for room, from this progress on. */
+			if (n > 0 || !event_pending(c->wr, EV_WRITE, NULL))
+				arm_write(c);
+			return;
+		}
+		out_drained(c);
 	}
 	/* All written: no write event (and no timeout) left armed. */
-	bufferevent_disable(c->bev, EV_WRITE);
+	if (event_pending(c->wr, EV_WRITE, NULL))
+		event_del(c->wr);
 	if (c->state == CTL_CLIENT_CLOSING)
 		ctl_client_kill(c, c->why_closing);
 }
 
+/*
+ * At the client's EOF: what is left in the input is a last line that
+ * never got its end ("printf STATUS | socat ..."). It is a request like
+ * any other (client_process already refused one over CTL_LINE_MAX).
+ */
 static void
-on_read(struct bufferevent *bev, void *arg)
+client_take_tail(struct ctl_client *c)
 {
-	(void)bev;
-	client_process(arg);
-	client_flush(arg);
+	size_t len = c->in_len;
+
+	if (!client_is_reading(c) || c->throttled || len == 0 ||
+	    len > CTL_LINE_MAX + 1)
+		return;
+	c->in_len = 0;
+	/* A lone "\r" at the very end was the start of a line end. */
+	if (c->in[len - 1] == '\r')
+		len--;
+	if (len <= CTL_LINE_MAX)
+		handle_line(c, c->in, len);
 }
 
-/* Output drained (the write low-watermark is 0). */
+/*
+ * The client's EOF. A half-close ("echo STATUS | socat - UNIX-CONNECT:...")
+ * still gets the replies it is owed, a last line without its end
+ * included.
+ */
 static void
-on_write(struct bufferevent *bev, void *arg)
+client_eof(struct ctl_client *c)
 {
-	struct ctl_client *c = arg;
-
-	(void)bev;
-	/* Drained: back to writing directly (client_flush). */
-	bufferevent_disable(c->bev, EV_WRITE);
-	if (c->state == CTL_CLIENT_CLOSING) {
-		ctl_client_kill(c, c->why_closing);
+	client_take_tail(c);
+	if (c->state == CTL_CLIENT_DEAD)
+		return;
+	if (out_pending(c) > 0) {
+		if (c->state != CTL_CLIENT_CLOSING)
+			client_set_state(c, CTL_CLIENT_CLOSING, "eof");
+		client_flush(c);
 		return;
 	}
-	if (c->throttled) {
-		c->throttled = false;
-		bufferevent_enable(c->bev, EV_READ);
+	ctl_client_kill(c, c->state == CTL_CLIENT_CLOSING ? c->why_closing :
+	    "eof");
+}
+
+/* One read per wakeup; whatever is left, the next wakeup reads. */
+static void
+on_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct ctl_client *c = arg;
+	ssize_t n;
+
+	(void)what;
+	/*
+	 * A full in[] holds complete lines held back (WAITING, throttled):
+	 * answer those first; a read of 0 bytes would look like an EOF.
+	 * (A partial line never fills it: past CTL_LINE_MAX it is refused.)
+	 */
+	if (c->in_len == CTL_IN_HIGH) {
+		n = -1;
+		errno = EAGAIN;
+	} else
+		n = read(fd, c->in + c->in_len, CTL_IN_HIGH - c->in_len);
+	if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK &&
+	    errno != EINTR) {
+		ctl_client_kill(c, "error");
+		return;
+	}
+	if (n > 0)
+		c->in_len += (size_t)n;
+	/*
+	 * Lines held back (WAITING, throttled) are answered before an EOF;
+	 * one that throttles the client again leaves the EOF for the read
+	 * that follows the drain (on_write arms reading again).
+	 */
+	client_process(c);
+	if (n == 0 && client_is_reading(c) && !c->throttled)
+		client_eof(c);
+	else
+		client_flush(c);
+}
+
+/* Room in a full socket, or the write timeout. */
+static void
+on_write(evutil_socket_t fd, short what, void *arg)
+{
+	struct ctl_client *c = arg;
+	bool was_throttled = c->throttled;
+
+	(void)fd;
+	if (what & EV_TIMEOUT) {
+		ctl_client_kill(c, "write-timeout");
+		return;
+	}
+	c->throttled = false;
+	client_flush(c);
+	if (c->state == CTL_CLIENT_DEAD || out_pending(c) > 0) {
+		c->throttled = was_throttled && c->state != CTL_CLIENT_DEAD;
+		return;
+	}
+	if (was_throttled) {
+		event_add(c->rd, NULL);
 		/* Lines already buffered will not raise another read event. */
 		client_process(c);
 		client_flush(c);
 	}
 }
 
-/*
- * At the client's EOF: what is left in the input is a last line that
- * never got its end ("printf STATUS | socat ..."). It is a request like
- * any other (next_line already refused one over CTL_LINE_MAX).
- */
-static void
-client_take_tail(struct ctl_client *c)
-{
-	struct evbuffer *in = bufferevent_get_input(c->bev);
-	size_t len = evbuffer_get_length(in);
-	char *line;
-
-	if (!client_is_reading(c) || c->throttled || len == 0 ||
-	    len > CTL_LINE_MAX + 1)
-		return;
-	if ((line = malloc(len + 1)) == NULL) {
-		reply(c, "ERR out of memory");
-		return;
-	}
-	if (evbuffer_remove(in, line, len) != (int)len) {
-		free(line);
-		return;
-	}
-	/* A lone "\r" at the very end was the start of a line end. */
-	if (line[len - 1] == '\r')
-		len--;
-	line[len] = '\0';
-	if (len <= CTL_LINE_MAX)
-		handle_line(c, line, len);
-	free(line);
-}
-
-static void
-on_event(struct bufferevent *bev, short what, void *arg)
-{
-	struct ctl_client *c = arg;
-
-	/*
-	 * A half-close ("echo STATUS | socat - UNIX-CONNECT:...") still gets
-	 * its replies, a last line without its end included.
-	 */
-	if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR))
-		client_take_tail(c);
-	if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR) &&
-	    evbuffer_get_length(bufferevent_get_output(bev)) > 0) {
-		if (c->state != CTL_CLIENT_CLOSING)
-			client_set_state(c, CTL_CLIENT_CLOSING, "eof");
-		client_flush(c);
-		return;
-	}
-	if (what & BEV_EVENT_TIMEOUT)
-		ctl_client_kill(c, "write-timeout");
-	else if (what & BEV_EVENT_ERROR)
-		ctl_client_kill(c, "error");
-	else
-		ctl_client_kill(c, c->state == CTL_CLIENT_CLOSING ?
-		    c->why_closing : "eof");
-}
-
 struct ctl_client *
 ctl_client_new(struct ctl_shared *sh, int fd, uint64_t id,
     const struct ctl_cred *who)
 {
-	struct timeval wt = {
-		CTL_WRITE_TIMEOUT_MS / 1000, (CTL_WRITE_TIMEOUT_MS % 1000) * 1000
-	};
 	struct ctl_client *c;
 
-	if ((c = calloc(1, sizeof *c)) == NULL) {
+	if ((c = calloc(1, sizeof *c)) == NULL ||
+	    (c->in = malloc(CTL_IN_HIGH)) == NULL ||
+	    (c->rd = event_new(sh->base, fd, EV_READ | EV_PERSIST, on_read,
+	    c)) == NULL ||
+	    (c->wr = event_new(sh->base, fd, EV_WRITE, on_write, c)) == NULL ||
+	    /* No read timeout: the local server keeps an idle connection. */
+	    event_add(c->rd, NULL) == -1) {
+		if (c != NULL) {
+			if (c->rd != NULL)
+				event_free(c->rd);
+			if (c->wr != NULL)
+				event_free(c->wr);
+			free(c->in);
+			free(c);
+		}
 		close(fd);
-		return NULL;
-	}
-	if ((c->bev = bufferevent_socket_new(sh->base, fd,
-	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
-		close(fd);
-		free(c);
 		return NULL;
 	}
 	c->sh = sh;
+	c->fd = fd;
 	c->id = id;
 	c->who = *who;
 	c->state = CTL_CLIENT_REQUESTS;
-	bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
-	/* Bounded input: a line's worth plus room for pipelined requests. */
-	bufferevent_setwatermark(c->bev, EV_READ, 0, CTL_IN_HIGH);
-	/* No read timeout: the local server keeps an idle connection. */
-	bufferevent_set_timeouts(c->bev, NULL, &wt);
-	/* EV_WRITE only while output is stuck: see client_flush. */
-	if (bufferevent_enable(c->bev, EV_READ) == -1) {
-		bufferevent_free(c->bev);
-		free(c);
-		return NULL;
-	}
 	TAILQ_INSERT_TAIL(&sh->live, c, entry);
 	return c;
 }
@@ -938,7 +1083,11 @@ ctl_client_free(struct ctl_client *c)
 		fatalx("event=bug reason=ctl_client_freed_alive client=%"
 		    PRIu64 " state=%s", c->id, state_names[c->state]);
 	TAILQ_REMOVE(&c->sh->dead, c, entry);
-	bufferevent_free(c->bev);
+	event_free(c->rd);
+	event_free(c->wr);
+	close(c->fd);
+	free(c->out);
+	free(c->in);
 	free(c);
 }
 
@@ -963,20 +1112,18 @@ ctl_client_answer(struct ctl_client *c, const char *line)
 	client_set_state(c, CTL_CLIENT_REQUESTS, "answered");
 	client_flush(c);
 	/*
-	 * Lines that came meanwhile raise no new read event: run on_read
-	 * later, never from here (a change subscriber may be calling: a
-	 * request now could re-enter the core).
+	 * Lines already in in[] raise no new read event: run on_read later
+	 * in this loop iteration, never from here (a change subscriber may
+	 * be calling: a request now could re-enter the core).
 	 */
 	if (c->state == CTL_CLIENT_REQUESTS)
-		bufferevent_trigger(c->bev, EV_READ, BEV_TRIG_IGNORE_WATERMARKS |
-		    BEV_TRIG_DEFER_CALLBACKS);
+		event_active(c->rd, EV_READ, 0);
 }
 
 void
 ctl_client_push(struct ctl_client *c, const char *line, size_t len)
 {
-	struct evbuffer *out = bufferevent_get_output(c->bev);
-	size_t queued = evbuffer_get_length(out);
+	size_t queued = out_pending(c);
 
 	if (queued + len > CTL_WATCH_OUT_MAX) {
 		log_warnx("event=ctl_client_dropped client=%" PRIu64
@@ -984,8 +1131,12 @@ ctl_client_push(struct ctl_client *c, const char *line, size_t len)
 		ctl_client_kill(c, "watch-backlog");
 		return;
 	}
-	if (evbuffer_add(out, line, len) == -1)
+	if (!out_reserve(c, len)) {
 		log_warnx("event=ctl_push_dropped client=%" PRIu64
 		    " reason=no_memory", c->id);
+		return;
+	}
+	memcpy(c->out + c->out_len, line, len);
+	c->out_len += len;
 	client_flush(c);
 }

@@ -51,6 +51,15 @@ struct ctl_shared {
 	 * touches it: it formats from the status its caller passes.
 	 */
 	struct status		*snap;
+	/*
+	 * The last STATUS line rendered (line_len bytes, "\n" included; 0:
+	 * none yet) and the status it was rendered from: a STATUS whose
+	 * fresh status is the same, byte for byte, gets this line again
+	 * (ctl_client.c, reply_status_line). Replaced only by a rendering.
+	 */
+	struct status		*line_of;
+	char			*line;      /* STATUS_LINE_MAX bytes, at first use */
+	size_t			 line_len;
 	struct ctl_client_list	 live;    /* in accept order */
 	struct ctl_client_list	 dead;    /* killed, freed by the reaper */
 	struct event		*reaper;  /* made active by every kill */

@@ -2,6 +2,7 @@
  * util: shared helpers of daemon/ (util.h). No state.
  */
 #include <errno.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -61,4 +62,13 @@ util_bev_write_now(struct bufferevent *bev)
 	    errno != EINTR)
 		return -1;
 	return 0;
+}
+
+void
+util_strcpy(char *dst, size_t cap, const char *src)
+{
+	size_t len = strnlen(src, cap - 1);
+
+	memcpy(dst, src, len);
+	dst[len] = '\0';
 }

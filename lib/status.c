@@ -8,6 +8,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "status.h"
@@ -226,6 +227,13 @@ status_watch_differs(const struct status *a, const struct status *b)
 	    a->paused != b->paused ||
 	    strcmp(a->switchover, b->switchover) != 0 ||
 	    down_sets_differ(a, b);
+}
+
+bool
+status_is_same(const struct status *a, const struct status *b)
+{
+	return memcmp(a, b, offsetof(struct status, peers)) == 0 &&
+	    memcmp(a->peers, b->peers, a->n_peers * sizeof(a->peers[0])) == 0;
 }
 
 size_t

@@ -101,6 +101,13 @@ const char *status_local_name(enum status_local);  /* off, up, down */
  */
 size_t status_peers_up(const struct status *);
 bool status_watch_differs(const struct status *, const struct status *);
+/*
+ * Would a and b render alike? Compared byte for byte: the header (padding
+ * included) and the n_peers peers in use, so only statuses whose header
+ * was cleared before it was filled (core_status does) compare equal. A
+ * false "no" costs a rendering; a false "yes" cannot happen.
+ */
+bool status_is_same(const struct status *a, const struct status *b);
 
 /*
  * Render into buf (cap bytes, at least STATUS_LINE_MAX): one line ending

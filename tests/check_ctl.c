@@ -435,6 +435,42 @@ START_TEST(test_pipelined)
 }
 END_TEST
 
+/*
+ * STATUS reuses its last rendering only while the status is the same:
+ * an OFFSET between two STATUS in one batch, or a millisecond field that
+ * moved, gives a new line; an unchanged status gives the same line.
+ */
+START_TEST(test_status_rendering_follows_changes)
+{
+	struct cl *c = cl_open();
+	char a[CL_BUF], b[CL_BUF], d[CL_BUF], e[CL_BUF];
+	unsigned calls;
+
+	cl_say(c, "STATUS\nOFFSET 99\nSTATUS\nSTATUS\n");
+	ck_assert(cl_line(c, a, sizeof a));
+	ck_assert_ptr_nonnull(strstr(a, " offset=12345 "));
+	expect(c, "OK");
+	ck_assert(cl_line(c, b, sizeof b));
+	ck_assert_ptr_nonnull(strstr(b, " offset=99 "));
+	ck_assert(cl_line(c, d, sizeof d));
+	ck_assert_str_eq(b, d);
+	/* Every STATUS still asked the daemon: only the rendering is kept. */
+	calls = status_calls;
+	fake.uptime_ms += 1;
+	cl_say(c, "STATUS\n");
+	ck_assert(cl_line(c, e, sizeof e));
+	ck_assert_uint_eq(status_calls, calls + 1);
+	ck_assert_str_ne(e, d);
+	ck_assert_ptr_nonnull(strstr(e, " uptime_ms=1"));
+	/* A peer going down changes the line too (down=, peers_up=). */
+	fake.peers[0].up = false;
+	cl_say(c, "STATUS\n");
+	ck_assert(cl_line(c, a, sizeof a));
+	ck_assert_ptr_nonnull(strstr(a, " down=n2,n3,n4 "));
+	cl_close(c);
+}
+END_TEST
+
 START_TEST(test_unknown_and_arity)
 {
 	struct cl *c = cl_open();
@@ -1181,6 +1217,7 @@ ctl_suite(void)
 	tcase_add_test(proto, test_may_write);
 	tcase_add_test(proto, test_case_and_spacing);
 	tcase_add_test(proto, test_pipelined);
+	tcase_add_test(proto, test_status_rendering_follows_changes);
 	tcase_add_test(proto, test_unknown_and_arity);
 	tcase_add_test(proto, test_offset_strict);
 	tcase_add_test(proto, test_line_max);

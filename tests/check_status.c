@@ -496,6 +496,38 @@ START_TEST(test_differs)
 }
 END_TEST
 
+/*
+ * status_is_same: the STATUS line cache's key (daemon/ctl_client.c). Any
+ * field that renders differently makes it false; peers past n_peers,
+ * which no rendering reads, do not count.
+ */
+START_TEST(test_is_same)
+{
+	struct status *a = sample(), *b = sample();
+	char la[STATUS_LINE_MAX], lb[STATUS_LINE_MAX];
+
+	ck_assert(status_is_same(a, b));
+	ck_assert_uint_gt(status_format(a, la, sizeof la), 0);
+	ck_assert_uint_gt(status_format(b, lb, sizeof lb), 0);
+	ck_assert_str_eq(la, lb);
+	strcpy(b->peers[5].id, "n9");	/* not in use: n_peers is 3 */
+	ck_assert(status_is_same(a, b));
+	b->uptime_ms++;
+	ck_assert(!status_is_same(a, b));
+	b->uptime_ms--;
+	b->peers[2].offset = 1;
+	ck_assert(!status_is_same(a, b));
+	b->peers[2].offset = 0;
+	b->offset = 1;
+	ck_assert(!status_is_same(a, b));
+	b->offset = a->offset;
+	b->n_peers = 2;
+	ck_assert(!status_is_same(a, b));
+	free(a);
+	free(b);
+}
+END_TEST
+
 static Suite *
 status_suite(void)
 {
@@ -504,6 +536,7 @@ status_suite(void)
 
 	tcase_add_test(tc, test_json_validator_self_check);
 	tcase_add_test(tc, test_format_exact);
+	tcase_add_test(tc, test_is_same);
 	tcase_add_test(tc, test_format_empty_and_flags);
 	tcase_add_test(tc, test_keys_in_order);
 	tcase_add_test(tc, test_json_exact);

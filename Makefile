@@ -37,7 +37,9 @@
 CC       ?= cc
 BUILD    ?= build
 PKGS      = libevent libconfig check
-# groff-base: tests/install.sh lints the man pages with groff; redis-server:
+# groff-base: tests/install.sh lints the man pages with groff; libssl-dev:
+# tests/check_sha256 holds lib/sha256 to libcrypto's HMAC (the daemon itself
+# links no crypto library); redis-server:
 # tests/check_server drives real servers through the server adapter;
 # socat: every control-socket example of the docs, and the README recipe
 # test (tests/readme_recipe.sh) runs them; strace: tests/check_syscalls and
@@ -119,7 +121,7 @@ $(BUILD)/lib/%.o: lib/%.c
 
 $(BUILD)/daemon/%.o: daemon/%.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(call pc_cflags,libevent libconfig libcrypto) -c $< -o $@
+	$(CC) $(ALL_CFLAGS) $(call pc_cflags,libevent libconfig) -c $< -o $@
 
 $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(@D)
@@ -135,7 +137,7 @@ $(DMN_A): $(DMN_OBJ)
 	ar rcs $@ $^
 
 $(BUILD)/kevy-electd: $(BUILD)/daemon/main.o $(DMN_A) $(LIB_A)
-	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(call pc_libs,libevent libconfig libcrypto)
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(call pc_libs,libevent libconfig)
 
 $(BUILD)/cli/%.o: cli/%.c
 	@mkdir -p $(@D)
@@ -159,7 +161,7 @@ $(BUILD)/replay/%.o: fuzz/%.c
 $(BUILD)/tests/fuzz_replay_%: $(BUILD)/replay/fuzz_%.o \
     $(BUILD)/tests/fuzz_replay.o $(DMN_A) $(LIB_A)
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ \
-	    $(call pc_libs,libevent libconfig libcrypto)
+	    $(call pc_libs,libevent libconfig)
 
 $(BUILD)/tools/%.o: tools/%.c
 	@mkdir -p $(@D)

@@ -4,17 +4,15 @@
  * every element capped) rather than by lib/wire, whose verbs are the
  * spec's. Nothing here touches a socket or keeps state between calls.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/rand.h>
+#include <sys/random.h>
 
 #include "auth.h"
 #include "secret.h"
+#include "sha256.h"
 
 #define AUTH_ELEMS_MAX 3      /* elements of the larger message */
 #define AUTH_LEN_DIGITS 2     /* no element is longer than 99 bytes */
@@ -39,12 +37,12 @@ auth_key_load(const char *path, uid_t owner, struct auth_key *out,
 		snprintf(err, errlen, "auth_key_file %s: the key must be %d..%d "
 		    "bytes (one trailing newline is not counted)", path,
 		    AUTH_KEY_MIN, AUTH_KEY_MAX);
-		OPENSSL_cleanse(buf, sizeof(buf));
+		explicit_bzero(buf, sizeof(buf));
 		return -1;
 	}
 	memcpy(out->bytes, buf, len);
 	out->len = len;
-	OPENSSL_cleanse(buf, sizeof(buf));
+	explicit_bzero(buf, sizeof(buf));
 	return 0;
 }
 
@@ -52,11 +50,7 @@ int
 auth_hmac_sha256(const void *key, size_t keylen, const void *msg,
     size_t msglen, unsigned char out[32])
 {
-	unsigned int outlen = 0;
-
-	if (HMAC(EVP_sha256(), key, (int)keylen, msg, msglen, out,
-	    &outlen) == NULL || outlen != 32)
-		return -1;
+	sha256_hmac(key, keylen, msg, msglen, out);
 	return 0;
 }
 
@@ -76,9 +70,18 @@ int
 auth_challenge_new(char hex[AUTH_HEX_LEN + 1])
 {
 	unsigned char r[AUTH_CHALLENGE_BYTES];
+	size_t got = 0;
+	ssize_t n;
 
-	if (RAND_bytes(r, sizeof(r)) != 1)
-		return -1;
+	/* The kernel's CSPRNG; 32 bytes come whole once it is seeded. */
+	while (got < sizeof(r)) {
+		if ((n = getrandom(r + got, sizeof(r) - got, 0)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		got += (size_t)n;
+	}
 	to_hex(r, sizeof(r), hex);
 	return 0;
 }
@@ -110,6 +113,17 @@ auth_response(const struct auth_key *k, const char *challenge,
 	return 0;
 }
 
+/* Every byte looked at, whatever differs: the time tells nothing. */
+static bool
+same_in_constant_time(const char *a, const char *b, size_t len)
+{
+	volatile unsigned char diff = 0;
+
+	for (size_t i = 0; i < len; i++)
+		diff |= (unsigned char)(a[i] ^ b[i]);
+	return diff == 0;
+}
+
 bool
 auth_response_is_valid(const struct auth_key *k, const char *challenge,
     const char *dialer_id, const char *acceptor_id, const char *got,
@@ -120,7 +134,7 @@ auth_response_is_valid(const struct auth_key *k, const char *challenge,
 	if (len != AUTH_HEX_LEN || auth_response(k, challenge, dialer_id,
 	    acceptor_id, want) == -1)
 		return false;
-	return CRYPTO_memcmp(want, got, AUTH_HEX_LEN) == 0;
+	return same_in_constant_time(want, got, AUTH_HEX_LEN);
 }
 
 size_t

@@ -5,7 +5,8 @@
  * challenge-response, and the encoding and decoding of its two messages.
  * The state machines that use them are in inbound.c (the acceptor sends
  * the challenge and checks the answer) and link.c (the dialer answers).
- * All cryptography is libcrypto's (OpenSSL 3); none is written here.
+ * HMAC-SHA-256 is lib/sha256's (tested against the RFC vectors and
+ * libcrypto); the challenge's randomness is getrandom(2)'s.
  */
 #ifndef AUTH_H
 #define AUTH_H

@@ -797,14 +797,20 @@ read_file(struct loader *l)
 	return rc;
 }
 
-/* path: the file, or with text the label that names it in messages. */
+/*
+ * path: the file, or with text the label that names it in messages. The
+ * config is built in a fresh calloc (*out, NULL unless valid): a struct
+ * config is ~145 KiB, room for ELECTOR_MEMBERS_MAX members, and only the
+ * pages it fills ever become resident, where a copy would touch them all.
+ */
 static int
-load(const char *path, const char *text, struct config *out,
+load(const char *path, const char *text, struct config **out,
     config_report_fn *report, void *ctx)
 {
 	struct loader l = { .file = path, .text = text, .report = report,
 	    .ctx = ctx };
 
+	*out = NULL;
 	if ((l.c = calloc(1, sizeof *l.c)) == NULL) {
 		say(&l, true, NULL, "file", "out of memory");
 		return l.errors;
@@ -827,25 +833,48 @@ load(const char *path, const char *text, struct config *out,
 		check_timing(&l);
 		check_server(&l);
 	}
+	/* libconfig's tree is gone before the config is used. */
 	config_destroy(&l.cf);
 	if (l.errors == 0)
-		*out = *l.c;
-	free(l.c);
+		*out = l.c;
+	else
+		free(l.c);
 	return l.errors;
+}
+
+int
+config_load_new(const char *path, struct config **out,
+    config_report_fn *report, void *ctx)
+{
+	return load(path, NULL, out, report, ctx);
 }
 
 int
 config_load(const char *path, struct config *out, config_report_fn *report,
     void *ctx)
 {
-	return load(path, NULL, out, report, ctx);
+	struct config *c;
+	int errors = load(path, NULL, &c, report, ctx);
+
+	if (errors == 0) {
+		*out = *c;
+		free(c);
+	}
+	return errors;
 }
 
 int
 config_load_string(const char *text, const char *label, struct config *out,
     config_report_fn *report, void *ctx)
 {
-	return load(label, text, out, report, ctx);
+	struct config *c;
+	int errors = load(label, text, &c, report, ctx);
+
+	if (errors == 0) {
+		*out = *c;
+		free(c);
+	}
+	return errors;
 }
 
 void

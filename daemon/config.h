@@ -129,6 +129,12 @@ typedef void config_report_fn(void *ctx, bool is_error, const char *msg);
  */
 int config_load(const char *path, struct config *out,
     config_report_fn *report, void *ctx);
+/*
+ * The same into a config of its own (*out, to free; NULL on errors): the
+ * daemon's, which never pays for the pages of members it does not have.
+ */
+int config_load_new(const char *path, struct config **out,
+    config_report_fn *report, void *ctx);
 
 /*
  * The same for a config held in memory (text, NUL-terminated): label

@@ -484,7 +484,8 @@ core_start(struct electd *d, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if ((members = calloc(ELECTOR_MEMBERS_MAX, sizeof(*members))) == NULL) {
+	/* The members there are, not room for ELECTOR_MEMBERS_MAX (74 KiB). */
+	if ((members = calloc(d->cfg->n_members, sizeof(*members))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -507,8 +508,13 @@ core_start(struct electd *d, char *err, size_t errlen)
 		log_info("event=initial_role_clamped initial_role=primary "
 		    "now=replica");
 	d->start_ms = d->changed_ms = now;
-	if ((d->published = calloc(1, sizeof(*d->published))) == NULL ||
-	    (d->scratch = calloc(1, sizeof(*d->scratch))) == NULL) {
+	/*
+	 * Not zeroed: core_status clears the header and each peer it fills,
+	 * all anyone reads, and the ~22 KiB of peers[] a small cluster never
+	 * uses stay untouched, so they never become resident.
+	 */
+	if ((d->published = malloc(sizeof(*d->published))) == NULL ||
+	    (d->scratch = malloc(sizeof(*d->scratch))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}

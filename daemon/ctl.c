@@ -286,10 +286,14 @@ ctl_new(struct event_base *base, const struct ctl_config *cfg,
 	struct ctl *ctl;
 	int fd;
 
-	/* The snapshot is zeroed here, once: see fresh_status (ctl_client.c). */
+	/*
+	 * The snapshots are not zeroed: ops->status fills all a renderer or
+	 * status_is_same reads (fresh_status, ctl_client.c), and the peers a
+	 * small cluster never uses stay untouched, never resident.
+	 */
 	if ((ctl = calloc(1, sizeof *ctl)) == NULL ||
-	    (ctl->sh.snap = calloc(1, sizeof *ctl->sh.snap)) == NULL ||
-	    (ctl->sh.line_of = calloc(1, sizeof *ctl->sh.line_of)) == NULL ||
+	    (ctl->sh.snap = malloc(sizeof *ctl->sh.snap)) == NULL ||
+	    (ctl->sh.line_of = malloc(sizeof *ctl->sh.line_of)) == NULL ||
 	    (ctl->sh.reaper = event_new(base, -1, 0, reap, ctl)) == NULL) {
 		snprintf(err, errlen, "control socket: out of memory");
 		goto fail;

@@ -333,11 +333,10 @@ reply_render(struct ctl_client *c, const struct status *st, render_fn *fn,
 
 /*
  * The full status, now, in the ctl's one snapshot (ctl_int.h): render
- * from it before calling anything else. No memset per request (the struct
- * is ~50 KB, most of it peers[] a small cluster never uses): ops->status
+ * from it before calling anything else. No memset, ever (the struct is
+ * ~22 KiB, most of it peers[] a small cluster never uses): ops->status
  * fills the header and the n_peers peers in use (core_status clears each
- * before filling it), which are all any renderer reads; ctl_new zeroed it
- * once.
+ * before filling it), which are all any renderer or status_is_same reads.
  */
 static const struct status *
 fresh_status(struct ctl_client *c)

@@ -44,7 +44,7 @@ struct ctl_shared {
 	const struct ctl_ops	*ops;    /* request handlers call these */
 	void			*ctx;    /* directly, with this */
 	/*
-	 * The full status for the verbs that need it (~50 KB: one per ctl,
+	 * The full status for the verbs that need it (~22 KiB: one per ctl,
 	 * not one per client). A handler fills it (ops->status) and renders
 	 * it into its own client's output before it returns, calling nothing
 	 * in between. Replies never live here, and ctl_publish never

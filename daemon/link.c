@@ -524,9 +524,35 @@ link_connect(struct link *l)
 	hints.ai_flags = EVUTIL_AI_ADDRCONFIG;
 	snprintf(port, sizeof(port), "%u", (unsigned)hp->port);
 	link_set_state(l, LINK_RESOLVING, NULL);
+	if (l->cfg.dns == NULL) {
+		/* Every member is an IP literal (link_needs_dns): no lookup. */
+		struct evutil_addrinfo *res = NULL;
+		int r;
+
+		hints.ai_flags |= EVUTIL_AI_NUMERICHOST;
+		r = evutil_getaddrinfo(hp->host, port, &hints, &res);
+		on_resolved(r, r == 0 ? res : NULL, l);
+		return;
+	}
 	/* Literal addresses answer at once; names go to evdns, never block. */
 	l->req = evdns_getaddrinfo(l->cfg.dns, hp->host, port, &hints,
 	    on_resolved, l);
+}
+
+bool
+link_needs_dns(const struct config *cfg)
+{
+	unsigned char addr[16];
+
+	for (size_t i = 0; i < cfg->n_members; i++) {
+		const char *host = cfg->members[i].election.host;
+
+		if (i != cfg->self &&
+		    evutil_inet_pton(AF_INET, host, addr) != 1 &&
+		    evutil_inet_pton(AF_INET6, host, addr) != 1)
+			return true;
+	}
+	return false;
 }
 
 static void

@@ -75,7 +75,9 @@ enum link_state {
 /* What a link needs, copied at creation. */
 struct link_config {
 	struct event_base *base;
-	struct evdns_base *dns;       /* names resolve without blocking */
+	struct evdns_base *dns;       /* names resolve without blocking;
+	                                 NULL: the peer's host is an IP
+	                                 literal (link_needs_dns) */
 	const struct config *cfg;     /* members' ids and addresses, node_id;
 	                                 outlives the link */
 	size_t member;                /* the peer: an index in cfg->members */
@@ -97,6 +99,12 @@ void link_free(struct link *);
 /* Queue bytes of one frame: false (dropped) unless the link is up. */
 bool link_send(struct link *, const uint8_t *buf, size_t len);
 enum link_state link_state(const struct link *);
+/*
+ * Is any peer's election host a name rather than an IP literal? Only then
+ * does the daemon need a resolver (evdns reads resolv.conf and the hosts
+ * file, and its pages stay resident for good).
+ */
+bool link_needs_dns(const struct config *);
 const char *link_state_name(enum link_state);
 
 #endif

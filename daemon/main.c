@@ -13,6 +13,9 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -393,9 +396,9 @@ start(struct electd *d, char *err, size_t errlen)
 		log_info("event=peer_auth_on key_file=%s",
 		    LOG_Q(q, d->cfg->auth_key_file));
 	if ((d->base = event_base_new()) == NULL ||
-	    (d->dns = evdns_base_new(d->base,
+	    (link_needs_dns(d->cfg) && (d->dns = evdns_base_new(d->base,
 	    EVDNS_BASE_INITIALIZE_NAMESERVERS |
-	    EVDNS_BASE_DISABLE_WHEN_INACTIVE)) == NULL) {
+	    EVDNS_BASE_DISABLE_WHEN_INACTIVE)) == NULL)) {
 		snprintf(err, errlen, "cannot create the event loop");
 		return -1;
 	}
@@ -625,15 +628,9 @@ main(int argc, char **argv)
 	if (!check_only)
 		log_init(LOG_LEVEL_INFO, !log_stderr_is_journal());
 	memset(&d, 0, sizeof(d));
-	if ((d.cfg = calloc(1, sizeof(*d.cfg))) == NULL) {
-		fprintf(stderr, "kevy-electd: error: out of memory\n");
-		return EXIT_RUNTIME;
-	}
-	if (config_load(path, d.cfg, check_only ? report : report_log,
-	    NULL) != 0) {
-		free(d.cfg);
+	if (config_load_new(path, &d.cfg, check_only ? report : report_log,
+	    NULL) != 0)
 		return EXIT_CONFIG;
-	}
 	if (check_only) {
 		rc = check_config(d.cfg, path);
 		free(d.cfg);
@@ -695,6 +692,14 @@ main(int argc, char **argv)
 		log_warn("event=notify_failed message=READY");
 	notify_status(core_published(&d));
 	watchdog = start_watchdog(&d);
+#ifdef __GLIBC__
+	/*
+	 * What the start freed (the config file's text, libconfig's tree,
+	 * the load's scratch) still holds resident heap pages glibc keeps
+	 * below its trim threshold: give them back once, before the loop.
+	 */
+	malloc_trim(0);
+#endif
 	if (event_base_dispatch(d.base) == -1) {
 		log_error("event=event_loop_failed");
 		rc = EXIT_RUNTIME;

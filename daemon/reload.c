@@ -125,16 +125,9 @@ reload_config(struct electd *d)
 	snprintf(msg, sizeof(msg), "RELOADING=1\nMONOTONIC_USEC=%llu",
 	    (unsigned long long)clock_now_us());
 	notify_send(msg);
-	fresh = calloc(1, sizeof(*fresh));
-	if (fresh == NULL) {
-		log_warn("event=reload_failed reason=no_memory");
-		notify_send("READY=1");
-		return;
-	}
-	if (config_load(cur->path, fresh, report, NULL) != 0) {
+	if (config_load_new(cur->path, &fresh, report, NULL) != 0) {
 		log_error("event=reload_refused path=%s reason=invalid_config "
 		    "action=nothing_changed", LOG_Q(path, cur->path));
-		free(fresh);
 		notify_send("READY=1");
 		return;
 	}

@@ -86,10 +86,11 @@ static void
 count_line(struct cluster *c, size_t i, const char *line, void *arg)
 {
 	(void)c;
-	(void)i;
-	(void)line;
-	if (*(bool *)arg)
+	if (*(bool *)arg) {
 		changes++;
+		/* Which node moved, and how: an election or a flap is a bug. */
+		fprintf(stderr, "idle: change on node %zu: %s\n", i + 1, line);
+	}
 }
 
 /* Per daemon per second, over the nodes counted. */

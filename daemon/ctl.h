@@ -24,6 +24,13 @@ struct event_base;
 
 #define CTL_CLIENTS_MAX  4096   /* concurrent control clients, at most */
 #define CTL_OUT_HIGH     65536  /* reply bytes queued before we stop reading */
+/*
+ * A client's output buffer: CTL_OUT_INIT bytes at its first reply,
+ * doubled only when a reply does not fit, given back once it drains if
+ * it grew past CTL_OUT_KEEP (a STATUS JSON, a backlog).
+ */
+#define CTL_OUT_INIT     4096   /* bytes */
+#define CTL_OUT_KEEP     16384  /* bytes */
 #define CTL_WATCH_OUT_MAX 262144 /* bytes queued to a WATCH client: then drop */
 #define CTL_IN_HIGH      16384  /* bytes of unparsed input read per client */
 #define CTL_ECHO_MAX     64     /* bytes of a bad verb echoed in ERR (escaped) */

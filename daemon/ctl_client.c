@@ -65,14 +65,6 @@
  * allocates room for 255 peers.
  */
 #define CTL_REPLY_MAX 1024
-/*
- * The output buffer: allocated at the first reply with CTL_OUT_INIT
- * bytes, grown (doubling) only when a reply does not fit, and given back
- * once it drains if it grew past CTL_OUT_KEEP (a STATUS JSON, a stuck
- * watcher), so an idle client holds at most that.
- */
-#define CTL_OUT_INIT  4096
-#define CTL_OUT_KEEP  16384
 
 enum ctl_client_state {
 	CTL_CLIENT_REQUESTS,

@@ -291,14 +291,37 @@ core_link_up(struct electd *d, size_t member)
 		    member_id(d, (int)member), n, stale);
 }
 
-/* A member's election address as it is written: "[v6]:port" for IPv6. */
+/*
+ * A member's election address as it is written: "[v6]:port" for IPv6.
+ * Built by hand, not with snprintf: every STATUS fills it for each member.
+ */
 static void
 election_addr(const struct config_member *m, char *buf, size_t cap)
 {
 	bool v6 = strchr(m->election.host, ':') != NULL;
+	char port[8], *p = port + sizeof(port);
+	size_t hl = strlen(m->election.host), pl, len = 0;
+	unsigned v = m->election.port;
 
-	snprintf(buf, cap, "%s%s%s:%u", v6 ? "[" : "", m->election.host,
-	    v6 ? "]" : "", (unsigned)m->election.port);
+	*--p = '\0';
+	do
+		*--p = (char)('0' + v % 10);
+	while ((v /= 10) > 0);
+	pl = strlen(p);
+	/* "[" host "]" ":" port NUL; cut like snprintf if it cannot fit. */
+	if (hl + pl + (v6 ? 2 : 0) + 2 > cap) {
+		snprintf(buf, cap, "%s%s%s:%s", v6 ? "[" : "",
+		    m->election.host, v6 ? "]" : "", p);
+		return;
+	}
+	if (v6)
+		buf[len++] = '[';
+	memcpy(buf + len, m->election.host, hl);
+	len += hl;
+	if (v6)
+		buf[len++] = ']';
+	buf[len++] = ':';
+	memcpy(buf + len, p, pl + 1);
 }
 
 void
@@ -327,7 +350,7 @@ core_status(struct electd *d, struct status *st)
 	    d->cfg->members[self].never_stand;
 	st->self_index = self;
 	election_addr(&d->cfg->members[self], st->addr, sizeof(st->addr));
-	snprintf(st->client_addr, sizeof(st->client_addr), "%s",
+	util_strcpy(st->client_addr, sizeof(st->client_addr),
 	    d->cfg->members[self].client);
 	st->since_change_ms = now - d->changed_ms;
 	st->uptime_ms = now - d->start_ms;
@@ -355,7 +378,7 @@ core_status(struct electd *d, struct status *st)
 		st->paused = until > now;
 		st->pause_left_ms = st->paused ? until - now : 0;
 		if (t != ELECTOR_NONE)
-			snprintf(st->switchover, sizeof(st->switchover), "%s",
+			util_strcpy(st->switchover, sizeof(st->switchover),
 			    member_id(d, t));
 		st->priority = st->never_stand ? 0 :
 		    (unsigned)d->cfg->members[self].priority;
@@ -384,7 +407,7 @@ core_status(struct electd *d, struct status *st)
 		sp->never_stand = d->cfg->members[i].never_stand;
 		sp->priority = (unsigned)d->cfg->members[i].priority;
 		election_addr(&d->cfg->members[i], sp->addr, sizeof(sp->addr));
-		snprintf(sp->client_addr, sizeof(sp->client_addr), "%s",
+		util_strcpy(sp->client_addr, sizeof(sp->client_addr),
 		    d->cfg->members[i].client);
 	}
 }

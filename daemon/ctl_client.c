@@ -51,6 +51,7 @@
 
 #include <event2/event.h>
 
+#include "clock.h"
 #include "ctl.h"
 #include "ctl_int.h"
 #include "ctl_parse.h"
@@ -495,14 +496,25 @@ static void
 reply_status_line(struct ctl_client *c)
 {
 	struct ctl_shared *sh = c->sh;
-	const struct status *st = fresh_status(c);
+	uint64_t now = clock_now_ms();
+	const struct status *st;
 	struct status *tmp;
 	size_t start = c->out_len;
 
-	if (sh->line_len > 0 && status_is_same(st, sh->line_of)) {
+	/* Pipelined STATUS in one batch and one millisecond: nothing moved. */
+	if (sh->line_len > 0 && sh->line_current && sh->line_ms == now) {
 		reply_lit(c, sh->line, sh->line_len);
 		return;
 	}
+	/* Taken after now: its own clock read is now or later. */
+	st = fresh_status(c);
+	sh->line_ms = now;
+	if (sh->line_len > 0 && status_is_same(st, sh->line_of)) {
+		sh->line_current = true;
+		reply_lit(c, sh->line, sh->line_len);
+		return;
+	}
+	sh->line_current = false;
 	if (!reply_render(c, st, status_format, STATUS_LINE_MAX,
 	    "ERR status too long"))
 		return;
@@ -515,6 +527,7 @@ reply_status_line(struct ctl_client *c)
 	tmp = sh->line_of;
 	sh->line_of = sh->snap;
 	sh->snap = tmp;
+	sh->line_current = true;
 }
 
 static void
@@ -797,8 +810,13 @@ handle_line(struct ctl_client *c, const char *line, size_t len)
 			    c->who.uid, c->who.gid, c->who.pid);
 		c->denied = true;
 		reply(c, "ERR permission denied");
-	} else
+	} else {
+		/* A verb that may change the daemon: STATUS asks afresh. */
+		if (v->access != CTL_READ && !(v->access ==
+		    CTL_WRITE_WITH_ARGS && req.argc == 1))
+			c->sh->line_current = false;
 		v->fn(c, req.argv, req.argc - 1);
+	}
 }
 
 static void client_flush(struct ctl_client *);
@@ -826,6 +844,9 @@ static void
 client_process(struct ctl_client *c)
 {
 	size_t start = 0;
+
+	/* Since the last batch, frames and timers may have run. */
+	c->sh->line_current = false;
 
 	while (client_is_reading(c) && start < c->in_len) {
 		char *line = c->in + start, *eol;

@@ -60,6 +60,15 @@ struct ctl_shared {
 	struct status		*line_of;
 	char			*line;      /* STATUS_LINE_MAX bytes, at first use */
 	size_t			 line_len;
+	/*
+	 * line_of is still the daemon's status, without asking: only read
+	 * verbs ran since it was taken, in this client's batch (nothing
+	 * but a handler runs inside one), and the clock still reads
+	 * line_ms (every time field is in ms). Cleared at each batch's
+	 * start and before any verb that may change the daemon.
+	 */
+	bool			 line_current;
+	uint64_t		 line_ms;
 	struct ctl_client_list	 live;    /* in accept order */
 	struct ctl_client_list	 dead;    /* killed, freed by the reaper */
 	struct event		*reaper;  /* made active by every kill */

@@ -6,8 +6,8 @@
  * lines of the backoff policy (link.h). We only write on this connection;
  * what the peer writes is its authentication challenge (AUTH, when a key
  * is configured), kept until whole however it is segmented, and else
- * discarded. One timer serves every state: connect timeout, challenge
- * timeout, stability period (UP), retry (BACKOFF).
+ * discarded. One timer serves every state: connect timeout (short, its
+ * own: link.h), challenge timeout, stability period (UP), retry (BACKOFF).
  *
  * The socket is ours, not a bufferevent's: a settled link costs one
  * write per frame sent and nothing else. A frame is written the moment
@@ -59,6 +59,7 @@ struct link {
 	struct event *wr;             /* connected, or room for out */
 	struct evbuffer *out;         /* what the socket did not take yet */
 	uint64_t wrote_ms;            /* out last moved (write timeout) */
+	uint64_t dialled_ms;          /* connect() of this attempt */
 	size_t in_len;                /* bytes of a challenge in in[] */
 	uint8_t in[LINK_READ_MAX];
 	struct event *timer;          /* timeout, stability, or retry */
@@ -71,7 +72,7 @@ struct link {
 
 static void link_connect(struct link *);
 static void link_fail(struct link *, const char *why);
-static uint64_t link_timeout_ms(const struct link *);
+static uint64_t link_unacked_ms(const struct link *);
 static void on_read(evutil_socket_t, short, void *);
 
 const char *
@@ -189,6 +190,12 @@ link_fail(struct link *l, const char *reason)
 	delay = l->backoff_ms;
 	/* Half to full delay: peers that fail together retry apart. */
 	wait = delay / 2 + rng_below(&l->rng, delay / 2 + 1);
+	/* From the dial: a timed-out connect has waited already (link.h). */
+	if (was == LINK_CONNECTING) {
+		uint64_t spent = clock_now_ms() - l->dialled_ms;
+
+		wait = wait > spent ? wait - spent : 0;
+	}
 	l->backoff_ms = 2 * delay < cap ? 2 * delay : cap;
 	l->failed++;
 	/* One line per step; at the cap, silence until something changes. */
@@ -244,17 +251,28 @@ link_up(struct link *l)
 	l->ops->up(l->ctx, l->member);
 }
 
-/* down_after, within the connect-timeout bounds: a LAN answers in ms. */
+/* Unacknowledged data: down_after, within bounds (link.h). */
 static uint64_t
-link_timeout_ms(const struct link *l)
+link_unacked_ms(const struct link *l)
 {
 	uint64_t ms = l->cfg.down_after_ms;
 
+	if (ms < LINK_UNACKED_TIMEOUT_MIN_MS)
+		ms = LINK_UNACKED_TIMEOUT_MIN_MS;
+	if (ms > LINK_UNACKED_TIMEOUT_MAX_MS)
+		ms = LINK_UNACKED_TIMEOUT_MAX_MS;
+	return ms;
+}
+
+/* 2 heartbeats, never longer than the unacked-data timeout (link.h). */
+static uint64_t
+link_connect_timeout_ms(const struct link *l)
+{
+	uint64_t ms = 2 * l->cfg.hb_interval_ms, max = link_unacked_ms(l);
+
 	if (ms < LINK_CONNECT_TIMEOUT_MIN_MS)
 		ms = LINK_CONNECT_TIMEOUT_MIN_MS;
-	if (ms > LINK_CONNECT_TIMEOUT_MS)
-		ms = LINK_CONNECT_TIMEOUT_MS;
-	return ms;
+	return ms < max ? ms : max;
 }
 
 /*
@@ -413,7 +431,7 @@ on_read(evutil_socket_t fd, short what, void *arg)
 static void
 connected(struct link *l)
 {
-	unsigned int uto = (unsigned int)link_timeout_ms(l);
+	unsigned int uto = (unsigned int)link_unacked_ms(l);
 	int one = 1;
 
 	evtimer_del(l->timer);
@@ -486,7 +504,8 @@ start_connect(struct link *l, const struct sockaddr *sa, socklen_t len)
 		return;
 	}
 	link_set_state(l, LINK_CONNECTING, NULL);
-	arm(l, link_timeout_ms(l));
+	l->dialled_ms = clock_now_ms();
+	arm(l, link_connect_timeout_ms(l));
 	if (connect(l->fd, sa, len) == 0)
 		connected(l);
 	else if (errno == EINPROGRESS)

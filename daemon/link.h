@@ -12,9 +12,11 @@
  * Reconnects wait a jittered delay (half to full) that doubles on each
  * failure, up to a cap that depends on how the attempt failed:
  *  - the TCP connect failed (refused, timed out, no address): the peer is
- *    down or restarting; cap 2 x hb_interval_ms within LINK_BACKOFF_MIN_MS
- *    ..LINK_BACKOFF_MAX_MS, so a restarted peer hears us within a couple
- *    of heartbeats. Such a failure also brings a longer delay back down.
+ *    down, restarting or cut off; cap 2 x hb_interval_ms within
+ *    LINK_BACKOFF_MIN_MS..LINK_BACKOFF_MAX_MS, so a restarted peer hears
+ *    us within a couple of heartbeats. Such a failure also brings a
+ *    longer delay back down. The delay runs from the attempt's start:
+ *    a connect that timed out has waited already.
  *  - the peer took the connection, then closed it during the handshake or
  *    before the link was stable: it refuses us (another auth key, auth on
  *    one side only, our frames refused); cap LINK_BACKOFF_REFUSED_MAX_MS,
@@ -41,8 +43,22 @@ struct event_base;
 struct evdns_base;
 struct link;
 
-#define LINK_CONNECT_TIMEOUT_MS 2000   /* connect / unacked-data timeout: */
-#define LINK_CONNECT_TIMEOUT_MIN_MS 100 /* down_after, within these bounds */
+/* Unacknowledged data on an up link: down_after, within these bounds. */
+#define LINK_UNACKED_TIMEOUT_MIN_MS 100
+#define LINK_UNACKED_TIMEOUT_MAX_MS 2000
+/*
+ * A TCP connect is abandoned after 2 x hb_interval_ms, at least
+ * LINK_CONNECT_TIMEOUT_MIN_MS and at most the unacked-data timeout. The
+ * kernel resends a lost SYN only after 1 s: during a partition every
+ * SYN is lost, and a long attempt would hear a heal only on that resend
+ * or its own end (up to down_after plus a backoff step late). A short
+ * attempt sends a fresh SYN instead; the retry delay counts from the
+ * attempt's start, so a blackholed peer gets one SYN per connect timeout
+ * (at most 10 a second), and a heal is heard within about 2 heartbeats.
+ * A peer whose round trip exceeds it cannot be reached: heartbeats that
+ * far apart would be a misconfiguration anyway.
+ */
+#define LINK_CONNECT_TIMEOUT_MIN_MS 100
 #define LINK_BACKOFF_MIN_MS     25     /* first reconnect delay */
 #define LINK_BACKOFF_MAX_MS     1000   /* connect failures: 2 x hb_interval, at most this */
 /*
@@ -57,7 +73,7 @@ struct link;
  * A link up this long counts as accepted and its backoff starts over:
  * down_after_ms, within these bounds. A peer refuses a bad KEVYAUTH or
  * first frame one round trip after it; down_after_ms is the longest
- * round trip we wait for anyway (connect timeout, TCP_USER_TIMEOUT), and
+ * round trip we wait for anyway (TCP_USER_TIMEOUT, write timeout), and
  * a peer lost after it is treated as a restart, redialled at once.
  */
 #define LINK_STABLE_MIN_MS      100
@@ -82,8 +98,8 @@ struct link_config {
 	                                 outlives the link */
 	size_t member;                /* the peer: an index in cfg->members */
 	const struct auth_key *auth;  /* NULL: authentication off */
-	uint64_t hb_interval_ms;      /* connect-failure backoff cap */
-	uint64_t down_after_ms;       /* timeouts, stability */
+	uint64_t hb_interval_ms;      /* connect timeout, backoff cap */
+	uint64_t down_after_ms;       /* write timeouts, stability */
 	uint64_t seed;                /* of the jitter's PRNG */
 };
 

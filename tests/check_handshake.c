@@ -68,6 +68,16 @@
 #define PEER_DOWN_MS       300  /* the restarting fake n2 is gone this long */
 #define RECONNECT_MAX_MS   1000 /* a restarted peer is dialled within */
 
+/*
+ * Blackholed peer (a listener whose accept queue is full: the kernel
+ * drops SYNs without a word, as a partition does). down_after 2000: a
+ * link whose connect timeout were down_after would hear the heal only
+ * when the kernel resends its SYN, 1 s after it sent it.
+ */
+#define BLACKHOLE_DOWN_AFTER_MS 2000
+#define BLACKHOLE_MS       1500 /* n2 drops SYNs this long, at least */
+#define HEAL_HEARD_MAX_MS  500  /* then n1's link is up within this */
+
 #define N2 1                 /* the index of member n2, the fake peer */
 
 static uint64_t
@@ -449,8 +459,9 @@ struct node {
 	struct auth_key key;
 };
 
+/* n1 of three; down_after_ms 0: the cluster's fast timings. */
 static void
-node_new(struct node *n)
+node_new_timed(struct node *n, uint64_t down_after_ms)
 {
 	struct cluster_opts o = { .n = 3 };
 	char path[128];
@@ -470,7 +481,20 @@ node_new(struct node *n)
 	snprintf(n->conf, sizeof(n->conf), "auth_key_file = \"%s\";\n"
 	    "http_listen = \"127.0.0.1:%u\";\n", path, n->http);
 	o.extra_conf[0] = n->conf;
+	if (down_after_ms != 0) {
+		o.hb_interval_ms = 50;
+		o.down_after_ms = down_after_ms;
+		o.election_timeout_ms = 3 * down_after_ms / 5;
+		o.backoff_ms = down_after_ms / 5;
+		o.backoff_jitter_ms = 4 * down_after_ms / 5;
+	}
 	ck_assert_ptr_nonnull(n->c = cluster_new(&o));
+}
+
+static void
+node_new(struct node *n)
+{
+	node_new_timed(n, 0);
 }
 
 static void
@@ -886,6 +910,89 @@ START_TEST(refused_then_restarted_peer_is_redialled_quickly)
 }
 END_TEST
 
+/* TcpExt ListenOverflows of this network namespace: SYNs dropped so. */
+static unsigned long long
+listen_overflows(void)
+{
+	FILE *f = fopen("/proc/net/netstat", "r");
+	char names[4096], values[4096];
+	unsigned long long v = 0;
+
+	ck_assert_ptr_nonnull(f);
+	while (fgets(names, sizeof(names), f) != NULL &&
+	    fgets(values, sizeof(values), f) != NULL) {
+		char *sn, *sv, *n, *val;
+
+		if (strncmp(names, "TcpExt:", 7) != 0)
+			continue;
+		n = strtok_r(names, " \n", &sn);
+		val = strtok_r(values, " \n", &sv);
+		while (n != NULL && val != NULL) {
+			if (strcmp(n, "ListenOverflows") == 0)
+				v = strtoull(val, NULL, 10);
+			n = strtok_r(NULL, " \n", &sn);
+			val = strtok_r(NULL, " \n", &sv);
+		}
+	}
+	fclose(f);
+	return v;
+}
+
+/*
+ * A peer cut off by a partition drops our SYNs and says nothing; when it
+ * heals, the link must be up within a couple of heartbeats, not when the
+ * kernel resends a lost SYN (1 s) or the attempt times out (down_after).
+ * n2's listener has a backlog of 0 and one connection of ours waiting in
+ * it: the kernel drops every further SYN. The heal (accepting that
+ * connection) comes right after a dropped SYN, as seen in this
+ * namespace's ListenOverflows (another process's overflow only moves the
+ * heal to another moment; the bound holds for any moment).
+ */
+START_TEST(blackholed_peer_is_heard_soon_after_it_heals)
+{
+	struct node n;
+	uint16_t port;
+	unsigned long long drops;
+	uint64_t end, t0, ms;
+	bool valid;
+	int lfd, fill, fd;
+
+	node_new_timed(&n, BLACKHOLE_DOWN_AFTER_MS);
+	port = cluster_election_port(n.c, N2);
+	lfd = listen_on(&port);
+	ck_assert_int_eq(listen(lfd, 0), 0);
+	fill = tcp_connect(port);	/* the one place in the queue */
+	ck_assert_int_eq(cluster_start(n.c, 0), 0);
+	end = now_ms() + BLACKHOLE_MS;
+	drops = listen_overflows();
+	while (now_ms() < end || listen_overflows() == drops) {
+		if (now_ms() >= end + WAIT_MS)
+			ck_abort_msg("no SYN of n1 dropped in %d ms",
+			    BLACKHOLE_MS + WAIT_MS);
+		if (now_ms() < end)
+			drops = listen_overflows();
+		(void)poll(NULL, 0, 1);
+	}
+	/* The heal: the queue has room again. */
+	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	close(fill);
+	t0 = now_ms();
+	fd = fake_accept(lfd, &n.key, WAIT_MS, &valid);
+	ms = now_ms() - t0;
+	ck_assert_msg(fd >= 0, "n1 never dialled n2 after the heal");
+	ck_assert(valid);
+	fprintf(stderr, "blackholed peer healed: link up in %llu ms\n",
+	    (unsigned long long)ms);
+	ck_assert_msg(ms < HEAL_HEARD_MAX_MS, "link up %llu ms after the "
+	    "heal", (unsigned long long)ms);
+	close(fd);
+	close(lfd);
+	node_free(&n);
+}
+END_TEST
+
 static Suite *
 handshake_suite(void)
 {
@@ -901,6 +1008,7 @@ handshake_suite(void)
 	tcase_add_test(tc, refused_link_backs_off_and_logs_each_step_once);
 	tcase_add_test(tc, restarted_peer_is_redialled_quickly);
 	tcase_add_test(tc, refused_then_restarted_peer_is_redialled_quickly);
+	tcase_add_test(tc, blackholed_peer_is_heard_soon_after_it_heals);
 	suite_add_tcase(s, tc);
 	return s;
 }

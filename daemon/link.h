@@ -55,8 +55,9 @@ struct link;
  * attempt sends a fresh SYN instead; the retry delay counts from the
  * attempt's start, so a blackholed peer gets one SYN per connect timeout
  * (at most 10 a second), and a heal is heard within about 2 heartbeats.
- * A peer whose round trip exceeds it cannot be reached: heartbeats that
- * far apart would be a misconfiguration anyway.
+ * A peer whose connect round trip exceeds it is never reached; a
+ * heartbeat interval under half the round trip is a misconfiguration
+ * anyway.
  */
 #define LINK_CONNECT_TIMEOUT_MIN_MS 100
 #define LINK_BACKOFF_MIN_MS     25     /* first reconnect delay */

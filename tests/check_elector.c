@@ -13,6 +13,7 @@
 
 #include "elector.h"
 #include "sim.h"
+#include "simcheck.h"
 #include "wire.h"
 
 /* Fast timings (sim_timing_fast) and what follows from them. */
@@ -267,12 +268,6 @@ static struct sim *cluster_cfg(struct sim_config *c)
 	return sim_new(c);
 }
 
-static bool pred_agreed(struct sim *s, void *arg)
-{
-	(void)arg;
-	return sim_agreed_primary(s) >= 0;
-}
-
 static bool pred_other_writable(struct sim *s, void *arg)
 {
 	int w = sim_writable(s);
@@ -289,65 +284,7 @@ static bool pred_writable_0(struct sim *s, void *arg)
 /* Run until one agreed primary; fail the test if none within the bound. */
 static int elect(struct sim *s)
 {
-	bool ok = sim_run_until_pred(s, pred_agreed, NULL,
-	    sim_now(s) + ELECT_BOUND);
-
-	ck_assert_msg(sim_ok(s), "safety: %s", sim_violation(s));
-	if (!ok)
-		sim_trace_print(s, SIM_TAIL_LINES);
-	ck_assert_msg(ok, "no agreed primary by t=%" PRIu64 " (seed %" PRIu64
-	    ")", sim_now(s), sim_seed(s));
-	return sim_agreed_primary(s);
-}
-
-static size_t count_ev(const struct sim *s, size_t from, int node,
-    enum elector_event_kind k)
-{
-	size_t n = 0;
-
-	for (size_t i = from; i < sim_trace_len(s); i++) {
-		const struct sim_rec *r = sim_trace_at(s, i);
-
-		if (r->kind == SIM_REC_EVENT && r->ev == k &&
-		    (node < 0 || r->node == node))
-			n++;
-	}
-	return n;
-}
-
-/* Time of the first matching event at or after trace index from. */
-static uint64_t first_ev(const struct sim *s, size_t from, int node,
-    enum elector_event_kind k)
-{
-	for (size_t i = from; i < sim_trace_len(s); i++) {
-		const struct sim_rec *r = sim_trace_at(s, i);
-
-		if (r->kind == SIM_REC_EVENT && r->ev == k &&
-		    (node < 0 || r->node == node))
-			return r->t;
-	}
-	return SIM_NEVER;
-}
-
-static size_t count_send(const struct sim *s, size_t from, int node,
-    enum wire_verb v)
-{
-	size_t n = 0;
-
-	for (size_t i = from; i < sim_trace_len(s); i++) {
-		const struct sim_rec *r = sim_trace_at(s, i);
-
-		if (r->kind == SIM_REC_SEND && r->verb == v &&
-		    (node < 0 || r->node == node))
-			n++;
-	}
-	return n;
-}
-
-static void assert_safe(struct sim *s)
-{
-	ck_assert_msg(sim_ok(s), "safety: %s (seed %" PRIu64 ")",
-	    sim_violation(s), sim_seed(s));
+	return sim_elect_within(s, ELECT_BOUND);
 }
 
 /* Run d ms checking that w is the one writable node every 10 ms. */
@@ -362,7 +299,7 @@ static void assert_stays_writable(struct sim *s, int w, uint64_t d)
 		ck_assert_msg(sim_writable(s) == w, "t=%" PRIu64 ": writable %d,"
 		    " expected %d", sim_now(s), sim_writable(s), w);
 	}
-	assert_safe(s);
+	sim_assert_safe(s);
 }
 
 /* ================= quorum ================= */
@@ -844,7 +781,7 @@ START_TEST(forged_announce_within_the_jump_heals_without_a_restart)
 	c.delay_max_ms = 5;
 	c.max_epoch_jump = ELECTOR_MAX_EPOCH_JUMP_DEFAULT;
 	s = cluster_cfg(&c);
-	ck_assert(sim_run_until_pred(s, pred_agreed, NULL, ELECT_BOUND));
+	ck_assert(sim_run_until_pred(s, sim_pred_agreed, NULL, ELECT_BOUND));
 	p = sim_agreed_primary(s);
 	r = (p + 1) % 3;
 	e = elector_epoch(sim_elector(s, (size_t)p));
@@ -855,7 +792,7 @@ START_TEST(forged_announce_within_the_jump_heals_without_a_restart)
 	    e + ELECTOR_MAX_EPOCH_JUMP_DEFAULT);
 	/* Let the primary re-stand above its follower, then all agree. */
 	sim_run_for(s, DOWN_AFTER);
-	ck_assert(sim_run_until_pred(s, pred_agreed, NULL, sim_now(s) +
+	ck_assert(sim_run_until_pred(s, sim_pred_agreed, NULL, sim_now(s) +
 	    ELECT_BOUND + 2 * CONFIRM));
 	for (size_t i = 0; i < 3; i++) {
 		ck_assert_uint_gt(elector_epoch(sim_elector(s, i)),
@@ -871,7 +808,7 @@ START_TEST(forged_announce_within_the_jump_heals_without_a_restart)
 	ck_assert_int_eq(sim_agreed_primary(s), p);
 	sim_run_for(s, 3000);
 	ck_assert_int_ge(sim_agreed_primary(s), 0);
-	assert_safe(s);
+	sim_assert_safe(s);
 	sim_free(s);
 }
 END_TEST
@@ -928,7 +865,7 @@ START_TEST(heartbeat_every_interval_to_each_peer_at_exact_times)
 			for (size_t i = 1; i < n; i++)
 				ck_assert_uint_eq(t[i] - t[i - 1], HB);
 		}
-	assert_safe(s);
+	sim_assert_safe(s);
 	sim_free(s);
 }
 END_TEST
@@ -968,11 +905,11 @@ START_TEST(no_election_while_the_primary_is_alive)
 		sim_run_for(s, 1000);
 		ck_assert_int_eq(sim_writable(s), p);
 	}
-	ck_assert_uint_eq(count_ev(s, from, -1, ELECTOR_EV_CANDIDACY), 0);
-	ck_assert_uint_eq(count_send(s, from, -1, WIRE_OFFER), 0);
+	ck_assert_uint_eq(sim_trace_count(s, from, SIM_REC_EVENT, -1, ELECTOR_EV_CANDIDACY), 0);
+	ck_assert_uint_eq(sim_trace_count(s, from, SIM_REC_SEND, -1, WIRE_OFFER), 0);
 	ck_assert_int_eq(sim_agreed_primary(s), p);
 	ck_assert_uint_eq(elector_epoch(sim_elector(s, (size_t)p)), e);
-	assert_safe(s);
+	sim_assert_safe(s);
 	sim_free(s);
 }
 END_TEST
@@ -991,13 +928,13 @@ START_TEST(dead_primary_is_replaced_by_the_best_replica)
 	sim_kill(s, 0);
 	ck_assert_int_eq(elect(s), 1);
 	/* Only the best stood, once, right when n1 went DOWN by its view. */
-	ck_assert_uint_eq(count_ev(s, from, 1, ELECTOR_EV_CANDIDACY), 1);
-	ck_assert_uint_eq(count_ev(s, from, 2, ELECTOR_EV_CANDIDACY), 0);
-	t = first_ev(s, from, 1, ELECTOR_EV_CANDIDACY);
+	ck_assert_uint_eq(sim_trace_count(s, from, SIM_REC_EVENT, 1, ELECTOR_EV_CANDIDACY), 1);
+	ck_assert_uint_eq(sim_trace_count(s, from, SIM_REC_EVENT, 2, ELECTOR_EV_CANDIDACY), 0);
+	t = sim_event_time(s, from, 1, ELECTOR_EV_CANDIDACY);
 	ck_assert_uint_ge(t, killed + DOWN_AFTER - HB);
 	ck_assert_uint_le(t, killed + DOWN_AFTER + 1);
 	ck_assert_uint_eq(elector_epoch(sim_elector(s, 1)), 3);
-	assert_safe(s);
+	sim_assert_safe(s);
 	sim_free(s);
 }
 END_TEST
@@ -1011,8 +948,8 @@ START_TEST(higher_offset_wins)
 	sim_kill(s, 0);
 	ck_assert_int_eq(elect(s), 2);
 	/* n2 knew it was behind: it never stood. */
-	ck_assert_uint_eq(count_ev(s, 0, 1, ELECTOR_EV_CANDIDACY), 0);
-	assert_safe(s);
+	ck_assert_uint_eq(sim_trace_count(s, 0, SIM_REC_EVENT, 1, ELECTOR_EV_CANDIDACY), 0);
+	sim_assert_safe(s);
 	sim_free(s);
 }
 END_TEST
@@ -1034,8 +971,8 @@ START_TEST(tied_offset_lower_id_wins_bytewise)
 	ck_assert_int_eq(elect(s), 2);
 	sim_kill(s, 2);
 	ck_assert_int_eq(elect(s), 1);
-	ck_assert_uint_eq(count_ev(s, 0, 0, ELECTOR_EV_CANDIDACY), 0);
-	assert_safe(s);
+	ck_assert_uint_eq(sim_trace_count(s, 0, SIM_REC_EVENT, 0, ELECTOR_EV_CANDIDACY), 0);
+	sim_assert_safe(s);
 	sim_free(s);
 }
 END_TEST
@@ -1181,7 +1118,7 @@ START_TEST(old_primary_rejoining_after_partition_follows_the_new_one)
 	sim_heal_links(s);
 	ck_assert_int_eq(elect(s), 1);
 	ck_assert_int_eq(elector_role(sim_elector(s, 0)), WIRE_ROLE_REPLICA);
-	assert_safe(s);
+	sim_assert_safe(s);
 	sim_free(s);
 }
 END_TEST
@@ -1192,7 +1129,7 @@ static bool pred_timeout_n1(struct sim *s, void *arg)
 {
 	size_t *from = arg;
 
-	return count_ev(s, *from, 0, ELECTOR_EV_TIMEOUT) > 0;
+	return sim_trace_count(s, *from, SIM_REC_EVENT, 0, ELECTOR_EV_TIMEOUT) > 0;
 }
 
 START_TEST(election_timeout_backs_off_and_the_retry_succeeds)
@@ -1211,8 +1148,8 @@ START_TEST(election_timeout_backs_off_and_the_retry_succeeds)
 	sim_link_delay(s, 1, 0, DOWN_AFTER + 100, DOWN_AFTER + 100);
 	sim_link_delay(s, 2, 0, DOWN_AFTER + 100, DOWN_AFTER + 100);
 	ck_assert(sim_run_until_pred(s, pred_timeout_n1, &from, 5000));
-	t_cand1 = first_ev(s, 0, 0, ELECTOR_EV_CANDIDACY);
-	t_to = first_ev(s, 0, 0, ELECTOR_EV_TIMEOUT);
+	t_cand1 = sim_event_time(s, 0, 0, ELECTOR_EV_CANDIDACY);
+	t_to = sim_event_time(s, 0, 0, ELECTOR_EV_TIMEOUT);
 	ck_assert_uint_eq(t_to - t_cand1, DOWN_AFTER);
 	for (size_t i = 0; i < sim_trace_len(s); i++) {
 		const struct sim_rec *r = sim_trace_at(s, i);
@@ -1227,11 +1164,11 @@ START_TEST(election_timeout_backs_off_and_the_retry_succeeds)
 	sim_link_delay(s, 2, 0, 1, 1);
 	from = sim_trace_len(s);
 	ck_assert_int_eq(elect(s), 0);
-	t_cand2 = first_ev(s, from, 0, ELECTOR_EV_CANDIDACY);
+	t_cand2 = sim_event_time(s, from, 0, ELECTOR_EV_CANDIDACY);
 	ck_assert_uint_ge(t_cand2, t_to + backoff);
-	ck_assert_uint_eq(count_ev(s, 0, 0, ELECTOR_EV_CANDIDACY), 2);
+	ck_assert_uint_eq(sim_trace_count(s, 0, SIM_REC_EVENT, 0, ELECTOR_EV_CANDIDACY), 2);
 	ck_assert_uint_eq(elector_epoch(sim_elector(s, 0)), 3);
-	assert_safe(s);
+	sim_assert_safe(s);
 	sim_free(s);
 }
 END_TEST
@@ -1249,12 +1186,12 @@ START_TEST(partitioned_minority_cannot_elect_and_majority_does)
 	from = sim_trace_len(s);
 	sim_partition(s, side);
 	sim_run_for(s, 10000);
-	ck_assert_uint_eq(count_ev(s, from, 0, ELECTOR_EV_WON), 0);
-	ck_assert_uint_eq(count_ev(s, from, 1, ELECTOR_EV_WON), 0);
+	ck_assert_uint_eq(sim_trace_count(s, from, SIM_REC_EVENT, 0, ELECTOR_EV_WON), 0);
+	ck_assert_uint_eq(sim_trace_count(s, from, SIM_REC_EVENT, 1, ELECTOR_EV_WON), 0);
 	/* n2 sees no majority, so it does not even stand. */
-	ck_assert_uint_eq(count_ev(s, from, 1, ELECTOR_EV_CANDIDACY), 0);
+	ck_assert_uint_eq(sim_trace_count(s, from, SIM_REC_EVENT, 1, ELECTOR_EV_CANDIDACY), 0);
 	ck_assert_int_eq(sim_writable(s), 2);
-	assert_safe(s);
+	sim_assert_safe(s);
 	sim_free(s);
 }
 END_TEST
@@ -1272,9 +1209,9 @@ START_TEST(two_survivors_of_five_never_elect)
 	sim_kill(s, 2);
 	sim_run_for(s, 30000);
 	ck_assert_int_eq(sim_writable(s), -1);
-	ck_assert_uint_eq(count_ev(s, from, -1, ELECTOR_EV_CANDIDACY), 0);
-	ck_assert_uint_eq(count_ev(s, from, -1, ELECTOR_EV_WON), 0);
-	assert_safe(s);
+	ck_assert_uint_eq(sim_trace_count(s, from, SIM_REC_EVENT, -1, ELECTOR_EV_CANDIDACY), 0);
+	ck_assert_uint_eq(sim_trace_count(s, from, SIM_REC_EVENT, -1, ELECTOR_EV_WON), 0);
+	sim_assert_safe(s);
 	sim_free(s);
 }
 END_TEST
@@ -1288,10 +1225,10 @@ START_TEST(two_nodes_need_both)
 	sim_kill(s, (size_t)p);
 	sim_run_for(s, 20000);
 	ck_assert_int_eq(sim_writable(s), -1);
-	ck_assert_uint_eq(count_ev(s, from, r, ELECTOR_EV_WON), 0);
+	ck_assert_uint_eq(sim_trace_count(s, from, SIM_REC_EVENT, r, ELECTOR_EV_WON), 0);
 	sim_restart(s, (size_t)p, false);
 	ck_assert_int_ge(elect(s), 0);
-	assert_safe(s);
+	sim_assert_safe(s);
 	sim_free(s);
 }
 END_TEST
@@ -1339,7 +1276,7 @@ START_TEST(restart_in_the_middle_of_an_election_keeps_its_vote)
 	ck_assert_uint_eq(elector_voted_epoch(sim_elector(s, 2)), 2);
 	sim_link_delay(s, 0, 2, 1, 1);
 	ck_assert_int_eq(elect(s), 0);
-	assert_safe(s);
+	sim_assert_safe(s);
 	sim_free(s);
 }
 END_TEST
@@ -1368,7 +1305,7 @@ START_TEST(restart_resumes_the_epoch)
 	ck_assert_uint_eq(elector_epoch(sim_elector(s, 2)), 1);
 	ck_assert_int_eq(elect(s), 1);
 	ck_assert_uint_eq(elector_epoch(sim_elector(s, 2)), e);
-	assert_safe(s);
+	sim_assert_safe(s);
 	sim_free(s);
 }
 END_TEST
@@ -1405,7 +1342,7 @@ START_TEST(every_save_happens_before_the_message_that_needs_it)
 		checked++;
 	}
 	ck_assert_uint_ge(checked, 5 * 3);
-	assert_safe(s);
+	sim_assert_safe(s);
 	sim_free(s);
 }
 END_TEST
@@ -1417,8 +1354,8 @@ START_TEST(candidate_save_failure_sends_no_offer_and_is_reported)
 
 	sim_store_fail(s, 0, true);
 	sim_run_until(s, 3000);
-	ck_assert_uint_ge(count_ev(s, 0, 0, ELECTOR_EV_SAVE_FAILED), 1);
-	ck_assert_uint_eq(count_send(s, 0, 0, WIRE_OFFER), 0);
+	ck_assert_uint_ge(sim_trace_count(s, 0, SIM_REC_EVENT, 0, ELECTOR_EV_SAVE_FAILED), 1);
+	ck_assert_uint_eq(sim_trace_count(s, 0, SIM_REC_SEND, 0, WIRE_OFFER), 0);
 	ck_assert(elector_save_is_failing(sim_elector(s, 0)));
 	ck_assert_uint_ge(elector_stats(sim_elector(s, 0))->save_failures, 1);
 	ck_assert_int_eq(sim_writable(s), -1);
@@ -1427,7 +1364,7 @@ START_TEST(candidate_save_failure_sends_no_offer_and_is_reported)
 	sim_store_fail(s, 0, false);
 	ck_assert_int_eq(elect(s), 0);
 	ck_assert(!elector_save_is_failing(sim_elector(s, 0)));
-	assert_safe(s);
+	sim_assert_safe(s);
 	sim_free(s);
 }
 END_TEST
@@ -1442,11 +1379,11 @@ START_TEST(voter_save_failure_sends_no_accept)
 	ck_assert(sim_run_until_pred(s, pred_writable_0, NULL, ELECT_BOUND));
 	ck_assert_int_eq(elector_primary(sim_elector(s, 2)), 0);
 	ck_assert_int_ne(elector_primary(sim_elector(s, 1)), 0);
-	ck_assert_uint_ge(count_ev(s, 0, 1, ELECTOR_EV_SAVE_FAILED), 1);
-	ck_assert_uint_eq(count_send(s, 0, 1, WIRE_ACCEPT), 0);
-	ck_assert_uint_eq(count_send(s, 0, 2, WIRE_ACCEPT), 1);
+	ck_assert_uint_ge(sim_trace_count(s, 0, SIM_REC_EVENT, 1, ELECTOR_EV_SAVE_FAILED), 1);
+	ck_assert_uint_eq(sim_trace_count(s, 0, SIM_REC_SEND, 1, WIRE_ACCEPT), 0);
+	ck_assert_uint_eq(sim_trace_count(s, 0, SIM_REC_SEND, 2, WIRE_ACCEPT), 1);
 	ck_assert(elector_save_is_failing(sim_elector(s, 1)));
-	assert_safe(s);
+	sim_assert_safe(s);
 	sim_free(s);
 }
 END_TEST
@@ -1460,12 +1397,12 @@ START_TEST(cold_start_elects_exactly_one_after_the_grace_window)
 		struct sim *s = cluster(n, seed, NULL, 1, 20);
 
 		elect(s);
-		ck_assert_uint_ge(first_ev(s, 0, -1, ELECTOR_EV_CANDIDACY),
+		ck_assert_uint_ge(sim_event_time(s, 0, -1, ELECTOR_EV_CANDIDACY),
 		    DOWN_AFTER);
-		ck_assert_uint_eq(count_ev(s, 0, -1, ELECTOR_EV_WON), 1);
+		ck_assert_uint_eq(sim_trace_count(s, 0, SIM_REC_EVENT, -1, ELECTOR_EV_WON), 1);
 		sim_run_for(s, 5000);
-		ck_assert_uint_eq(count_ev(s, 0, -1, ELECTOR_EV_WON), 1);
-		assert_safe(s);
+		ck_assert_uint_eq(sim_trace_count(s, 0, SIM_REC_EVENT, -1, ELECTOR_EV_WON), 1);
+		sim_assert_safe(s);
 		sim_free(s);
 	}
 }
@@ -1489,10 +1426,10 @@ START_TEST(want_primary_starts_clamped_to_replica)
 	sim_run_until(s, DOWN_AFTER - 1);
 	ck_assert_int_eq(sim_writable(s), -1);
 	ck_assert_int_eq(elect(s), 0);
-	won = first_ev(s, 0, 0, ELECTOR_EV_WON);
+	won = sim_event_time(s, 0, 0, ELECTOR_EV_WON);
 	ck_assert_uint_ge(won, DOWN_AFTER);
 	ck_assert_uint_ne(won, SIM_NEVER);
-	assert_safe(s);
+	sim_assert_safe(s);
 	sim_free(s);
 }
 END_TEST
@@ -1525,7 +1462,7 @@ START_TEST(lease_fences_an_isolated_primary_before_any_candidacy)
 		}
 		ck_assert_msg(fenced < offer, "seed %" PRIu64 ": fenced at %"
 		    PRIu64 ", first OFFER at %" PRIu64, seed, fenced, offer);
-		assert_safe(s);
+		sim_assert_safe(s);
 		sim_free(s);
 	}
 }
@@ -1545,7 +1482,7 @@ START_TEST(primary_that_cannot_receive_abdicates_and_is_replaced)
 	sim_link_block(s, 1, 0, true);
 	sim_link_block(s, 2, 0, true);
 	sim_run_for(s, ELECT_BOUND);
-	ck_assert_uint_eq(count_ev(s, from, 0, ELECTOR_EV_ABDICATE), 1);
+	ck_assert_uint_eq(sim_trace_count(s, from, SIM_REC_EVENT, 0, ELECTOR_EV_ABDICATE), 1);
 	q = sim_writable(s);
 	ck_assert_int_eq(q, 1);
 	ck_assert_int_eq(elector_primary(sim_elector(s, 2)), 1);
@@ -1584,8 +1521,8 @@ START_TEST(replica_cut_off_one_way_does_not_depose_the_primary)
 	from = sim_trace_len(s);
 	sim_link_block(s, 0, 2, true);
 	assert_stays_writable(s, 0, 20000);
-	ck_assert_uint_eq(count_ev(s, from, -1, ELECTOR_EV_WON), 0);
-	ck_assert_uint_eq(count_send(s, from, 1, WIRE_ACCEPT), 0);
+	ck_assert_uint_eq(sim_trace_count(s, from, SIM_REC_EVENT, -1, ELECTOR_EV_WON), 0);
+	ck_assert_uint_eq(sim_trace_count(s, from, SIM_REC_SEND, 1, WIRE_ACCEPT), 0);
 	ck_assert_uint_eq(elector_epoch(sim_elector(s, 0)), e);
 	ck_assert_int_eq(elector_primary(sim_elector(s, 1)), 0);
 	sim_free(s);
@@ -1612,7 +1549,7 @@ START_TEST(primary_cut_off_in_two_steps_is_fenced_before_a_successor)
 	sim_link_block(s, 2, 0, true);
 	sim_run_for(s, 3000);
 	ck_assert_int_eq(sim_writable(s), 1);
-	assert_safe(s);
+	sim_assert_safe(s);
 	sim_free(s);
 }
 END_TEST
@@ -1694,7 +1631,7 @@ START_TEST(never_stand_witness_votes_but_is_never_elected)
 	s = cluster_cfg(&c);
 	sim_kill(s, 1);
 	ck_assert_int_eq(elect(s), 0);
-	ck_assert_uint_eq(count_send(s, 0, 2, WIRE_ACCEPT), 1);
+	ck_assert_uint_eq(sim_trace_count(s, 0, SIM_REC_SEND, 2, WIRE_ACCEPT), 1);
 	/* Data nodes come and go; the witness never stands. */
 	for (int k = 0; k < 10; k++) {
 		int p = elect(s);
@@ -1706,10 +1643,10 @@ START_TEST(never_stand_witness_votes_but_is_never_elected)
 	sim_kill(s, 0);
 	sim_kill(s, 1);
 	sim_run_for(s, 10000);
-	ck_assert_uint_eq(count_ev(s, 0, 2, ELECTOR_EV_CANDIDACY), 0);
-	ck_assert_uint_eq(count_send(s, 0, 2, WIRE_OFFER), 0);
+	ck_assert_uint_eq(sim_trace_count(s, 0, SIM_REC_EVENT, 2, ELECTOR_EV_CANDIDACY), 0);
+	ck_assert_uint_eq(sim_trace_count(s, 0, SIM_REC_SEND, 2, WIRE_OFFER), 0);
 	ck_assert_int_eq(sim_writable(s), -1);
-	assert_safe(s);
+	sim_assert_safe(s);
 	sim_free(s);
 }
 END_TEST
@@ -1857,7 +1794,7 @@ START_TEST(primary_whose_server_died_steps_down_and_a_replica_takes_over)
 	/* At once: no longer primary, and its heartbeat says so. */
 	ck_assert_int_eq(elector_role(sim_elector(s, 0)), WIRE_ROLE_REPLICA);
 	ck_assert_int_eq(sim_writable(s), -1);
-	ck_assert_uint_eq(count_ev(s, from, 0, ELECTOR_EV_LOCAL_DOWN), 1);
+	ck_assert_uint_eq(sim_trace_count(s, from, SIM_REC_EVENT, 0, ELECTOR_EV_LOCAL_DOWN), 1);
 	q = elect(s);
 	ck_assert_int_eq(q, 1);
 	/* The replicas did not wait down_after: the step-down was heard. */
@@ -1865,8 +1802,8 @@ START_TEST(primary_whose_server_died_steps_down_and_a_replica_takes_over)
 	/* Sitting out: it never stands, though its offset is the highest. */
 	sim_kill(s, 1);
 	sim_run_for(s, 10 * DOWN_AFTER);
-	ck_assert_uint_eq(count_ev(s, from, 0, ELECTOR_EV_CANDIDACY), 0);
-	assert_safe(s);
+	ck_assert_uint_eq(sim_trace_count(s, from, SIM_REC_EVENT, 0, ELECTOR_EV_CANDIDACY), 0);
+	sim_assert_safe(s);
 	ck_assert_int_eq(elect(s), 2);
 	/* Back: with the best offset it wins the next election again. */
 	sim_set_local(s, 0, true);
@@ -1874,7 +1811,7 @@ START_TEST(primary_whose_server_died_steps_down_and_a_replica_takes_over)
 	sim_run_for(s, DOWN_AFTER);
 	sim_kill(s, 2);
 	ck_assert_int_eq(elect(s), 0);
-	assert_safe(s);
+	sim_assert_safe(s);
 	sim_free(s);
 }
 END_TEST
@@ -1891,9 +1828,9 @@ START_TEST(replica_whose_server_died_votes_but_never_stands)
 	sim_kill(s, 1);
 	/* n3 wins with n1's vote; n1 (lowest id) does not stand. */
 	ck_assert_int_eq(elect(s), 2);
-	ck_assert_uint_eq(count_ev(s, from, 0, ELECTOR_EV_CANDIDACY), 0);
-	ck_assert_uint_eq(count_send(s, from, 0, WIRE_ACCEPT), 1);
-	assert_safe(s);
+	ck_assert_uint_eq(sim_trace_count(s, from, SIM_REC_EVENT, 0, ELECTOR_EV_CANDIDACY), 0);
+	ck_assert_uint_eq(sim_trace_count(s, from, SIM_REC_SEND, 0, WIRE_ACCEPT), 1);
+	sim_assert_safe(s);
 	sim_free(s);
 }
 END_TEST
@@ -1913,8 +1850,8 @@ START_TEST(lowest_id_sitting_out_at_cold_start_does_not_block_an_election)
 	sim_set_local(s, 0, false);
 	p = elect(s);
 	ck_assert_int_ne(p, 0);
-	ck_assert_uint_eq(count_ev(s, 0, 0, ELECTOR_EV_CANDIDACY), 0);
-	assert_safe(s);
+	ck_assert_uint_eq(sim_trace_count(s, 0, SIM_REC_EVENT, 0, ELECTOR_EV_CANDIDACY), 0);
+	sim_assert_safe(s);
 	sim_free(s);
 }
 END_TEST
@@ -1934,13 +1871,13 @@ START_TEST(replica_resuming_from_a_long_pause_does_not_stand)
 	sim_pause(s, 1, 5 * DOWN_AFTER);
 	sim_run_for(s, 5 * DOWN_AFTER + 1);
 	ck_assert(!sim_is_paused(s, 1));
-	ck_assert_uint_eq(count_ev(s, from, 1, ELECTOR_EV_PAUSE), 1);
-	ck_assert_uint_ge(first_ev(s, from, 1, ELECTOR_EV_PAUSE), 0);
+	ck_assert_uint_eq(sim_trace_count(s, from, SIM_REC_EVENT, 1, ELECTOR_EV_PAUSE), 1);
+	ck_assert_uint_ge(sim_event_time(s, from, 1, ELECTOR_EV_PAUSE), 0);
 	sim_run_for(s, 3000);
-	ck_assert_uint_eq(count_ev(s, from, -1, ELECTOR_EV_CANDIDACY), 0);
+	ck_assert_uint_eq(sim_trace_count(s, from, SIM_REC_EVENT, -1, ELECTOR_EV_CANDIDACY), 0);
 	ck_assert_uint_eq(elector_epoch(sim_elector(s, 0)), e);
 	ck_assert_int_eq(sim_agreed_primary(s), 0);
-	assert_safe(s);
+	sim_assert_safe(s);
 	sim_free(s);
 }
 END_TEST
@@ -1974,8 +1911,8 @@ START_TEST(paused_primary_is_fenced_then_follows_the_new_one)
 	ck_assert_int_eq(sim_writable(s), 1);	/* n1 is fenced, n2 won */
 	ck_assert_int_eq(elect(s), 1);
 	ck_assert_int_eq(elector_role(sim_elector(s, 0)), WIRE_ROLE_REPLICA);
-	ck_assert_uint_eq(count_ev(s, 0, 0, ELECTOR_EV_PAUSE), 1);
-	assert_safe(s);
+	ck_assert_uint_eq(sim_trace_count(s, 0, SIM_REC_EVENT, 0, ELECTOR_EV_PAUSE), 1);
+	sim_assert_safe(s);
 	sim_free(s);
 }
 END_TEST
@@ -2028,7 +1965,7 @@ START_TEST(no_busy_loop_over_a_long_idle_run)
 		    sim_now(s) - HB);
 	}
 	(void)t0;
-	assert_safe(s);
+	sim_assert_safe(s);
 	sim_free(s);
 }
 END_TEST

@@ -15,6 +15,7 @@
 
 #include "elector.h"
 #include "sim.h"
+#include "simcheck.h"
 
 #define HB         50
 #define DOWN_AFTER 500
@@ -40,12 +41,6 @@ static struct sim *cluster(size_t n, uint64_t seed, const uint64_t *off)
 	return sim_new(&c);
 }
 
-static bool pred_agreed(struct sim *s, void *arg)
-{
-	(void)arg;
-	return sim_agreed_primary(s) >= 0;
-}
-
 static bool pred_writable(struct sim *s, void *arg)
 {
 	int w = sim_writable(s);
@@ -53,46 +48,9 @@ static bool pred_writable(struct sim *s, void *arg)
 	return w >= 0 && w != *(int *)arg;
 }
 
-static void assert_safe(struct sim *s)
-{
-	ck_assert_msg(sim_ok(s), "safety: %s (seed %" PRIu64 ")",
-	    sim_violation(s), sim_seed(s));
-}
-
 static int elect(struct sim *s)
 {
-	ck_assert(sim_run_until_pred(s, pred_agreed, NULL, sim_now(s) + 10000));
-	assert_safe(s);
-	return sim_agreed_primary(s);
-}
-
-/* Events of kind k at or after trace index from (node < 0: any). */
-static size_t count_ev(const struct sim *s, size_t from, int node,
-    enum elector_event_kind k)
-{
-	size_t n = 0;
-
-	for (size_t i = from; i < sim_trace_len(s); i++) {
-		const struct sim_rec *r = sim_trace_at(s, i);
-
-		if (r->kind == SIM_REC_EVENT && r->ev == k &&
-		    (node < 0 || r->node == node))
-			n++;
-	}
-	return n;
-}
-
-static uint64_t first_ev(const struct sim *s, size_t from, int node,
-    enum elector_event_kind k)
-{
-	for (size_t i = from; i < sim_trace_len(s); i++) {
-		const struct sim_rec *r = sim_trace_at(s, i);
-
-		if (r->kind == SIM_REC_EVENT && r->ev == k &&
-		    (node < 0 || r->node == node))
-			return r->t;
-	}
-	return SIM_NEVER;
+	return sim_elect_within(s, 10000);
 }
 
 /* Both directions between a and b. */
@@ -133,12 +91,12 @@ START_TEST(node_back_from_isolation_stands_only_when_voters_can_vote)
 		connect(s, 1, j, true);
 	ck_assert(sim_run_until_pred(s, pred_writable, &old,
 	    t_back + 3 * DOWN_AFTER));
-	assert_safe(s);
+	sim_assert_safe(s);
 	ck_assert_int_eq(sim_writable(s), 1);
 	/* One candidacy, after the voters' windows, and it won. */
-	ck_assert_uint_eq(count_ev(s, from, -1, ELECTOR_EV_CANDIDACY), 1);
-	ck_assert_uint_eq(count_ev(s, from, -1, ELECTOR_EV_TIMEOUT), 0);
-	t_cand = first_ev(s, from, 1, ELECTOR_EV_CANDIDACY);
+	ck_assert_uint_eq(sim_trace_count(s, from, SIM_REC_EVENT, -1, ELECTOR_EV_CANDIDACY), 1);
+	ck_assert_uint_eq(sim_trace_count(s, from, SIM_REC_EVENT, -1, ELECTOR_EV_TIMEOUT), 0);
+	t_cand = sim_event_time(s, from, 1, ELECTOR_EV_CANDIDACY);
 	ck_assert_uint_ge(t_cand, t_cut + STICKY);
 	ck_assert_uint_ge(t_cand, t_back + DOWN_AFTER);
 	/* Writable a down_after, a round trip and a hold after it came back. */
@@ -173,12 +131,12 @@ START_TEST(sticky_refusal_turns_into_a_vote_when_the_window_ends)
 	sim_link_block(s, 0, 2, true);
 	ck_assert(sim_run_until_pred(s, pred_writable, &old,
 	    t_cut2 + 4 * DOWN_AFTER));
-	assert_safe(s);
+	sim_assert_safe(s);
 	ck_assert_int_eq(sim_writable(s), 1);
-	ck_assert_uint_eq(count_ev(s, from, 1, ELECTOR_EV_CANDIDACY), 1);
-	ck_assert_uint_eq(count_ev(s, from, -1, ELECTOR_EV_TIMEOUT), 0);
+	ck_assert_uint_eq(sim_trace_count(s, from, SIM_REC_EVENT, 1, ELECTOR_EV_CANDIDACY), 1);
+	ck_assert_uint_eq(sim_trace_count(s, from, SIM_REC_EVENT, -1, ELECTOR_EV_TIMEOUT), 0);
 	/* n3's vote came within an interval (and a delivery) of its window. */
-	ck_assert_uint_le(first_ev(s, from, 1, ELECTOR_EV_WON),
+	ck_assert_uint_le(sim_event_time(s, from, 1, ELECTOR_EV_WON),
 	    t_cut2 + STICKY + HB + 2 * DELAY_MAX);
 	ck_assert(elector_stats(sim_elector(s, 2))->votes_refused >= 1);
 	sim_free(s);
@@ -206,12 +164,12 @@ START_TEST(candidacy_waits_for_sticky_votes_at_most_down_after)
 		sim_run_for(s, 10);
 		ck_assert_int_eq(sim_writable(s), 0);
 	}
-	assert_safe(s);
-	t_cand = first_ev(s, from, 1, ELECTOR_EV_CANDIDACY);
-	t_to = first_ev(s, from, 1, ELECTOR_EV_TIMEOUT);
+	sim_assert_safe(s);
+	t_cand = sim_event_time(s, from, 1, ELECTOR_EV_CANDIDACY);
+	t_to = sim_event_time(s, from, 1, ELECTOR_EV_TIMEOUT);
 	ck_assert_uint_ne(t_cand, SIM_NEVER);
 	ck_assert_uint_eq(t_to - t_cand, DOWN_AFTER);
-	ck_assert_uint_eq(count_ev(s, from, -1, ELECTOR_EV_WON), 0);
+	ck_assert_uint_eq(sim_trace_count(s, from, SIM_REC_EVENT, -1, ELECTOR_EV_WON), 0);
 	sim_free(s);
 }
 END_TEST

@@ -17,6 +17,7 @@
 #include "elector.h"
 #include "runner.h"
 #include "sim.h"
+#include "simcheck.h"
 #include "wire.h"
 
 /* Fast timings (sim_timing_fast) and what follows from them. */
@@ -44,32 +45,11 @@ config(size_t n, uint64_t seed, uint64_t offset)
 	return c;
 }
 
-static bool
-pred_agreed(struct sim *s, void *arg)
-{
-	(void)arg;
-	return sim_agreed_primary(s) >= 0;
-}
-
-static void
-assert_safe(struct sim *s)
-{
-	ck_assert_msg(sim_ok(s), "safety: %s (seed %" PRIu64 ")",
-	    sim_violation(s), sim_seed(s));
-}
-
 /* The agreed primary within the liveness bound (asserted). */
 static int
 elect(struct sim *s)
 {
-	bool ok = sim_run_until_pred(s, pred_agreed, NULL,
-	    sim_now(s) + ELECT_BOUND);
-
-	assert_safe(s);
-	if (!ok)
-		sim_trace_print(s, SIM_TAIL_LINES);
-	ck_assert_msg(ok, "no agreed primary by t=%" PRIu64, sim_now(s));
-	return sim_agreed_primary(s);
+	return sim_elect_within(s, ELECT_BOUND);
 }
 
 /* Candidacies node stood in since trace index from. */
@@ -132,7 +112,7 @@ START_TEST(higher_priority_wins_elections_and_failovers_in_its_order)
 	sim_run_for(s, HOLD + HB);
 	/* Then the equal ones, by id as ever. */
 	ck_assert_int_eq(fail_over(s, p), 0);
-	assert_safe(s);
+	sim_assert_safe(s);
 	sim_free(s);
 }
 END_TEST
@@ -151,7 +131,7 @@ START_TEST(priority_counts_within_priority_lag_bytes_of_the_freshest)
 	/* Nobody else even stood: the order is the same everywhere. */
 	ck_assert_uint_eq(candidacies(s, 0, 0), 0);
 	ck_assert_uint_eq(candidacies(s, 0, 2), 0);
-	assert_safe(s);
+	sim_assert_safe(s);
 	sim_free(s);
 }
 END_TEST
@@ -168,7 +148,7 @@ START_TEST(outside_priority_lag_bytes_the_freshest_wins)
 	s = sim_new(&c);
 	ck_assert_int_eq(elect(s), 0);
 	ck_assert_uint_eq(candidacies(s, 0, 1), 0);
-	assert_safe(s);
+	sim_assert_safe(s);
 	sim_free(s);
 }
 END_TEST
@@ -191,7 +171,7 @@ START_TEST(window_is_measured_from_the_freshest_not_pairwise)
 	c.priority_lag_bytes = 10;
 	s = sim_new(&c);
 	ck_assert_int_eq(elect(s), 1);
-	assert_safe(s);
+	sim_assert_safe(s);
 	sim_free(s);
 }
 END_TEST
@@ -229,7 +209,7 @@ START_TEST(switchover_default_target_follows_priority)
 	ck_assert_int_eq(elect(s), 3);
 	sim_run_for(s, 10 * DOWN_AFTER);
 	ck_assert_int_eq(sim_agreed_primary(s), 3);
-	assert_safe(s);
+	sim_assert_safe(s);
 	sim_free(s);
 }
 END_TEST
@@ -271,7 +251,7 @@ START_TEST(replica_beyond_max_lag_does_not_stand_but_votes)
 	sim_run_for(s, 2 * HB);
 	ck_assert(!elector_lags(n3));
 	ck_assert_uint_eq(lag_events(s, 2, 0), 1);
-	assert_safe(s);
+	sim_assert_safe(s);
 	sim_free(s);
 }
 END_TEST
@@ -291,7 +271,7 @@ START_TEST(replica_within_max_lag_stands_with_its_priority)
 	ck_assert_int_eq(elect(s), 2);
 	sim_run_for(s, HOLD + HB);
 	ck_assert(!elector_lags(sim_elector(s, 0)));
-	assert_safe(s);
+	sim_assert_safe(s);
 	sim_free(s);
 }
 END_TEST
@@ -330,7 +310,7 @@ START_TEST(voter_refuses_an_offer_beyond_max_lag)
 	inject_offer(s, 1, 2, 10000 - 101);
 	ck_assert_uint_eq(elector_stats(n2)->rank_refusals, refused + 1);
 	ck_assert_uint_eq(elector_stats(n2)->votes_cast, cast);
-	assert_safe(s);
+	sim_assert_safe(s);
 	sim_free(s);
 }
 END_TEST
@@ -373,7 +353,7 @@ START_TEST(voter_refuses_a_lower_priority_candidate_for_one_election_timeout)
 	sim_run_until(s, dead + DOWN_AFTER + HB + TIMEOUT + HB);
 	inject_offer(s, 1, 4, 1001);
 	ck_assert_uint_eq(elector_stats(n2)->votes_cast, cast + 1);
-	assert_safe(s);
+	sim_assert_safe(s);
 	sim_free(s);
 }
 END_TEST
@@ -390,7 +370,7 @@ START_TEST(preferred_node_paused_the_next_one_wins_within_a_bound)
 	sim_run_for(s, HOLD + HB);
 	ck_assert_int_eq(sim_maint(s, 1, 100 * DOWN_AFTER), 0);
 	ck_assert_int_eq(fail_over(s, 0), 2);
-	assert_safe(s);
+	sim_assert_safe(s);
 	sim_free(s);
 }
 END_TEST
@@ -411,7 +391,7 @@ START_TEST(paused_replica_winning_the_id_tie_does_not_hold_a_failover)
 	sim_run_for(s, HOLD + HB);
 	ck_assert_int_eq(sim_maint(s, 1, 100 * DOWN_AFTER), 0);
 	ck_assert_int_eq(fail_over(s, 0), 2);
-	assert_safe(s);
+	sim_assert_safe(s);
 	sim_free(s);
 }
 END_TEST
@@ -432,7 +412,7 @@ START_TEST(preferred_node_sitting_out_at_cold_start_holds_nobody_up)
 	sim_set_local(s, 2, false);
 	p = elect(s);
 	ck_assert_int_ne(p, 2);
-	assert_safe(s);
+	sim_assert_safe(s);
 	sim_free(s);
 }
 END_TEST
@@ -450,7 +430,7 @@ START_TEST(preferred_node_dying_with_the_primary_the_next_one_wins)
 	sim_run_for(s, HOLD + HB);
 	sim_kill(s, 1);
 	ck_assert_int_eq(fail_over(s, 0), 4);
-	assert_safe(s);
+	sim_assert_safe(s);
 	sim_free(s);
 }
 END_TEST
@@ -475,7 +455,7 @@ START_TEST(every_replica_beyond_max_lag_no_failover)
 	/* The primary comes back: it is primary again. */
 	sim_restart(s, 0, false);
 	ck_assert_int_eq(elect(s), 0);
-	assert_safe(s);
+	sim_assert_safe(s);
 	sim_free(s);
 }
 END_TEST

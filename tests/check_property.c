@@ -446,12 +446,6 @@ static const char *why_not_agreed(struct sim *s)
 	return "a node follows it at another epoch";
 }
 
-static bool pred_agreed(struct sim *s, void *arg)
-{
-	(void)arg;
-	return sim_agreed_primary(s) >= 0;
-}
-
 /* Run one seed. Returns 0, or -1 after printing why on stderr. */
 static int run_seed(uint64_t seed, bool verbose, struct live *lv)
 {
@@ -550,7 +544,7 @@ static int run_seed(uint64_t seed, bool verbose, struct live *lv)
 		rc = sim_ok(s) ? 0 : -1;
 		goto out;
 	}
-	if (!sim_run_until_pred(s, pred_agreed, NULL, healed + live) ||
+	if (!sim_run_until_pred(s, sim_pred_agreed, NULL, healed + live) ||
 	    !sim_ok(s)) {
 		if (sim_ok(s)) {
 			fprintf(stderr, "property: seed %" PRIu64 ": no agreed"

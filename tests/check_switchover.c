@@ -15,6 +15,7 @@
 #include "elector.h"
 #include "runner.h"
 #include "sim.h"
+#include "simcheck.h"
 #include "wire.h"
 
 /* Fast timings (sim_timing_fast) and what follows from them. */
@@ -44,60 +45,10 @@ cluster(size_t n, uint64_t seed, uint64_t offset)
 	return sim_new(&c);
 }
 
-static bool
-pred_agreed(struct sim *s, void *arg)
-{
-	(void)arg;
-	return sim_agreed_primary(s) >= 0;
-}
-
-static void
-assert_safe(struct sim *s)
-{
-	ck_assert_msg(sim_ok(s), "safety: %s (seed %" PRIu64 ")",
-	    sim_violation(s), sim_seed(s));
-}
-
 static int
 elect(struct sim *s)
 {
-	bool ok = sim_run_until_pred(s, pred_agreed, NULL,
-	    sim_now(s) + ELECT_BOUND);
-
-	assert_safe(s);
-	if (!ok)
-		sim_trace_print(s, SIM_TAIL_LINES);
-	ck_assert_msg(ok, "no agreed primary by t=%" PRIu64, sim_now(s));
-	return sim_agreed_primary(s);
-}
-
-/* Events of kind k at node (-1: any) from trace index from. */
-static size_t
-count_ev(const struct sim *s, size_t from, int node, enum elector_event_kind k)
-{
-	size_t n = 0;
-
-	for (size_t i = from; i < sim_trace_len(s); i++) {
-		const struct sim_rec *r = sim_trace_at(s, i);
-
-		if (r->kind == SIM_REC_EVENT && r->ev == k &&
-		    (node < 0 || r->node == node))
-			n++;
-	}
-	return n;
-}
-
-static const struct sim_rec *
-first_ev(const struct sim *s, size_t from, int node, enum elector_event_kind k)
-{
-	for (size_t i = from; i < sim_trace_len(s); i++) {
-		const struct sim_rec *r = sim_trace_at(s, i);
-
-		if (r->kind == SIM_REC_EVENT && r->ev == k &&
-		    (node < 0 || r->node == node))
-			return r;
-	}
-	return NULL;
+	return sim_elect_within(s, ELECT_BOUND);
 }
 
 struct want {
@@ -152,16 +103,16 @@ START_TEST(switchover_makes_the_target_win_though_a_tie_favours_another)
 	 */
 	ck_assert_uint_le(ms, 3 * HB);
 	ck_assert_uint_eq(elector_epoch(sim_elector(s, (size_t)t)), e + 1);
-	ck_assert_uint_eq(count_ev(s, from, -1, ELECTOR_EV_CANDIDACY), 1);
-	ck_assert_uint_eq(count_ev(s, from, t, ELECTOR_EV_HANDOFF), 1);
+	ck_assert_uint_eq(sim_trace_count(s, from, SIM_REC_EVENT, -1, ELECTOR_EV_CANDIDACY), 1);
+	ck_assert_uint_eq(sim_trace_count(s, from, SIM_REC_EVENT, t, ELECTOR_EV_HANDOFF), 1);
 	ck_assert_int_eq(elect(s), t);
-	ck_assert_uint_eq(count_ev(s, from, p, ELECTOR_EV_SO_DONE), 1);
+	ck_assert_uint_eq(sim_trace_count(s, from, SIM_REC_EVENT, p, ELECTOR_EV_SO_DONE), 1);
 	ck_assert_int_eq(elector_switchover_target(sim_elector(s, (size_t)p)),
 	    ELECTOR_NONE);
 	/* And it lasts. */
 	sim_run_for(s, 10 * DOWN_AFTER);
 	ck_assert_int_eq(sim_agreed_primary(s), t);
-	assert_safe(s);
+	sim_assert_safe(s);
 	sim_free(s);
 }
 END_TEST
@@ -177,9 +128,9 @@ START_TEST(switchover_in_five_nodes_wins_with_the_replicas_votes)
 	from = sim_trace_len(s);
 	ck_assert_uint_ne(switch_to(s, p, t), SIM_NEVER);
 	ck_assert_int_eq(elect(s), t);
-	ck_assert_uint_eq(count_ev(s, from, -1, ELECTOR_EV_CANDIDACY), 1);
-	ck_assert_uint_eq(count_ev(s, from, p, ELECTOR_EV_SO_DONE), 1);
-	assert_safe(s);
+	ck_assert_uint_eq(sim_trace_count(s, from, SIM_REC_EVENT, -1, ELECTOR_EV_CANDIDACY), 1);
+	ck_assert_uint_eq(sim_trace_count(s, from, SIM_REC_EVENT, p, ELECTOR_EV_SO_DONE), 1);
+	sim_assert_safe(s);
 	sim_free(s);
 }
 END_TEST
@@ -209,7 +160,7 @@ START_TEST(default_target_is_the_freshest_replica)
 	ck_assert_uint_ne(switch_to(s, 0, ELECTOR_NONE) == SIM_NEVER, 1);
 	/* Both caught up: the tie goes to the first member, n2. */
 	ck_assert_int_eq(elect(s), 1);
-	assert_safe(s);
+	sim_assert_safe(s);
 	sim_free(s);
 }
 END_TEST
@@ -231,16 +182,16 @@ START_TEST(lagging_target_is_released_only_once_it_has_our_offset)
 	    sizeof why), 0);
 	sim_run_for(s, 10 * HB);
 	/* Still waiting: fenced, no candidacy, same primary. */
-	ck_assert_uint_eq(count_ev(s, from, -1, ELECTOR_EV_SO_RELEASE), 0);
-	ck_assert_uint_eq(count_ev(s, from, -1, ELECTOR_EV_CANDIDACY), 0);
+	ck_assert_uint_eq(sim_trace_count(s, from, SIM_REC_EVENT, -1, ELECTOR_EV_SO_RELEASE), 0);
+	ck_assert_uint_eq(sim_trace_count(s, from, SIM_REC_EVENT, -1, ELECTOR_EV_CANDIDACY), 0);
 	ck_assert_int_eq(sim_writable(s), -1);
 	ck_assert_int_eq(elector_role(sim_elector(s, (size_t)p)),
 	    WIRE_ROLE_PRIMARY);
 	sim_set_offset(s, (size_t)t, 5000);
 	ck_assert(sim_run_until_pred(s, pred_writable, &w,
 	    sim_now(s) + 4 * HB));
-	ck_assert_uint_eq(count_ev(s, from, p, ELECTOR_EV_SO_RELEASE), 1);
-	assert_safe(s);
+	ck_assert_uint_eq(sim_trace_count(s, from, SIM_REC_EVENT, p, ELECTOR_EV_SO_RELEASE), 1);
+	sim_assert_safe(s);
 	sim_free(s);
 }
 END_TEST
@@ -264,7 +215,7 @@ START_TEST(timeout_resumes_the_old_primary_and_changes_nothing_else)
 	ck_assert_int_eq(sim_switchover(s, (size_t)p, t, 10 * HB, why,
 	    sizeof why), 0);
 	sim_run_for(s, 10 * HB + 1);
-	r = first_ev(s, from, p, ELECTOR_EV_SO_FAILED);
+	r = sim_trace_first(s, from, SIM_REC_EVENT, p, ELECTOR_EV_SO_FAILED);
 	ck_assert_ptr_nonnull(r);
 	ck_assert_uint_eq(r->detail, ELECTOR_SO_TIMEOUT);
 	ck_assert_uint_eq(r->t, t0 + 10 * HB);
@@ -272,12 +223,12 @@ START_TEST(timeout_resumes_the_old_primary_and_changes_nothing_else)
 	ck_assert_int_eq(sim_writable(s), p);
 	ck_assert_int_eq(sim_agreed_primary(s), p);
 	ck_assert_uint_eq(elector_epoch(sim_elector(s, (size_t)p)), e);
-	ck_assert_uint_eq(count_ev(s, from, -1, ELECTOR_EV_CANDIDACY), 0);
-	ck_assert_uint_eq(count_ev(s, from, -1, ELECTOR_EV_VOTE), 0);
+	ck_assert_uint_eq(sim_trace_count(s, from, SIM_REC_EVENT, -1, ELECTOR_EV_CANDIDACY), 0);
+	ck_assert_uint_eq(sim_trace_count(s, from, SIM_REC_EVENT, -1, ELECTOR_EV_VOTE), 0);
 	sim_run_for(s, 10 * DOWN_AFTER);
 	ck_assert_int_eq(sim_agreed_primary(s), p);
 	ck_assert_uint_eq(elector_epoch(sim_elector(s, (size_t)p)), e);
-	assert_safe(s);
+	sim_assert_safe(s);
 	sim_free(s);
 }
 END_TEST
@@ -299,14 +250,14 @@ START_TEST(target_that_sits_out_never_stands_and_the_primary_resumes)
 	    sizeof why), 0);
 	sim_run_for(s, 20 * HB + 1);
 	/* Released (offsets 0 = 0) but it could not stand: called off. */
-	ck_assert_uint_eq(count_ev(s, from, p, ELECTOR_EV_SO_RELEASE), 1);
-	ck_assert_uint_eq(count_ev(s, from, -1, ELECTOR_EV_CANDIDACY), 0);
-	ck_assert_uint_eq(count_ev(s, from, p, ELECTOR_EV_SO_FAILED), 1);
+	ck_assert_uint_eq(sim_trace_count(s, from, SIM_REC_EVENT, p, ELECTOR_EV_SO_RELEASE), 1);
+	ck_assert_uint_eq(sim_trace_count(s, from, SIM_REC_EVENT, -1, ELECTOR_EV_CANDIDACY), 0);
+	ck_assert_uint_eq(sim_trace_count(s, from, SIM_REC_EVENT, p, ELECTOR_EV_SO_FAILED), 1);
 	ck_assert_int_eq(sim_writable(s), p);
 	sim_run_for(s, 10 * DOWN_AFTER);
 	ck_assert_int_eq(sim_agreed_primary(s), p);
 	ck_assert_uint_eq(elector_epoch(sim_elector(s, (size_t)p)), e);
-	assert_safe(s);
+	sim_assert_safe(s);
 	sim_free(s);
 }
 END_TEST
@@ -347,7 +298,7 @@ START_TEST(refusals_change_nothing)
 	ck_assert_msg(strstr(why, "not primary") != NULL, "%s", why);
 	ck_assert_int_eq(elector_switchover_target(el), ELECTOR_NONE);
 	ck_assert_int_eq(sim_writable(s), p);
-	ck_assert_uint_eq(count_ev(s, from, -1, ELECTOR_EV_SWITCHOVER), 0);
+	ck_assert_uint_eq(sim_trace_count(s, from, SIM_REC_EVENT, -1, ELECTOR_EV_SWITCHOVER), 0);
 	/* A down member. */
 	sim_kill(s, (size_t)q);
 	sim_run_for(s, DOWN_AFTER + HB);
@@ -368,7 +319,7 @@ START_TEST(refusals_change_nothing)
 	ck_assert_int_eq(elector_role(sim_elector(s, 2)), WIRE_ROLE_PRIMARY);
 	ck_assert_int_eq(sim_switchover(s, 2, p, SO_MS, why, sizeof why), -1);
 	ck_assert_msg(strstr(why, "fenced") != NULL, "%s", why);
-	assert_safe(s);
+	sim_assert_safe(s);
 	sim_free(s);
 }
 END_TEST
@@ -388,7 +339,7 @@ START_TEST(no_switchover_during_an_election)
 		    why, sizeof why), -1);
 	}
 	elect(s);
-	assert_safe(s);
+	sim_assert_safe(s);
 	sim_free(s);
 }
 END_TEST
@@ -410,14 +361,14 @@ START_TEST(paused_primary_whose_server_restarts_keeps_its_role)
 	sim_run_for(s, 4 * DOWN_AFTER / 2 + 10 * HB);
 	/* No failover: it stays primary (its server restarts). */
 	ck_assert_int_eq(sim_agreed_primary(s), p);
-	ck_assert_uint_eq(count_ev(s, from, -1, ELECTOR_EV_CANDIDACY), 0);
-	ck_assert_uint_eq(count_ev(s, from, -1, ELECTOR_EV_STEP_DOWN), 0);
+	ck_assert_uint_eq(sim_trace_count(s, from, SIM_REC_EVENT, -1, ELECTOR_EV_CANDIDACY), 0);
+	ck_assert_uint_eq(sim_trace_count(s, from, SIM_REC_EVENT, -1, ELECTOR_EV_STEP_DOWN), 0);
 	sim_set_local(s, (size_t)p, true);
 	sim_run_for(s, 40 * HB);
 	ck_assert_int_eq(sim_agreed_primary(s), p);
 	ck_assert_uint_eq(elector_epoch(sim_elector(s, (size_t)p)), e);
 	ck_assert_uint_eq(elector_maint_until(sim_elector(s, (size_t)p)), 0);
-	assert_safe(s);
+	sim_assert_safe(s);
 	sim_free(s);
 }
 END_TEST
@@ -439,14 +390,14 @@ START_TEST(pause_expires_then_a_dead_server_steps_the_primary_down)
 	ck_assert_int_eq(sim_agreed_primary(s), p);
 	sim_run_for(s, 1);
 	ck_assert_int_ne(elect(s), p);
-	r = first_ev(s, from, p, ELECTOR_EV_MAINT_END);
+	r = sim_trace_first(s, from, SIM_REC_EVENT, p, ELECTOR_EV_MAINT_END);
 	ck_assert_ptr_nonnull(r);
 	ck_assert_uint_eq(r->detail, ELECTOR_MAINT_EXPIRED);
 	ck_assert_uint_eq(r->t, t0 + 20 * HB);
-	r = first_ev(s, from, p, ELECTOR_EV_STEP_DOWN);
+	r = sim_trace_first(s, from, SIM_REC_EVENT, p, ELECTOR_EV_STEP_DOWN);
 	ck_assert_ptr_nonnull(r);
 	ck_assert_uint_eq(r->t, t0 + 20 * HB);
-	assert_safe(s);
+	sim_assert_safe(s);
 	sim_free(s);
 }
 END_TEST
@@ -465,13 +416,13 @@ START_TEST(every_node_paused_no_failover_when_the_primary_dies)
 	t0 = sim_now(s);
 	sim_kill(s, (size_t)p);
 	sim_run_for(s, 9 * DOWN_AFTER);
-	ck_assert_uint_eq(count_ev(s, from, -1, ELECTOR_EV_CANDIDACY), 0);
+	ck_assert_uint_eq(sim_trace_count(s, from, SIM_REC_EVENT, -1, ELECTOR_EV_CANDIDACY), 0);
 	ck_assert_int_eq(sim_writable(s), -1);
 	/* It expires: then the survivors fail over as always. */
 	ck_assert_int_ne(elect(s), p);
-	ck_assert_uint_ge(first_ev(s, from, -1, ELECTOR_EV_CANDIDACY)->t,
+	ck_assert_uint_ge(sim_trace_first(s, from, SIM_REC_EVENT, -1, ELECTOR_EV_CANDIDACY)->t,
 	    t0 + 10 * DOWN_AFTER);
-	assert_safe(s);
+	sim_assert_safe(s);
 	sim_free(s);
 }
 END_TEST
@@ -489,13 +440,13 @@ START_TEST(paused_nodes_still_vote_and_resume_ends_the_pause)
 	from = sim_trace_len(s);
 	sim_kill(s, (size_t)p);
 	ck_assert_int_eq(elect(s), r);
-	ck_assert_uint_eq(count_ev(s, from, q, ELECTOR_EV_VOTE), 1);
-	ck_assert_uint_eq(count_ev(s, from, q, ELECTOR_EV_CANDIDACY), 0);
+	ck_assert_uint_eq(sim_trace_count(s, from, SIM_REC_EVENT, q, ELECTOR_EV_VOTE), 1);
+	ck_assert_uint_eq(sim_trace_count(s, from, SIM_REC_EVENT, q, ELECTOR_EV_CANDIDACY), 0);
 	sim_maint_end(s, (size_t)q);
 	ck_assert_uint_eq(elector_maint_until(sim_elector(s, (size_t)q)), 0);
-	ck_assert_uint_eq(first_ev(s, from, q, ELECTOR_EV_MAINT_END)->detail,
+	ck_assert_uint_eq(sim_trace_first(s, from, SIM_REC_EVENT, q, ELECTOR_EV_MAINT_END)->detail,
 	    ELECTOR_MAINT_RESUMED);
-	assert_safe(s);
+	sim_assert_safe(s);
 	sim_free(s);
 }
 END_TEST
@@ -512,12 +463,12 @@ START_TEST(pause_ends_when_the_majority_is_lost_and_needs_one_to_start)
 	sim_isolate(s, (size_t)q);
 	sim_run_for(s, DOWN_AFTER + HB);
 	ck_assert_uint_eq(elector_maint_until(sim_elector(s, (size_t)q)), 0);
-	ck_assert_uint_eq(first_ev(s, from, q, ELECTOR_EV_MAINT_END)->detail,
+	ck_assert_uint_eq(sim_trace_first(s, from, SIM_REC_EVENT, q, ELECTOR_EV_MAINT_END)->detail,
 	    ELECTOR_MAINT_NO_MAJORITY);
 	/* Without a majority it cannot start either. */
 	ck_assert_int_eq(sim_maint(s, (size_t)q, DOWN_AFTER), -1);
 	ck_assert_uint_eq(elector_maint_until(sim_elector(s, (size_t)q)), 0);
-	assert_safe(s);
+	sim_assert_safe(s);
 	sim_free(s);
 }
 END_TEST

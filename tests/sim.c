@@ -821,17 +821,55 @@ const struct sim_rec *sim_trace_at(const struct sim *s, size_t i)
 	return i < s->trace_n ? &s->trace[i] : NULL;
 }
 
-long sim_trace_find(const struct sim *s, size_t from, enum sim_rec_kind k,
-    int node, int verb)
+static bool rec_matches(const struct sim_rec *r, enum sim_rec_kind k,
+    int node, int what)
 {
-	for (size_t i = from; i < s->trace_n; i++) {
-		const struct sim_rec *r = &s->trace[i];
+	int w = k == SIM_REC_EVENT ? (int)r->ev : (int)r->verb;
 
-		if (r->kind == k && (node < 0 || r->node == node) &&
-		    (verb < 0 || (int)r->verb == verb))
+	return r->kind == k && (node < 0 || r->node == node) &&
+	    (what < 0 || w == what);
+}
+
+long sim_trace_find(const struct sim *s, size_t from, enum sim_rec_kind k,
+    int node, int what)
+{
+	for (size_t i = from; i < s->trace_n; i++)
+		if (rec_matches(&s->trace[i], k, node, what))
 			return (long)i;
-	}
 	return -1;
+}
+
+const struct sim_rec *sim_trace_first(const struct sim *s, size_t from,
+    enum sim_rec_kind k, int node, int what)
+{
+	long i = sim_trace_find(s, from, k, node, what);
+
+	return i < 0 ? NULL : &s->trace[i];
+}
+
+size_t sim_trace_count(const struct sim *s, size_t from,
+    enum sim_rec_kind k, int node, int what)
+{
+	size_t n = 0;
+
+	for (size_t i = from; i < s->trace_n; i++)
+		n += rec_matches(&s->trace[i], k, node, what);
+	return n;
+}
+
+uint64_t sim_event_time(const struct sim *s, size_t from, int node,
+    enum elector_event_kind ev)
+{
+	const struct sim_rec *r = sim_trace_first(s, from, SIM_REC_EVENT,
+	    node, (int)ev);
+
+	return r == NULL ? SIM_NEVER : r->t;
+}
+
+bool sim_pred_agreed(struct sim *s, void *arg)
+{
+	(void)arg;
+	return sim_agreed_primary(s) >= 0;
 }
 
 bool sim_stored(const struct sim *s, size_t i, uint64_t *epoch, int *vote)

@@ -164,9 +164,23 @@ uint64_t sim_calls(const struct sim *, size_t node);
 /* The full trace (only with keep_trace). */
 size_t sim_trace_len(const struct sim *);
 const struct sim_rec *sim_trace_at(const struct sim *, size_t i);
-/* First record at or after index from matching kind/node/verb (-1: any). */
+/*
+ * Records at or after index from of kind k at node, whose what matches:
+ * the verb of a SIM_REC_SEND, the event kind of a SIM_REC_EVENT (-1 for
+ * node or what: any). find: the first one's index, or -1; first: that
+ * record, or NULL; count: how many; event_time: the first event's time,
+ * or SIM_NEVER.
+ */
 long sim_trace_find(const struct sim *, size_t from, enum sim_rec_kind,
-    int node, int verb);
+    int node, int what);
+const struct sim_rec *sim_trace_first(const struct sim *, size_t from,
+    enum sim_rec_kind, int node, int what);
+size_t sim_trace_count(const struct sim *, size_t from, enum sim_rec_kind,
+    int node, int what);
+uint64_t sim_event_time(const struct sim *, size_t from, int node,
+    enum elector_event_kind);
+/* A predicate for sim_run_until_pred: one agreed primary. */
+bool sim_pred_agreed(struct sim *, void *);
 void sim_trace_print(const struct sim *, size_t last_n);
 void sim_rec_format(const struct sim *, const struct sim_rec *, char *buf,
     size_t len);

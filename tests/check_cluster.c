@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include <check.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -369,23 +370,11 @@ START_TEST(bad_config_exits_78_naming_the_line)
 	    "client = \"127.0.0.1:2\"; } );\n"
 	    "hb_interval_ms = \"fast\";\n", f);
 	fclose(f);
-	/* The harness knows where the daemon binary is. */
-	snprintf(cmd, sizeof(cmd), "KEVY_X=1 '%s/../kevy-electd' -t -c '%s' 2>&1",
-	    "", path);
 	{
-		char bin[512], self[512];
-		ssize_t k = readlink("/proc/self/exe", self, sizeof(self) - 1);
-		char *s;
+		char bin[PATH_MAX];
 
-		self[k > 0 ? k : 0] = '\0';
-		if ((s = strrchr(self, '/')) != NULL)
-			*s = '\0';
-		if ((s = strrchr(self, '/')) != NULL)
-			*s = '\0';
-		snprintf(bin, sizeof(bin), "%s/kevy-electd",
-		    getenv("KEVY_ELECTD_BIN") ? "" : self);
-		if (getenv("KEVY_ELECTD_BIN"))
-			snprintf(bin, sizeof(bin), "%s", getenv("KEVY_ELECTD_BIN"));
+		cluster_build_binary("KEVY_ELECTD_BIN", "kevy-electd", bin,
+		    sizeof(bin));
 		snprintf(cmd, sizeof(cmd), "'%s' -t -c '%s' 2>&1", bin, path);
 	}
 	ck_assert_ptr_nonnull(p = popen(cmd, "r"));
@@ -478,26 +467,6 @@ START_TEST(sighup_applies_log_level_and_refuses_membership_changes)
 }
 END_TEST
 
-/* The local servers: every node but skip gets ALIVE, then the views. */
-static bool
-serve_until(struct cluster *c, int skip, cluster_pred_fn *pred, void *arg,
-    uint64_t timeout_ms)
-{
-	uint64_t end = cluster_now_us() + timeout_ms * 1000;
-	char reply[64];
-
-	while (cluster_now_us() < end) {
-		for (size_t i = 0; i < 3; i++)
-			if ((int)i != skip && cluster_running(c, i))
-				(void)cluster_request(c, i, "ALIVE", reply,
-				    sizeof(reply));
-		/* Pushes every 100 ms against a 400 ms timeout. */
-		if (cluster_wait(c, pred, arg, 100))
-			return true;
-	}
-	return false;
-}
-
 static bool
 never(struct cluster *c, void *arg)
 {
@@ -526,7 +495,7 @@ START_TEST(health_gating_steps_down_a_primary_whose_server_died)
 	ck_assert_int_eq(count_primaries(c), 0);
 	request(c, 0, "STATUS", reply, sizeof(reply));
 	ck_assert_msg(strstr(reply, " local=down") != NULL, "%s", reply);
-	ck_assert(serve_until(c, -1, cluster_agreed, NULL, WAIT_MS));
+	ck_assert(cluster_serve_until(c, -1, cluster_agreed, NULL, WAIT_MS));
 	p = cluster_primary(c);
 	request(c, (size_t)p, "STATUS", reply, sizeof(reply));
 	ck_assert_msg(strstr(reply, " local=up") != NULL, "%s", reply);
@@ -534,7 +503,7 @@ START_TEST(health_gating_steps_down_a_primary_whose_server_died)
 	/* The primary's server stops pushing: it steps down, another wins. */
 	np.old = p;
 	t0 = cluster_now_us();
-	ck_assert(serve_until(c, p, other_primary, &np, WAIT_MS));
+	ck_assert(cluster_serve_until(c, p, other_primary, &np, WAIT_MS));
 	took = cluster_now_us() - t0;
 	printf("health gating: %s stepped down, %s primary %.1f ms after its "
 	    "server's last push\n", cluster_id(c, p),
@@ -545,13 +514,13 @@ START_TEST(health_gating_steps_down_a_primary_whose_server_died)
 	ck_assert_msg(strstr(reply, " role=replica") != NULL, "%s", reply);
 
 	/* It stays out while its server is gone... */
-	serve_until(c, p, never, NULL, 3 * 500);
+	cluster_serve_until(c, p, never, NULL, 3 * 500);
 	ck_assert_str_ne(cluster_view(c, (size_t)p)->role, "primary");
 	ck_assert_str_ne(cluster_view(c, (size_t)p)->role, "candidate");
 	/* ...and rejoins as a replica of the new primary when it is back. */
 	dm.p = p;
-	ck_assert(serve_until(c, -1, old_primary_demoted, &dm, WAIT_MS));
-	ck_assert(serve_until(c, -1, cluster_agreed, NULL, WAIT_MS));
+	ck_assert(cluster_serve_until(c, -1, old_primary_demoted, &dm, WAIT_MS));
+	ck_assert(cluster_serve_until(c, -1, cluster_agreed, NULL, WAIT_MS));
 	request(c, (size_t)p, "STATUS", reply, sizeof(reply));
 	ck_assert_msg(strstr(reply, " local=up") != NULL, "%s", reply);
 	ck_assert_uint_le(cluster_max_unfenced(c), 1);

@@ -39,27 +39,6 @@
 
 static char bin[PATH_MAX];
 
-/* kevy-electctl beside the test binary: build/tests/x -> build/kevy-electctl. */
-static void
-find_cli(void)
-{
-	const char *env = getenv("KEVY_ELECTCTL_BIN");
-	char self[PATH_MAX];
-	ssize_t n;
-	char *slash;
-
-	if (env != NULL) {
-		snprintf(bin, sizeof bin, "%s", env);
-		return;
-	}
-	n = readlink("/proc/self/exe", self, sizeof self - 1);
-	self[n > 0 ? n : 0] = '\0';
-	for (int i = 0; i < 2; i++)
-		if ((slash = strrchr(self, '/')) != NULL)
-			*slash = '\0';
-	snprintf(bin, sizeof bin, "%s/kevy-electctl", self);
-}
-
 /* One run of kevy-electctl in progress. */
 struct proc {
 	pid_t pid;
@@ -717,6 +696,7 @@ electctl_suite(void)
 int
 main(void)
 {
-	find_cli();
+	cluster_build_binary("KEVY_ELECTCTL_BIN", "kevy-electctl", bin,
+	    sizeof(bin));
 	return runner_main(electctl_suite());
 }

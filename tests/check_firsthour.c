@@ -47,27 +47,6 @@ static const char *const control_man = "man/kevy-electd-control.7";
 
 static char bin[PATH_MAX];
 
-/* As tests/harness/cluster.c: build/tests/x -> build/kevy-electd. */
-static void
-find_binary(void)
-{
-	const char *env = getenv("KEVY_ELECTD_BIN");
-	char self[PATH_MAX];
-	ssize_t n;
-	char *slash;
-
-	if (env != NULL) {
-		snprintf(bin, sizeof(bin), "%s", env);
-		return;
-	}
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	self[n > 0 ? n : 0] = '\0';
-	for (int i = 0; i < 2; i++)
-		if ((slash = strrchr(self, '/')) != NULL)
-			*slash = '\0';
-	snprintf(bin, sizeof(bin), "%s/kevy-electd", self);
-}
-
 /*
  * Run the binary with args (NULL-terminated) and its stdout and stderr in
  * the file out; await the exit of that process (not of any daemon it
@@ -966,7 +945,8 @@ firsthour_suite(void)
 int
 main(void)
 {
-	find_binary();
+	cluster_build_binary("KEVY_ELECTD_BIN", "kevy-electd", bin,
+	    sizeof(bin));
 	setenv("KEVY_ELECTD_BIN", bin, 1);
 	return runner_main(firsthour_suite());
 }

@@ -354,26 +354,6 @@ START_TEST(every_node_paused_no_failover_until_the_pause_ends)
 }
 END_TEST
 
-/* The local servers: every node but skip gets ALIVE, then the views. */
-static bool
-serve_until(struct cluster *c, int skip, cluster_pred_fn *pred, void *arg,
-    uint64_t timeout_ms)
-{
-	uint64_t end = cluster_now_us() + timeout_ms * 1000;
-	char reply[64];
-
-	while (cluster_now_us() < end) {
-		for (size_t i = 0; i < 3; i++)
-			if ((int)i != skip && cluster_running(c, i))
-				(void)cluster_request(c, i, "ALIVE", reply,
-				    sizeof(reply));
-		/* Pushes every 100 ms against a 400 ms timeout. */
-		if (cluster_wait(c, pred, arg, 100))
-			return true;
-	}
-	return false;
-}
-
 START_TEST(paused_primary_whose_server_restarts_keeps_its_role)
 {
 	struct cluster_opts o = { .n = 3 };
@@ -388,25 +368,25 @@ START_TEST(paused_primary_whose_server_restarts_keeps_its_role)
 	ck_assert_ptr_nonnull(c = cluster_new(&o));
 	for (size_t i = 0; i < 3; i++)
 		ck_assert_int_eq(cluster_start(c, i), 0);
-	ck_assert(serve_until(c, -1, cluster_settled, NULL, WAIT_MS));
+	ck_assert(cluster_serve_until(c, -1, cluster_settled, NULL, WAIT_MS));
 	p = cluster_primary(c);
 	epoch = cluster_view(c, (size_t)p)->epoch;
 	np.p = p;
 	expect(c, (size_t)p, "PAUSE 60", "OK paused for=60");
 	/* Its server stops for 6 down_afters: no failover, it stays primary. */
-	ck_assert(!serve_until(c, p, someone_stands, &np, 3000));
+	ck_assert(!cluster_serve_until(c, p, someone_stands, &np, 3000));
 	request(c, (size_t)p, "STATUS", reply, sizeof(reply));
 	ck_assert_msg(strstr(reply, " local=down") != NULL, "%s", reply);
 	ck_assert_msg(strstr(reply, " role=primary") != NULL, "%s", reply);
 	cluster_field(reply, "paused", v, sizeof(v));
 	ck_assert_str_eq(v, "yes");
 	/* Back: still the primary, same epoch. */
-	ck_assert(serve_until(c, -1, cluster_settled, NULL, WAIT_MS));
+	ck_assert(cluster_serve_until(c, -1, cluster_settled, NULL, WAIT_MS));
 	ck_assert_int_eq(cluster_primary(c), p);
 	ck_assert_uint_eq(cluster_view(c, (size_t)p)->epoch, epoch);
 	/* Without the pause the same stop fails over. */
 	expect(c, (size_t)p, "RESUME", "OK resumed");
-	ck_assert(serve_until(c, p, someone_stands, &np, WAIT_MS));
+	ck_assert(cluster_serve_until(c, p, someone_stands, &np, WAIT_MS));
 	ck_assert_uint_le(cluster_max_unfenced(c), 1);
 	(void)never;
 	cluster_free(c);

@@ -67,27 +67,6 @@ now_ms(void)
 	return cluster_now_us() / 1000;
 }
 
-/* As tests/harness/cluster.c: build/tests/x -> build/kevy-electd. */
-static void
-find_binary(void)
-{
-	const char *env = getenv("KEVY_ELECTD_BIN");
-	char self[PATH_MAX];
-	ssize_t n;
-	char *slash;
-
-	if (env != NULL) {
-		snprintf(bin, sizeof(bin), "%s", env);
-		return;
-	}
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	self[n > 0 ? n : 0] = '\0';
-	for (int i = 0; i < 2; i++)
-		if ((slash = strrchr(self, '/')) != NULL)
-			*slash = '\0';
-	snprintf(bin, sizeof(bin), "%s/kevy-electd", self);
-}
-
 /*
  * Run the daemon with args (NULL-terminated), stdout and stderr into out;
  * wait for the end of its output and its exit. Returns its exit code; a
@@ -869,7 +848,8 @@ main(void)
 	int failed;
 
 	signal(SIGPIPE, SIG_IGN);
-	find_binary();
+	cluster_build_binary("KEVY_ELECTD_BIN", "kevy-electd", bin,
+	    sizeof(bin));
 	snprintf(base, sizeof(base), "/tmp/kevy-startup.XXXXXX");
 	if (mkdtemp(base) == NULL) {
 		perror("mkdtemp");

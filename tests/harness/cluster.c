@@ -114,26 +114,25 @@ cluster_free_port(void)
 	return 0;
 }
 
-/* The daemon beside the test binary: build/tests/x -> build/kevy-electd. */
-static void
-find_binary(struct cluster *c)
+void
+cluster_build_binary(const char *env, const char *name, char *out,
+    size_t cap)
 {
-	const char *env = getenv("KEVY_ELECTD_BIN");
+	const char *path = getenv(env);
 	char self[PATH_MAX];
 	ssize_t n;
 	char *slash;
 
-	if (env != NULL) {
-		snprintf(c->bin, sizeof(c->bin), "%s", env);
+	if (path != NULL) {
+		snprintf(out, cap, "%s", path);
 		return;
 	}
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	self[n > 0 ? n : 0] = '\0';
-	if ((slash = strrchr(self, '/')) != NULL)
-		*slash = '\0';
-	if ((slash = strrchr(self, '/')) != NULL)
-		*slash = '\0';
-	snprintf(c->bin, sizeof(c->bin), "%s/kevy-electd", self);
+	for (int i = 0; i < 2; i++)
+		if ((slash = strrchr(self, '/')) != NULL)
+			*slash = '\0';
+	snprintf(out, cap, "%s/%s", self, name);
 }
 
 static int
@@ -217,7 +216,8 @@ cluster_new(const struct cluster_opts *o)
 		free(c);
 		return NULL;
 	}
-	find_binary(c);
+	cluster_build_binary("KEVY_ELECTD_BIN", "kevy-electd", c->bin,
+	    sizeof(c->bin));
 	for (size_t i = 0; i < o->n; i++) {
 		struct cluster_node *nd = &c->nodes[i];
 
@@ -777,6 +777,26 @@ cluster_disturbed(struct cluster *c, void *arg)
 			continue;
 		if (v->epoch != s->epoch || strcmp(v->down, "none") != 0 ||
 		    strcmp(v->primary, id) != 0)
+			return true;
+	}
+	return false;
+}
+
+/* The local servers of the ALIVE tests, played by the test. */
+bool
+cluster_serve_until(struct cluster *c, int skip, cluster_pred_fn *pred, void *arg,
+    uint64_t timeout_ms)
+{
+	uint64_t end = cluster_now_us() + timeout_ms * 1000;
+	char reply[64];
+
+	while (cluster_now_us() < end) {
+		for (size_t i = 0; i < 3; i++)
+			if ((int)i != skip && cluster_running(c, i))
+				(void)cluster_request(c, i, "ALIVE", reply,
+				    sizeof(reply));
+		/* Pushes every 100 ms against a 400 ms timeout. */
+		if (cluster_wait(c, pred, arg, 100))
 			return true;
 	}
 	return false;

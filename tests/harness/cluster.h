@@ -156,4 +156,18 @@ int cluster_primary(struct cluster *);
 unsigned cluster_max_unfenced(const struct cluster *);
 uint64_t cluster_now_us(void);
 
+/*
+ * A program of the build beside the test binary (build/tests/x ->
+ * build/<name>), or the path in environment variable env when set.
+ */
+/*
+ * Play the local servers of nodes 0..2 but skip (-1: none): ALIVE to
+ * each running one every 100 ms, until pred holds or timeout_ms passes.
+ */
+bool cluster_serve_until(struct cluster *, int skip, cluster_pred_fn *,
+    void *arg, uint64_t timeout_ms);
+
+void cluster_build_binary(const char *env, const char *name, char *out,
+    size_t cap);
+
 #endif

@@ -106,27 +106,6 @@ find_exe(const char *name, char *out, size_t cap)
 	return false;
 }
 
-/* The daemon beside the test binary: build/tests/x -> build/kevy-electd. */
-static void
-find_daemon(char *out, size_t cap)
-{
-	const char *env = getenv("KEVY_ELECTD_BIN");
-	char self[PATH_MAX];
-	ssize_t n;
-	char *slash;
-
-	if (env != NULL) {
-		snprintf(out, cap, "%s", env);
-		return;
-	}
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	self[n > 0 ? n : 0] = '\0';
-	for (int k = 0; k < 2; k++)
-		if ((slash = strrchr(self, '/')) != NULL)
-			*slash = '\0';
-	snprintf(out, cap, "%s/kevy-electd", self);
-}
-
 /* Await child pid for at most timeout_ms; its wait status, or -1 (killed). */
 static int
 wait_child(pid_t pid, uint64_t timeout_ms)
@@ -498,7 +477,8 @@ netns_lab_new_tagged(const char *tag, size_t n, char *why, size_t cap)
 		free(l);
 		return NULL;
 	}
-	find_daemon(l->bin, sizeof(l->bin));
+	cluster_build_binary("KEVY_ELECTD_BIN", "kevy-electd", l->bin,
+	    sizeof(l->bin));
 	snprintf(l->prefix, sizeof(l->prefix), "%s-%ld", l->tag,
 	    (long)getpid());
 	l->run = (unsigned)(getpid() % 250) + 1;

@@ -532,7 +532,7 @@ cmd_raw(struct ctx *x, int argc, char **argv)
 		n = strlen(argv[i]);
 		if (len + n + (i > 1) > CTL_LINE_MAX)
 			return bad_usage(x, "raw: the line is longer than the "
-			    "%s bytes a request may have", "1024");
+			    "%d bytes a request may have", CTL_LINE_MAX);
 		if (i > 1)
 			line[len++] = ' ';
 		memcpy(line + len, argv[i], n);

@@ -7,8 +7,11 @@
 #                     DEMO=redis: beside three redis-servers, no glue;
 #                     KEEP=1: leave the three running (make cluster-stop)
 #   make soak         long randomized property run (SOAK_SECONDS, default 600),
-#                     then the namespace partition soak for as long again
+#                     then the namespace partition soak and the jitter soak
+#                     for as long again each
 #   make soak-netns   only the partition soak (root; docs/reports/partition-tests.md)
+#   make soak-jitter  a settled cluster under heartbeat jitter, SOAK_SECONDS:
+#                     fences and elections per hour (root; same report)
 #   make fuzz         libFuzzer targets of fuzz/ (clang), FUZZ_SECONDS each
 #                     (default 60); make fuzz-long: 600 s each (docs/reports/fuzzing.md)
 #   make bench        failover, idle cost, control socket vs Redis, WATCH
@@ -188,6 +191,8 @@ $(BUILD)/bench/sentinel: $(BUILD)/bench/sentinel.o $(TEST_A) $(LIB_A)
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $^
 $(BUILD)/bench/partition: $(BUILD)/bench/partition.o $(TEST_A) $(LIB_A)
 	$(CC) $(SAN) $(LDFLAGS) -pthread -o $@ $^
+$(BUILD)/bench/jitter: $(BUILD)/bench/jitter.o $(TEST_A) $(LIB_A)
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $^
 
 # Benchmarks (bench/, docs/reports/benchmarks.md). Packages used only here.
 BENCH_DEB_PKGS = redis-server redis-sentinel gnuplot-nox
@@ -315,6 +320,7 @@ soak: all
 	KEVY_PROP_SECONDS=$(SOAK_SECONDS) KEVY_PROP_SEEDS=100000000 \
 	    CK_RUN_CASE=property $(BUILD)/tests/check_property
 	@$(MAKE) --no-print-directory soak-netns
+	@$(MAKE) --no-print-directory soak-jitter
 
 # Partition soak: seeds of 30 s of faults each, SOAK_SECONDS in all.
 netns_deps = if [ "$$(id -u)" -eq 0 ]; then sh mk/deps.sh $(NETNS_DEB_PKGS) \
@@ -325,6 +331,27 @@ soak-netns: all
 	KEVY_NETNS_SECONDS=$(SOAK_SECONDS) KEVY_NETNS_SEED_MS=30000 \
 	    KEVY_NETNS_NET_MAX_MS=0 KEVY_NETNS_STRICT=1 \
 	    $(call netns_keep,$(BUILD)) $(BUILD)/tests/check_netns
+
+# Jitter soak: a settled cluster whose every packet leaves its node 0 to
+# JITTER_MS late (default: one interval, so heartbeats arrive up to two
+# intervals apart), SOAK_SECONDS long, at JITTER_HB_MS / JITTER_DOWN_MS;
+# fails on any election or primary change, and on fences past
+# bench/jitter.c's JITTER_FENCES_PER_HOUR_MAX. Root (network namespaces,
+# iptables' NFQUEUE target), else SKIP. KEVY_ELECTD_BIN=... measures
+# another daemon binary. docs/reports/partition-tests.md, "Heartbeat jitter".
+JITTER_DEB_PKGS = iptables
+JITTER_HB_MS   ?= 50
+JITTER_DOWN_MS ?= 500
+JITTER_MS      ?= $(JITTER_HB_MS)
+.PHONY: soak-jitter
+soak-jitter: deps
+	@$(netns_deps)
+	@if [ "$$(id -u)" -eq 0 ]; then sh mk/deps.sh $(JITTER_DEB_PKGS) || \
+	    echo "deps: no $(JITTER_DEB_PKGS): bench/jitter will skip"; fi
+	@$(MAKE) --no-print-directory $(DAEMON) $(BUILD)/bench/jitter
+	KEVY_JITTER_FAILURES=$(abspath $(BUILD))/jitter-failures \
+	    $(BUILD)/bench/jitter -j $(JITTER_MS) $(SOAK_SECONDS) \
+	    $(JITTER_HB_MS) $(JITTER_DOWN_MS)
 
 # libFuzzer (clang only; make check never needs it). Everything goes under
 # $(FUZZ_DIR): objects, fuzz_T binaries, the working corpus copied from

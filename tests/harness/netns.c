@@ -43,6 +43,7 @@ static const struct {
 } owners[] = {
 	{ NETNS_TAG_TEST, "check_netns" },
 	{ NETNS_TAG_BENCH, "bench/partition" },
+	{ NETNS_TAG_JITTER, "bench/jitter" },
 };
 
 extern char **environ;

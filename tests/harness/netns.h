@@ -1,13 +1,14 @@
 /*
  * netns: a throw-away network lab for partition tests. Every node gets a
  * network namespace of its own ("<tag>-<pid>-n<i>", tag "kevy" for the
- * tests, NETNS_TAG_BENCH for the partition bench) with one veth into a
- * bridge that lives in a namespace of its own ("<tag>-<pid>-br"), and an
- * address from 10.77.<run>.0/24 that exists only inside those namespaces:
- * nothing here touches the host's network. Faults are nftables rules in
- * each node's namespace (table "inet kevy", replaced atomically). Daemons
- * run as `ip netns exec NS kevy-electd -f -c CONF`; their control and
- * notify sockets are filesystem paths, reachable from the root namespace.
+ * tests, NETNS_TAG_BENCH for the partition bench, NETNS_TAG_JITTER for
+ * the jitter soak) with one veth into a bridge that lives in a namespace
+ * of its own ("<tag>-<pid>-br"), and an address from 10.77.<run>.0/24 that
+ * exists only inside those namespaces: nothing here touches the host's
+ * network. Faults are nftables rules in each node's namespace (table
+ * "inet kevy", replaced atomically). Daemons run as `ip netns exec NS
+ * kevy-electd -f -c CONF`; their control and notify sockets are filesystem
+ * paths, reachable from the root namespace.
  *
  * Must never: touch a namespace, process or file without the run's prefix
  * (leftovers of a crashed run are swept only when their owner is dead),
@@ -38,6 +39,7 @@
  */
 #define NETNS_TAG_TEST     "kevy"
 #define NETNS_TAG_BENCH    "kevybench"
+#define NETNS_TAG_JITTER   "kevyjit"   /* bench/jitter, the jitter soak */
 
 /* What node y drops from node x (the filter matrix). */
 enum netns_drop {

@@ -1,0 +1,807 @@
+/*
+ * jitter: spurious fences per hour of a settled cluster under heartbeat
+ * jitter (issue 15, "no new flapping"). The reference's heartbeats arrive
+ * up to two intervals apart; a healthy primary must not lose its lease,
+ * and nobody may call an election, because of that.
+ *
+ * N daemons (3 by default), each in a network namespace of its own on a
+ * bridge (tests/harness/netns.c, NETNS_TAG_JITTER), only hb_interval_ms
+ * and down_after_ms set (every other timing derived, as a user gets it).
+ * Every node's egress is delayed per packet, uniformly in [0, jitter_ms]
+ * (tests/harness/nfqdelay.c: an NFQUEUE delayer, the law of netem's
+ * `delay J/2 J/2`; this machine's kernel has no sch_netem), jitter_ms =
+ * hb by default: frames sent an interval apart arrive 0 to 2 intervals
+ * apart. Nothing else is done to the cluster.
+ *
+ * Once it has settled (one unfenced primary that every node names, at one
+ * epoch), every node's WATCH stream is followed for the run's seconds,
+ * and counted:
+ *   fences          the primary's own line goes from fenced=no to yes
+ *   step_downs      the primary's own line leaves role=primary
+ *   elections       a new epoch in any node's line
+ *   primary_changes a node's primary= changes
+ *   peer_down       a node marks a live peer down
+ * and, from each node's /metrics at the settle and the end (http_listen on
+ * the node's loopback), the deltas of elections_started_total,
+ * pauses_total (a starved daemon), and quiet_starts_total /
+ * keepalives_sent_total where the binary has them ("n/a" where not). The
+ * delayers report what they did (packets, holds) and what the receivers
+ * got: the gaps between consecutive election frames of a connection.
+ *
+ * Verdict (exit 1 on any): an election, a step-down or a primary change
+ * is spurious by construction (no fault, the primary runs); fences are
+ * allowed up to JITTER_FENCES_PER_HOUR_MAX per hour (at least one per
+ * run), because a daemon starved on a loaded machine longer than its
+ * pause threshold (2 intervals) fences itself on purpose and pauses_total
+ * shows it; and the instrument checks itself: a delayer that died, or
+ * frame gaps never past 1.5 intervals (the jitter was not applied), fail
+ * the run. Not root, no ip or nft, no NFQUEUE or iptables: SKIP, exit 0.
+ *
+ * usage: jitter [-n nodes] [-j jitter_ms] seconds hb_ms down_after_ms
+ * The last line of stdout is "RESULT key=value ..."; a failing run keeps
+ * the cluster's directory (configs, daemon logs) under KEVY_JITTER_FAILURES
+ * (default /tmp/kevy-jitter-failures).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "netns.h"
+#include "nfqdelay.h"
+
+/*
+ * Fences tolerated per hour of settled run: a fence needs a majority
+ * silent for a whole lease (4 intervals), which jitter of up to one
+ * interval per hop cannot make; starvation of the primary past its pause
+ * threshold on a shared 2-core machine can, about once in ten minutes
+ * at worst in the runs so far (pauses_total says which it was).
+ */
+#define JITTER_FENCES_PER_HOUR_MAX 6
+#define JITTER_HTTP_PORT    9105    /* each node's /metrics, own loopback */
+#define JITTER_QUEUE        0       /* the NFQUEUE number in every node */
+#define JITTER_LINE_MAX     16384   /* bytes of a WATCH line (STATUS_LINE_MAX) */
+#define JITTER_SAMPLE_MS    1000    /* liveness checks, load average */
+#define JITTER_PROGRESS_S   60      /* a progress line this often */
+#define JITTER_EVENTS_SHOWN 200     /* timeline lines printed, at most */
+#define JITTER_HTTP_MS      5000    /* bound on one /metrics fetch */
+#define JITTER_METRICS_MAX  65536   /* bytes of a /metrics reply kept */
+#define JITTER_SETTLE_ROUNDS 20     /* settle bound: this many down_afters */
+#define JITTER_KEEP_DIR     "/tmp/kevy-jitter-failures"
+
+struct view {
+	bool have;
+	char role[16], primary[16], down[128];
+	unsigned long long epoch;
+	bool fenced;
+};
+
+struct node {
+	int fd;                          /* WATCH stream, -1: none */
+	char buf[JITTER_LINE_MAX];
+	size_t len;
+	struct view v;
+	uint64_t fenced_at_ms;           /* 0: not fenced */
+	struct nfqdelay *delay;
+};
+
+/* Counters of the metrics read from /metrics, summed over the nodes. */
+enum metric { M_STARTED, M_WON, M_PAUSES, M_ABDICATIONS, M_QUIET,
+	M_KEEPALIVE, M_COUNT };
+static const char *const metric_names[M_COUNT] = {
+	"elections_started_total", "elections_won_total", "pauses_total",
+	"abdications_total", "quiet_starts_total", "keepalives_sent_total",
+};
+
+struct run {
+	struct netns_lab *lab;
+	size_t n;
+	struct node nodes[NETNS_NODES_MAX];
+	uint64_t hb_ms, down_ms, jitter_ms;
+	uint64_t t0_ms, settled_ms;
+	int primary;                     /* the settled primary */
+	unsigned long long epoch, max_epoch;
+	unsigned fences, step_downs, elections, primary_changes, peer_down;
+	uint64_t fenced_total_ms, fenced_longest_ms;
+	unsigned events_shown;
+	double load_max;
+	bool broken;
+	char broke[256];
+};
+
+static volatile sig_atomic_t interrupted;
+static struct run *run_for_exit;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void
+teardown(struct run *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		if (r->nodes[i].fd >= 0)
+			close(r->nodes[i].fd);
+		r->nodes[i].fd = -1;
+	}
+	/* Daemons and namespaces first: a gone delayer would cut them off. */
+	netns_lab_free(r->lab);
+	r->lab = NULL;
+	for (size_t i = 0; i < r->n; i++) {
+		nfqdelay_free(r->nodes[i].delay);
+		r->nodes[i].delay = NULL;
+	}
+}
+
+/* atexit: no namespace, daemon or delayer outlives us. */
+static void
+cleanup(void)
+{
+	if (run_for_exit != NULL)
+		teardown(run_for_exit);
+	run_for_exit = NULL;
+}
+
+static void
+broke(struct run *r, const char *why)
+{
+	if (!r->broken)
+		snprintf(r->broke, sizeof(r->broke), "%s", why);
+	r->broken = true;
+}
+
+static double
+load1(void)
+{
+	FILE *f = fopen("/proc/loadavg", "r");
+	double l = -1;
+
+	if (f != NULL) {
+		if (fscanf(f, "%lf", &l) != 1)
+			l = -1;
+		fclose(f);
+	}
+	return l;
+}
+
+static void
+loadavg(char *out, size_t cap)
+{
+	FILE *f = fopen("/proc/loadavg", "r");
+	double a = 0, b = 0, c = 0;
+
+	if (f == NULL || fscanf(f, "%lf %lf %lf", &a, &b, &c) != 3)
+		snprintf(out, cap, "?");
+	else
+		snprintf(out, cap, "%.2f,%.2f,%.2f", a, b, c);
+	if (f != NULL)
+		fclose(f);
+}
+
+/* The value of key in a STATUS line, into out; false when absent. */
+static bool
+field(const char *line, const char *key, char *out, size_t cap)
+{
+	size_t kl = strlen(key);
+
+	for (const char *p = line; (p = strstr(p, key)) != NULL; p += kl) {
+		size_t len;
+
+		if ((p != line && p[-1] != ' ') || p[kl] != '=')
+			continue;
+		p += kl + 1;
+		len = strcspn(p, " \n");
+		snprintf(out, cap, "%.*s", (int)len, p);
+		return true;
+	}
+	return false;
+}
+
+static bool
+parse_view(const char *line, struct view *v)
+{
+	char fenced[8], epoch[24];
+
+	if (!field(line, "role", v->role, sizeof(v->role)) ||
+	    !field(line, "primary", v->primary, sizeof(v->primary)) ||
+	    !field(line, "down", v->down, sizeof(v->down)) ||
+	    !field(line, "fenced", fenced, sizeof(fenced)) ||
+	    !field(line, "epoch", epoch, sizeof(epoch)))
+		return false;
+	v->fenced = strcmp(fenced, "yes") == 0;
+	v->epoch = strtoull(epoch, NULL, 10);
+	v->have = true;
+	return true;
+}
+
+static void
+__attribute__((format(printf, 3, 4)))
+event(struct run *r, size_t i, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->events_shown++ >= JITTER_EVENTS_SHOWN)
+		return;
+	printf("jitter: at %.3f s: %s ", (double)(now_ms() - r->settled_ms) /
+	    1000, netns_node_id(r->lab, i));
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+}
+
+/* One new line of node i, after the settle: count what changed. */
+static void
+count(struct run *r, size_t i, const struct view *was, const struct view *v)
+{
+	struct node *nd = &r->nodes[i];
+	bool was_up = strcmp(was->role, "primary") == 0;
+	bool is_up = strcmp(v->role, "primary") == 0;
+	uint64_t now = now_ms();
+
+	if (was_up && !was->fenced && is_up && v->fenced) {
+		r->fences++;
+		nd->fenced_at_ms = now;
+		event(r, i, "fenced (role primary, epoch %llu)", v->epoch);
+	}
+	if (nd->fenced_at_ms != 0 && (!is_up || !v->fenced)) {
+		uint64_t d = now - nd->fenced_at_ms;
+
+		r->fenced_total_ms += d;
+		if (d > r->fenced_longest_ms)
+			r->fenced_longest_ms = d;
+		nd->fenced_at_ms = 0;
+		event(r, i, "unfenced after %llu ms", (unsigned long long)d);
+	}
+	if (was_up && !is_up) {
+		r->step_downs++;
+		event(r, i, "stepped down: role %s epoch %llu", v->role,
+		    v->epoch);
+	}
+	if (v->epoch > r->max_epoch) {
+		r->elections++;
+		event(r, i, "new epoch %llu (was %llu), role %s", v->epoch,
+		    r->max_epoch, v->role);
+		r->max_epoch = v->epoch;
+	}
+	if (strcmp(was->primary, v->primary) != 0) {
+		r->primary_changes++;
+		event(r, i, "primary %s -> %s", was->primary, v->primary);
+	}
+	if (strcmp(was->down, v->down) != 0) {
+		if (strcmp(v->down, "none") != 0)
+			r->peer_down++;
+		event(r, i, "down peers %s -> %s", was->down, v->down);
+	}
+}
+
+static void
+on_line(struct run *r, size_t i, const char *line)
+{
+	struct view v = { 0 }, was = r->nodes[i].v;
+
+	if (!parse_view(line, &v))
+		return;
+	r->nodes[i].v = v;
+	if (r->settled_ms != 0 && was.have)
+		count(r, i, &was, &v);
+}
+
+/* Read what node i's WATCH stream has; its lines into on_line. */
+static void
+on_readable(struct run *r, size_t i)
+{
+	struct node *nd = &r->nodes[i];
+	ssize_t got = read(nd->fd, nd->buf + nd->len, sizeof(nd->buf) - 1 -
+	    nd->len);
+	char *nl, why[128];
+
+	if (got <= 0) {
+		snprintf(why, sizeof(why), "%s: WATCH stream ended (daemon "
+		    "gone?)", netns_node_id(r->lab, i));
+		broke(r, why);
+		close(nd->fd);
+		nd->fd = -1;
+		return;
+	}
+	nd->len += (size_t)got;
+	nd->buf[nd->len] = '\0';
+	while ((nl = strchr(nd->buf, '\n')) != NULL) {
+		*nl = '\0';
+		on_line(r, i, nd->buf);
+		nd->len -= (size_t)(nl + 1 - nd->buf);
+		memmove(nd->buf, nl + 1, nd->len + 1);
+	}
+	if (nd->len + 1 >= sizeof(nd->buf))
+		nd->len = 0;             /* no line is this long: drop it */
+}
+
+/* Wait for WATCH lines until `until` (ms), feeding on_line. */
+static void
+pump(struct run *r, uint64_t until)
+{
+	struct pollfd p[NETNS_NODES_MAX];
+	uint64_t now;
+
+	while (!interrupted && !r->broken && (now = now_ms()) < until) {
+		for (size_t i = 0; i < r->n; i++) {
+			p[i].fd = r->nodes[i].fd;
+			p[i].events = POLLIN;
+			p[i].revents = 0;
+		}
+		if (poll(p, r->n, (int)(until - now)) <= 0)
+			continue;
+		for (size_t i = 0; i < r->n; i++)
+			if (p[i].revents != 0)
+				on_readable(r, i);
+	}
+}
+
+/* One unfenced primary, named by every node, everyone at its epoch. */
+static int
+settled_primary(const struct run *r)
+{
+	int p = -1;
+
+	for (size_t i = 0; i < r->n; i++) {
+		const struct view *v = &r->nodes[i].v;
+
+		if (!v->have)
+			return -1;
+		if (strcmp(v->role, "primary") == 0 && !v->fenced) {
+			if (p >= 0)
+				return -1;
+			p = (int)i;
+		}
+	}
+	if (p < 0)
+		return -1;
+	for (size_t i = 0; i < r->n; i++) {
+		const struct view *v = &r->nodes[i].v;
+
+		if (strcmp(v->primary, netns_node_id(r->lab, (size_t)p)) != 0 ||
+		    v->epoch != r->nodes[p].v.epoch)
+			return -1;
+	}
+	return p;
+}
+
+/*
+ * A TCP socket in node i's namespace: the address exists only there.
+ * The socket keeps the namespace it was made in; we go back at once.
+ */
+static int
+socket_in(const struct run *r, size_t i)
+{
+	int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC), fd = -1;
+
+	if (self == -1)
+		return -1;
+	if (setns(netns_node_nsfd(r->lab, i), CLONE_NEWNET) == 0) {
+		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+		    0);
+		if (setns(self, CLONE_NEWNET) == -1) {
+			/* Stuck in a node's namespace: nothing else is right. */
+			perror("jitter: setns back");
+			_exit(2);
+		}
+	}
+	close(self);
+	return fd;
+}
+
+/* GET /metrics of node i into buf; 0 or -1. Every wait bounded. */
+static int
+fetch_metrics(const struct run *r, size_t i, char *buf, size_t cap)
+{
+	static const char req[] = "GET /metrics HTTP/1.0\r\n\r\n";
+	struct sockaddr_in a = { .sin_family = AF_INET,
+	    .sin_port = htons(JITTER_HTTP_PORT),
+	    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	uint64_t end = now_ms() + JITTER_HTTP_MS;
+	int fd = socket_in(r, i);
+	size_t len = 0;
+	bool sent = false;
+
+	if (fd == -1)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) == -1 &&
+	    errno != EINPROGRESS) {
+		close(fd);
+		return -1;
+	}
+	for (;;) {
+		struct pollfd p = { fd, sent ? POLLIN : POLLOUT, 0 };
+		uint64_t now = now_ms();
+		ssize_t got;
+
+		if (now >= end || poll(&p, 1, (int)(end - now)) <= 0)
+			break;
+		if (!sent) {
+			sent = write(fd, req, sizeof(req) - 1) ==
+			    (ssize_t)(sizeof(req) - 1);
+			if (!sent)
+				break;
+			continue;
+		}
+		got = read(fd, buf + len, cap - 1 - len);
+		if (got <= 0)
+			break;
+		len += (size_t)got;
+		if (len + 1 >= cap)
+			break;
+	}
+	close(fd);
+	buf[len] = '\0';
+	return len > 0 && strncmp(buf, "HTTP/1.", 7) == 0 ? 0 : -1;
+}
+
+/* Sum every metric over the nodes; -1 where no node exports it. */
+static void
+read_metrics(const struct run *r, long long out[M_COUNT])
+{
+	static char buf[JITTER_METRICS_MAX];
+
+	for (int k = 0; k < M_COUNT; k++)
+		out[k] = -1;
+	for (size_t i = 0; i < r->n; i++) {
+		if (fetch_metrics(r, i, buf, sizeof(buf)) == -1) {
+			fprintf(stderr, "jitter: no /metrics from %s\n",
+			    netns_node_id(r->lab, i));
+			continue;
+		}
+		for (int k = 0; k < M_COUNT; k++) {
+			char key[96];
+			const char *p;
+
+			snprintf(key, sizeof(key), "\nkevy_electd_%s ",
+			    metric_names[k]);
+			if ((p = strstr(buf, key)) == NULL)
+				continue;
+			out[k] = (out[k] < 0 ? 0 : out[k]) +
+			    strtoll(p + strlen(key), NULL, 10);
+		}
+	}
+}
+
+/*
+ * Start delayers, their rules, the daemons and WATCH streams; 0, or -1
+ * (*skip: no delayer here, the kernel or iptables cannot queue packets).
+ */
+static int
+start(struct run *r, bool *skip)
+{
+	char why[256], conf[96];
+
+	for (size_t i = 0; i < r->n; i++) {
+		snprintf(conf, sizeof(conf), "http_listen = \"127.0.0.1:%u\";\n",
+		    JITTER_HTTP_PORT);
+		if (netns_node_extra_conf(r->lab, i, conf) == -1)
+			return -1;
+	}
+	{
+		struct netns_timing t = { .hb_ms = r->hb_ms,
+		    .down_after_ms = r->down_ms };
+
+		if (netns_lab_reset(r->lab, &t) == -1) {
+			fprintf(stderr, "jitter: cannot prepare the cluster\n");
+			return -1;
+		}
+	}
+	for (size_t i = 0; i < r->n; i++) {
+		r->nodes[i].delay = nfqdelay_start(netns_node_nsfd(r->lab, i),
+		    JITTER_QUEUE, r->jitter_ms * 1000, NETNS_ELECTION_PORT,
+		    (uint64_t)getpid() * 1000 + i, why, sizeof(why));
+		if (r->nodes[i].delay == NULL) {
+			printf("jitter: SKIP: no packet delay in %s: %s\n",
+			    netns_node_id(r->lab, i), why);
+			*skip = true;
+			return -1;
+		}
+	}
+	for (size_t i = 0; i < r->n; i++) {
+		if (netns_node_start(r->lab, i) == -1) {
+			fprintf(stderr, "jitter: %s did not start (log: %s/%s.log)"
+			    "\n", netns_node_id(r->lab, i), netns_lab_dir(r->lab),
+			    netns_node_id(r->lab, i));
+			return -1;
+		}
+		if ((r->nodes[i].fd = netns_watch_open(r->lab, i)) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* Percentile q (0..1) of the summed gap histograms, in ms. */
+static unsigned
+gap_pct(const uint64_t *h, uint64_t total, double q)
+{
+	uint64_t want = (uint64_t)((double)total * q), seen = 0;
+
+	if (total == 0)
+		return 0;
+
+	for (unsigned k = 0; k < NFQDELAY_GAP_BUCKETS; k++)
+		if ((seen += h[k]) > want)
+			return k;
+	return NFQDELAY_GAP_BUCKETS - 1;
+}
+
+static void
+keep_dir(const struct run *r)
+{
+	const char *dir = getenv("KEVY_JITTER_FAILURES");
+	char dest[512];
+	pid_t pid;
+
+	if (dir == NULL || *dir == '\0')
+		dir = JITTER_KEEP_DIR;
+	(void)mkdir(dir, 0755);
+	snprintf(dest, sizeof(dest), "%s/jitter-%ld", dir, (long)time(NULL));
+	if ((pid = fork()) == 0) {
+		execl("/bin/cp", "cp", "-a", netns_lab_dir(r->lab), dest,
+		    (char *)NULL);
+		_exit(127);
+	}
+	if (pid > 0 && waitpid(pid, NULL, 0) == pid)
+		printf("jitter: configs and daemon logs kept in %s\n", dest);
+}
+
+static int
+usage(void)
+{
+	fprintf(stderr, "usage: jitter [-n nodes] [-j jitter_ms] seconds "
+	    "hb_ms down_after_ms\n");
+	return 64;
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct run run;
+	struct run *r = &run;
+	struct nfqdelay_stats sum = { 0 }, st;
+	long long m0[M_COUNT], m1[M_COUNT], d[M_COUNT];
+	char why[512], load0[64], load_end[64], date[32], md[M_COUNT][24];
+	uint64_t seconds, end, next_progress, elapsed_ms;
+	unsigned long long nodes = 3;
+	long long jit = -1;
+	struct sigaction sa;
+	double hours, fences_h, elections_h;
+	unsigned allowed, p50, p99, over1, over15;
+	uint64_t held_sum = 0;
+	time_t wall = time(NULL);
+	bool ok, skip = false;
+	int c;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	while ((c = getopt(argc, argv, "n:j:")) != -1) {
+		if (c == 'n')
+			nodes = strtoull(optarg, NULL, 10);
+		else if (c == 'j')
+			jit = strtoll(optarg, NULL, 10);
+		else
+			return usage();
+	}
+	if (argc - optind != 3 || nodes < 2 || nodes > NETNS_NODES_MAX)
+		return usage();
+	seconds = strtoull(argv[optind], NULL, 10);
+	r->hb_ms = strtoull(argv[optind + 1], NULL, 10);
+	r->down_ms = strtoull(argv[optind + 2], NULL, 10);
+	r->jitter_ms = jit >= 0 ? (uint64_t)jit : r->hb_ms;
+	if (seconds == 0 || r->hb_ms == 0 || r->down_ms < 4 * r->hb_ms)
+		return usage();
+	r->n = (size_t)nodes;
+	r->primary = -1;
+	for (int k = 0; k < M_COUNT; k++)
+		m0[k] = m1[k] = -1;
+	for (size_t i = 0; i < r->n; i++)
+		r->nodes[i].fd = -1;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	netns_sweep_leftovers();
+	if ((r->lab = netns_lab_new_tagged(NETNS_TAG_JITTER, r->n, why,
+	    sizeof(why))) == NULL) {
+		printf("jitter: SKIP: needs network namespaces: %s\n", why);
+		printf("RESULT jitter skipped=1\n");
+		return 0;
+	}
+	run_for_exit = r;
+	atexit(cleanup);
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", gmtime(&wall));
+	printf("jitter: %s: %zu nodes, each in its own namespace on one bridge; "
+	    "hb_interval_ms %llu, down_after_ms %llu, other timings derived; "
+	    "every node's egress delayed per packet uniformly in [0, %llu] ms "
+	    "(as `netem delay %.1fms %.1fms`); %llu s settled\n", date, r->n,
+	    (unsigned long long)r->hb_ms, (unsigned long long)r->down_ms,
+	    (unsigned long long)r->jitter_ms, (double)r->jitter_ms / 2,
+	    (double)r->jitter_ms / 2, (unsigned long long)seconds);
+
+	r->t0_ms = now_ms();
+	if (start(r, &skip) == -1) {
+		if (skip) {
+			printf("RESULT jitter skipped=1\n");
+			cleanup();
+			return 0;
+		}
+		broke(r, "the cluster did not start");
+	}
+	/* The first election (under jitter too) is not counted. */
+	end = now_ms() + JITTER_SETTLE_ROUNDS * r->down_ms + 10000;
+	while (!interrupted && !r->broken && (r->primary =
+	    settled_primary(r)) < 0 && now_ms() < end)
+		pump(r, now_ms() + r->hb_ms);
+	if (!r->broken && r->primary < 0)
+		broke(r, "no settled primary at the start");
+	if (!r->broken) {
+		r->settled_ms = now_ms();
+		r->epoch = r->max_epoch = r->nodes[r->primary].v.epoch;
+		printf("jitter: settled after %llu ms: primary %s, epoch %llu\n",
+		    (unsigned long long)(r->settled_ms - r->t0_ms),
+		    netns_node_id(r->lab, (size_t)r->primary), r->epoch);
+		read_metrics(r, m0);
+	}
+	loadavg(load0, sizeof(load0));
+	r->load_max = load1();
+	end = r->settled_ms + seconds * 1000;
+	next_progress = r->settled_ms + JITTER_PROGRESS_S * 1000;
+	while (!interrupted && !r->broken && now_ms() < end) {
+		uint64_t next = now_ms() + JITTER_SAMPLE_MS;
+		double l;
+
+		pump(r, next < end ? next : end);
+		if ((l = load1()) > r->load_max)
+			r->load_max = l;
+		for (size_t i = 0; i < r->n; i++)
+			if (!nfqdelay_is_alive(r->nodes[i].delay))
+				broke(r, "a delayer died");
+		if (now_ms() >= next_progress) {
+			next_progress += JITTER_PROGRESS_S * 1000;
+			printf("jitter: %llu s: fences=%u elections=%u "
+			    "primary_changes=%u peer_down=%u load=%.2f\n",
+			    (unsigned long long)((now_ms() - r->settled_ms) /
+			    1000), r->fences, r->elections, r->primary_changes,
+			    r->peer_down, l);
+		}
+	}
+	elapsed_ms = r->settled_ms != 0 ? now_ms() - r->settled_ms : 0;
+	loadavg(load_end, sizeof(load_end));
+	if (r->settled_ms != 0 && !r->broken)
+		read_metrics(r, m1);
+	else
+		memcpy(m1, m0, sizeof(m1));
+	for (int k = 0; k < M_COUNT; k++) {
+		d[k] = r->settled_ms != 0 && m0[k] >= 0 && m1[k] >= 0 ?
+		    m1[k] - m0[k] : -1;
+		if (d[k] < 0)
+			snprintf(md[k], sizeof(md[k]), "n/a");
+		else
+			snprintf(md[k], sizeof(md[k]), "%lld", d[k]);
+	}
+	for (size_t i = 0; i < r->n; i++) {
+		if (r->nodes[i].delay == NULL)
+			continue;
+		nfqdelay_stats(r->nodes[i].delay, &st);
+		sum.packets += st.packets;
+		sum.unheld += st.unheld;
+		sum.frames += st.frames;
+		held_sum += st.held_sum_us;
+		if (st.held_max_us > sum.held_max_us)
+			sum.held_max_us = st.held_max_us;
+		if (st.gap_max_us > sum.gap_max_us)
+			sum.gap_max_us = st.gap_max_us;
+		for (size_t k = 0; k < NFQDELAY_GAP_BUCKETS; k++)
+			sum.gaps[k] += st.gaps[k];
+	}
+	{
+		uint64_t total = 0, o1 = 0, o15 = 0;
+
+		for (size_t k = 0; k < NFQDELAY_GAP_BUCKETS; k++) {
+			total += sum.gaps[k];
+			o1 += k >= r->hb_ms ? sum.gaps[k] : 0;
+			o15 += k >= r->hb_ms * 3 / 2 ? sum.gaps[k] : 0;
+		}
+		p50 = gap_pct(sum.gaps, total, 0.5);
+		p99 = gap_pct(sum.gaps, total, 0.99);
+		over1 = total ? (unsigned)(o1 * 1000 / total) : 0;
+		over15 = total ? (unsigned)(o15 * 1000 / total) : 0;
+		printf("jitter: delayers: %llu packets held, mean %.1f ms, max "
+		    "%.1f ms, %llu sent unheld; %llu election frames, gaps at "
+		    "their receiver: p50 %u ms, p99 %u ms, max %.1f ms, %u.%u%% "
+		    "over 1 interval, %u.%u%% over 1.5\n",
+		    (unsigned long long)sum.packets, sum.packets ?
+		    (double)held_sum / (double)sum.packets / 1000 : 0,
+		    (double)sum.held_max_us / 1000,
+		    (unsigned long long)sum.unheld,
+		    (unsigned long long)sum.frames, p50, p99,
+		    (double)sum.gap_max_us / 1000, over1 / 10, over1 % 10,
+		    over15 / 10, over15 % 10);
+	}
+	hours = (double)elapsed_ms / 3.6e6;
+	fences_h = hours > 0 ? r->fences / hours : 0;
+	elections_h = hours > 0 ? r->elections / hours : 0;
+	allowed = (unsigned)(JITTER_FENCES_PER_HOUR_MAX * hours + 0.999);
+	if (allowed < 1)
+		allowed = 1;
+	printf("jitter: %.1f s settled: fences %u (%.1f/h; %llu ms fenced in "
+	    "all, longest %llu ms), step-downs %u, elections %u (%.1f/h), "
+	    "primary changes %u, peer-down marks %u; metrics deltas: "
+	    "elections_started %s, elections_won %s, pauses %s, abdications "
+	    "%s, quiet_starts %s, keepalives_sent %s; load %s -> %s, max "
+	    "%.2f\n", (double)elapsed_ms / 1000, r->fences, fences_h,
+	    (unsigned long long)r->fenced_total_ms,
+	    (unsigned long long)r->fenced_longest_ms, r->step_downs,
+	    r->elections, elections_h, r->primary_changes, r->peer_down,
+	    md[M_STARTED], md[M_WON], md[M_PAUSES], md[M_ABDICATIONS],
+	    md[M_QUIET], md[M_KEEPALIVE], load0, load_end, r->load_max);
+
+	ok = !r->broken && !interrupted;
+	if (r->broken)
+		printf("jitter: FAILED: the run broke: %s\n", r->broke);
+	if (interrupted)
+		printf("jitter: interrupted\n");
+	if (ok && sum.gap_max_us < r->hb_ms * 1500 && r->jitter_ms > 0) {
+		printf("jitter: FAILED: no frame gap past 1.5 intervals: the "
+		    "jitter was not applied\n");
+		ok = false;
+	}
+	if (r->elections + r->step_downs + r->primary_changes > 0) {
+		printf("jitter: FAILED: %u elections, %u step-downs, %u primary "
+		    "changes without any fault\n", r->elections,
+		    r->step_downs, r->primary_changes);
+		ok = false;
+	}
+	if (r->fences > allowed) {
+		printf("jitter: FAILED: %u fences, more than %u allowed (%d/h)\n",
+		    r->fences, allowed, JITTER_FENCES_PER_HOUR_MAX);
+		ok = false;
+	}
+	if (!ok && r->lab != NULL && netns_lab_dir(r->lab)[0] != '\0')
+		keep_dir(r);
+	printf("RESULT jitter date=%s nodes=%zu hb_ms=%llu down_after_ms=%llu "
+	    "jitter_ms=%llu seconds=%.0f fences=%u fences_per_h=%.1f "
+	    "fenced_ms=%llu elections=%u elections_per_h=%.1f step_downs=%u "
+	    "primary_changes=%u peer_down=%u pauses=%s quiet_starts=%s "
+	    "keepalives_sent=%s frames=%llu gap_p50_ms=%u gap_p99_ms=%u "
+	    "gap_max_ms=%.1f load_start=%s load_end=%s load_max=%.2f "
+	    "verdict=%s\n", date, r->n, (unsigned long long)r->hb_ms,
+	    (unsigned long long)r->down_ms, (unsigned long long)r->jitter_ms,
+	    (double)elapsed_ms / 1000, r->fences, fences_h,
+	    (unsigned long long)r->fenced_total_ms, r->elections, elections_h,
+	    r->step_downs, r->primary_changes, r->peer_down, md[M_PAUSES],
+	    md[M_QUIET], md[M_KEEPALIVE], (unsigned long long)sum.frames, p50,
+	    p99, (double)sum.gap_max_us / 1000, load0, load_end, r->load_max,
+	    ok ? "pass" : "fail");
+	cleanup();
+	return ok ? 0 : 1;
+}

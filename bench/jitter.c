@@ -26,7 +26,10 @@
  * pauses_total (a starved daemon), and quiet_starts_total /
  * keepalives_sent_total where the binary has them ("n/a" where not). The
  * delayers report what they did (packets, holds) and what the receivers
- * got: the gaps between consecutive election frames of a connection.
+ * got: the gaps between consecutive election frames of a connection; and
+ * after the window, JITTER_PROBES round trips from node 1 to node 2 (a
+ * connect to a closed port, refused by the RST) show the delay as the
+ * kernels see it, independently of the delayers' own accounting.
  *
  * Verdict (exit 1 on any): an election, a step-down or a primary change
  * is spurious by construction (no fault, the primary runs); fences are
@@ -45,6 +48,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sched.h>
@@ -80,6 +84,8 @@
 #define JITTER_METRICS_MAX  65536   /* bytes of a /metrics reply kept */
 #define JITTER_SETTLE_ROUNDS 20     /* settle bound: this many down_afters */
 #define JITTER_KEEP_DIR     "/tmp/kevy-jitter-failures"
+#define JITTER_PROBES       50      /* round trips measured at the end */
+#define JITTER_PROBE_PORT   9       /* closed on every node: RST back */
 
 struct view {
 	bool have;
@@ -460,6 +466,56 @@ fetch_metrics(const struct run *r, size_t i, char *buf, size_t cap)
 	return len > 0 && strncmp(buf, "HTTP/1.", 7) == 0 ? 0 : -1;
 }
 
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Round trips through the delay, measured by the kernels alone: from
+ * node 0's namespace, a connect to a closed port of node 1 (the SYN
+ * leaves node 0 late, the RST node 1) until ECONNREFUSED. Sorted into
+ * us[], microseconds; how many were measured.
+ */
+static size_t
+probe_rtt(const struct run *r, uint64_t *us, size_t want)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+	    .sin_port = htons(JITTER_PROBE_PORT) };
+	size_t got = 0;
+
+	if (inet_pton(AF_INET, netns_node_addr(r->lab, 1), &a.sin_addr) != 1)
+		return 0;
+	for (size_t k = 0; k < want && !interrupted; k++) {
+		struct timespec t0, t1;
+		struct pollfd p;
+		int fd = socket_in(r, 0), err = 0;
+		socklen_t len = sizeof(err);
+
+		if (fd == -1)
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		if (connect(fd, (struct sockaddr *)&a, sizeof(a)) == -1 &&
+		    errno == EINPROGRESS) {
+			p.fd = fd;
+			p.events = POLLOUT;
+			if (poll(&p, 1, JITTER_HTTP_MS) == 1 &&
+			    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err,
+			    &len) == 0 && err == ECONNREFUSED) {
+				clock_gettime(CLOCK_MONOTONIC, &t1);
+				us[got++] = (uint64_t)((t1.tv_sec - t0.tv_sec) *
+				    1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000);
+			}
+		}
+		close(fd);
+	}
+	qsort(us, got, sizeof(*us), cmp_u64);
+	return got;
+}
+
 /* Sum every metric over the nodes; -1 where no node exports it. */
 static void
 read_metrics(const struct run *r, long long out[M_COUNT])
@@ -596,6 +652,8 @@ main(int argc, char **argv)
 	uint64_t held_sum = 0;
 	time_t wall = time(NULL);
 	bool ok, skip = false;
+	uint64_t rtt[JITTER_PROBES];
+	size_t nrtt = 0;
 	int c;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -696,6 +754,16 @@ main(int argc, char **argv)
 	}
 	elapsed_ms = r->settled_ms != 0 ? now_ms() - r->settled_ms : 0;
 	loadavg(load_end, sizeof(load_end));
+	/* After the counted window: the probes are traffic of their own. */
+	if (r->settled_ms != 0 && !r->broken)
+		nrtt = probe_rtt(r, rtt, JITTER_PROBES);
+	if (nrtt > 0)
+		printf("jitter: round trips %s -> %s through the delay (connect "
+		    "to closed port %u, RST back): %zu probes, min %.1f ms, "
+		    "median %.1f ms, max %.1f ms\n", netns_node_id(r->lab, 0),
+		    netns_node_id(r->lab, 1), JITTER_PROBE_PORT, nrtt,
+		    (double)rtt[0] / 1000, (double)rtt[nrtt / 2] / 1000,
+		    (double)rtt[nrtt - 1] / 1000);
 	if (r->settled_ms != 0 && !r->broken)
 		read_metrics(r, m1);
 	else
@@ -793,14 +861,16 @@ main(int argc, char **argv)
 	    "fenced_ms=%llu elections=%u elections_per_h=%.1f step_downs=%u "
 	    "primary_changes=%u peer_down=%u pauses=%s quiet_starts=%s "
 	    "keepalives_sent=%s frames=%llu gap_p50_ms=%u gap_p99_ms=%u "
-	    "gap_max_ms=%.1f load_start=%s load_end=%s load_max=%.2f "
-	    "verdict=%s\n", date, r->n, (unsigned long long)r->hb_ms,
+	    "gap_max_ms=%.1f rtt_p50_ms=%.1f rtt_max_ms=%.1f load_start=%s "
+	    "load_end=%s load_max=%.2f verdict=%s\n", date, r->n, (unsigned long long)r->hb_ms,
 	    (unsigned long long)r->down_ms, (unsigned long long)r->jitter_ms,
 	    (double)elapsed_ms / 1000, r->fences, fences_h,
 	    (unsigned long long)r->fenced_total_ms, r->elections, elections_h,
 	    r->step_downs, r->primary_changes, r->peer_down, md[M_PAUSES],
 	    md[M_QUIET], md[M_KEEPALIVE], (unsigned long long)sum.frames, p50,
-	    p99, (double)sum.gap_max_us / 1000, load0, load_end, r->load_max,
+	    p99, (double)sum.gap_max_us / 1000,
+	    nrtt ? (double)rtt[nrtt / 2] / 1000 : 0,
+	    nrtt ? (double)rtt[nrtt - 1] / 1000 : 0, load0, load_end, r->load_max,
 	    ok ? "pass" : "fail");
 	cleanup();
 	return ok ? 0 : 1;

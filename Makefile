@@ -17,10 +17,11 @@
 #   make bench        failover, idle cost, control socket vs Redis, WATCH
 #                     fan-out, connection churn, time to writable vs Redis
 #                     Sentinel, SIGTERM hand-off and SWITCHOVER, writes
-#                     lost in a partition vs Sentinel; rewrites the tables
+#                     lost in a partition vs Sentinel, the jitter soak
+#                     (fences per hour); rewrites the tables
 #                     of docs/reports/benchmarks.md and
 #                     docs/reports/img/*.png (BENCH_* counts below; about
-#                     23 min). BENCH_ONLY="handoff partition" (any
+#                     27 min). BENCH_ONLY="handoff partition" (any
 #                     space-separated list of bench/run.sh's sections):
 #                     only those, only the tables of their own
 #   make bench-partition  BENCH_ONLY=partition (root: network namespaces)
@@ -211,6 +212,7 @@ BENCH_SENTINEL_KILLS ?= 10
 BENCH_SENTINEL_DEFAULT_KILLS ?= 5
 BENCH_PARTITION_ROUNDS ?= 5
 BENCH_HANDOFF_ROUNDS ?= 10
+BENCH_JITTER_SECONDS ?= 120
 # Sections to run alone, a space-separated list (bench/sections.sh has
 # them); empty: all of them.
 BENCH_ONLY ?=
@@ -231,7 +233,8 @@ bench: deps
 	 BENCH_SENTINEL_KILLS=$(BENCH_SENTINEL_KILLS) \
 	 BENCH_SENTINEL_DEFAULT_KILLS=$(BENCH_SENTINEL_DEFAULT_KILLS) \
 	 BENCH_PARTITION_ROUNDS=$(BENCH_PARTITION_ROUNDS) \
-	 BENCH_HANDOFF_ROUNDS=$(BENCH_HANDOFF_ROUNDS) BENCH_ONLY="$(BENCH_ONLY)" \
+	 BENCH_HANDOFF_ROUNDS=$(BENCH_HANDOFF_ROUNDS) \
+	 BENCH_JITTER_SECONDS=$(BENCH_JITTER_SECONDS) BENCH_ONLY="$(BENCH_ONLY)" \
 	 sh bench/run.sh $(BUILD) $(BUILD)/bench/results
 	@BENCH_ONLY="$(BENCH_ONLY)" sh bench/report.sh $(BUILD)/bench/results \
 	 docs/reports/benchmarks.md docs/reports/img

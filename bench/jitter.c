@@ -16,7 +16,10 @@
  * Once it has settled (one unfenced primary that every node names, at one
  * epoch), every node's WATCH stream is followed for the run's seconds,
  * and counted:
- *   fences          the primary's own line goes from fenced=no to yes
+ *   fences          the primary's own line goes from fenced=no to yes;
+ *                   each attributed, from the daemons' logs, to a pause
+ *                   (event=elector_pause on any node within lease +
+ *                   jitter of it: the machine stalled) or to none
  *   step_downs      the primary's own line leaves role=primary
  *   elections       a new epoch in any node's line
  *   primary_changes a node's primary= changes
@@ -34,9 +37,9 @@
  * Verdict (exit 1 on any): an election, a step-down or a primary change
  * is spurious by construction (no fault, the primary runs); fences are
  * allowed up to JITTER_FENCES_PER_HOUR_MAX per hour (at least one per
- * run), because a daemon starved on a loaded machine longer than its
- * pause threshold (2 intervals) fences itself on purpose and pauses_total
- * shows it; and the instrument checks itself: a delayer that died, or
+ * run), because a primary starved on a loaded machine longer than its
+ * lease wakes fenced on purpose (pauses_total shows it); and the
+ * instrument checks itself: a delayer that died, or
  * frame gaps never past 1.5 intervals (the jitter was not applied), fail
  * the run. Not root, no ip or nft, no NFQUEUE or iptables: SKIP, exit 0.
  *
@@ -68,10 +71,10 @@
 
 /*
  * Fences tolerated per hour of settled run: a fence needs a majority
- * silent for a whole lease (4 intervals), which jitter of up to one
- * interval per hop cannot make; starvation of the primary past its pause
- * threshold on a shared 2-core machine can, about once in ten minutes
- * at worst in the runs so far (pauses_total says which it was).
+ * unheard for a whole lease (4 intervals), which jitter of up to one
+ * interval per hop cannot make; a primary starved longer than its lease
+ * on a shared 2-core machine can (pauses_total says so). One in ten
+ * minutes is weather; a jitter regression fences many times a minute.
  */
 #define JITTER_FENCES_PER_HOUR_MAX 6
 #define JITTER_HTTP_PORT    9105    /* each node's /metrics, own loopback */
@@ -85,6 +88,7 @@
 #define JITTER_SETTLE_ROUNDS 20     /* settle bound: this many down_afters */
 #define JITTER_KEEP_DIR     "/tmp/kevy-jitter-failures"
 #define JITTER_PROBES       50      /* round trips measured at the end */
+#define JITTER_FENCES_KEPT  1024    /* fence times kept for attribution */
 #define JITTER_PROBE_PORT   9       /* closed on every node: RST back */
 
 struct view {
@@ -121,6 +125,8 @@ struct run {
 	unsigned long long epoch, max_epoch;
 	unsigned fences, step_downs, elections, primary_changes, peer_down;
 	uint64_t fenced_total_ms, fenced_longest_ms;
+	uint64_t fence_wall_ms[JITTER_FENCES_KEPT];  /* CLOCK_REALTIME */
+	unsigned fences_paused;          /* a daemon paused near the fence */
 	unsigned events_shown;
 	double load_max;
 	bool broken;
@@ -178,6 +184,15 @@ broke(struct run *r, const char *why)
 	if (!r->broken)
 		snprintf(r->broke, sizeof(r->broke), "%s", why);
 	r->broken = true;
+}
+
+static uint64_t
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 static double
@@ -270,6 +285,8 @@ count(struct run *r, size_t i, const struct view *was, const struct view *v)
 	uint64_t now = now_ms();
 
 	if (was_up && !was->fenced && is_up && v->fenced) {
+		if (r->fences < JITTER_FENCES_KEPT)
+			r->fence_wall_ms[r->fences] = wall_ms();
 		r->fences++;
 		nd->fenced_at_ms = now;
 		event(r, i, "fenced (role primary, epoch %llu)", v->epoch);
@@ -514,6 +531,64 @@ probe_rtt(const struct run *r, uint64_t *us, size_t want)
 	}
 	qsort(us, got, sizeof(*us), cmp_u64);
 	return got;
+}
+
+/* "ts=2026-12-01T14:25:11.889Z" at the start of a log line: ms, or 0. */
+static uint64_t
+log_ts_ms(const char *line)
+{
+	struct tm tm = { 0 };
+	int ms = 0;
+
+	if (sscanf(line, "ts=%d-%d-%dT%d:%d:%d.%dZ", &tm.tm_year, &tm.tm_mon,
+	    &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms) != 7)
+		return 0;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	return (uint64_t)timegm(&tm) * 1000 + (uint64_t)ms;
+}
+
+/*
+ * Which fences had a daemon stopped or starved nearby: any node's log
+ * says event=elector_pause (logged on waking) within lease + jitter of
+ * the fence, the time a late frame or a frozen primary needs to show as
+ * a lapsed lease. Those are the machine's, not the jitter's.
+ */
+static void
+attribute_fences(struct run *r)
+{
+	uint64_t lease = 4 * r->hb_ms, near;
+	char path[NETNS_PATH_MAX + 16], line[1024];
+	bool paused[JITTER_FENCES_KEPT] = { false };
+	unsigned kept = r->fences < JITTER_FENCES_KEPT ? r->fences :
+	    JITTER_FENCES_KEPT;
+
+	if (lease > r->down_ms - 2 * r->hb_ms)
+		lease = r->down_ms - 2 * r->hb_ms;   /* the derived lease */
+	near = lease + r->jitter_ms;
+	for (size_t i = 0; i < r->n && kept > 0; i++) {
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/%s.log", netns_lab_dir(r->lab),
+		    netns_node_id(r->lab, i));
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		while (fgets(line, sizeof(line), f) != NULL) {
+			uint64_t t;
+
+			if (strstr(line, " event=elector_pause ") == NULL ||
+			    (t = log_ts_ms(line)) == 0)
+				continue;
+			for (unsigned k = 0; k < kept; k++)
+				if (t + near >= r->fence_wall_ms[k] &&
+				    t <= r->fence_wall_ms[k] + near)
+					paused[k] = true;
+		}
+		fclose(f);
+	}
+	r->fences_paused = 0;
+	for (unsigned k = 0; k < kept; k++)
+		r->fences_paused += paused[k];
 }
 
 /* Sum every metric over the nodes; -1 where no node exports it. */
@@ -815,18 +890,23 @@ main(int argc, char **argv)
 		    (double)sum.gap_max_us / 1000, over1 / 10, over1 % 10,
 		    over15 / 10, over15 % 10);
 	}
+	if (r->lab != NULL && netns_lab_dir(r->lab)[0] != '\0')
+		attribute_fences(r);
 	hours = (double)elapsed_ms / 3.6e6;
 	fences_h = hours > 0 ? r->fences / hours : 0;
 	elections_h = hours > 0 ? r->elections / hours : 0;
 	allowed = (unsigned)(JITTER_FENCES_PER_HOUR_MAX * hours + 0.999);
 	if (allowed < 1)
 		allowed = 1;
-	printf("jitter: %.1f s settled: fences %u (%.1f/h; %llu ms fenced in "
-	    "all, longest %llu ms), step-downs %u, elections %u (%.1f/h), "
+	printf("jitter: %.1f s settled: fences %u (%.1f/h; %u with a daemon "
+	    "paused nearby, %u without: %.1f/h; %llu ms fenced in all, "
+	    "longest %llu ms), step-downs %u, elections %u (%.1f/h), "
 	    "primary changes %u, peer-down marks %u; metrics deltas: "
 	    "elections_started %s, elections_won %s, pauses %s, abdications "
 	    "%s, quiet_starts %s, keepalives_sent %s; load %s -> %s, max "
 	    "%.2f\n", (double)elapsed_ms / 1000, r->fences, fences_h,
+	    r->fences_paused, r->fences - r->fences_paused,
+	    hours > 0 ? (r->fences - r->fences_paused) / hours : 0,
 	    (unsigned long long)r->fenced_total_ms,
 	    (unsigned long long)r->fenced_longest_ms, r->step_downs,
 	    r->elections, elections_h, r->primary_changes, r->peer_down,
@@ -858,13 +938,15 @@ main(int argc, char **argv)
 		keep_dir(r);
 	printf("RESULT jitter date=%s nodes=%zu hb_ms=%llu down_after_ms=%llu "
 	    "jitter_ms=%llu seconds=%.0f fences=%u fences_per_h=%.1f "
+	    "fences_paused=%u fences_unpaused_per_h=%.1f "
 	    "fenced_ms=%llu elections=%u elections_per_h=%.1f step_downs=%u "
 	    "primary_changes=%u peer_down=%u pauses=%s quiet_starts=%s "
 	    "keepalives_sent=%s frames=%llu gap_p50_ms=%u gap_p99_ms=%u "
 	    "gap_max_ms=%.1f rtt_p50_ms=%.1f rtt_max_ms=%.1f load_start=%s "
 	    "load_end=%s load_max=%.2f verdict=%s\n", date, r->n, (unsigned long long)r->hb_ms,
 	    (unsigned long long)r->down_ms, (unsigned long long)r->jitter_ms,
-	    (double)elapsed_ms / 1000, r->fences, fences_h,
+	    (double)elapsed_ms / 1000, r->fences, fences_h, r->fences_paused,
+	    hours > 0 ? (r->fences - r->fences_paused) / hours : 0,
 	    (unsigned long long)r->fenced_total_ms, r->elections, elections_h,
 	    r->step_downs, r->primary_changes, r->peer_down, md[M_PAUSES],
 	    md[M_QUIET], md[M_KEEPALIVE], (unsigned long long)sum.frames, p50,

@@ -23,6 +23,9 @@
 #                        (0 skips either)
 #   BENCH_HANDOFF_ROUNDS rounds of SIGTERM hand-off + SWITCHOVER,
 #                        fast and default timings each           (10)
+#   BENCH_JITTER_SECONDS settled run under heartbeat jitter, fast
+#                        and default timings each (bench/jitter;
+#                        root, skips without it; 0 skips it)     (120)
 #   BENCH_PARTITION_ROUNDS rounds per stack of the partition bench
 #                        (acknowledged writes lost, down_after 1 s,
 #                        cut 10 s; needs root for network namespaces,
@@ -54,6 +57,7 @@ CHURN_THREADS=${BENCH_CHURN_THREADS:-1 2 4}
 SENT_KILLS=${BENCH_SENTINEL_KILLS:-10}
 SENT_DKILLS=${BENCH_SENTINEL_DEFAULT_KILLS:-5}
 HO_ROUNDS=${BENCH_HANDOFF_ROUNDS:-10}
+JIT_SECS=${BENCH_JITTER_SECONDS:-120}
 PART_ROUNDS=${BENCH_PARTITION_ROUNDS:-5}
 # BENCH_ONLY -> ONLY (checked), and want SECTION.
 # shellcheck source=bench/sections.sh
@@ -98,7 +102,7 @@ machine() {
 	echo "sentinel=$(redis-sentinel --version 2>/dev/null | sed -n 's/.* v=\([^ ]*\).*/\1/p')"
 	echo "gnuplot=$(gnuplot --version 2>/dev/null || echo none)"
 	echo "cc=$(${CC:-cc} --version | head -1)"
-	echo "knobs=kills:$KILLS default_kills:$DKILLS idle_nodes:$IDLE_NODES idle_s:$IDLE_SECS ctl_s:$CTL_SECS ctl_rounds:$CTL_ROUNDS fanout:$FAN_SUBS*$FAN_REPS sentinel_kills:$SENT_KILLS/$SENT_DKILLS handoff_rounds:$HO_ROUNDS partition_rounds:$PART_ROUNDS"
+	echo "knobs=kills:$KILLS default_kills:$DKILLS idle_nodes:$IDLE_NODES idle_s:$IDLE_SECS ctl_s:$CTL_SECS ctl_rounds:$CTL_ROUNDS fanout:$FAN_SUBS*$FAN_REPS sentinel_kills:$SENT_KILLS/$SENT_DKILLS handoff_rounds:$HO_ROUNDS jitter_s:$JIT_SECS partition_rounds:$PART_ROUNDS"
 }
 if [ -z "$ONLY" ]; then
 	machine > "$R/machine.txt"
@@ -240,7 +244,21 @@ for t in fast default; do
 	grep '^RESULT hb' "$R/handoff-$t.txt" >&2 || true
 done
 
-# 8. (last: the longest, and it needs root) Acknowledged writes lost in a
+# 8. A settled cluster under heartbeat jitter (issue 15): every packet
+#    0 to one interval late, no fault; fences and elections per hour, fast
+#    and default timings. The tool prints its own date and load average
+#    in its RESULT line, and SKIP where it cannot run (not root).
+if want jitter && [ "$JIT_SECS" -gt 0 ]; then
+	for t in fast default; do
+		if [ $t = fast ]; then hb=50 da=500; else hb=200 da=5000; fi
+		say "jitter: $t timings (hb $hb, down_after $da), every packet 0..$hb ms late, $JIT_SECS s"
+		"$B/bench/jitter" "$JIT_SECS" $hb $da > "$R/jitter-$t.txt" ||
+		    say "jitter: $t: FAILED"
+		grep '^RESULT\|SKIP\|FAILED' "$R/jitter-$t.txt" >&2 || true
+	done
+fi
+
+# 9. (last: the longest, and it needs root) Acknowledged writes lost in a
 #    partition, kevy-electd against Redis Sentinel (with and without
 #    min-replicas-to-write), rounds interleaved, in network namespaces;
 #    the tool prints its own date and load average in its RESULT line,

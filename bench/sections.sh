@@ -12,11 +12,11 @@
 # bench-<section>:begin and bench-<section>:end), rewritten whenever the
 # section ran.
 
-# In the order bench/run.sh runs them (partition last: it is the longest
-# and needs root).
-BENCH_SECTIONS="savecost failover idle ctl fanout churn sentinel handoff partition"
+# In the order bench/run.sh runs them (jitter and partition last: they
+# need root, and partition is the longest).
+BENCH_SECTIONS="savecost failover idle ctl fanout churn sentinel handoff jitter partition"
 # shellcheck disable=SC2034 # used by bench/report.sh
-BENCH_OWN_TABLES="handoff partition"
+BENCH_OWN_TABLES="handoff jitter partition"
 
 # The list, words split without globbing (a '*' is a bad name, not files).
 set -f

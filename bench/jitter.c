@@ -31,17 +31,18 @@
  * delayers report what they did (packets, holds) and what the receivers
  * got: the gaps between consecutive election frames of a connection; and
  * after the window, JITTER_PROBES round trips from node 1 to node 2 (a
- * connect to a closed port, refused by the RST) show the delay as the
- * kernels see it, independently of the delayers' own accounting.
+ * connect to a closed port, refused by the RST; tests/harness/nsprobe.c)
+ * show the delay as the kernels see it, independently of the delayers'
+ * own accounting.
  *
  * Verdict (exit 1 on any): an election, a step-down or a primary change
  * is spurious by construction (no fault, the primary runs); fences are
  * allowed up to JITTER_FENCES_PER_HOUR_MAX per hour (at least one per
  * run), because a primary starved on a loaded machine longer than its
  * lease wakes fenced on purpose (pauses_total shows it); and the
- * instrument checks itself: a delayer that died, or
- * frame gaps never past 1.5 intervals (the jitter was not applied), fail
- * the run. Not root, no ip or nft, no NFQUEUE or iptables: SKIP, exit 0.
+ * instrument checks itself: a delayer that died, or frame gaps never past
+ * 1.5 intervals (the jitter was not applied), fail the run. Not root, no
+ * ip or nft, no NFQUEUE or iptables: SKIP, exit 0.
  *
  * usage: jitter [-n nodes] [-j jitter_ms] seconds hb_ms down_after_ms
  * The last line of stdout is "RESULT key=value ..."; a failing run keeps
@@ -50,17 +51,12 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <poll.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -68,6 +64,7 @@
 
 #include "netns.h"
 #include "nfqdelay.h"
+#include "nsprobe.h"
 
 /*
  * Fences tolerated per hour of settled run: a fence needs a majority
@@ -413,126 +410,6 @@ settled_primary(const struct run *r)
 	return p;
 }
 
-/*
- * A TCP socket in node i's namespace: the address exists only there.
- * The socket keeps the namespace it was made in; we go back at once.
- */
-static int
-socket_in(const struct run *r, size_t i)
-{
-	int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC), fd = -1;
-
-	if (self == -1)
-		return -1;
-	if (setns(netns_node_nsfd(r->lab, i), CLONE_NEWNET) == 0) {
-		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
-		    0);
-		if (setns(self, CLONE_NEWNET) == -1) {
-			/* Stuck in a node's namespace: nothing else is right. */
-			perror("jitter: setns back");
-			_exit(2);
-		}
-	}
-	close(self);
-	return fd;
-}
-
-/* GET /metrics of node i into buf; 0 or -1. Every wait bounded. */
-static int
-fetch_metrics(const struct run *r, size_t i, char *buf, size_t cap)
-{
-	static const char req[] = "GET /metrics HTTP/1.0\r\n\r\n";
-	struct sockaddr_in a = { .sin_family = AF_INET,
-	    .sin_port = htons(JITTER_HTTP_PORT),
-	    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	uint64_t end = now_ms() + JITTER_HTTP_MS;
-	int fd = socket_in(r, i);
-	size_t len = 0;
-	bool sent = false;
-
-	if (fd == -1)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) == -1 &&
-	    errno != EINPROGRESS) {
-		close(fd);
-		return -1;
-	}
-	for (;;) {
-		struct pollfd p = { fd, sent ? POLLIN : POLLOUT, 0 };
-		uint64_t now = now_ms();
-		ssize_t got;
-
-		if (now >= end || poll(&p, 1, (int)(end - now)) <= 0)
-			break;
-		if (!sent) {
-			sent = write(fd, req, sizeof(req) - 1) ==
-			    (ssize_t)(sizeof(req) - 1);
-			if (!sent)
-				break;
-			continue;
-		}
-		got = read(fd, buf + len, cap - 1 - len);
-		if (got <= 0)
-			break;
-		len += (size_t)got;
-		if (len + 1 >= cap)
-			break;
-	}
-	close(fd);
-	buf[len] = '\0';
-	return len > 0 && strncmp(buf, "HTTP/1.", 7) == 0 ? 0 : -1;
-}
-
-static int
-cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/*
- * Round trips through the delay, measured by the kernels alone: from
- * node 0's namespace, a connect to a closed port of node 1 (the SYN
- * leaves node 0 late, the RST node 1) until ECONNREFUSED. Sorted into
- * us[], microseconds; how many were measured.
- */
-static size_t
-probe_rtt(const struct run *r, uint64_t *us, size_t want)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET,
-	    .sin_port = htons(JITTER_PROBE_PORT) };
-	size_t got = 0;
-
-	if (inet_pton(AF_INET, netns_node_addr(r->lab, 1), &a.sin_addr) != 1)
-		return 0;
-	for (size_t k = 0; k < want && !interrupted; k++) {
-		struct timespec t0, t1;
-		struct pollfd p;
-		int fd = socket_in(r, 0), err = 0;
-		socklen_t len = sizeof(err);
-
-		if (fd == -1)
-			break;
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-		if (connect(fd, (struct sockaddr *)&a, sizeof(a)) == -1 &&
-		    errno == EINPROGRESS) {
-			p.fd = fd;
-			p.events = POLLOUT;
-			if (poll(&p, 1, JITTER_HTTP_MS) == 1 &&
-			    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err,
-			    &len) == 0 && err == ECONNREFUSED) {
-				clock_gettime(CLOCK_MONOTONIC, &t1);
-				us[got++] = (uint64_t)((t1.tv_sec - t0.tv_sec) *
-				    1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000);
-			}
-		}
-		close(fd);
-	}
-	qsort(us, got, sizeof(*us), cmp_u64);
-	return got;
-}
-
 /* "ts=2026-12-01T14:25:11.889Z" at the start of a log line: ms, or 0. */
 static uint64_t
 log_ts_ms(const char *line)
@@ -600,7 +477,9 @@ read_metrics(const struct run *r, long long out[M_COUNT])
 	for (int k = 0; k < M_COUNT; k++)
 		out[k] = -1;
 	for (size_t i = 0; i < r->n; i++) {
-		if (fetch_metrics(r, i, buf, sizeof(buf)) == -1) {
+		if (nsprobe_http_get(netns_node_nsfd(r->lab, i),
+		    JITTER_HTTP_PORT, "/metrics", buf, sizeof(buf),
+		    JITTER_HTTP_MS) == -1) {
 			fprintf(stderr, "jitter: no /metrics from %s\n",
 			    netns_node_id(r->lab, i));
 			continue;
@@ -831,7 +710,9 @@ main(int argc, char **argv)
 	loadavg(load_end, sizeof(load_end));
 	/* After the counted window: the probes are traffic of their own. */
 	if (r->settled_ms != 0 && !r->broken)
-		nrtt = probe_rtt(r, rtt, JITTER_PROBES);
+		nrtt = nsprobe_refused_rtt(netns_node_nsfd(r->lab, 0),
+		    netns_node_addr(r->lab, 1), JITTER_PROBE_PORT, rtt,
+		    JITTER_PROBES, JITTER_HTTP_MS);
 	if (nrtt > 0)
 		printf("jitter: round trips %s -> %s through the delay (connect "
 		    "to closed port %u, RST back): %zu probes, min %.1f ms, "

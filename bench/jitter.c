@@ -468,6 +468,35 @@ attribute_fences(struct run *r)
 		r->fences_paused += paused[k];
 }
 
+/*
+ * Add every sample of kevy_electd_<name> in a /metrics text to *sum (-1:
+ * none yet), with labels or without: a binary may split a counter by
+ * peer.
+ */
+static void
+add_samples(const char *text, const char *name, long long *sum)
+{
+	char key[96];
+	size_t kl = (size_t)snprintf(key, sizeof(key), "\nkevy_electd_%s",
+	    name);
+
+	for (const char *p = text; (p = strstr(p, key)) != NULL; p += kl) {
+		const char *end = p + kl;
+
+		if (*end == '{') {           /* labels: up to their '}' */
+			const char *close = strchr(end, '}');
+			const char *nl = strchr(end, '\n');
+
+			if (close == NULL || (nl != NULL && close > nl))
+				continue;
+			end = close + 1;
+		}
+		if (*end != ' ')
+			continue;            /* a longer name */
+		*sum = (*sum < 0 ? 0 : *sum) + strtoll(end + 1, NULL, 10);
+	}
+}
+
 /* Sum every metric over the nodes; -1 where no node exports it. */
 static void
 read_metrics(const struct run *r, long long out[M_COUNT])
@@ -484,17 +513,8 @@ read_metrics(const struct run *r, long long out[M_COUNT])
 			    netns_node_id(r->lab, i));
 			continue;
 		}
-		for (int k = 0; k < M_COUNT; k++) {
-			char key[96];
-			const char *p;
-
-			snprintf(key, sizeof(key), "\nkevy_electd_%s ",
-			    metric_names[k]);
-			if ((p = strstr(buf, key)) == NULL)
-				continue;
-			out[k] = (out[k] < 0 ? 0 : out[k]) +
-			    strtoll(p + strlen(key), NULL, 10);
-		}
+		for (int k = 0; k < M_COUNT; k++)
+			add_samples(buf, metric_names[k], &out[k]);
 	}
 }
 

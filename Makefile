@@ -220,6 +220,7 @@ BENCH_ONLY ?=
 bench: deps
 	@sh mk/deps.sh $(BENCH_DEB_PKGS)
 	@$(netns_deps)
+	@$(jitter_deps)
 	@$(MAKE) --no-print-directory $(DAEMON) $(BENCH_BIN)
 	@BENCH_KILLS=$(BENCH_KILLS) BENCH_DEFAULT_KILLS=$(BENCH_DEFAULT_KILLS) \
 	 BENCH_IDLE_NODES="$(BENCH_IDLE_NODES)" \
@@ -347,10 +348,11 @@ JITTER_HB_MS   ?= 50
 JITTER_DOWN_MS ?= 500
 JITTER_MS      ?= $(JITTER_HB_MS)
 .PHONY: soak-jitter
+jitter_deps = if [ "$$(id -u)" -eq 0 ]; then sh mk/deps.sh $(JITTER_DEB_PKGS) \
+    || echo "deps: no $(JITTER_DEB_PKGS): bench/jitter will skip"; fi
 soak-jitter: deps
 	@$(netns_deps)
-	@if [ "$$(id -u)" -eq 0 ]; then sh mk/deps.sh $(JITTER_DEB_PKGS) || \
-	    echo "deps: no $(JITTER_DEB_PKGS): bench/jitter will skip"; fi
+	@$(jitter_deps)
 	@$(MAKE) --no-print-directory $(DAEMON) $(BUILD)/bench/jitter
 	KEVY_JITTER_FAILURES=$(abspath $(BUILD))/jitter-failures \
 	    $(BUILD)/bench/jitter -j $(JITTER_MS) $(SOAK_SECONDS) \

@@ -21,6 +21,7 @@ out_send_except(struct elector_out *out, int to, int except,
 	if (out->n_send < ELECTOR_OUT_MAX) {
 		out->send[out->n_send].to = to;
 		out->send[out->n_send].except = except;
+		out->send[out->n_send].keepalive = false;
 		out->send[out->n_send].frame = *f;
 		out->n_send++;
 	}
@@ -111,6 +112,20 @@ elector_heartbeat_to(const struct elector *e, size_t to, struct wire_frame *f)
 		f->role = WIRE_ROLE_CANDIDATE;
 }
 
+/* Quiet: the heartbeat's place goes to a keepalive, to every peer. */
+static void
+send_keepalive(struct elector *e, const struct wire_frame *hb,
+    struct elector_out *out)
+{
+	if (out->n_send >= ELECTOR_OUT_MAX)
+		return;
+	if (!e->was_quiet)
+		e->stats.quiet_starts++;
+	e->was_quiet = true;
+	out_send(out, ELECTOR_BROADCAST, hb);
+	out->send[out->n_send - 1].keepalive = true;
+}
+
 static void
 send_hb(struct elector *e, struct elector_out *out)
 {
@@ -119,6 +134,11 @@ send_hb(struct elector *e, struct elector_out *out)
 	if (e->n < 2)
 		return;
 	elector_heartbeat(e, &f);
+	if (elector_quiet_now(e, e->last_now_ms)) {
+		send_keepalive(e, &f, out);
+		return;
+	}
+	e->was_quiet = false;
 	if (!so_tells_target(e)) {
 		out_send(out, ELECTOR_BROADCAST, &f);
 		return;
@@ -144,6 +164,7 @@ step_down(struct elector *e, uint64_t now, struct elector_out *out)
 		return;
 	if (e->role == WIRE_ROLE_PRIMARY) {
 		e->primary = ELECTOR_NONE;
+		e->left_epoch = e->epoch;
 		/* Give the cluster down_after to show us a new primary. */
 		e->leader_ref_ms = now;
 	}
@@ -179,14 +200,17 @@ so_fail(struct elector *e, enum elector_so_fail why, int peer,
 		send_hb(e, out);
 }
 
+/* Follow p, which claimed primary in epoch (a heartbeat or ANNOUNCE). */
 static void
-follow(struct elector *e, int p, const char *addr, uint64_t now,
-    struct elector_out *out)
+follow(struct elector *e, int p, uint64_t epoch, const char *addr,
+    uint64_t now, struct elector_out *out)
 {
 	step_down(e, now, out);
 	if (e->primary != p)
 		out_event(out, ELECTOR_EV_ADOPT, e->epoch, p, 0);
 	e->primary = p;
+	e->primary_epoch = epoch;
+	e->vote_wait_until_ms = 0;
 	snprintf(e->primary_addr, sizeof(e->primary_addr), "%s", addr);
 	e->primary_gone = false;
 	e->leader_ref_ms = now;
@@ -207,6 +231,7 @@ win(struct elector *e, uint64_t now, struct elector_out *out)
 
 	e->role = WIRE_ROLE_PRIMARY;
 	e->primary = (int)e->self;
+	e->primary_epoch = e->epoch;
 	e->primary_gone = false;
 	snprintf(e->primary_addr, sizeof(e->primary_addr), "%s",
 	    e->members[e->self].addr);
@@ -214,6 +239,10 @@ win(struct elector *e, uint64_t now, struct elector_out *out)
 	e->won_ms = now;
 	/* Our old primary voted for us: nobody else can hold a lease. */
 	e->won_handoff = e->cand_from_voted;
+	/* Every vote left quiet: every lease its voter fed is over. */
+	e->won_quiet = elector_quiet_win(e);
+	if (e->won_quiet && !e->won_handoff)
+		e->stats.holds_skipped++;
 	e->stats.elections_won++;
 	out_event(out, ELECTOR_EV_WON, e->epoch, (int)e->self, e->votes);
 	if (e->n < 2)
@@ -338,8 +367,10 @@ reach_quorum(const struct elector *e, uint64_t now, bool edge_ok)
 static bool
 could_stand(const struct elector *e, uint64_t now)
 {
+	/* Asked for a vote we give once quiet: the OFFER was no worse. */
 	return e->role == WIRE_ROLE_REPLICA && !sits_out(e) &&
 	    !maint_active(e, now) && now >= e->round_until_ms &&
+	    now >= e->vote_wait_until_ms &&
 	    now >= e->backoff_until_ms && primary_is_down(e, now) &&
 	    now >= settled_time(e) && reach_quorum(e, now, false) &&
 	    now >= elector_live_stand_after(e) &&
@@ -399,6 +430,10 @@ stand(struct elector *e, uint64_t now, struct elector_out *out)
 
 	if (top == UINT64_MAX)
 		return;		/* no epoch left to stand in */
+	/* Before the OFFER leaves: were we quiet long enough to skip a hold? */
+	e->cand_quiet = elector_quiet_rule_on(e) &&
+	    (elector_quiet_long_enough(e, now) ||
+	    elector_quiet_exempt(e, top + 1));
 	if (save(e, top + 1, (int)e->self, out) == -1) {
 		/* Retry on a later heartbeat, not in a loop. */
 		e->backoff_until_ms = now + e->t.hb_interval_ms;
@@ -413,6 +448,7 @@ stand(struct elector *e, uint64_t now, struct elector_out *out)
 	e->votes = 1;
 	e->cand_from = ELECTOR_NONE;
 	e->cand_from_voted = false;
+	e->vote_wait_until_ms = 0;
 	e->cand_start_ms = now;
 	e->stats.elections_started++;
 	out_event(out, ELECTOR_EV_CANDIDACY, e->epoch, (int)e->self, 0);
@@ -618,6 +654,15 @@ enter(struct elector *e, uint64_t now, struct elector_out *out)
 	return now;
 }
 
+/* Any frame put out (keepalives aside) may feed a lease from now on. */
+static void
+plan_spoke(struct elector *e, uint64_t now, const struct elector_out *out)
+{
+	for (size_t i = 0; i < out->n_send; i++)
+		if (!out->send[i].keepalive)
+			elector_note_spoke(e, now);
+}
+
 /*
  * Leave every entry point through here: the periodic heartbeat if due, and
  * an extra one whenever epoch or role changed, so an old primary learns at
@@ -635,6 +680,7 @@ leave(struct elector *e, uint64_t now, uint64_t epoch0, enum wire_role role0,
 		if (out->send[i].frame.verb == WIRE_OFFER)
 			offered = true;
 	}
+	plan_spoke(e, now, out);
 	if (now >= e->next_hb_ms) {
 		struct wire_frame f;
 
@@ -648,6 +694,7 @@ leave(struct elector *e, uint64_t now, uint64_t epoch0, enum wire_role role0,
 			out_send(out, ELECTOR_BROADCAST, &f);
 	} else if (!sent && (e->epoch != epoch0 || e->role != role0))
 		send_hb(e, out);
+	plan_spoke(e, now, out);
 	plan(e, now);
 }
 
@@ -718,6 +765,9 @@ on_hb(struct elector *e, int x, const struct wire_frame *f, uint64_t was,
 	}
 	if (f->role != WIRE_ROLE_PRIMARY) {
 		if (x == e->primary) {
+			/* The primary of our epoch left it. */
+			if (e->primary_epoch == e->epoch)
+				e->left_epoch = e->epoch;
 			/* It abdicated or moved on: do not wait down_after. */
 			e->primary = ELECTOR_NONE;
 			e->primary_gone = true;
@@ -745,7 +795,7 @@ on_hb(struct elector *e, int x, const struct wire_frame *f, uint64_t was,
 			return;
 		}
 		e->epoch = f->epoch;
-		follow(e, x, e->members[x].addr, now, out);
+		follow(e, x, f->epoch, e->members[x].addr, now, out);
 		return;
 	}
 	if (x == e->primary) {
@@ -761,12 +811,12 @@ on_hb(struct elector *e, int x, const struct wire_frame *f, uint64_t was,
 	    strcmp(my_id(e), e->members[x].id) > 0) {
 		e->stats.rivals_yielded++;
 		step_down(e, now, out);
-		follow(e, x, e->members[x].addr, now, out);
+		follow(e, x, f->epoch, e->members[x].addr, now, out);
 		return;
 	}
 	/* Spec 2 (equal epoch), and a lagging primary while we know none. */
 	if (e->role == WIRE_ROLE_REPLICA && e->primary == ELECTOR_NONE) {
-		follow(e, x, e->members[x].addr, now, out);
+		follow(e, x, f->epoch, e->members[x].addr, now, out);
 		return;
 	}
 	e->stats.frames_ignored++;
@@ -839,6 +889,9 @@ on_offer(struct elector *e, int c, const struct wire_frame *f, uint64_t now,
 		e->stats.frames_ignored++;
 		return;
 	}
+	/* Our primary standing above the epoch it was primary in left it. */
+	if (c == e->primary && e->primary_epoch == e->epoch)
+		e->left_epoch = e->epoch;
 	/* Handing over: our vote is for the target alone, once it may stand. */
 	if (e->so_target != ELECTOR_NONE && (c != e->so_target ||
 	    !e->so_released)) {
@@ -858,6 +911,16 @@ on_offer(struct elector *e, int c, const struct wire_frame *f, uint64_t now,
 		e->deferred_offer = *f;
 		return;
 	}
+	/*
+	 * Our last frames may still feed an old primary's lease: go quiet
+	 * and vote on the OFFER the candidate repeats once they no longer
+	 * do (the quiet rule, elector_quiet.c).
+	 */
+	if (!elector_quiet_may_vote(e, f, now)) {
+		e->stats.votes_quieted++;
+		e->vote_wait_until_ms = now + e->t.down_after_ms;
+		return;
+	}
 	/* Persist the vote before it leaves, or a crash could vote twice. */
 	if (save(e, f->epoch, c, out) == -1)
 		return;
@@ -867,6 +930,7 @@ on_offer(struct elector *e, int c, const struct wire_frame *f, uint64_t now,
 	if (c == e->so_target)
 		e->so_voted = true;	/* no way back to our epoch */
 	e->deferred = false;
+	e->vote_wait_until_ms = 0;
 	step_down(e, now, out);
 	e->primary = ELECTOR_NONE;
 	e->stats.votes_cast++;
@@ -888,6 +952,7 @@ on_accept(struct elector *e, int v, const struct wire_frame *f, uint64_t now,
 		return;
 	}
 	e->peers[v].voted_for_me = true;
+	e->peers[v].vote_quiet = e->peers[v].keeps_quiet;
 	if ((int)v == e->cand_from)
 		e->cand_from_voted = true;
 	e->votes++;
@@ -915,7 +980,7 @@ on_announce(struct elector *e, int p, const struct wire_frame *f,
 	e->epoch = f->epoch;
 	e->voted_epoch = f->epoch;
 	e->voted_for = p;
-	follow(e, p, f->addr, now, out);
+	follow(e, p, f->epoch, f->addr, now, out);
 }
 
 /*
@@ -1031,7 +1096,9 @@ claim(struct elector *e, int x, uint64_t epoch, uint64_t now,
 static bool
 claims_at_edge(const struct elector *e, uint64_t epoch, uint64_t now)
 {
+	/* Waiting to vote once quiet: raising would take that vote away. */
 	return e->max_epoch_jump != 0 && e->role == WIRE_ROLE_REPLICA &&
+	    now >= e->vote_wait_until_ms &&
 	    (e->primary == ELECTOR_NONE || primary_is_down(e, now)) &&
 	    epoch > e->epoch && epoch - e->epoch == e->max_epoch_jump;
 }
@@ -1131,6 +1198,35 @@ elector_on_member_frame(struct elector *e, size_t x,
 }
 
 void
+elector_on_keepalive(struct elector *e, size_t x, uint64_t now,
+    struct elector_out *out)
+{
+	uint64_t epoch0 = e->epoch;
+	enum wire_role role0 = e->role;
+
+	now = enter(e, now, out);
+	/* Alive, for down_after and quorum; never for a lease. */
+	if (x < e->n && x != e->self) {
+		e->peers[x].view.heard = true;
+		e->peers[x].view.last_heard_ms = now;
+	}
+	step(e, now, out);
+	leave(e, now, epoch0, role0, out);
+}
+
+void
+elector_link_up(struct elector *e, size_t to, uint64_t now,
+    struct elector_send *s)
+{
+	s->to = (int)to;
+	s->except = ELECTOR_NONE;
+	elector_heartbeat_to(e, to, &s->frame);
+	s->keepalive = elector_quiet_now(e, now);
+	if (!s->keepalive)
+		elector_note_spoke(e, now);
+}
+
+void
 elector_set_offset(struct elector *e, uint64_t offset)
 {
 	e->offset = offset;
@@ -1226,6 +1322,9 @@ elector_new(const struct elector_config *c, const struct elector_store *s,
 	e->priority_lag_bytes = c->priority_lag_bytes;
 	e->max_lag_bytes = c->max_lag_bytes;
 	e->rank_wait_ms = UINT64_MAX;
+	e->quiet_ms = c->quiet_off ? 0 : elector_timing_quiet_ms(&e->t);
+	/* Frames sent before a restart may still feed a lease: count them. */
+	e->spoke_ms = now;
 	e->store = *s;
 	e->rng = c->seed;
 	e->voted_for = ELECTOR_NONE;

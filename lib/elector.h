@@ -17,7 +17,14 @@
  *    down_after_ms, so it ends before any peer can stand.
  *  - Hold. A new primary stays fenced for lease + hb_interval after it
  *    wins: whatever lease an old primary may still count on runs out
- *    first, even when links failed one way before both ways.
+ *    first, even when links failed one way before both ways. None when
+ *    its candidacy and every vote it won with kept the quiet rule.
+ *  - Quiet rule (elector_quiet.c): a replica that has not heard its
+ *    primary for quiet_ms (down_after - 2 x hb_interval - lease) stops
+ *    heartbeating (keepalives only, which vouch for no lease), and a
+ *    node votes only hb_interval + lease after it last sent a frame, so
+ *    every lease its frames fed has run out when its vote leaves. Peers
+ *    that opened their link with the hello follow it.
  *  - Every node heartbeats at once when its epoch or role changes.
  *  - Sticky votes. No vote while the current primary was heard claiming
  *    primary within down_after - hb_interval, nor while itself an
@@ -134,6 +141,13 @@ struct elector_timing {
  * within seconds.
  */
 #define ELECTOR_EPOCH_CONFIRM_DOWN_AFTERS 2
+/*
+ * The quiet rule needs quiet_ms (down_after - 2 x hb_interval - lease) of
+ * at least this many intervals: the reference's heartbeats arrive up to
+ * two intervals apart, and a settled cluster must never go quiet on that.
+ * Tighter timings keep the hold.
+ */
+#define ELECTOR_QUIET_MIN_INTERVALS 3
 
 /*
  * Reference defaults for hb_interval and down_after; everything else left
@@ -187,6 +201,10 @@ struct elector_config {
 	uint64_t max_lag_bytes;       /* further behind the last primary offset
 	                                 heard: does not stand (still votes),
 	                                 its OFFER is refused; 0: off */
+	bool quiet_off;               /* behave as a node that does not keep
+	                                 the quiet rule (the simulator's
+	                                 model of a reference node; the
+	                                 daemon never sets it) */
 };
 
 /* What elect.meta held at start; NULL for a fresh node. */
@@ -209,6 +227,8 @@ struct elector_store {
 struct elector_send {
 	int to;                   /* member index or ELECTOR_BROADCAST */
 	int except;               /* a broadcast skips this member; or NONE */
+	bool keepalive;           /* send WIRE_KEEPALIVE, not frame (frame is
+	                             the heartbeat it replaces) */
 	struct wire_frame frame;
 };
 
@@ -300,6 +320,9 @@ struct elector_stats {
 	uint64_t votes_deferred;  /* sticky refusals voted later */
 	uint64_t rank_refusals;   /* OFFERs refused for a higher priority or
 	                             the lag limit (also in votes_refused) */
+	uint64_t votes_quieted;   /* refused until quiet long enough */
+	uint64_t holds_skipped;   /* won with every vote quiet: no hold */
+	uint64_t quiet_starts;    /* heartbeats turned into keepalives */
 };
 
 struct elector;
@@ -374,6 +397,33 @@ bool elector_local_ok(const struct elector *);
  */
 bool elector_frame_is_current(const struct elector *, size_t member,
     const struct wire_frame *f);
+
+/*
+ * Quiet rule (docs/design/elector.md, "The quiet rule"). A keepalive
+ * (WIRE_KEEPALIVE on a link already bound to member by a frame) says the
+ * member is alive: it counts for down_after, never for a lease.
+ */
+void elector_on_keepalive(struct elector *, size_t member, uint64_t now_ms,
+    struct elector_out *);
+/*
+ * Does member keep the quiet rule (its link opened with the hello)? Only
+ * then does its vote spare a winner the hold. A new elector assumes no.
+ */
+void elector_set_peer_quiet(struct elector *, size_t member, bool keeps);
+/* Would this node send keepalives instead of heartbeats now? */
+bool elector_is_quiet(const struct elector *, uint64_t now_ms);
+/*
+ * The first frame of a link that just came up, as member to gets it: the
+ * heartbeat, or a keepalive (s->keepalive) while quiet; noted as spoken.
+ */
+void elector_link_up(struct elector *, size_t to, uint64_t now_ms,
+    struct elector_send *s);
+/* The daemon sent a frame the elector made earlier (one that waited). */
+void elector_note_spoke(struct elector *, uint64_t now_ms);
+/* quiet_ms of these timings; 0: too tight for the rule (always a hold). */
+uint64_t elector_timing_quiet_ms(const struct elector_timing *);
+/* The rule's quiet_ms on this node; 0: off (always a hold). */
+uint64_t elector_quiet_ms(const struct elector *);
 
 /* The heartbeat this node would send now: a new link's first frame. */
 void elector_heartbeat(const struct elector *, struct wire_frame *);

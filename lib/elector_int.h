@@ -13,6 +13,8 @@ struct elector_peer {
 	uint64_t epoch_since_ms;      /* when its epoch last rose */
 	uint64_t vouch_ms;            /* last frame that counts for a lease; 0: none */
 	uint64_t quarantine_until_ms; /* frames before this do not vouch */
+	bool keeps_quiet;             /* said the hello: keeps the quiet rule */
+	bool vote_quiet;              /* its vote for us came under the rule */
 };
 
 struct elector {
@@ -38,6 +40,7 @@ struct elector {
 	uint64_t voted_epoch;         /* highest epoch voted in; 0: none */
 	int voted_for;                /* whom, in voted_epoch; NONE: unknown */
 	int primary;                  /* member index or ELECTOR_NONE */
+	uint64_t primary_epoch;       /* the epoch it claimed primary in */
 	char primary_addr[WIRE_ADDR_MAX + 1];
 	bool primary_gone;            /* our primary stopped claiming: down now */
 	int lost_primary;             /* it, not deferred to until: */
@@ -98,6 +101,15 @@ struct elector {
 	/* Maintenance pause: no failover starts before this; 0: none. */
 	uint64_t maint_until_ms;
 
+	/* Quiet rule (elector_quiet.c); quiet_ms 0: off. */
+	uint64_t quiet_ms;
+	uint64_t spoke_ms;            /* last frame put out (not keepalives) */
+	uint64_t vote_wait_until_ms;  /* quiet for a vote asked until then */
+	bool was_quiet;               /* last heartbeat time was a keepalive */
+	bool cand_quiet;              /* our candidacy stood quiet */
+	bool won_quiet;               /* won quiet with quiet votes: no hold */
+	uint64_t left_epoch;          /* its primary left it (or we did) */
+
 	struct elector_stats stats;
 };
 
@@ -134,5 +146,14 @@ uint64_t elector_live_cand_deadline(const struct elector *, uint64_t now_ms);
 bool elector_live_reoffer(const struct elector *, struct wire_frame *);
 bool elector_live_reaccept(const struct elector *, int candidate,
     const struct wire_frame *offer, struct wire_frame *accept);
+
+/* elector_quiet.c: the quiet rule. */
+bool elector_quiet_rule_on(const struct elector *);
+bool elector_quiet_long_enough(const struct elector *, uint64_t now_ms);
+bool elector_quiet_exempt(const struct elector *, uint64_t epoch);
+bool elector_quiet_may_vote(const struct elector *,
+    const struct wire_frame *offer, uint64_t now_ms);
+bool elector_quiet_now(const struct elector *, uint64_t now_ms);
+bool elector_quiet_win(const struct elector *);
 
 #endif

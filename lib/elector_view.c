@@ -151,6 +151,9 @@ elector_lease_until(const struct elector *e)
 uint64_t
 elector_hold_ms(const struct elector *e)
 {
+	/* Won quiet (elector_quiet.c): those leases ran out before we won. */
+	if (e->won_quiet)
+		return 0;
 	return e->t.lease_ms + e->t.hb_interval_ms;
 }
 

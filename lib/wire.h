@@ -19,6 +19,14 @@
 #define WIRE_ELEMS_MAX   5    /* elements in the largest frame (HB) */
 #define WIRE_BULK_MAX    255  /* bytes in one bulk string; real ones < 64 */
 #define WIRE_HEADER_MAX  16   /* bytes in a "*N" / "$N" header line with CRLF */
+/*
+ * An empty array: filler the reference reader skips. From a kevy-electd
+ * peer it is the hello (before a link's first frame: it keeps the quiet
+ * rule) or a keepalive (after it: alive, vouching for no lease);
+ * docs/reference/wire.md, "Hello and keepalive".
+ */
+#define WIRE_KEEPALIVE     "*0\r\n"
+#define WIRE_KEEPALIVE_LEN 4 /* bytes */
 /* Reserved: inline commands are rejected (docs/reference/wire.md). */
 #define WIRE_FRAME_MAX   1024 /* bytes a frame may span; beyond: error */
 

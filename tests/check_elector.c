@@ -95,9 +95,14 @@ static void unit_collect(struct unit *u, const struct elector_out *o)
 	}
 }
 
-static void unit_init_jump(struct unit *u, size_t n, size_t self,
+/*
+ * Hand-fed electors leave the quiet rule off (quiet_off), as a node that
+ * does not keep it, unless quiet: the rules tested here are older than
+ * it and their frames come at any time; unit_init_quiet tests the rule.
+ */
+static void unit_init_full(struct unit *u, size_t n, size_t self,
     uint64_t offset, const struct elector_saved *sv, bool never_stand,
-    uint64_t max_epoch_jump, bool authenticated)
+    uint64_t max_epoch_jump, bool authenticated, bool quiet)
 {
 	struct elector_config c;
 	struct elector_store st = { .save = unit_save, .ctx = u };
@@ -117,9 +122,20 @@ static void unit_init_jump(struct unit *u, size_t n, size_t self,
 	c.seed = 42;
 	c.max_epoch_jump = max_epoch_jump;
 	c.peers_authenticated = authenticated;
+	c.quiet_off = !quiet;
 	u->el = elector_new(&c, &st, sv, 0, err, sizeof err);
 	ck_assert_msg(u->el != NULL, "elector_new: %s", err);
 	elector_set_offset(u->el, offset);
+	for (size_t i = 0; i < n; i++)
+		elector_set_peer_quiet(u->el, i, quiet);
+}
+
+static void unit_init_jump(struct unit *u, size_t n, size_t self,
+    uint64_t offset, const struct elector_saved *sv, bool never_stand,
+    uint64_t max_epoch_jump, bool authenticated)
+{
+	unit_init_full(u, n, self, offset, sv, never_stand, max_epoch_jump,
+	    authenticated, false);
 }
 
 static void unit_init_opt(struct unit *u, size_t n, size_t self,

@@ -578,10 +578,15 @@ static void after_call(struct sim *s, struct sim_node *nd,
     const struct elector_out *out);
 
 static void transmit(struct sim *s, struct sim_node *nd, int to,
-    const struct wire_frame *f)
+    const struct wire_frame *f, bool keepalive)
 {
 	uint8_t buf[WIRE_FRAME_MAX];
-	size_t len = wire_encode(f, buf, sizeof buf);
+	size_t len = keepalive ? WIRE_KEEPALIVE_LEN :
+	    wire_encode(f, buf, sizeof buf);
+
+	/* A reference reader skips it; ours take it as a keepalive. */
+	if (keepalive)
+		memcpy(buf, WIRE_KEEPALIVE, WIRE_KEEPALIVE_LEN);
 	struct sim_link *l = &s->link[nd->idx][to];
 	struct sim_frame fr;
 
@@ -633,14 +638,16 @@ static void after_call(struct sim *s, struct sim_node *nd,
 	for (size_t i = 0; i < out->n_send; i++) {
 		const struct elector_send *snd = &out->send[i];
 
-		note_send(s, nd, snd);
+		if (!snd->keepalive)
+			note_send(s, nd, snd);
 		if (snd->to == ELECTOR_BROADCAST) {
 			for (size_t j = 0; j < s->cfg.n; j++)
 				if ((int)j != nd->idx && (int)j != snd->except)
-					transmit(s, nd, (int)j, &snd->frame);
+					transmit(s, nd, (int)j, &snd->frame,
+					    snd->keepalive);
 		} else if (snd->to >= 0 && (size_t)snd->to < s->cfg.n &&
 		    snd->to != nd->idx) {
-			transmit(s, nd, snd->to, &snd->frame);
+			transmit(s, nd, snd->to, &snd->frame, snd->keepalive);
 		} else {
 			violation(s, "%s sent to bad destination %d",
 			    who(s, nd->idx), snd->to);
@@ -693,6 +700,7 @@ static void node_start(struct sim *s, size_t i, const struct elector_saved *sv)
 		.peers_authenticated = s->cfg.peers_authenticated,
 		.priority_lag_bytes = s->cfg.priority_lag_bytes,
 		.max_lag_bytes = s->cfg.max_lag_bytes,
+		.quiet_off = s->cfg.reference[i],
 	};
 	struct elector_store st = { .save = store_save, .ctx = nd };
 	struct elector_out out;
@@ -708,6 +716,9 @@ static void node_start(struct sim *s, size_t i, const struct elector_saved *sv)
 	nd->paused = false;
 	nd->resume_at = SIM_NEVER;
 	nd->role = elector_role(nd->el);
+	/* Every link of ours opens with the hello; a reference node's not. */
+	for (size_t j = 0; j < s->cfg.n; j++)
+		elector_set_peer_quiet(nd->el, j, !s->cfg.reference[j]);
 	elector_set_offset(nd->el, nd->offset);
 	memset(&out, 0, sizeof out);
 	nd->starting = true;
@@ -894,6 +905,17 @@ static void deliver(struct sim *s, struct sim_frame *fr)
 	const char *why = NULL;
 	enum wire_status st = wire_decode(fr->buf, fr->len, &f, &used, &why);
 
+	/* A keepalive: filler to the codec, its sender alive to us. */
+	if (st == WIRE_SKIP && used == fr->len && fr->buf[0] == '*') {
+		memset(&out, 0, sizeof out);
+		if (!s->cfg.reference[fr->to])
+			elector_on_keepalive(nd->el, (size_t)fr->from, s->now,
+			    &out);
+		else
+			elector_tick(nd->el, s->now, &out);
+		after_call(s, nd, &out);
+		return;
+	}
 	if (st != WIRE_OK || used != fr->len) {
 		violation(s, "(g) frame from %s does not decode: status %d"
 		    " used %zu of %zu (%s)", who(s, fr->from), (int)st, used,

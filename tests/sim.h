@@ -40,6 +40,12 @@ struct sim_config {
 	uint64_t delay_max_ms;
 	uint64_t max_epoch_jump;          /* elector_config's; 0: unlimited */
 	bool peers_authenticated;         /* elector_config's */
+	/*
+	 * A node that does not keep the quiet rule (a reference node, as far
+	 * as the rule goes): its elector has quiet_off and no peer takes it
+	 * for one that keeps it. The others keep it (their links said hello).
+	 */
+	bool reference[SIM_NODES_MAX];
 	bool keep_trace;                  /* keep every record (sim_trace) */
 	bool verbose;                     /* print every record as it happens */
 };

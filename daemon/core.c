@@ -69,7 +69,12 @@ send_frame(struct electd *d, const struct elector_send *s)
 		d->stats.frames_silenced++;
 		return;
 	}
-	len = wire_encode(&s->frame, buf, sizeof(buf));
+	/* Quiet (the quiet rule): alive to our peers, vouching for none. */
+	if (s->keepalive) {
+		memcpy(buf, WIRE_KEEPALIVE, WIRE_KEEPALIVE_LEN);
+		len = WIRE_KEEPALIVE_LEN;
+	} else
+		len = wire_encode(&s->frame, buf, sizeof(buf));
 	if (len == 0) {
 		log_error("event=bug reason=unencodable_frame frame=%s",
 		    wire_verb_name(s->frame.verb));
@@ -80,6 +85,11 @@ send_frame(struct electd *d, const struct elector_send *s)
 		    (s->to != ELECTOR_BROADCAST && (size_t)s->to != i) ||
 		    (s->to == ELECTOR_BROADCAST && (int)i == s->except))
 			continue;
+		if (s->keepalive) {
+			if (link_send(d->links[i], buf, len))
+				d->stats.keepalives_out++;
+			continue;
+		}
 		d->stats.frames_out[s->frame.verb]++;
 		if (link_send(d->links[i], buf, len))
 			continue;
@@ -215,6 +225,26 @@ core_on_frame(struct electd *d, size_t member, const struct wire_frame *f)
 }
 
 void
+core_on_keepalive(struct electd *d, size_t member)
+{
+	struct elector_out out;
+
+	enter_core(d);
+	d->stats.keepalives_in++;
+	elector_on_keepalive(d->el, member, clock_now_ms(), &out);
+	apply(d, &out);
+}
+
+void
+core_peer_hello(struct electd *d, size_t member, bool hello)
+{
+	enter_core(d);
+	elector_set_peer_quiet(d->el, member, hello);
+	log_debug("event=peer_bound peer=%s quiet_rule=%s",
+	    member_id(d, (int)member), hello ? "yes" : "no");
+}
+
+void
 core_set_offset(struct electd *d, uint64_t offset)
 {
 	enter_core(d);
@@ -276,13 +306,15 @@ core_link_up(struct electd *d, size_t member)
 	enter_core(d);
 	if (d->silent)
 		return;
-	elector_heartbeat_to(d->el, member, &s.frame);
+	elector_link_up(d->el, member, clock_now_ms(), &s);
 	send_frame(d, &s);
 	/* Then what waited for this link, if the elector still means it. */
 	n = pending_take(&d->pending[member], d->el, member, f, &stale);
 	d->stats.frames_pending_stale += stale;
+	s.keepalive = false;
 	for (size_t k = 0; k < n; k++) {
 		s.frame = f[k];
+		elector_note_spoke(d->el, clock_now_ms());
 		send_frame(d, &s);
 		d->stats.frames_pending_sent++;
 	}

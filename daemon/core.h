@@ -27,6 +27,8 @@ struct core_stats {
 	uint64_t frames_pending_sent;  /* ... and sent once it was up */
 	uint64_t frames_pending_stale; /* ... dropped: no longer current */
 	uint64_t frames_silenced;    /* not sent: local server down */
+	uint64_t keepalives_out;     /* quiet rule: keepalives sent */
+	uint64_t keepalives_in;      /* quiet rule: keepalives received */
 	uint64_t rejected_senders;   /* frames naming a non-member or us */
 	uint64_t frames_held;        /* epoch beyond max_epoch_jump */
 };
@@ -39,6 +41,10 @@ void core_stop(struct electd *);
  * A decoded frame from member (its connection is bound to it: inbound.c
  * checked the id). The verdict says whether the connection may stay.
  */
+/* A keepalive on member's bound connection: alive, vouching for no lease. */
+void core_on_keepalive(struct electd *, size_t member);
+/* member's connection was bound; hello: it opened with the hello. */
+void core_peer_hello(struct electd *, size_t member, bool hello);
 enum elector_verdict core_on_frame(struct electd *, size_t member,
     const struct wire_frame *);
 /* A link to member just came up: its first frame is a fresh heartbeat. */

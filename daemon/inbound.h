@@ -79,6 +79,13 @@ struct inbound_ops {
 	 */
 	enum elector_verdict (*frame)(void *ctx, size_t member,
 	    const struct wire_frame *);
+	/*
+	 * The connection was bound to member (before its first frame is
+	 * handed over); hello: an empty array came before that frame.
+	 */
+	void (*bound)(void *ctx, size_t member, bool hello);
+	/* An empty array after the first frame: member is alive. */
+	void (*keepalive)(void *ctx, size_t member);
 };
 
 /* Connections closed or refused, by reason; /metrics reads them. */

@@ -308,6 +308,18 @@ peer_frame(void *ctx, size_t member, const struct wire_frame *f)
 }
 
 static void
+peer_bound(void *ctx, size_t member, bool hello)
+{
+	core_peer_hello(ctx, member, hello);
+}
+
+static void
+peer_keepalive(void *ctx, size_t member)
+{
+	core_on_keepalive(ctx, member);
+}
+
+static void
 peer_link_up(void *ctx, size_t member)
 {
 	core_link_up(ctx, member);
@@ -416,7 +428,8 @@ start(struct electd *d, char *err, size_t errlen)
 	if ((d->ctl = ctl_new(d->base, &cc, &ops, d, err, errlen)) == NULL)
 		return -1;
 	{
-		static const struct inbound_ops iops = { peer_frame };
+		static const struct inbound_ops iops = { peer_frame,
+		    peer_bound, peer_keepalive };
 		const struct elector_timing *t = elector_timing(d->el);
 		struct inbound_config ic = {
 			.base = d->base, .cfg = d->cfg, .auth = d->auth,

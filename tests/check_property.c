@@ -102,7 +102,11 @@ struct live {
 	const bool *data;
 	bool disturbed;           /* forged frames or a small epoch jump */
 	uint64_t switchover_until; /* the latest accepted switchover's deadline */
+	uint64_t gaps, gap_min;   /* hand-overs of writability (sim_gap_min) */
 };
+
+/* Hand-overs this short (one fast interval) are counted apart, in ms. */
+#define GAP_SHORT_MS 50
 
 /* The worst seeds of a run, by longest gap. */
 #define LIVE_WORST_SHOWN 5
@@ -486,6 +490,10 @@ static int run_seed(uint64_t seed, bool verbose, struct live *lv)
 	}
 	if (rnd_below(&rp, 3) == 0)
 		c.max_lag_bytes = 1 + rnd_below(&rp, LAG_BYTES_MAX);
+	/* Mixed clusters: a quarter of the seeds has nodes without the rule. */
+	if (rnd_below(&rf, 4) == 0)
+		for (size_t i = 0; i < c.n; i++)
+			c.reference[i] = rnd_below(&rf, 2) == 0;
 	s = sim_new(&c);
 	memset(lv, 0, sizeof(*lv));
 	lv->gap_since = lv->healed = lv->unfenced_after_heal = SIM_NEVER;
@@ -590,6 +598,18 @@ static int run_seed(uint64_t seed, bool verbose, struct live *lv)
 	}
 	rc = 0;
 out:
+	/*
+	 * Hand-overs: the new primary's first unfenced instant comes after
+	 * the old one's last, never in the same millisecond.
+	 */
+	lv->gaps = sim_gaps(s);
+	lv->gap_min = sim_gap_min(s);
+	if (rc == 0 && lv->gaps > 0 && lv->gap_min < 1) {
+		fprintf(stderr, "property: seed %" PRIu64 ": a primary was "
+		    "unfenced %" PRIu64 " ms after the last unfenced instant "
+		    "of another\n", seed, lv->gap_min);
+		rc = -1;
+	}
 	/* A gap still open at the end counts as it stands. */
 	lv->version++;
 	lv->majority = false;
@@ -631,6 +651,8 @@ struct live_class {
 /* [0]: every seed; [1]: seeds without forgeries, at the default jump. */
 struct live_totals {
 	struct live_class c[2];
+	/* Hand-overs: a primary unfenced after another had been. */
+	uint64_t gaps, gap_seeds, gap_min, gap_min_seed, gap_le_hb;
 };
 
 static void live_add_class(struct live_class *lt, uint64_t seed,
@@ -666,6 +688,15 @@ static void live_add(struct live_totals *lt, uint64_t seed,
 	live_add_class(&lt->c[0], seed, lv);
 	if (!lv->disturbed)
 		live_add_class(&lt->c[1], seed, lv);
+	if (lv->gaps == 0)
+		return;
+	lt->gaps += lv->gaps;
+	lt->gap_seeds++;
+	lt->gap_le_hb += lv->gap_min <= GAP_SHORT_MS;
+	if (lt->gap_seeds == 1 || lv->gap_min < lt->gap_min) {
+		lt->gap_min = lv->gap_min;
+		lt->gap_min_seed = seed;
+	}
 }
 
 /* The time below which p percent of the seeds had an unfenced primary. */
@@ -683,6 +714,11 @@ static uint64_t live_heal_pct(const struct live_class *lt, unsigned p)
 
 static void live_print(const struct live_totals *t)
 {
+	printf("property: hand-overs: %" PRIu64 " in %" PRIu64 " seeds; "
+	    "shortest gap from an old primary's last unfenced instant to the "
+	    "new one's first %" PRIu64 " ms (seed %" PRIu64 "), at most %d ms "
+	    "in %" PRIu64 " seeds\n", t->gaps, t->gap_seeds, t->gap_min,
+	    t->gap_min_seed, GAP_SHORT_MS, t->gap_le_hb);
 	static const char *const name[2] = { "all seeds",
 	    "seeds without forgeries, default max_epoch_jump" };
 

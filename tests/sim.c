@@ -88,6 +88,7 @@ struct sim_node {
 	struct sim_fifo pending;
 	uint64_t ticks, calls;
 	bool starting;            /* in elector_new: a deadline of now is due */
+	uint64_t last_unfenced;   /* last instant it was writable; NEVER: not */
 };
 
 struct sim {
@@ -110,6 +111,9 @@ struct sim {
 	size_t trace_n, trace_cap;
 	void (*hook)(struct sim *, void *);
 	void *hook_arg;
+	/* Hand-overs: one node writable after another was (sim_gap_min). */
+	uint64_t gap_min;
+	uint64_t gaps;
 };
 
 /* ---- PRNG: splitmix64 (lib/rng.c) seeds xoshiro256**, never rand() ---- */
@@ -536,9 +540,33 @@ static void check_time(struct sim *s)
 		    fence_instant(nd->el, s->last_check, s->now) : s->now;
 		trace_add(s, &r);
 		nd->writable = false;
+		nd->last_unfenced = r.t - 1;
 	}
 	s->last_check = s->now;
 }
+
+/*
+ * Node i became writable now: the gap since the last instant another
+ * node was (0: the same instant, which (a) does not see as two at once
+ * when the other's call came first).
+ */
+static void note_handover(struct sim *s, size_t i)
+{
+	uint64_t last = SIM_NEVER;
+
+	for (size_t j = 0; j < s->cfg.n; j++)
+		if (j != i && s->node[j].last_unfenced != SIM_NEVER &&
+		    (last == SIM_NEVER || s->node[j].last_unfenced > last))
+			last = s->node[j].last_unfenced;
+	if (last == SIM_NEVER)
+		return;
+	s->gaps++;
+	if (s->now - last < s->gap_min)
+		s->gap_min = last > s->now ? 0 : s->now - last;
+}
+
+uint64_t sim_gap_min(const struct sim *s) { return s->gap_min; }
+uint64_t sim_gaps(const struct sim *s) { return s->gaps; }
 
 /* (a): at most one unfenced primary at this instant. */
 static void check_writable(struct sim *s)
@@ -555,7 +583,11 @@ static void check_writable(struct sim *s)
 			    .epoch = elector_epoch(nd->el), .vote = -1,
 			    .peer = -1 };
 			trace_add(s, &r);
+			/* Writable until this call, at this very instant. */
+			nd->last_unfenced = s->now;
 		}
+		if (!nd->writable && w)
+			note_handover(s, i);
 		nd->writable = w;
 		if (!w)
 			continue;
@@ -736,6 +768,9 @@ struct sim *sim_new(const struct sim_config *cfg)
 
 	memset(s, 0, sizeof *s);
 	s->cfg = *cfg;
+	s->gap_min = SIM_NEVER;
+	for (size_t i = 0; i < SIM_NODES_MAX; i++)
+		s->node[i].last_unfenced = SIM_NEVER;
 	if (s->cfg.n < 1 || s->cfg.n > SIM_NODES_MAX) {
 		fprintf(stderr, "sim: bad n %zu\n", s->cfg.n);
 		abort();

@@ -81,6 +81,14 @@ struct sim_rec {
 struct sim;
 
 struct sim *sim_new(const struct sim_config *);
+/*
+ * Hand-overs of writability: how many times a node became writable after
+ * another had been, and the shortest gap, in ms, from the last instant
+ * another node was writable to the first instant of the new one (at
+ * least 1 when safe; SIM_NEVER before the first hand-over).
+ */
+uint64_t sim_gap_min(const struct sim *);
+uint64_t sim_gaps(const struct sim *);
 void sim_free(struct sim *);
 
 uint64_t sim_now(const struct sim *);

@@ -141,6 +141,13 @@ static const struct {
 	{ "frames_ignored_total",
 	  offsetof(struct elector_stats, frames_ignored),
 	  "Valid frames ignored as stale or not for this node." },
+	{ "votes_quieted_total", offsetof(struct elector_stats, votes_quieted),
+	  "Votes put off until this node was quiet long enough (quiet rule)." },
+	{ "holds_skipped_total", offsetof(struct elector_stats, holds_skipped),
+	  "Wins writable at once: stood quiet, every vote from a node "
+	  "keeping the quiet rule." },
+	{ "quiet_starts_total", offsetof(struct elector_stats, quiet_starts),
+	  "Times this node went quiet (keepalives instead of heartbeats)." },
 };
 
 static void
@@ -222,6 +229,10 @@ serve_metrics(struct http *h, struct evbuffer *b, const char **ctype)
 	    "verb.", c->frames_out);
 	counter(b, "frames_dropped_total", "Frames not sent: link down or "
 	    "output full.", c->frames_dropped);
+	counter(b, "keepalives_sent_total", "Keepalives sent while quiet "
+	    "(quiet rule).", c->keepalives_out);
+	counter(b, "keepalives_received_total", "Keepalives received: the "
+	    "peer is alive, vouching for no lease.", c->keepalives_in);
 	counter(b, "frames_pending_total", "Votes, offers and announces "
 	    "kept for a link still coming up.", c->frames_pending);
 	counter(b, "frames_pending_sent_total", "Kept frames sent once "

@@ -1205,10 +1205,27 @@ elector_on_keepalive(struct elector *e, size_t x, uint64_t now,
 	enum wire_role role0 = e->role;
 
 	now = enter(e, now, out);
-	/* Alive, for down_after and quorum; never for a lease. */
+	/*
+	 * Alive, for down_after and quorum; never for a lease. Only a
+	 * replica goes quiet: whatever it last claimed, it is a replica now
+	 * (a stale `primary` kept alive by keepalives would hold every
+	 * candidacy back, elector_live_claimant), and if it was our primary
+	 * it has left that role, as a heartbeat saying replica would show.
+	 */
 	if (x < e->n && x != e->self) {
 		e->peers[x].view.heard = true;
 		e->peers[x].view.last_heard_ms = now;
+		e->peers[x].view.role = WIRE_ROLE_REPLICA;
+		if ((int)x == e->primary && e->role == WIRE_ROLE_REPLICA) {
+			if (e->primary_epoch == e->epoch)
+				e->left_epoch = e->epoch;
+			e->primary = ELECTOR_NONE;
+			e->primary_gone = true;
+			e->lost_primary = (int)x;
+			e->lost_primary_until_ms = now + e->t.down_after_ms;
+			out_event(out, ELECTOR_EV_PRIMARY_LOST, e->epoch,
+			    (int)x, 0);
+		}
 	}
 	step(e, now, out);
 	leave(e, now, epoch0, role0, out);

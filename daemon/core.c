@@ -236,15 +236,6 @@ core_on_keepalive(struct electd *d, size_t member)
 }
 
 void
-core_peer_hello(struct electd *d, size_t member, bool hello)
-{
-	enter_core(d);
-	elector_set_peer_quiet(d->el, member, hello);
-	log_debug("event=peer_bound peer=%s quiet_rule=%s",
-	    member_id(d, (int)member), hello ? "yes" : "no");
-}
-
-void
 core_set_offset(struct electd *d, uint64_t offset)
 {
 	enter_core(d);

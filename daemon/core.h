@@ -43,8 +43,6 @@ void core_stop(struct electd *);
  */
 /* A keepalive on member's bound connection: alive, vouching for no lease. */
 void core_on_keepalive(struct electd *, size_t member);
-/* member's connection was bound; hello: it opened with the hello. */
-void core_peer_hello(struct electd *, size_t member, bool hello);
 enum elector_verdict core_on_frame(struct electd *, size_t member,
     const struct wire_frame *);
 /* A link to member just came up: its first frame is a fresh heartbeat. */

@@ -141,11 +141,12 @@ static const struct {
 	{ "frames_ignored_total",
 	  offsetof(struct elector_stats, frames_ignored),
 	  "Valid frames ignored as stale or not for this node." },
-	{ "votes_quieted_total", offsetof(struct elector_stats, votes_quieted),
-	  "Votes put off until this node was quiet long enough (quiet rule)." },
+	{ "votes_quiet_total", offsetof(struct elector_stats, votes_quiet),
+	  "Votes cast with the quiet mark: none of this node's earlier "
+	  "frames still fed a lease (quiet rule)." },
 	{ "holds_skipped_total", offsetof(struct elector_stats, holds_skipped),
-	  "Wins writable at once: stood quiet, every vote from a node "
-	  "keeping the quiet rule." },
+	  "Wins writable at once: every vote quiet, and this node's own "
+	  "last frames too old to feed a lease." },
 	{ "quiet_starts_total", offsetof(struct elector_stats, quiet_starts),
 	  "Times this node went quiet (keepalives instead of heartbeats)." },
 };

@@ -78,8 +78,6 @@ struct inbound_conn {
 	struct event *deadline;       /* AUTH or HELLO ends; FRAMES: idle check */
 	enum inbound_state state;
 	int member;                   /* sender fixed by auth or first frame */
-	bool hello;                   /* an empty array before the first frame */
-	bool framed;                  /* a frame was handed over */
 	uint64_t last_frame_ms;       /* the last valid frame (or accept) */
 	struct limit_bucket bucket;   /* frames per second */
 	char challenge[AUTH_HEX_LEN + 1];
@@ -334,18 +332,13 @@ conn_drain(struct inbound_conn *c)
 		}
 		conn_consume(c, used);
 		/*
-		 * An empty array (not a blank line): before the first frame
-		 * the hello of a peer that keeps the quiet rule, after it a
-		 * keepalive. Either way no more than filler to a reference.
+		 * An empty array (blank lines are 1 or 2 bytes) from a known
+		 * sender is a keepalive; before we know it, filler.
 		 */
-		if (st == WIRE_SKIP && used == WIRE_KEEPALIVE_LEN) {
-			if (!c->framed)
-				c->hello = true;
-			else if (lis->ops->keepalive != NULL) {
-				lis->ops->keepalive(lis->ctx,
-				    (size_t)c->member);
-				c->last_frame_ms = clock_now_ms();
-			}
+		if (st == WIRE_SKIP && used == WIRE_KEEPALIVE_LEN &&
+		    c->member >= 0 && lis->ops->keepalive != NULL) {
+			lis->ops->keepalive(lis->ctx, (size_t)c->member);
+			c->last_frame_ms = clock_now_ms();
 		}
 		if (st == WIRE_SKIP)
 			continue;
@@ -375,9 +368,6 @@ conn_drain(struct inbound_conn *c)
 			conn_bind(c, x);
 			conn_set_state(c, INBOUND_FRAMES, "first-frame");
 		}
-		if (!c->framed && lis->ops->bound != NULL)
-			lis->ops->bound(lis->ctx, (size_t)c->member, c->hello);
-		c->framed = true;
 		/* Held frames are a maybe-real peer's: the connection stays. */
 		lis->ops->frame(lis->ctx, (size_t)c->member, &f);
 		c->last_frame_ms = clock_now_ms();

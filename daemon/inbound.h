@@ -80,11 +80,9 @@ struct inbound_ops {
 	enum elector_verdict (*frame)(void *ctx, size_t member,
 	    const struct wire_frame *);
 	/*
-	 * The connection was bound to member (before its first frame is
-	 * handed over); hello: an empty array came before that frame.
+	 * An empty array once the connection is bound (by AUTH or a first
+	 * frame): member is alive, vouching for no lease (the quiet rule).
 	 */
-	void (*bound)(void *ctx, size_t member, bool hello);
-	/* An empty array after the first frame: member is alive. */
 	void (*keepalive)(void *ctx, size_t member);
 };
 

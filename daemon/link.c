@@ -238,10 +238,8 @@ link_stable_ms(const struct link *l)
 }
 
 /*
- * The link is usable: it opens with the hello (an empty array: this
- * node keeps the quiet rule; the reference reader skips it), then a
- * fresh heartbeat. Accepted only once it stays up link_stable_ms (the
- * dialer sees no ack).
+ * The link is usable: its first frame is a fresh heartbeat. Accepted
+ * only once it stays up link_stable_ms (the dialer sees no ack).
  */
 static void
 link_up(struct link *l)
@@ -250,7 +248,6 @@ link_up(struct link *l)
 	l->stable = false;
 	link_set_state(l, LINK_UP, NULL);
 	arm(l, link_stable_ms(l));
-	(void)link_send(l, (const uint8_t *)WIRE_KEEPALIVE, WIRE_KEEPALIVE_LEN);
 	l->ops->up(l->ctx, l->member);
 }
 

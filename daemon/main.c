@@ -308,12 +308,6 @@ peer_frame(void *ctx, size_t member, const struct wire_frame *f)
 }
 
 static void
-peer_bound(void *ctx, size_t member, bool hello)
-{
-	core_peer_hello(ctx, member, hello);
-}
-
-static void
 peer_keepalive(void *ctx, size_t member)
 {
 	core_on_keepalive(ctx, member);
@@ -429,7 +423,7 @@ start(struct electd *d, char *err, size_t errlen)
 		return -1;
 	{
 		static const struct inbound_ops iops = { peer_frame,
-		    peer_bound, peer_keepalive };
+		    peer_keepalive };
 		const struct elector_timing *t = elector_timing(d->el);
 		struct inbound_config ic = {
 			.base = d->base, .cfg = d->cfg, .auth = d->auth,

@@ -112,6 +112,15 @@ elector_heartbeat_to(const struct elector *e, size_t to, struct wire_frame *f)
 		f->role = WIRE_ROLE_CANDIDATE;
 }
 
+/* Any frame put out (keepalives aside) may feed a lease from now on. */
+static void
+plan_spoke(struct elector *e, uint64_t now, const struct elector_out *out)
+{
+	for (size_t i = 0; i < out->n_send; i++)
+		if (!out->send[i].keepalive)
+			elector_note_spoke(e, now);
+}
+
 /* Quiet: the heartbeat's place goes to a keepalive, to every peer. */
 static void
 send_keepalive(struct elector *e, const struct wire_frame *hb,
@@ -210,7 +219,7 @@ follow(struct elector *e, int p, uint64_t epoch, const char *addr,
 		out_event(out, ELECTOR_EV_ADOPT, e->epoch, p, 0);
 	e->primary = p;
 	e->primary_epoch = epoch;
-	e->vote_wait_until_ms = 0;
+	e->primary_quiet = false;
 	snprintf(e->primary_addr, sizeof(e->primary_addr), "%s", addr);
 	e->primary_gone = false;
 	e->leader_ref_ms = now;
@@ -239,9 +248,9 @@ win(struct elector *e, uint64_t now, struct elector_out *out)
 	e->won_ms = now;
 	/* Our old primary voted for us: nobody else can hold a lease. */
 	e->won_handoff = e->cand_from_voted;
-	/* Every vote left quiet: every lease its voter fed is over. */
-	e->won_quiet = elector_quiet_win(e);
-	if (e->won_quiet && !e->won_handoff)
+	/* Every vote quiet: only our own last frames may still feed one. */
+	e->hold_ms = elector_quiet_hold_ms(e, now);
+	if (e->hold_ms == 0 && !e->won_handoff)
 		e->stats.holds_skipped++;
 	e->stats.elections_won++;
 	out_event(out, ELECTOR_EV_WON, e->epoch, (int)e->self, e->votes);
@@ -250,6 +259,8 @@ win(struct elector *e, uint64_t now, struct elector_out *out)
 	memset(&f, 0, sizeof(f));
 	f.verb = WIRE_ANNOUNCE;
 	f.epoch = e->epoch;
+	/* Writable at once: replicas may point their servers at ours now. */
+	f.quiet = e->hold_ms == 0 || e->won_handoff;
 	snprintf(f.id, sizeof(f.id), "%s", my_id(e));
 	snprintf(f.addr, sizeof(f.addr), "%s", e->members[e->self].addr);
 	out_send(out, ELECTOR_BROADCAST, &f);
@@ -367,10 +378,8 @@ reach_quorum(const struct elector *e, uint64_t now, bool edge_ok)
 static bool
 could_stand(const struct elector *e, uint64_t now)
 {
-	/* Asked for a vote we give once quiet: the OFFER was no worse. */
 	return e->role == WIRE_ROLE_REPLICA && !sits_out(e) &&
 	    !maint_active(e, now) && now >= e->round_until_ms &&
-	    now >= e->vote_wait_until_ms &&
 	    now >= e->backoff_until_ms && primary_is_down(e, now) &&
 	    now >= settled_time(e) && reach_quorum(e, now, false) &&
 	    now >= elector_live_stand_after(e) &&
@@ -430,10 +439,9 @@ stand(struct elector *e, uint64_t now, struct elector_out *out)
 
 	if (top == UINT64_MAX)
 		return;		/* no epoch left to stand in */
-	/* Before the OFFER leaves: were we quiet long enough to skip a hold? */
-	e->cand_quiet = elector_quiet_rule_on(e) &&
-	    (elector_quiet_long_enough(e, now) ||
-	    elector_quiet_exempt(e, top + 1));
+	/* Before the OFFER leaves: how long our last frames may feed a lease. */
+	plan_spoke(e, now, out);
+	e->cand_fed_until_ms = elector_quiet_fed_until(e, top + 1);
 	if (save(e, top + 1, (int)e->self, out) == -1) {
 		/* Retry on a later heartbeat, not in a loop. */
 		e->backoff_until_ms = now + e->t.hb_interval_ms;
@@ -448,7 +456,6 @@ stand(struct elector *e, uint64_t now, struct elector_out *out)
 	e->votes = 1;
 	e->cand_from = ELECTOR_NONE;
 	e->cand_from_voted = false;
-	e->vote_wait_until_ms = 0;
 	e->cand_start_ms = now;
 	e->stats.elections_started++;
 	out_event(out, ELECTOR_EV_CANDIDACY, e->epoch, (int)e->self, 0);
@@ -652,15 +659,6 @@ enter(struct elector *e, uint64_t now, struct elector_out *out)
 	}
 	e->last_now_ms = now;
 	return now;
-}
-
-/* Any frame put out (keepalives aside) may feed a lease from now on. */
-static void
-plan_spoke(struct elector *e, uint64_t now, const struct elector_out *out)
-{
-	for (size_t i = 0; i < out->n_send; i++)
-		if (!out->send[i].keepalive)
-			elector_note_spoke(e, now);
 }
 
 /*
@@ -911,16 +909,6 @@ on_offer(struct elector *e, int c, const struct wire_frame *f, uint64_t now,
 		e->deferred_offer = *f;
 		return;
 	}
-	/*
-	 * Our last frames may still feed an old primary's lease: go quiet
-	 * and vote on the OFFER the candidate repeats once they no longer
-	 * do (the quiet rule, elector_quiet.c).
-	 */
-	if (!elector_quiet_may_vote(e, f, now)) {
-		e->stats.votes_quieted++;
-		e->vote_wait_until_ms = now + e->t.down_after_ms;
-		return;
-	}
 	/* Persist the vote before it leaves, or a crash could vote twice. */
 	if (save(e, f->epoch, c, out) == -1)
 		return;
@@ -930,14 +918,22 @@ on_offer(struct elector *e, int c, const struct wire_frame *f, uint64_t now,
 	if (c == e->so_target)
 		e->so_voted = true;	/* no way back to our epoch */
 	e->deferred = false;
-	e->vote_wait_until_ms = 0;
+	/*
+	 * Marked quiet when none of our earlier frames (those planned in
+	 * this call too) still feeds a lease: later ones carry this epoch.
+	 */
+	plan_spoke(e, now, out);
+	e->voted_quiet = elector_quiet_vote(e, f->epoch, now);
 	step_down(e, now, out);
 	e->primary = ELECTOR_NONE;
 	e->stats.votes_cast++;
+	if (e->voted_quiet)
+		e->stats.votes_quiet++;
 	out_event(out, ELECTOR_EV_VOTE, e->epoch, c, 0);
 	memset(&r, 0, sizeof(r));
 	r.verb = WIRE_ACCEPT;
 	r.epoch = e->epoch;
+	r.quiet = e->voted_quiet;
 	snprintf(r.id, sizeof(r.id), "%s", my_id(e));
 	out_send(out, c, &r);
 }
@@ -952,7 +948,7 @@ on_accept(struct elector *e, int v, const struct wire_frame *f, uint64_t now,
 		return;
 	}
 	e->peers[v].voted_for_me = true;
-	e->peers[v].vote_quiet = e->peers[v].keeps_quiet;
+	e->peers[v].vote_quiet = f->quiet;
 	if ((int)v == e->cand_from)
 		e->cand_from_voted = true;
 	e->votes++;
@@ -981,6 +977,7 @@ on_announce(struct elector *e, int p, const struct wire_frame *f,
 	e->voted_epoch = f->epoch;
 	e->voted_for = p;
 	follow(e, p, f->epoch, f->addr, now, out);
+	e->primary_quiet = f->quiet;
 }
 
 /*
@@ -1096,9 +1093,7 @@ claim(struct elector *e, int x, uint64_t epoch, uint64_t now,
 static bool
 claims_at_edge(const struct elector *e, uint64_t epoch, uint64_t now)
 {
-	/* Waiting to vote once quiet: raising would take that vote away. */
 	return e->max_epoch_jump != 0 && e->role == WIRE_ROLE_REPLICA &&
-	    now >= e->vote_wait_until_ms &&
 	    (e->primary == ELECTOR_NONE || primary_is_down(e, now)) &&
 	    epoch > e->epoch && epoch - e->epoch == e->max_epoch_jump;
 }
@@ -1342,6 +1337,7 @@ elector_new(const struct elector_config *c, const struct elector_store *s,
 	e->quiet_ms = c->quiet_off ? 0 : elector_timing_quiet_ms(&e->t);
 	/* Frames sent before a restart may still feed a lease: count them. */
 	e->spoke_ms = now;
+	e->hold_ms = e->t.lease_ms + e->t.hb_interval_ms;
 	e->store = *s;
 	e->rng = c->seed;
 	e->voted_for = ELECTOR_NONE;

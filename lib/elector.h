@@ -17,14 +17,14 @@
  *    down_after_ms, so it ends before any peer can stand.
  *  - Hold. A new primary stays fenced for lease + hb_interval after it
  *    wins: whatever lease an old primary may still count on runs out
- *    first, even when links failed one way before both ways. None when
- *    its candidacy and every vote it won with kept the quiet rule.
+ *    first, even when links failed one way before both ways. Shorter,
+ *    mostly none, when every vote it won with was quiet.
  *  - Quiet rule (elector_quiet.c): a replica that has not heard its
  *    primary for quiet_ms (down_after - 2 x hb_interval - lease) stops
- *    heartbeating (keepalives only, which vouch for no lease), and a
- *    node votes only hb_interval + lease after it last sent a frame, so
- *    every lease its frames fed has run out when its vote leaves. Peers
- *    that opened their link with the hello follow it.
+ *    heartbeating (keepalives only, which vouch for no lease); a vote
+ *    whose voter sent no frame for hb_interval + lease before it is
+ *    marked quiet (a blank line before the ACCEPT, which the reference
+ *    skips): every lease the voter's frames fed has run out.
  *  - Every node heartbeats at once when its epoch or role changes.
  *  - Sticky votes. No vote while the current primary was heard claiming
  *    primary within down_after - hb_interval, nor while itself an
@@ -320,7 +320,7 @@ struct elector_stats {
 	uint64_t votes_deferred;  /* sticky refusals voted later */
 	uint64_t rank_refusals;   /* OFFERs refused for a higher priority or
 	                             the lag limit (also in votes_refused) */
-	uint64_t votes_quieted;   /* refused until quiet long enough */
+	uint64_t votes_quiet;     /* votes cast with the quiet mark */
 	uint64_t holds_skipped;   /* won with every vote quiet: no hold */
 	uint64_t quiet_starts;    /* heartbeats turned into keepalives */
 };
@@ -406,10 +406,10 @@ bool elector_frame_is_current(const struct elector *, size_t member,
 void elector_on_keepalive(struct elector *, size_t member, uint64_t now_ms,
     struct elector_out *);
 /*
- * Does member keep the quiet rule (its link opened with the hello)? Only
- * then does its vote spare a winner the hold. A new elector assumes no.
+ * Did our primary announce a quiet win (no hold: its server is promoted
+ * at once)? False when we learned it otherwise (a heartbeat).
  */
-void elector_set_peer_quiet(struct elector *, size_t member, bool keeps);
+bool elector_primary_won_quiet(const struct elector *);
 /* Would this node send keepalives instead of heartbeats now? */
 bool elector_is_quiet(const struct elector *, uint64_t now_ms);
 /*

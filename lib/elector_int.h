@@ -13,8 +13,7 @@ struct elector_peer {
 	uint64_t epoch_since_ms;      /* when its epoch last rose */
 	uint64_t vouch_ms;            /* last frame that counts for a lease; 0: none */
 	uint64_t quarantine_until_ms; /* frames before this do not vouch */
-	bool keeps_quiet;             /* said the hello: keeps the quiet rule */
-	bool vote_quiet;              /* its vote for us came under the rule */
+	bool vote_quiet;              /* its vote for us came with the mark */
 };
 
 struct elector {
@@ -104,10 +103,12 @@ struct elector {
 	/* Quiet rule (elector_quiet.c); quiet_ms 0: off. */
 	uint64_t quiet_ms;
 	uint64_t spoke_ms;            /* last frame put out (not keepalives) */
-	uint64_t vote_wait_until_ms;  /* quiet for a vote asked until then */
 	bool was_quiet;               /* last heartbeat time was a keepalive */
-	bool cand_quiet;              /* our candidacy stood quiet */
-	bool won_quiet;               /* won quiet with quiet votes: no hold */
+	uint64_t cand_fed_until_ms;   /* our frames before our OFFER may feed
+	                                 a lease until then; 0: none */
+	uint64_t hold_ms;             /* the hold of our last win */
+	bool voted_quiet;             /* our vote of voted_epoch was marked */
+	bool primary_quiet;           /* our primary announced a quiet win */
 	uint64_t left_epoch;          /* its primary left it (or we did) */
 
 	struct elector_stats stats;
@@ -149,11 +150,10 @@ bool elector_live_reaccept(const struct elector *, int candidate,
 
 /* elector_quiet.c: the quiet rule. */
 bool elector_quiet_rule_on(const struct elector *);
-bool elector_quiet_long_enough(const struct elector *, uint64_t now_ms);
-bool elector_quiet_exempt(const struct elector *, uint64_t epoch);
-bool elector_quiet_may_vote(const struct elector *,
-    const struct wire_frame *offer, uint64_t now_ms);
+bool elector_quiet_vote(const struct elector *, uint64_t epoch,
+    uint64_t now_ms);
+uint64_t elector_quiet_fed_until(const struct elector *, uint64_t epoch);
 bool elector_quiet_now(const struct elector *, uint64_t now_ms);
-bool elector_quiet_win(const struct elector *);
+uint64_t elector_quiet_hold_ms(const struct elector *, uint64_t now_ms);
 
 #endif

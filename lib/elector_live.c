@@ -155,6 +155,7 @@ elector_live_reaccept(const struct elector *e, int c,
 	memset(r, 0, sizeof(*r));
 	r->verb = WIRE_ACCEPT;
 	r->epoch = e->epoch;
+	r->quiet = e->voted_quiet;	/* as the vote it repeats */
 	snprintf(r->id, sizeof(r->id), "%s", e->members[e->self].id);
 	return true;
 }

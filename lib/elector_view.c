@@ -146,15 +146,20 @@ elector_lease_until(const struct elector *e)
 /*
  * A new primary waits out any lease the old one may still hold: the old
  * one counts a voter's last heartbeat for lease_ms after receiving it,
- * and receives it up to one interval after the vote.
+ * and receives it up to one interval after the vote. Shorter, mostly
+ * none, when every vote was quiet (elector_quiet_hold_ms).
  */
 uint64_t
 elector_hold_ms(const struct elector *e)
 {
-	/* Won quiet (elector_quiet.c): those leases ran out before we won. */
-	if (e->won_quiet)
-		return 0;
-	return e->t.lease_ms + e->t.hb_interval_ms;
+	return e->hold_ms;
+}
+
+bool
+elector_primary_won_quiet(const struct elector *e)
+{
+	return e->role == WIRE_ROLE_REPLICA && e->primary != ELECTOR_NONE &&
+	    e->primary_quiet;
 }
 
 /*

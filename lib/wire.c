@@ -9,7 +9,9 @@
  *
  * Decisions beyond the spec:
  * - Empty arrays ("*0\r\n") and blank lines ("\r\n", "\n") are filler:
- *   WIRE_SKIP, as the reference reader skips them.
+ *   WIRE_SKIP, as the reference reader skips them. A "\r\n" right before
+ *   an ACCEPT or ANNOUNCE is decoded with it, as its quiet mark; so a
+ *   "\r\n" at the end of the input waits for what follows.
  * - Inline commands ("HB 1 a primary 0\r\n") are rejected. The reference
  *   accepts them but never sends them, so rejecting stays compatible and
  *   removes a second grammar from the attack surface.
@@ -39,6 +41,9 @@ _Static_assert((WIRE_ELEMS_MAX + 1) * WIRE_HEADER_MAX + WIRE_ELEMS_MAX * 2 +
     WIRE_VERB_LEN_MAX + 2 * NUM_U64_DIGITS + WIRE_ID_MAX +
     WIRE_ROLE_LEN_MAX + WIRE_ADDR_MAX <= WIRE_FRAME_MAX,
     "WIRE_FRAME_MAX too small for the largest frame");
+/* ... and so does the largest marked one (an ANNOUNCE has no role). */
+_Static_assert(WIRE_QUIET_MARK_LEN <= WIRE_HEADER_MAX + 2 + WIRE_ROLE_LEN_MAX,
+    "WIRE_FRAME_MAX too small for a marked frame");
 _Static_assert(WIRE_ADDR_MAX <= WIRE_BULK_MAX && WIRE_ID_MAX <= WIRE_BULK_MAX,
     "a field cap exceeds the bulk cap");
 
@@ -349,6 +354,37 @@ decode(struct cursor *c, struct wire_frame *f)
 	return WIRE_OK;
 }
 
+/*
+ * c is past a blank line: the quiet mark of the frame after it when that
+ * is an ACCEPT or ANNOUNCE, plain filler otherwise (what follows then
+ * decodes on its own, errors included, on the next call).
+ */
+static enum wire_status
+decode_marked(struct cursor *c, struct wire_frame *f)
+{
+	struct cursor m = { c->buf + c->pos, c->len - c->pos, 0, NULL };
+	struct wire_frame g;
+
+	if (m.len == 0)
+		return WIRE_NEED_MORE;
+	memset(&g, 0, sizeof g);
+	switch (decode(&m, &g)) {
+	case WIRE_NEED_MORE:
+		return WIRE_NEED_MORE;
+	case WIRE_OK:
+		if (g.verb != WIRE_ACCEPT && g.verb != WIRE_ANNOUNCE)
+			break;
+		g.quiet = true;
+		*f = g;
+		c->pos += m.pos;
+		return WIRE_OK;
+	case WIRE_SKIP:
+	case WIRE_ERROR:
+		break;
+	}
+	return WIRE_SKIP;
+}
+
 enum wire_status
 wire_decode(const uint8_t *buf, size_t len, struct wire_frame *out,
     size_t *used, const char **why)
@@ -365,6 +401,8 @@ wire_decode(const uint8_t *buf, size_t len, struct wire_frame *out,
 	/* Fill a scratch frame: a half-decoded frame never reaches *out. */
 	memset(&f, 0, sizeof f);
 	st = decode(&c, &f);
+	if (st == WIRE_SKIP && c.pos == WIRE_QUIET_MARK_LEN && buf[0] == '\r')
+		st = decode_marked(&c, &f);
 	switch (st) {
 	case WIRE_OK:
 		*out = f;
@@ -407,7 +445,7 @@ wire_encode(const struct wire_frame *f, uint8_t *buf, size_t cap)
 	size_t lens[WIRE_ELEMS_MAX];
 	const struct verb_def *vd = NULL;
 	const char *role = NULL;
-	size_t i, idlen, addrlen = 0;
+	size_t i, idlen, addrlen = 0, len;
 
 	for (i = 0; i < NELEM(verbs); i++)
 		if (verbs[i].verb == f->verb)
@@ -457,6 +495,14 @@ wire_encode(const struct wire_frame *f, uint8_t *buf, size_t cap)
 		case F_VERB:
 			return 0;
 		}
+	}
+	if (f->quiet && (f->verb == WIRE_ACCEPT || f->verb == WIRE_ANNOUNCE)) {
+		if (cap < WIRE_QUIET_MARK_LEN)
+			return 0;
+		memcpy(buf, WIRE_QUIET_MARK, WIRE_QUIET_MARK_LEN);
+		len = resp_encode_argv(buf + WIRE_QUIET_MARK_LEN,
+		    cap - WIRE_QUIET_MARK_LEN, vd->count, argv, lens);
+		return len == 0 ? 0 : len + WIRE_QUIET_MARK_LEN;
 	}
 	return resp_encode_argv(buf, cap, vd->count, argv, lens);
 }

@@ -20,13 +20,16 @@
 #define WIRE_BULK_MAX    255  /* bytes in one bulk string; real ones < 64 */
 #define WIRE_HEADER_MAX  16   /* bytes in a "*N" / "$N" header line with CRLF */
 /*
- * An empty array: filler the reference reader skips. From a kevy-electd
- * peer it is the hello (before a link's first frame: it keeps the quiet
- * rule) or a keepalive (after it: alive, vouching for no lease);
- * docs/reference/wire.md, "Hello and keepalive".
+ * Two kinds of filler the reference reader skips carry the quiet rule
+ * between kevy-electd nodes (docs/reference/wire.md, "Keepalive and
+ * quiet mark"). An empty array is a keepalive: the sender is alive and a
+ * replica, vouching for no lease. A blank line right before an ACCEPT or
+ * an ANNOUNCE is its quiet mark (wire_frame.quiet).
  */
-#define WIRE_KEEPALIVE     "*0\r\n"
-#define WIRE_KEEPALIVE_LEN 4 /* bytes */
+#define WIRE_KEEPALIVE       "*0\r\n"
+#define WIRE_KEEPALIVE_LEN   4 /* bytes */
+#define WIRE_QUIET_MARK      "\r\n"
+#define WIRE_QUIET_MARK_LEN  2 /* bytes */
 /* Reserved: inline commands are rejected (docs/reference/wire.md). */
 #define WIRE_FRAME_MAX   1024 /* bytes a frame may span; beyond: error */
 
@@ -58,6 +61,13 @@ struct wire_frame {
 	enum wire_role role;
 	uint64_t offset;
 	char addr[WIRE_ADDR_MAX + 1];
+	/*
+	 * The quiet mark, on the wire a blank line before the frame (other
+	 * verbs never carry it). ACCEPT: none of the voter's frames before
+	 * this vote still feeds a lease. ANNOUNCE: the winner took no hold,
+	 * its server is being promoted now.
+	 */
+	bool quiet;
 };
 
 enum wire_status {

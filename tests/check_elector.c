@@ -126,8 +126,6 @@ static void unit_init_full(struct unit *u, size_t n, size_t self,
 	u->el = elector_new(&c, &st, sv, 0, err, sizeof err);
 	ck_assert_msg(u->el != NULL, "elector_new: %s", err);
 	elector_set_offset(u->el, offset);
-	for (size_t i = 0; i < n; i++)
-		elector_set_peer_quiet(u->el, i, quiet);
 }
 
 static void unit_init_jump(struct unit *u, size_t n, size_t self,

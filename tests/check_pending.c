@@ -27,7 +27,6 @@
 #include "runner.h"
 
 #define WAIT_MS   10000 /* bound on the daemon's vote, its redial, a frame */
-#define REOFFER_MS 100  /* a raw candidate repeats its OFFER this often */
 #define TAIL_MS   500   /* frames after the heartbeat arrive with it: a
                            bound for "nothing else came", not a sync */
 #define RECV_MAX  16384 /* bytes kept of what n1 sends n2 */
@@ -117,27 +116,6 @@ offer_as(struct cluster *c, const char *id, const char *epoch)
 	return fd;
 }
 
-/*
- * Repeat id's OFFER on fd, as a real candidate does every interval
- * (issue 14), until n1 is at epoch: n1, just started, votes only once
- * it has been quiet lease + one interval (the quiet rule).
- */
-static bool
-offer_until_voted(struct cluster *c, int fd, const char *id,
-    const char *epoch, uint64_t *e)
-{
-	uint64_t end = cluster_now_us() + (uint64_t)WAIT_MS * 1000;
-	char buf[512];
-	size_t len = frame(buf, sizeof(buf), "OFFER", epoch, id, "1000");
-
-	while (!cluster_wait(c, at_epoch, e, REOFFER_MS)) {
-		if (cluster_now_us() >= end)
-			return false;
-		ck_assert(write(fd, buf, len) == (ssize_t)len);
-	}
-	return true;
-}
-
 static struct cluster *
 one_of_three(void)
 {
@@ -161,7 +139,7 @@ START_TEST(vote_cast_while_the_link_connects_reaches_the_candidate)
 	ck_assert_ptr_nonnull(got);
 	/* n2's port is closed: n1's link to it is refused and retried. */
 	peer = offer_as(c, "n2", "2");
-	ck_assert_msg(offer_until_voted(c, peer, "n2", "2", &e2),
+	ck_assert_msg(cluster_wait(c, at_epoch, &e2, WAIT_MS),
 	    "n1 did not vote in epoch 2 (log %s)", cluster_log_path(c, 0));
 	lfd = listen_on(cluster_election_port(c, 1));
 	fd = accept_within(lfd);
@@ -191,10 +169,10 @@ START_TEST(vote_superseded_before_the_link_is_up_is_not_replayed)
 
 	ck_assert_ptr_nonnull(got);
 	p2 = offer_as(c, "n2", "2");
-	ck_assert(offer_until_voted(c, p2, "n2", "2", &e2));
+	ck_assert(cluster_wait(c, at_epoch, &e2, WAIT_MS));
 	/* n3 stands in epoch 3: n1 votes again; its vote for n2 is stale. */
 	p3 = offer_as(c, "n3", "3");
-	ck_assert(offer_until_voted(c, p3, "n3", "3", &e3));
+	ck_assert(cluster_wait(c, at_epoch, &e3, WAIT_MS));
 	lfd = listen_on(cluster_election_port(c, 1));
 	fd = accept_within(lfd);
 	hlen = rawpeer_hb(hb3, sizeof(hb3), "3", "n1", "replica");

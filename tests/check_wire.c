@@ -278,7 +278,12 @@ START_TEST(test_skip_filler)
 	ck_assert_uint_eq(used, 4);
 	ck_assert_int_eq(dec(S("*0\r\n*3\r\n"), &f, &used, &why), WIRE_SKIP);
 	ck_assert_uint_eq(used, 4);
-	ck_assert_int_eq(dec(S("\r\n*5"), &f, &used, &why), WIRE_SKIP);
+	/* A blank line before a frame: filler unless the frame is marked. */
+	ck_assert_int_eq(dec(S("\r\n*5"), &f, &used, &why), WIRE_NEED_MORE);
+	ck_assert_int_eq(dec(S("\r\n"), &f, &used, &why), WIRE_NEED_MORE);
+	ck_assert_int_eq(dec(S("\r\n\r\n"), &f, &used, &why), WIRE_SKIP);
+	ck_assert_uint_eq(used, 2);
+	ck_assert_int_eq(dec(S("\r\n*0\r\n"), &f, &used, &why), WIRE_SKIP);
 	ck_assert_uint_eq(used, 2);
 	ck_assert_int_eq(dec(S("\n"), &f, &used, &why), WIRE_SKIP);
 	ck_assert_uint_eq(used, 1);
@@ -287,6 +292,70 @@ START_TEST(test_skip_filler)
 	ck_assert_int_eq(dec(S("*0"), &f, &used, &why), WIRE_NEED_MORE);
 	ck_assert_int_eq(dec(S("*0\r"), &f, &used, &why), WIRE_NEED_MORE);
 	ck_assert_int_eq(dec(S(""), &f, &used, &why), WIRE_NEED_MORE);
+}
+END_TEST
+
+/*
+ * The quiet mark: a CRLF right before an ACCEPT or ANNOUNCE travels with
+ * it; before any other frame it stays filler, and so does a bare LF.
+ */
+START_TEST(test_quiet_mark)
+{
+	static const enum wire_verb verbs[] = { WIRE_HB, WIRE_OFFER,
+	    WIRE_ACCEPT, WIRE_ANNOUNCE };
+	uint8_t buf[WIRE_FRAME_MAX];
+	struct wire_frame f, g;
+	size_t n, used;
+	const char *why;
+
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
+		bool marks = verbs[i] == WIRE_ACCEPT ||
+		    verbs[i] == WIRE_ANNOUNCE;
+
+		memset(&f, 0, sizeof f);
+		f.verb = verbs[i];
+		f.epoch = 7;
+		f.offset = 9;
+		f.role = WIRE_ROLE_REPLICA;
+		snprintf(f.id, sizeof f.id, "n2");
+		snprintf(f.addr, sizeof f.addr, "127.0.0.1:6379");
+		f.quiet = true;
+		n = wire_encode(&f, buf, sizeof buf);
+		ck_assert_uint_gt(n, 0);
+		ck_assert_int_eq(buf[0] == '\r', marks);
+		ck_assert_int_eq(wire_decode(buf, n, &g, &used, &why), WIRE_OK);
+		ck_assert_uint_eq(used, n);
+		ck_assert_int_eq(g.verb, f.verb);
+		ck_assert_int_eq(g.quiet, marks);
+		/* Unmarked, the same frame decodes without the mark. */
+		f.quiet = false;
+		n = wire_encode(&f, buf, sizeof buf);
+		ck_assert_int_eq(wire_decode(buf, n, &g, &used, &why), WIRE_OK);
+		ck_assert(!g.quiet);
+		/* A mark cut off from its frame is a prefix: wait. */
+		if (marks) {
+			f.quiet = true;
+			n = wire_encode(&f, buf, sizeof buf);
+			ck_assert_int_eq(wire_decode(buf, n - 1, &g, &used,
+			    &why), WIRE_NEED_MORE);
+			ck_assert_int_eq(wire_decode(buf, 2, &g, &used, &why),
+			    WIRE_NEED_MORE);
+		}
+	}
+	/* A blank line before an HB is filler; the HB follows unmarked. */
+	ck_assert_int_eq(dec(S("\r\n*5\r\n$2\r\nHB\r\n$1\r\n1\r\n"
+	    "$1\r\na\r\n$7\r\nprimary\r\n$1\r\n0\r\n"), &g, &used, &why),
+	    WIRE_SKIP);
+	ck_assert_uint_eq(used, 2);
+	/* A bare LF never marks. */
+	ck_assert_int_eq(dec(S("\n*3\r\n$6\r\nACCEPT\r\n$1\r\n1\r\n"
+	    "$1\r\na\r\n"), &g, &used, &why), WIRE_SKIP);
+	ck_assert_uint_eq(used, 1);
+	/* A broken frame after a mark fails on its own, one call later. */
+	ck_assert_int_eq(dec(S("\r\n*3\r\n$6\r\nACCEPX\r\n"), &g, &used,
+	    &why), WIRE_SKIP);
+	ck_assert_int_eq(dec(S("*3\r\n$6\r\nACCEPX\r\n"), &g, &used, &why),
+	    WIRE_ERROR);
 }
 END_TEST
 
@@ -825,6 +894,7 @@ wire_suite(void)
 	tcase_add_test(tc, test_byte_by_byte);
 	tcase_add_test(tc, test_back_to_back);
 	tcase_add_test(tc, test_skip_filler);
+	tcase_add_test(tc, test_quiet_mark);
 	tcase_add_test(tc, test_inline_rejected);
 	tcase_add_loop_test(tc, test_rejects, 0, (int)(sizeof bad /
 	    sizeof bad[0]));

@@ -748,9 +748,6 @@ static void node_start(struct sim *s, size_t i, const struct elector_saved *sv)
 	nd->paused = false;
 	nd->resume_at = SIM_NEVER;
 	nd->role = elector_role(nd->el);
-	/* Every link of ours opens with the hello; a reference node's not. */
-	for (size_t j = 0; j < s->cfg.n; j++)
-		elector_set_peer_quiet(nd->el, j, !s->cfg.reference[j]);
 	elector_set_offset(nd->el, nd->offset);
 	memset(&out, 0, sizeof out);
 	nd->starting = true;

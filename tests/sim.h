@@ -43,7 +43,7 @@ struct sim_config {
 	/*
 	 * A node that does not keep the quiet rule (a reference node, as far
 	 * as the rule goes): its elector has quiet_off and no peer takes it
-	 * for one that keeps it. The others keep it (their links said hello).
+	 * for one that keeps it (its votes carry no quiet mark).
 	 */
 	bool reference[SIM_NODES_MAX];
 	bool keep_trace;                  /* keep every record (sim_trace) */

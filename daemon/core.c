@@ -363,6 +363,7 @@ core_status(struct electd *d, struct status *st)
 		util_strcpy(st->primary, sizeof(st->primary), member_id(d, p));
 		util_strcpy(st->primary_addr, sizeof(st->primary_addr),
 		    elector_primary_addr(d->el));
+		st->primary_unheld = elector_primary_won_quiet(d->el);
 	}
 	st->quorum = elector_has_quorum(d->el, now);
 	st->fenced = elector_is_fenced(d->el, now);

@@ -280,12 +280,19 @@ primary_member(const struct server *s, const struct status *st)
 	return NULL;
 }
 
-/* How long after learning a new primary a replica points its server. */
+/*
+ * How long after learning a new primary a replica points its server: the
+ * margin alone when it announced a win without a hold (the quiet rule),
+ * else the hold and the margin.
+ */
 static uint64_t
-point_after_ms(const struct server *s)
+point_after_ms(const struct server *s, const struct status *st)
 {
-	return s->sc.lease_ms + (1 + SERVER_POINT_MARGIN_HB) *
-	    s->sc.hb_interval_ms;
+	uint64_t margin = SERVER_POINT_MARGIN_HB * s->sc.hb_interval_ms;
+
+	if (st->primary_unheld)
+		return margin;
+	return s->sc.lease_ms + s->sc.hb_interval_ms + margin;
 }
 
 static bool
@@ -411,8 +418,9 @@ apply(struct server *s, const struct status *st)
 		s->primary_since_ms = now;
 	}
 	/* Not before its server can be a master: see server.h. */
-	if (p != NULL && now - s->primary_since_ms < point_after_ms(s)) {
-		arm(s->point, point_after_ms(s) - (now - s->primary_since_ms));
+	if (p != NULL && now - s->primary_since_ms < point_after_ms(s, st)) {
+		arm(s->point, point_after_ms(s, st) -
+		    (now - s->primary_since_ms));
 		p = NULL;
 	}
 	if (p != NULL && config_parse_hostport(p->client, &hp) == 0 &&

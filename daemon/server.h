@@ -45,10 +45,12 @@ struct status;
 #define SERVER_MINLAG_MIN_S    2
 /*
  * A newly elected primary's server is promoted only once the node is
- * unfenced: lease + one heartbeat after it won (the hold). A replica
+ * unfenced: at once when it won without a hold (its ANNOUNCE says so:
+ * the quiet rule), else lease + one heartbeat after it won. A replica
  * pointed at it before then is refused (NOMASTERLINK) and Redis retries
- * only once a second, so a replica waits the hold plus this many
- * heartbeats after it learned a new primary before pointing its server.
+ * only once a second, so a replica waits this many heartbeats (plus the
+ * hold, unless the ANNOUNCE said none) after it learned a new primary
+ * before pointing its server.
  */
 #define SERVER_POINT_MARGIN_HB 1
 #define SERVER_RELINK_HB       2      /* a replica's link down this many

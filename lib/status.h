@@ -67,6 +67,9 @@ struct status {
 	uint64_t epoch;
 	char primary[WIRE_ID_MAX + 1];      /* "" when none */
 	char primary_addr[WIRE_ADDR_MAX + 1];
+	bool primary_unheld;                /* it announced a win without a
+	                                       hold: its server is a master
+	                                       at once (not shown) */
 	bool quorum;                        /* spec 8: majority heard */
 	bool fenced;                        /* primary without its lease */
 	uint64_t offset;

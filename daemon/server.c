@@ -75,6 +75,7 @@ struct server {
 	struct event *point;          /* a new primary's server is promoted */
 	char primary[WIRE_ID_MAX + 1]; /* the primary last seen, "" none */
 	uint64_t primary_since_ms;    /* when it was first seen */
+	bool point_told;              /* its wait was logged */
 	uint64_t backoff_ms;
 	enum cmd pending[SERVER_PENDING_MAX];
 	uint64_t due_ms[SERVER_PENDING_MAX];
@@ -416,9 +417,18 @@ apply(struct server *s, const struct status *st)
 	if (strcmp(st->primary, s->primary) != 0) {
 		snprintf(s->primary, sizeof(s->primary), "%s", st->primary);
 		s->primary_since_ms = now;
+		s->point_told = false;
 	}
 	/* Not before its server can be a master: see server.h. */
 	if (p != NULL && now - s->primary_since_ms < point_after_ms(s, st)) {
+		char q[LOG_QUOTE_MAX(WIRE_ID_MAX)];
+
+		if (!s->point_told)
+			log_info("event=server_point_wait server=%s primary=%s "
+			    "wait_ms=%" PRIu64 " hold=%s", s->conf->address,
+			    LOG_Q(q, st->primary), point_after_ms(s, st),
+			    st->primary_unheld ? "none" : "maybe");
+		s->point_told = true;
 		arm(s->point, point_after_ms(s, st) -
 		    (now - s->primary_since_ms));
 		p = NULL;

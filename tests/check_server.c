@@ -776,6 +776,16 @@ START_TEST(primary_and_server_killed_new_primary_takes_writes)
 	 */
 	await_servers(&fx, (size_t)q, skip);
 	await_write_ok(&fx, (size_t)q, "after");
+	/*
+	 * Both survivors were quiet: q won without a hold, its ANNOUNCE
+	 * said so, and the other survivor pointed its server after one
+	 * heartbeat instead of hold + one (the quiet rule).
+	 */
+	ck_assert_msg(log_count(&fx, (size_t)(3 - p - q),
+	    "event=server_point_wait ", NULL) >= 1 &&
+	    log_count(&fx, (size_t)(3 - p - q), " hold=none", NULL) >= 1,
+	    "node %d: no quiet point after the kill (logs in %s)",
+	    3 - p - q + 1, cluster_dir(fx.c));
 	ck_assert_uint_le(cluster_max_unfenced(fx.c), 1);
 	stop(&fx);
 }

@@ -38,6 +38,7 @@ check_same(const struct wire_frame *a, const struct wire_frame *b)
 	check(a->verb == b->verb, "round trip: verb");
 	check(a->epoch == b->epoch, "round trip: epoch");
 	check(strcmp(a->id, b->id) == 0, "round trip: id");
+	check(a->quiet == b->quiet, "round trip: quiet mark");
 	if (a->verb == WIRE_HB)
 		check(a->role == b->role, "round trip: role");
 	if (a->verb == WIRE_HB || a->verb == WIRE_OFFER)

@@ -261,15 +261,8 @@ static uint64_t unit_make_primary(struct unit *u)
 static struct sim *cluster(size_t n, uint64_t seed, const uint64_t *offsets,
     uint64_t dmin, uint64_t dmax)
 {
-	struct sim_config c;
+	struct sim_config c = sim_config_make(n, seed, dmin, dmax, 0);
 
-	memset(&c, 0, sizeof c);
-	c.n = n;
-	c.seed = seed;
-	c.keep_trace = true;
-	c.delay_min_ms = dmin;
-	c.delay_max_ms = dmax;
-	c.verbose = getenv("KEVY_SIM_VERBOSE") != NULL;
 	for (size_t i = 0; offsets && i < n; i++)
 		c.offset[i] = offsets[i];
 	return sim_new(&c);

@@ -27,15 +27,8 @@
 
 static struct sim *cluster(size_t n, uint64_t seed, const uint64_t *off)
 {
-	struct sim_config c;
+	struct sim_config c = sim_config_make(n, seed, 1, DELAY_MAX, 0);
 
-	memset(&c, 0, sizeof c);
-	c.n = n;
-	c.seed = seed;
-	c.keep_trace = true;
-	c.delay_min_ms = 1;
-	c.delay_max_ms = DELAY_MAX;
-	c.verbose = getenv("KEVY_SIM_VERBOSE") != NULL;
 	for (size_t i = 0; i < n; i++)
 		c.offset[i] = off[i];
 	return sim_new(&c);

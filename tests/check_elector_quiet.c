@@ -29,19 +29,11 @@ static struct sim *
 cluster_traced(size_t n, uint64_t seed, const bool *reference,
     uint64_t dmax, bool trace)
 {
-	struct sim_config c;
+	struct sim_config c = sim_config_make(n, seed, 1, dmax, 1000);
 
-	memset(&c, 0, sizeof c);
 	c.keep_trace = trace;
-	c.n = n;
-	c.seed = seed;
-	c.delay_min_ms = 1;
-	c.delay_max_ms = dmax;
-	c.verbose = getenv("KEVY_SIM_VERBOSE") != NULL;
-	for (size_t i = 0; i < n; i++) {
-		c.offset[i] = 1000;
+	for (size_t i = 0; i < n; i++)
 		c.reference[i] = reference != NULL && reference[i];
-	}
 	return sim_new(&c);
 }
 

@@ -31,18 +31,7 @@
 static struct sim_config
 config(size_t n, uint64_t seed, uint64_t offset)
 {
-	struct sim_config c;
-
-	memset(&c, 0, sizeof c);
-	c.n = n;
-	c.seed = seed;
-	c.keep_trace = true;
-	c.delay_min_ms = 1;
-	c.delay_max_ms = 5;
-	c.verbose = getenv("KEVY_SIM_VERBOSE") != NULL;
-	for (size_t i = 0; i < n; i++)
-		c.offset[i] = offset;
-	return c;
+	return sim_config_make(n, seed, 1, 5, offset);
 }
 
 /* The agreed primary within the liveness bound (asserted). */

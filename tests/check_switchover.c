@@ -31,17 +31,8 @@
 static struct sim *
 cluster(size_t n, uint64_t seed, uint64_t offset)
 {
-	struct sim_config c;
+	struct sim_config c = sim_config_make(n, seed, 1, 5, offset);
 
-	memset(&c, 0, sizeof c);
-	c.n = n;
-	c.seed = seed;
-	c.keep_trace = true;
-	c.delay_min_ms = 1;
-	c.delay_max_ms = 5;
-	c.verbose = getenv("KEVY_SIM_VERBOSE") != NULL;
-	for (size_t i = 0; i < n; i++)
-		c.offset[i] = offset;
 	return sim_new(&c);
 }
 

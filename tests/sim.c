@@ -711,6 +711,23 @@ static void after_call(struct sim *s, struct sim_node *nd,
 
 /* ---- construction ---- */
 
+struct sim_config sim_config_make(size_t n, uint64_t seed, uint64_t dmin,
+    uint64_t dmax, uint64_t offset)
+{
+	struct sim_config c;
+
+	memset(&c, 0, sizeof c);
+	c.n = n;
+	c.seed = seed;
+	c.keep_trace = true;
+	c.delay_min_ms = dmin;
+	c.delay_max_ms = dmax;
+	c.verbose = getenv("KEVY_SIM_VERBOSE") != NULL;
+	for (size_t i = 0; i < n && i < SIM_NODES_MAX; i++)
+		c.offset[i] = offset;
+	return c;
+}
+
 void sim_timing_fast(struct elector_timing *t)
 {
 	memset(t, 0, sizeof *t);

@@ -52,6 +52,13 @@ struct sim_config {
 
 /* Fast timings for tests: hb 50, down_after 500, timeout 300, backoff 100+400. */
 void sim_timing_fast(struct elector_timing *);
+/*
+ * What the simulator tests start from: n nodes of seed, every frame
+ * delayed dmin..dmax ms, every offset the same, the whole trace kept and
+ * printed as it happens when KEVY_SIM_VERBOSE is set.
+ */
+struct sim_config sim_config_make(size_t n, uint64_t seed, uint64_t dmin,
+    uint64_t dmax, uint64_t offset);
 
 enum sim_rec_kind {
 	SIM_REC_SEND = 1,   /* node sent verb/epoch to peer (-1: broadcast) */

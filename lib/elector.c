@@ -1233,7 +1233,14 @@ elector_link_up(struct elector *e, size_t to, uint64_t now,
 	s->to = (int)to;
 	s->except = ELECTOR_NONE;
 	elector_heartbeat_to(e, to, &s->frame);
-	s->keepalive = elector_quiet_now(e, now);
+	/*
+	 * Without authentication a connection learns its sender from its
+	 * first frame: a keepalive first would leave us unheard on it for
+	 * as long as we stay quiet (the nemesis found a majority in which
+	 * every node took the others for down). So a heartbeat, noted as
+	 * spoken: our next vote then carries no mark.
+	 */
+	s->keepalive = elector_quiet_now(e, now) && e->peers_authenticated;
 	if (!s->keepalive)
 		elector_note_spoke(e, now);
 }

@@ -414,7 +414,8 @@ bool elector_primary_won_quiet(const struct elector *);
 bool elector_is_quiet(const struct elector *, uint64_t now_ms);
 /*
  * The first frame of a link that just came up, as member to gets it: the
- * heartbeat, or a keepalive (s->keepalive) while quiet; noted as spoken.
+ * heartbeat, noted as spoken; a keepalive (s->keepalive) while quiet
+ * when peers_authenticated (AUTH already told the receiver who we are).
  */
 void elector_link_up(struct elector *, size_t to, uint64_t now_ms,
     struct elector_send *s);

@@ -195,6 +195,48 @@ START_TEST(a_vote_from_a_node_that_spoke_lately_leaves_at_once)
 }
 END_TEST
 
+static bool
+pred_quiet(struct sim *s, void *arg)
+{
+	return elector_is_quiet(sim_elector(s, *(size_t *)arg), sim_now(s));
+}
+
+/*
+ * A link that comes up while we are quiet opens with a heartbeat unless
+ * AUTH already named us to the receiver: without it the receiver learns
+ * who sent a connection's frames from its first frame, and a keepalive
+ * first left a quiet node unheard on it (the namespace nemesis, seed
+ * 3009: a majority of quiet nodes that took each other for down for 4 s).
+ */
+START_TEST(a_link_up_while_quiet_opens_with_a_heartbeat)
+{
+	for (int auth = 0; auth <= 1; auth++) {
+		struct sim_config c = sim_config_make(3, 31, 1, 5, 1000);
+		struct sim *s;
+		struct elector_send snd;
+		size_t j;
+		int p;
+
+		c.peers_authenticated = auth;
+		s = sim_new(&c);
+		p = first_writable(s);
+		sim_run_for(s, 2 * DOWN_AFTER);
+		j = (size_t)(p + 1) % 3;
+		/* j stops hearing its primary: quiet after quiet_ms. */
+		sim_link_block(s, (size_t)p, j, true);
+		ck_assert(sim_run_until_pred(s, pred_quiet, &j,
+		    sim_now(s) + DOWN_AFTER));
+		memset(&snd, 0, sizeof snd);
+		elector_link_up(sim_elector(s, j), (j + 1) % 3, sim_now(s),
+		    &snd);
+		ck_assert_int_eq(snd.to, (int)((j + 1) % 3));
+		ck_assert_int_eq(snd.frame.verb, WIRE_HB);
+		ck_assert_int_eq(snd.keepalive, auth);
+		sim_free(s);
+	}
+}
+END_TEST
+
 /*
  * The case that made the hold: the primary's links out fail first (the
  * replicas stop hearing it and count down_after), its links in a little
@@ -297,6 +339,7 @@ main(void)
 	tcase_add_test(tc, killed_primary_is_replaced_without_a_hold);
 	tcase_add_test(tc, a_vote_from_a_node_without_the_rule_keeps_the_hold);
 	tcase_add_test(tc, a_vote_from_a_node_that_spoke_lately_leaves_at_once);
+	tcase_add_test(tc, a_link_up_while_quiet_opens_with_a_heartbeat);
 	tcase_add_test(tc,
 	    primary_cut_off_in_two_steps_is_fenced_before_a_quiet_successor);
 	tcase_add_test(tc, settled_cluster_under_jitter_never_goes_quiet);

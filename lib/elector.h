@@ -400,8 +400,8 @@ bool elector_frame_is_current(const struct elector *, size_t member,
 
 /*
  * Quiet rule (docs/design/elector.md, "The quiet rule"). A keepalive
- * (WIRE_KEEPALIVE on a connection bound to member by AUTH or a frame) says the
- * member is alive: it counts for down_after, never for a lease.
+ * (WIRE_KEEPALIVE on a connection bound to member by AUTH or a frame)
+ * says the member is alive: it counts for down_after, never for a lease.
  */
 void elector_on_keepalive(struct elector *, size_t member, uint64_t now_ms,
     struct elector_out *);

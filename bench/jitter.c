@@ -62,9 +62,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cluster.h"
 #include "netns.h"
 #include "nfqdelay.h"
 #include "nsprobe.h"
+#include "stats.h"
 
 /*
  * Fences tolerated per hour of settled run: a fence needs a majority
@@ -140,15 +142,6 @@ on_signal(int sig)
 	interrupted = 1;
 }
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static void
 teardown(struct run *r)
 {
@@ -206,20 +199,6 @@ load1(void)
 	return l;
 }
 
-static void
-loadavg(char *out, size_t cap)
-{
-	FILE *f = fopen("/proc/loadavg", "r");
-	double a = 0, b = 0, c = 0;
-
-	if (f == NULL || fscanf(f, "%lf %lf %lf", &a, &b, &c) != 3)
-		snprintf(out, cap, "?");
-	else
-		snprintf(out, cap, "%.2f,%.2f,%.2f", a, b, c);
-	if (f != NULL)
-		fclose(f);
-}
-
 /* The value of key in a STATUS line, into out; false when absent. */
 static bool
 field(const char *line, const char *key, char *out, size_t cap)
@@ -264,8 +243,9 @@ event(struct run *r, size_t i, const char *fmt, ...)
 
 	if (r->events_shown++ >= JITTER_EVENTS_SHOWN)
 		return;
-	printf("jitter: at %.3f s: %s ", (double)(now_ms() - r->settled_ms) /
-	    1000, netns_node_id(r->lab, i));
+	printf("jitter: at %.3f s: %s ",
+	    (double)(cluster_now_ms() - r->settled_ms) / 1000,
+	    netns_node_id(r->lab, i));
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
@@ -279,7 +259,7 @@ count(struct run *r, size_t i, const struct view *was, const struct view *v)
 	struct node *nd = &r->nodes[i];
 	bool was_up = strcmp(was->role, "primary") == 0;
 	bool is_up = strcmp(v->role, "primary") == 0;
-	uint64_t now = now_ms();
+	uint64_t now = cluster_now_ms();
 
 	if (was_up && !was->fenced && is_up && v->fenced) {
 		if (r->fences < JITTER_FENCES_KEPT)
@@ -367,7 +347,7 @@ pump(struct run *r, uint64_t until)
 	struct pollfd p[NETNS_NODES_MAX];
 	uint64_t now;
 
-	while (!interrupted && !r->broken && (now = now_ms()) < until) {
+	while (!interrupted && !r->broken && (now = cluster_now_ms()) < until) {
 		for (size_t i = 0; i < r->n; i++) {
 			p[i].fd = r->nodes[i].fd;
 			p[i].events = POLLIN;
@@ -679,7 +659,7 @@ main(int argc, char **argv)
 	    (unsigned long long)r->jitter_ms, (double)r->jitter_ms / 2,
 	    (double)r->jitter_ms / 2, (unsigned long long)seconds);
 
-	r->t0_ms = now_ms();
+	r->t0_ms = cluster_now_ms();
 	if (start(r, &skip) == -1) {
 		if (skip) {
 			printf("RESULT jitter skipped=1\n");
@@ -689,26 +669,26 @@ main(int argc, char **argv)
 		broke(r, "the cluster did not start");
 	}
 	/* The first election (under jitter too) is not counted. */
-	end = now_ms() + JITTER_SETTLE_ROUNDS * r->down_ms + 10000;
+	end = cluster_now_ms() + JITTER_SETTLE_ROUNDS * r->down_ms + 10000;
 	while (!interrupted && !r->broken && (r->primary =
-	    settled_primary(r)) < 0 && now_ms() < end)
-		pump(r, now_ms() + r->hb_ms);
+	    settled_primary(r)) < 0 && cluster_now_ms() < end)
+		pump(r, cluster_now_ms() + r->hb_ms);
 	if (!r->broken && r->primary < 0)
 		broke(r, "no settled primary at the start");
 	if (!r->broken) {
-		r->settled_ms = now_ms();
+		r->settled_ms = cluster_now_ms();
 		r->epoch = r->max_epoch = r->nodes[r->primary].v.epoch;
 		printf("jitter: settled after %llu ms: primary %s, epoch %llu\n",
 		    (unsigned long long)(r->settled_ms - r->t0_ms),
 		    netns_node_id(r->lab, (size_t)r->primary), r->epoch);
 		read_metrics(r, m0);
 	}
-	loadavg(load0, sizeof(load0));
+	stats_loadavg(load0, sizeof(load0));
 	r->load_max = load1();
 	end = r->settled_ms + seconds * 1000;
 	next_progress = r->settled_ms + JITTER_PROGRESS_S * 1000;
-	while (!interrupted && !r->broken && now_ms() < end) {
-		uint64_t next = now_ms() + JITTER_SAMPLE_MS;
+	while (!interrupted && !r->broken && cluster_now_ms() < end) {
+		uint64_t next = cluster_now_ms() + JITTER_SAMPLE_MS;
 		double l;
 
 		pump(r, next < end ? next : end);
@@ -717,17 +697,17 @@ main(int argc, char **argv)
 		for (size_t i = 0; i < r->n; i++)
 			if (!nfqdelay_is_alive(r->nodes[i].delay))
 				broke(r, "a delayer died");
-		if (now_ms() >= next_progress) {
+		if (cluster_now_ms() >= next_progress) {
 			next_progress += JITTER_PROGRESS_S * 1000;
 			printf("jitter: %llu s: fences=%u elections=%u "
 			    "primary_changes=%u peer_down=%u load=%.2f\n",
-			    (unsigned long long)((now_ms() - r->settled_ms) /
+			    (unsigned long long)((cluster_now_ms() - r->settled_ms) /
 			    1000), r->fences, r->elections, r->primary_changes,
 			    r->peer_down, l);
 		}
 	}
-	elapsed_ms = r->settled_ms != 0 ? now_ms() - r->settled_ms : 0;
-	loadavg(load_end, sizeof(load_end));
+	elapsed_ms = r->settled_ms != 0 ? cluster_now_ms() - r->settled_ms : 0;
+	stats_loadavg(load_end, sizeof(load_end));
 	/* After the counted window: the probes are traffic of their own. */
 	if (r->settled_ms != 0 && !r->broken)
 		nrtt = nsprobe_refused_rtt(netns_node_nsfd(r->lab, 0),

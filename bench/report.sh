@@ -168,7 +168,7 @@ J="$TMP/jitter.md"
 		for t in fast default; do
 			f="$R/jitter-$t.txt"
 			grep -q '^RESULT jitter date' "$f" 2>/dev/null || continue
-			echo "| hb $(get "$f" hb_ms) / down_after $(get "$f" down_after_ms) | $(get "$f" jitter_ms) | $(get "$f" seconds) | $(get "$f" fences) | **$(get "$f" fences_per_h)** | $(get "$f" fences_paused) | **$(get "$f" elections_per_h)** | $(get "$f" primary_changes) | $(get "$f" pauses) | $(get "$f" quiet_starts) | $(get "$f" gap_p99_ms) / $(get "$f" gap_max_ms) | $(get "$f" rtt_p50_ms) / $(get "$f" rtt_max_ms) | $(get "$f" load_start | tr , ' ') / $(get "$f" load_end | tr , ' ') / $(get "$f" load_max) | $(get "$f" verdict) |"
+			echo "| hb $(get "$f" hb_ms) / down_after $(get "$f" down_after_ms) | $(get "$f" jitter_ms) | $(get "$f" seconds) | $(get "$f" fences) | **$(get "$f" fences_per_h)** | $(get "$f" fences_paused) | **$(get "$f" elections_per_h)** | $(get "$f" primary_changes) | $(get "$f" pauses) | $(get "$f" quiet_starts) | $(get "$f" gap_p99_ms) / $(get "$f" gap_max_ms) | $(get "$f" rtt_p50_ms) / $(get "$f" rtt_max_ms) | $(get "$f" load_start | tr / ' ') / $(get "$f" load_end | tr / ' ') / $(get "$f" load_max) | $(get "$f" verdict) |"
 		done
 		echo
 		echo "Runs started $(get "$R/jitter-fast.txt" date) (fast) and $(get "$R/jitter-default.txt" date) (default)."

@@ -71,6 +71,12 @@ cluster_now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
+uint64_t
+cluster_now_ms(void)
+{
+	return cluster_now_us() / 1000;
+}
+
 /* One ephemeral port from the kernel (bound, then released), or 0. */
 static uint16_t
 ephemeral_port(void)

@@ -155,6 +155,8 @@ int cluster_primary(struct cluster *);
 /* Safety: max unfenced primaries seen at once, over the whole run. */
 unsigned cluster_max_unfenced(const struct cluster *);
 uint64_t cluster_now_us(void);
+/* The same in milliseconds. */
+uint64_t cluster_now_ms(void);
 
 /*
  * A program of the build beside the test binary (build/tests/x ->

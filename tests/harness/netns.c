@@ -79,15 +79,6 @@ struct netns_lab {
 	struct netns_node nodes[NETNS_NODES_MAX];
 };
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static bool
 find_exe(const char *name, char *out, size_t cap)
 {
@@ -114,7 +105,7 @@ wait_child(pid_t pid, uint64_t timeout_ms)
 	/* Asked once: valgrind has no pidfd_open and warns on every call. */
 	static int have_pidfd = -1;
 	int fd = have_pidfd == 0 ? -1 : (int)syscall(SYS_pidfd_open, pid, 0);
-	uint64_t end = now_ms() + timeout_ms;
+	uint64_t end = cluster_now_ms() + timeout_ms;
 
 	if (have_pidfd == -1)
 		have_pidfd = fd >= 0 || errno != ENOSYS;
@@ -122,7 +113,7 @@ wait_child(pid_t pid, uint64_t timeout_ms)
 
 	for (;;) {
 		pid_t r = waitpid(pid, &status, WNOHANG);
-		uint64_t now = now_ms();
+		uint64_t now = cluster_now_ms();
 
 		if (r == pid || (r == -1 && errno != EINTR))
 			break;
@@ -209,14 +200,14 @@ fail:
 static int
 finish(pid_t pid, int fd, char *out, size_t cap)
 {
-	uint64_t end = now_ms() + NETNS_CMD_MS;
+	uint64_t end = cluster_now_ms() + NETNS_CMD_MS;
 	size_t len = 0;
 	int status;
 	char sink[256];
 
 	for (;;) {
 		struct pollfd p = { fd, POLLIN, 0 };
-		uint64_t now = now_ms();
+		uint64_t now = cluster_now_ms();
 		ssize_t r;
 
 		if (now >= end || poll(&p, 1, (int)(end - now)) <= 0)

@@ -600,7 +600,6 @@ main(int argc, char **argv)
 	uint64_t seconds, end, next_progress, elapsed_ms;
 	unsigned long long nodes = 3;
 	long long jit = -1;
-	struct sigaction sa;
 	double hours, fences_h, elections_h;
 	unsigned allowed, p50, p99, over1, over15;
 	uint64_t held_sum = 0;
@@ -634,12 +633,7 @@ main(int argc, char **argv)
 	for (size_t i = 0; i < r->n; i++)
 		r->nodes[i].fd = -1;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	netns_trap_signals(on_signal);
 
 	netns_sweep_leftovers();
 	if ((r->lab = netns_lab_new_tagged(NETNS_TAG_JITTER, r->n, why,

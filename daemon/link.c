@@ -224,17 +224,18 @@ link_stable(struct link *l)
 	l->backoff_ms = LINK_BACKOFF_MIN_MS;
 }
 
+static uint64_t
+clamp_ms(uint64_t ms, uint64_t lo, uint64_t hi)
+{
+	return ms < lo ? lo : ms > hi ? hi : ms;
+}
+
 /* down_after, within the stability bounds (link.h). */
 static uint64_t
 link_stable_ms(const struct link *l)
 {
-	uint64_t ms = l->cfg.down_after_ms;
-
-	if (ms < LINK_STABLE_MIN_MS)
-		ms = LINK_STABLE_MIN_MS;
-	if (ms > LINK_STABLE_MAX_MS)
-		ms = LINK_STABLE_MAX_MS;
-	return ms;
+	return clamp_ms(l->cfg.down_after_ms, LINK_STABLE_MIN_MS,
+	    LINK_STABLE_MAX_MS);
 }
 
 /*
@@ -255,13 +256,8 @@ link_up(struct link *l)
 static uint64_t
 link_unacked_ms(const struct link *l)
 {
-	uint64_t ms = l->cfg.down_after_ms;
-
-	if (ms < LINK_UNACKED_TIMEOUT_MIN_MS)
-		ms = LINK_UNACKED_TIMEOUT_MIN_MS;
-	if (ms > LINK_UNACKED_TIMEOUT_MAX_MS)
-		ms = LINK_UNACKED_TIMEOUT_MAX_MS;
-	return ms;
+	return clamp_ms(l->cfg.down_after_ms, LINK_UNACKED_TIMEOUT_MIN_MS,
+	    LINK_UNACKED_TIMEOUT_MAX_MS);
 }
 
 /* 2 heartbeats, never longer than the unacked-data timeout (link.h). */

@@ -143,7 +143,7 @@ send_hb(struct elector *e, struct elector_out *out)
 	if (e->n < 2)
 		return;
 	elector_heartbeat(e, &f);
-	if (elector_quiet_now(e, e->last_now_ms)) {
+	if (elector_is_quiet(e, e->last_now_ms)) {
 		send_keepalive(e, &f, out);
 		return;
 	}
@@ -1240,7 +1240,7 @@ elector_link_up(struct elector *e, size_t to, uint64_t now,
 	 * every node took the others for down). So a heartbeat, noted as
 	 * spoken: our next vote then carries no mark.
 	 */
-	s->keepalive = elector_quiet_now(e, now) && e->peers_authenticated;
+	s->keepalive = elector_is_quiet(e, now) && e->peers_authenticated;
 	if (!s->keepalive)
 		elector_note_spoke(e, now);
 }

@@ -153,7 +153,6 @@ bool elector_quiet_rule_on(const struct elector *);
 bool elector_quiet_vote(const struct elector *, uint64_t epoch,
     uint64_t now_ms);
 uint64_t elector_quiet_fed_until(const struct elector *, uint64_t epoch);
-bool elector_quiet_now(const struct elector *, uint64_t now_ms);
 uint64_t elector_quiet_hold_ms(const struct elector *, uint64_t now_ms);
 
 #endif

@@ -44,18 +44,12 @@ elector_quiet_rule_on(const struct elector *e)
  * no older primary.
  */
 bool
-elector_quiet_now(const struct elector *e, uint64_t now)
+elector_is_quiet(const struct elector *e, uint64_t now)
 {
 	if (!elector_quiet_rule_on(e) || e->role != WIRE_ROLE_REPLICA)
 		return false;
 	return e->primary != ELECTOR_NONE && e->primary != (int)e->self &&
 	    !e->primary_gone && now - e->leader_ref_ms >= e->quiet_ms;
-}
-
-bool
-elector_is_quiet(const struct elector *e, uint64_t now)
-{
-	return elector_quiet_now(e, now);
 }
 
 /*

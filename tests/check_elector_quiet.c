@@ -23,13 +23,15 @@
 #define LEASE      200
 #define HOLD       (LEASE + HB)
 #define KILLS      20
+#define DELAY_MAX  5             /* ms a frame takes at most, 1 at least */
+#define OFFSET     1000          /* every node's: ties broken by id */
 #define SOAK_MS    (3600 * 1000) /* one simulated hour */
 
 static struct sim *
 cluster_traced(size_t n, uint64_t seed, const bool *reference,
     uint64_t dmax, bool trace)
 {
-	struct sim_config c = sim_config_make(n, seed, 1, dmax, 1000);
+	struct sim_config c = sim_config_make(n, seed, 1, dmax, OFFSET);
 
 	c.keep_trace = trace;
 	for (size_t i = 0; i < n; i++)
@@ -99,7 +101,7 @@ first_writable(struct sim *s)
  */
 START_TEST(killed_primary_is_replaced_without_a_hold)
 {
-	struct sim *s = cluster(3, 11, NULL, 5);
+	struct sim *s = cluster(3, 11, NULL, DELAY_MAX);
 	int p = first_writable(s);
 	uint64_t worst = 0, skipped = 0;
 
@@ -132,7 +134,7 @@ END_TEST
 START_TEST(a_vote_from_a_node_without_the_rule_keeps_the_hold)
 {
 	bool ref[3] = { false, false, true };
-	struct sim *s = cluster(3, 12, ref, 5);
+	struct sim *s = cluster(3, 12, ref, DELAY_MAX);
 	int p = first_writable(s), n = 0;
 
 	sim_run_for(s, 2 * DOWN_AFTER);
@@ -164,7 +166,7 @@ END_TEST
  */
 START_TEST(a_vote_from_a_node_that_spoke_lately_leaves_at_once)
 {
-	struct sim *s = cluster_traced(3, 21, NULL, 5, true);
+	struct sim *s = cluster_traced(3, 21, NULL, DELAY_MAX, true);
 	int w = first_writable(s);
 	const struct sim_rec *offer, *vote;
 	uint64_t won = sim_event_time(s, 0, w, ELECTOR_EV_WON);
@@ -178,8 +180,8 @@ START_TEST(a_vote_from_a_node_that_spoke_lately_leaves_at_once)
 		    ELECTOR_EV_VOTE);
 		if (vote == NULL)
 			continue;	/* the majority needed one vote */
-		/* Delivery takes 1..5 ms: no wait beyond it. */
-		ck_assert_uint_le(vote->t - offer->t, 5);
+		/* Delivery takes 1..DELAY_MAX ms: no wait beyond it. */
+		ck_assert_uint_le(vote->t - offer->t, DELAY_MAX);
 		ck_assert_uint_eq(elector_stats(sim_elector(s, j))->votes_quiet,
 		    0);
 	}
@@ -211,7 +213,7 @@ pred_quiet(struct sim *s, void *arg)
 START_TEST(a_link_up_while_quiet_opens_with_a_heartbeat)
 {
 	for (int auth = 0; auth <= 1; auth++) {
-		struct sim_config c = sim_config_make(3, 31, 1, 5, 1000);
+		struct sim_config c = sim_config_make(3, 31, 1, DELAY_MAX, OFFSET);
 		struct sim *s;
 		struct elector_send snd;
 		size_t j;
@@ -246,7 +248,7 @@ END_TEST
 START_TEST(primary_cut_off_in_two_steps_is_fenced_before_a_quiet_successor)
 {
 	for (uint64_t seed = 1; seed <= 50; seed++) {
-		struct sim *s = cluster(3, seed, NULL, 5);
+		struct sim *s = cluster(3, seed, NULL, DELAY_MAX);
 		int p = first_writable(s), none = p;
 
 		sim_run_for(s, 2 * DOWN_AFTER);

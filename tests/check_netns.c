@@ -957,7 +957,6 @@ main(void)
 	const char *keep_dir = getenv("KEVY_NETNS_FAILURES");
 	struct totals *tot;
 	struct netns_lab *lab;
-	struct sigaction sa;
 	char why[512];
 	bool lab_broken = false;
 	int rc;
@@ -975,12 +974,7 @@ main(void)
 	if (timings_unset())
 		bound_ms = NEMESIS_UNSET_BOUND_MS;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	netns_trap_signals(on_signal);
 
 	netns_sweep_leftovers();
 	if ((lab = netns_lab_new((size_t)nodes, why, sizeof(why))) == NULL) {

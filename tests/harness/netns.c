@@ -371,6 +371,19 @@ sweep_tag(const char *ip, const char *tag, const char *program)
 }
 
 void
+netns_trap_signals(void (*on_signal)(int))
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+void
 netns_sweep_leftovers(void)
 {
 	char ip[PATH_MAX];

@@ -69,6 +69,11 @@ struct netns_lab *netns_lab_new_tagged(const char *tag, size_t n, char *why,
 void netns_lab_free(struct netns_lab *);
 /* Remove namespaces, processes and directories of dead earlier runs. */
 void netns_sweep_leftovers(void);
+/*
+ * SIGINT, SIGTERM and SIGHUP call on_signal (which should only set a
+ * flag: the caller's loop then tears its lab down); SIGPIPE is ignored.
+ */
+void netns_trap_signals(void (*on_signal)(int));
 
 size_t netns_lab_size(const struct netns_lab *);
 const char *netns_node_id(const struct netns_lab *, size_t i);

@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cluster.h"
 #include "nfqdelay.h"
 
 #define NFQ_COPY_BYTES  128        /* IPv4 + TCP headers, at most 120 */
@@ -68,15 +69,6 @@ struct child {
 	size_t nflows;
 	uint32_t seq;
 };
-
-static uint64_t
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
 
 static uint64_t
 splitmix(uint64_t *s)
@@ -310,7 +302,7 @@ on_packet(struct child *c, const struct nlmsghdr *nh)
 	}
 	if (!have_id)
 		return;
-	now = now_us();
+	now = cluster_now_us();
 	hold = splitmix(&c->rng) % (c->max_delay_us + 1);
 	if (c->n >= NFQDELAY_HELD_MAX) {
 		c->st->unheld++;
@@ -353,7 +345,7 @@ on_readable(struct child *c)
 static void
 release_due(struct child *c)
 {
-	uint64_t now = now_us();
+	uint64_t now = cluster_now_us();
 
 	while (c->n > 0 && c->heap[0].at_us <= now) {
 		verdict(c, c->heap[0].id);
@@ -416,7 +408,7 @@ child_main(struct child *c, int nsfd, int ready)
 		struct timespec ts, *tp = NULL;
 
 		if (c->n > 0) {
-			uint64_t now = now_us(), at = c->heap[0].at_us;
+			uint64_t now = cluster_now_us(), at = c->heap[0].at_us;
 			uint64_t wait = at > now ? at - now : 0;
 
 			ts.tv_sec = (time_t)(wait / 1000000);

@@ -45,11 +45,16 @@ const char *logfmt_get(const struct logfmt_line *, const char *key,
  */
 int logfmt_check_line(const char *line, size_t len, char *err,
     size_t errlen);
+#define LOGFMT_FILE_LINE_MAX 4096 /* bytes read per line; the daemon's 1024 */
+
 /*
  * Every line of the file at path. 0 (*lines: how many), or -1 with
  * "<path>:<n>: <why>: <the line>" in err; an unreadable file is -1 too.
+ * killed: its writer may have died by SIGKILL, which can cut the last
+ * write short (Linux stops a file write at a page boundary for a fatal
+ * signal): a last line without a line end is then not checked.
  */
-int logfmt_check_file(const char *path, size_t *lines, char *err,
-    size_t errlen);
+int logfmt_check_file(const char *path, bool killed, size_t *lines,
+    char *err, size_t errlen);
 
 #endif
